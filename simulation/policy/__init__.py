@@ -1,0 +1,1 @@
+"""policy layer (see docs/contracts.md)."""

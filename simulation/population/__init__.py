@@ -1,0 +1,1 @@
+"""population layer (see docs/contracts.md)."""
