@@ -1,0 +1,269 @@
+"""Charts (图表) with Chinese or English labels: cost, bands, coverage, cap, staffing, calibration.
+
+Each function takes a small tidy table (built by :mod:`simulation.reporting.tables` or the admin
+and scenario layers) and returns a :class:`matplotlib.figure.Figure`; none touches pyplot's global
+figure list, so charts can be drawn from threads and widgets. ``lang="zh"`` (default) uses a CJK
+font set up by :func:`simulation.reporting.fonts.use_cjk_font`; ``lang="en"`` draws English labels.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from simulation.reporting.fonts import use_cjk_font
+from simulation.reporting.labels import LABELS, Lang, check_lang, label, money_unit
+from simulation.reporting.tables import TableError, require_columns
+
+FIGSIZE = (8.0, 4.2)
+
+
+def name(key: object, lang: Lang) -> str:
+    """Label for a programme/series/column key; keys without a label (township ids) as text."""
+    return label(key, lang) if isinstance(key, str) and key in LABELS else str(key)
+
+
+def new_figure(lang: Lang, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, list[Axes]]:
+    """A constrained-layout figure with ``ncols`` axes, fonts set for ``lang``."""
+    check_lang(lang)
+    # English charts may still carry Chinese names (townships), so use the CJK font when present.
+    use_cjk_font(required=lang == "zh")
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, list(axes)
+
+
+def _money_axis(ax: Axes, largest: float, lang: Lang, per: str = "") -> float:
+    """Scale the y axis to a readable money unit; returns the divisor used."""
+    divisor, unit = money_unit(largest, lang)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.6g}"))
+    ax.set_ylabel(f"{unit}{per}")
+    return divisor
+
+
+def _nonempty(df: pd.DataFrame, source: str) -> None:
+    if df.empty:
+        raise TableError(f"{source}: table is empty, nothing to draw")
+
+
+def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Stacked bars of spending per year by programme or component.
+
+    ``annual``: index year, one column per programme/component, yuan per year (e.g.
+    :func:`simulation.reporting.tables.annual_by`). Total written above each bar.
+    """
+    _nonempty(annual, "cost_chart")
+    fig, (ax,) = new_figure(lang)
+    x = np.arange(len(annual.index))
+    bottom = np.zeros(len(x))
+    for column in annual.columns:
+        values = annual[column].to_numpy(dtype=float)
+        ax.bar(x, values, bottom=bottom, label=name(column, lang), width=0.6)
+        bottom += values
+    divisor = _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
+    for xi, total in zip(x, bottom, strict=True):
+        ax.annotate(f"{total / divisor:,.4g}", (xi, total), xytext=(0, 2), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, [str(i) for i in annual.index])
+    ax.set_xlabel(label("year", lang))
+    ax.set_title(title or label("cost_title", lang))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def band_chart(
+    bands: pd.DataFrame, lang: Lang = "zh", x: str = "year", series: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Median line with a shaded P10–P90 band, one line per ``series`` value if given.
+
+    ``bands``: columns ``x``, ``p10``, ``p50``, ``p90`` (yuan), e.g. from
+    :func:`simulation.reporting.tables.quantile_bands`.
+    """
+    require_columns(bands, [x, "p10", "p50", "p90", *([series] if series else [])], "band_chart")
+    _nonempty(bands, "band_chart")
+    fig, (ax,) = new_figure(lang)
+    groups = bands.groupby(series, sort=False) if series else [(None, bands)]
+    for key, part in groups:
+        part = part.sort_values(x)
+        xs = part[x].astype(str).to_numpy()
+        line_label = name(key, lang) if key is not None else label("median", lang)
+        (line,) = ax.plot(xs, part["p50"].to_numpy(float), marker="o", label=line_label)
+        ax.fill_between(xs, part["p10"].to_numpy(float), part["p90"].to_numpy(float),
+                        color=line.get_color(), alpha=0.2,
+                        label=f"{line_label} {label('band', lang)}")
+    _money_axis(ax, float(bands["p90"].abs().max()), lang, "/年" if lang == "zh" else " per year")
+    ax.set_xlabel(name(x, lang))
+    ax.set_title(title or label("extra_cost_title", lang))
+    ax.legend(fontsize=8)
+    return fig
+
+
+def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Persons assisted per month by programme: index month, one column per programme."""
+    _nonempty(persons, "coverage_chart")
+    fig, (ax,) = new_figure(lang)
+    xs = [str(m) for m in persons.index]
+    for column in persons.columns:
+        ax.plot(xs, persons[column].to_numpy(float), label=name(column, lang))
+    ax.xaxis.set_major_locator(MaxNLocator(8))
+    ax.set_ylabel(label("persons", lang))
+    ax.set_xlabel(label("month", lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    ax.set_title(title or label("coverage_title", lang))
+    ax.legend(fontsize=8)
+    return fig
+
+
+def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Purchased-services cost against the 2% cap per year, headroom written on each bar.
+
+    ``cap``: columns ``year``, ``services_cost``, ``cap`` (yuan per year).
+    """
+    require_columns(cap, ["year", "services_cost", "cap"], "cap_chart")
+    _nonempty(cap, "cap_chart")
+    fig, (ax,) = new_figure(lang)
+    x = np.arange(len(cap))
+    cost = cap["services_cost"].to_numpy(float)
+    limit = cap["cap"].to_numpy(float)
+    over = cost > limit
+    ax.bar(x, cost, width=0.6, color=np.where(over, "tab:red", "tab:blue"), label=label("services", lang))
+    ax.hlines(limit, x - 0.4, x + 0.4, colors="black", linestyles="--", linewidth=2, label=label("cap", lang))
+    divisor = _money_axis(ax, float(max(cost.max(), limit.max())), lang, "/年" if lang == "zh" else " per year")
+    for xi, c, lim in zip(x, cost, limit, strict=True):
+        key = "over_cap" if c > lim else "headroom"
+        ax.annotate(f"{label(key, lang)} {abs(lim - c) / divisor:,.4g}", (xi, max(c, lim)),
+                    xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, cap["year"].astype(str).tolist())
+    ax.set_xlabel(label("year", lang))
+    ax.set_ylim(0, max(cost.max(), limit.max()) * 1.18)
+    ax.set_title(title or label("cap_title", lang))
+    ax.legend(fontsize=8, loc="lower right")
+    return fig
+
+
+STAFF_SERIES: tuple[str, ...] = ("staff_current", "staff_ratio_2", "staff_ratio_3", "staff_ratio_4",
+                                 "staff_workload")
+
+
+def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Grouped bars of staff by township: current and required at 2‰/3‰/4‰ and by workload.
+
+    ``staff``: index township, columns among :data:`STAFF_SERIES` (at least one).
+    """
+    present = [c for c in STAFF_SERIES if c in staff.columns]
+    if not present:
+        raise TableError(f"staffing_chart: none of the columns {list(STAFF_SERIES)}; present: {list(staff.columns)}")
+    _nonempty(staff, "staffing_chart")
+    fig, (ax,) = new_figure(lang, figsize=(max(8.0, 0.5 * len(staff)), 4.2))
+    x = np.arange(len(staff))
+    width = 0.8 / len(present)
+    for i, column in enumerate(present):
+        ax.bar(x + (i - (len(present) - 1) / 2) * width, staff[column].to_numpy(float), width=width,
+               label=label(column, lang))
+    ax.set_xticks(x, [str(t) for t in staff.index], rotation=45 if len(staff) > 12 else 0)
+    ax.set_xlabel(label("township", lang))
+    ax.set_ylabel(label("staff", lang))
+    ax.set_title(title or label("staffing_title", lang))
+    ax.legend(fontsize=8)
+    return fig
+
+
+def backlog_chart(
+    offices: pd.DataFrame, lang: Lang = "zh", deadline_days: float | None = None, title: str | None = None
+) -> Figure:
+    """Backlog (bars) and days to decision (points) by township, deadline as a dashed line.
+
+    ``offices``: index township, columns ``backlog`` and ``days_to_decision`` (mean days), optional
+    ``days_to_decision_p90``.
+    """
+    require_columns(offices, ["backlog", "days_to_decision"], "backlog_chart")
+    _nonempty(offices, "backlog_chart")
+    fig, (left, right) = new_figure(lang, ncols=2, figsize=(10.0, 4.2))
+    x = np.arange(len(offices))
+    ticks = [str(t) for t in offices.index]
+    left.bar(x, offices["backlog"].to_numpy(float), color="tab:orange")
+    left.set_ylabel(label("backlog", lang))
+    right.plot(x, offices["days_to_decision"].to_numpy(float), "o", label=label("days_to_decision", lang))
+    if "days_to_decision_p90" in offices.columns:
+        right.plot(x, offices["days_to_decision_p90"].to_numpy(float), "v",
+                   label=label("days_to_decision_p90", lang))
+    if deadline_days is not None:
+        right.axhline(deadline_days, color="red", linestyle="--", label=label("deadline", lang))
+    right.set_ylabel(label("days", lang))
+    right.legend(fontsize=8)
+    for ax in (left, right):
+        ax.set_xticks(x, ticks, rotation=45 if len(ticks) > 12 else 0)
+        ax.set_xlabel(label("township", lang))
+    fig.suptitle(title or label("backlog_title", lang))
+    return fig
+
+
+def calibration_chart(comparison: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Model ÷ published for each calibration item (1 = exact), as horizontal bars.
+
+    ``comparison``: columns ``item`` (label shown), ``model``, ``published``.
+    """
+    require_columns(comparison, ["item", "model", "published"], "calibration_chart")
+    _nonempty(comparison, "calibration_chart")
+    published = comparison["published"].to_numpy(float)
+    if np.any(published == 0):
+        bad = comparison.loc[published == 0, "item"].tolist()
+        raise TableError(f"calibration_chart: published value is 0 for {bad}; a ratio needs a non-zero figure")
+    ratio = comparison["model"].to_numpy(float) / published
+    fig, (ax,) = new_figure(lang, figsize=(8.0, 0.45 * len(comparison) + 1.5))
+    y = np.arange(len(comparison))
+    ax.barh(y, ratio, color=np.where(np.abs(ratio - 1) <= 0.1, "tab:green", "tab:orange"))
+    ax.axvline(1.0, color="black", linewidth=1)
+    ax.set_yticks(y, comparison["item"].astype(str).tolist())
+    ax.invert_yaxis()
+    for yi, r in zip(y, ratio, strict=True):
+        ax.annotate(f"{r:.2f}", (r, yi), va="center", ha="left", fontsize=8)
+    ax.set_xlabel(label("ratio_model_published", lang))
+    ax.set_title(title or label("calibration_title", lang))
+    return fig
+
+
+def demand_chart(demand: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Stacked bars of purchased-service cost by care tier: index tier, one column per service."""
+    _nonempty(demand, "demand_chart")
+    fig, (ax,) = new_figure(lang)
+    x = np.arange(len(demand))
+    bottom = np.zeros(len(x))
+    for column in demand.columns:
+        values = demand[column].to_numpy(float)
+        ax.bar(x, values, bottom=bottom, width=0.6, label=name(column, lang))
+        bottom += values
+    _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
+    ax.set_xticks(x, [name(t, lang) for t in demand.index])
+    ax.set_xlabel(label("care_tier", lang))
+    ax.set_title(title or label("demand_title", lang))
+    ax.legend(fontsize=8)
+    return fig
+
+
+def to_png(fig: Figure, dpi: int = 100) -> bytes:
+    """Render a figure to PNG bytes (Agg)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def show(*figs: Figure) -> None:
+    """Display figures in a notebook as PNG images (works without pyplot or a matplotlib backend)."""
+    from IPython.display import Image, display
+
+    for fig in figs:
+        display(Image(to_png(fig)))
+
+
+__all__: Sequence[str] = (
+    "backlog_chart", "band_chart", "calibration_chart", "cap_chart", "cost_chart", "coverage_chart",
+    "demand_chart", "new_figure", "show", "staffing_chart", "to_png",
+)

@@ -1,0 +1,108 @@
+"""Chart and table labels in Chinese and English (标签), and money units.
+
+Every visible word of a chart comes from :data:`LABELS` through :func:`label`, so a chart in
+``lang="zh"`` and in ``lang="en"`` differ only in this table.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+#: key -> (Chinese, English)
+LABELS: dict[str, tuple[str, str]] = {
+    # programmes (the `programme` column of the monthly table, docs/contracts.md §5)
+    "dibao": ("低保", "Dibao"),
+    "single_inclusion": ("单人户施保", "Single-person dibao"),
+    "tekun": ("特困供养", "Tekun support"),
+    "temporary": ("临时救助", "Temporary assistance"),
+    "price_linkage": ("价格临时补贴", "Price-linkage subsidy"),
+    "employment_subsidy": ("就业渐退补贴", "Employment subsidy"),
+    "funeral": ("丧葬补助", "Funeral subsidy"),
+    "services": ("购买服务", "Purchased services"),
+    "total": ("合计", "Total"),
+    # areas
+    "urban": ("城市", "Urban"),
+    "rural": ("农村", "Rural"),
+    # scenario series
+    "baseline": ("基准方案", "Baseline"),
+    "reform": ("改革方案", "Reform"),
+    "difference": ("增加额", "Difference"),
+    "median": ("中位数", "Median"),
+    "band": ("P10–P90 区间", "P10–P90 band"),
+    # axes and titles
+    "year": ("年份", "Year"),
+    "month": ("月份", "Month"),
+    "township": ("乡镇（街道）", "Township"),
+    "persons": ("人数", "Persons"),
+    "households": ("户数", "Households"),
+    "staff": ("工作人员（人）", "Staff"),
+    "days": ("天", "Days"),
+    "cost_title": ("救助资金支出（按项目）", "Assistance spending by programme"),
+    "extra_cost_title": ("提标增支（P10–P90）", "Extra cost of the standard increase (P10–P90)"),
+    "coverage_title": ("救助对象人数", "Persons assisted"),
+    "cap_title": ("购买服务支出与 2% 上限", "Purchased services against the 2% cap"),
+    "cap": ("2% 上限", "2% cap"),
+    "headroom": ("剩余额度", "Headroom"),
+    "over_cap": ("超出上限", "Over the cap"),
+    "staffing_title": ("乡镇经办人员需求", "Township staff required"),
+    "staff_current": ("现有人员", "Current staff"),
+    "staff_ratio_2": ("按 2‰ 配备", "At 2‰"),
+    "staff_ratio_3": ("按 3‰ 配备", "At 3‰"),
+    "staff_ratio_4": ("按 4‰ 配备", "At 4‰"),
+    "staff_workload": ("按工作量测算", "By workload"),
+    "backlog_title": ("待办积压与审批天数", "Backlog and days to decision"),
+    "backlog": ("积压件数", "Backlog (cases)"),
+    "days_to_decision": ("平均审批天数", "Mean days to decision"),
+    "days_to_decision_p90": ("审批天数 P90", "Days to decision, P90"),
+    "deadline": ("办理时限", "Deadline"),
+    "calibration_title": ("模型与 2021 年统计公报对比", "Model against the 2021 bulletin"),
+    "model": ("模型", "Model"),
+    "published": ("公报", "Published"),
+    "ratio_model_published": ("模型 ÷ 公报", "Model ÷ published"),
+    "care_tier": ("照料等级", "Care tier"),
+    "self_care": ("生活自理", "Self-care"),
+    "partial": ("部分失能", "Partly unable"),
+    "full": ("完全失能", "Fully unable"),
+    "demand_title": ("购买服务需求（按照料等级）", "Service demand by care tier"),
+}
+
+#: money units: (divisor, unit), largest first
+_MONEY_UNITS_ZH: tuple[tuple[float, str], ...] = ((1e8, "亿元"), (1e4, "万元"), (1.0, "元"))
+_MONEY_UNITS_EN: tuple[tuple[float, str], ...] = (
+    (1e9, "billion yuan"),
+    (1e6, "million yuan"),
+    (1e3, "thousand yuan"),
+    (1.0, "yuan"),
+)
+
+
+def check_lang(lang: str) -> Lang:
+    """Return ``lang`` if it is ``"zh"`` or ``"en"``; raise ``ValueError`` naming it otherwise."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    return lang  # type: ignore[return-value]
+
+
+def label(key: str, lang: Lang = "zh") -> str:
+    """The label for ``key`` in ``lang``; unknown keys raise ``KeyError`` naming the key."""
+    check_lang(lang)
+    try:
+        zh, en = LABELS[key]
+    except KeyError:
+        raise KeyError(f"no chart label for {key!r}; add it to simulation.reporting.labels.LABELS") from None
+    return zh if lang == "zh" else en
+
+
+def money_unit(largest: float, lang: Lang = "zh") -> tuple[float, str]:
+    """Divisor and unit name that show ``largest`` (yuan) with a few digits before the point.
+
+    Chinese finance tables count in 万元 and 亿元; English ones in thousand / million / billion yuan.
+    """
+    check_lang(lang)
+    size = abs(float(largest))
+    units = _MONEY_UNITS_ZH if lang == "zh" else _MONEY_UNITS_EN
+    # the smallest unit (yuan) always matches, so next() cannot fail
+    return next((d, name) for d, name in units if size >= d * 10 or d == 1.0)
