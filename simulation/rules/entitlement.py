@@ -1,0 +1,383 @@
+"""The household entitlement calculator: one row per household for a policy and a month.
+
+Layers:
+
+- scalar rule kernels, one legal concept each (:mod:`~simulation.rules.income`,
+  :mod:`~simulation.rules.dibao`, :mod:`~simulation.rules.tekun`,
+  :mod:`~simulation.rules.low_income`, :mod:`~simulation.rules.review`);
+- :func:`assess_household` (numba) applies them to one household's persons
+  ``hh_start[h]:hh_start[h + 1]`` of a :class:`~simulation.population.columns.PersonArrays` and
+  writes one row of the output matrix;
+- :func:`assess_arrays` runs it over all (or a subset of) households in parallel (``prange``) and
+  returns a float64 matrix ``out[household, O_*]`` — the engine calls this every month, reusing
+  ``out``, with parameters packed once per month by :func:`~simulation.rules.params.pack_params`;
+- :func:`assess` is the pandas wrapper: validates a person table, resolves the policy for the
+  month and labels the result (codes → strings).
+
+Documented choices (interpretations, see the rule docstrings for the clauses):
+
+- A tekun person is not also counted in dibao: tekun persons are removed from the dibao unit
+  (size, income, rigid spending and work capacity); the remaining members form the dibao
+  household (``dibao_size``). A household of tekun persons only has no dibao unit.
+- The asset test is per capita over the whole household (family property), at most
+  ``dibao.asset_limit_months`` × the standard; tekun persons also pass it on their own assets.
+- Exactly at the standard is not dibao-eligible; it is low income.
+- ``reason`` is the primary decision; ``dibao_reason``, ``single_inclusion_reason`` and
+  ``tekun_reason`` give the reason for each decision.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any
+
+# numba's OpenMP threads spin after a parallel loop and starve numpy (engineering notes).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from simulation.population.columns import PersonArrays, validate_persons  # noqa: E402
+from simulation.rules.dibao import (  # noqa: E402
+    asset_test,
+    dibao_eligible,
+    gap_payment,
+    single_person_benefit,
+    single_person_candidate,
+    single_person_family_test,
+    supplement,
+    tier_class,
+    tier_payment,
+)
+from simulation.rules.income import counted_income  # noqa: E402
+from simulation.rules.low_income import expenditure_hardship, low_income  # noqa: E402
+from simulation.rules.params import (  # noqa: E402
+    MODE_GAP,
+    P_ASSET_LIMIT_MONTHS,
+    P_DISPOSABLE_INCOME,
+    P_EMPLOYMENT_COST_DEDUCTION,
+    P_HARDSHIP_MULTIPLE,
+    P_LOW_INCOME_MULTIPLE,
+    P_MINIMUM_PAYMENT,
+    P_MINOR_AGE,
+    P_PAYMENT_MODE,
+    P_PENSION_EXCLUDED,
+    P_SINGLE_ENABLED,
+    P_SINGLE_INCOME_MULTIPLE,
+    P_STANDARD,
+    P_SUPP_ELDERLY_AGE,
+    P_TEKUN_ELDERLY_AGE,
+    SUPPLEMENTS,
+    pack_params,
+    resolve_params,
+)
+from simulation.rules.review import REVIEW_CLASSES, review_class, work_capacity  # noqa: E402
+from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
+
+#: Output matrix columns, in order; ``O_<NAME>`` is the column index of ``name``.
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "size", "dibao_size", "urban", "earned_income", "employment_cost_deduction",
+    "pension_excluded", "counted_income", "per_capita_income", "rigid_per_capita",
+    "assets_per_capita", "asset_test_passed", "dibao_standard", "dibao_eligible", "dibao_gap",
+    "dibao_supplement_elderly", "dibao_supplement_minor", "dibao_supplement_disabled",
+    "dibao_supplement_multi_disabled", "dibao_supplement_severe", "dibao_amount", "dibao_tier",
+    "single_inclusion_persons", "single_inclusion_amount", "tekun_persons", "tekun_basic",
+    "tekun_care", "tekun_amount", "total_amount", "low_income", "expenditure_hardship",
+    "review_class", "reason", "dibao_reason", "single_inclusion_reason", "tekun_reason",
+)
+(O_SIZE, O_DIBAO_SIZE, O_URBAN, O_EARNED, O_DEDUCTION, O_PENSION_EXCLUDED, O_COUNTED,
+ O_PER_CAPITA, O_RIGID_PC, O_ASSETS_PC, O_ASSETS_OK, O_STANDARD, O_DIBAO_ELIGIBLE, O_DIBAO_GAP,
+ O_SUPP, _O_SUPP_MINOR, _O_SUPP_DISABLED, _O_SUPP_MULTI, _O_SUPP_SEVERE, O_DIBAO_AMOUNT,
+ O_DIBAO_TIER, O_SINGLE_PERSONS, O_SINGLE_AMOUNT, O_TEKUN_PERSONS, O_TEKUN_BASIC, O_TEKUN_CARE,
+ O_TEKUN_AMOUNT, O_TOTAL, O_LOW_INCOME, O_HARDSHIP, O_REVIEW_CLASS, O_REASON, O_DIBAO_REASON,
+ O_SINGLE_REASON, O_TEKUN_REASON) = range(len(OUTPUT_COLUMNS))
+N_OUTPUTS = len(OUTPUT_COLUMNS)
+
+#: Reason codes: ``REASONS[code]``.
+REASONS: tuple[str, ...] = (
+    "NONE", "DIBAO_GAP", "MIN_PAYMENT", "DIBAO_TIER", "ABOVE_STANDARD", "ASSETS_OVER_LIMIT",
+    "SINGLE_INCLUSION", "TEKUN", "LOW_INCOME", "EXPENDITURE_HARDSHIP", "ALL_MEMBERS_TEKUN",
+    "NOT_APPLICABLE", "NO_QUALIFYING_MEMBER", "INCOME_OVER_MULTIPLE", "POLICY_DISABLED",
+    "NO_ELIGIBLE_MEMBER",
+)
+(R_NONE, R_DIBAO_GAP, R_MIN_PAYMENT, R_DIBAO_TIER, R_ABOVE_STANDARD, R_ASSETS_OVER_LIMIT,
+ R_SINGLE_INCLUSION, R_TEKUN, R_LOW_INCOME, R_HARDSHIP, R_ALL_TEKUN, R_NOT_APPLICABLE,
+ R_NO_QUALIFYING, R_INCOME_OVER_MULTIPLE, R_POLICY_DISABLED, R_NO_ELIGIBLE) = range(len(REASONS))
+
+_BOOL_OUTPUTS = ("urban", "asset_test_passed", "dibao_eligible", "low_income",
+                 "expenditure_hardship")
+_INT_OUTPUTS = ("size", "dibao_size", "dibao_tier", "single_inclusion_persons", "tekun_persons")
+_REASON_OUTPUTS = ("reason", "dibao_reason", "single_inclusion_reason", "tekun_reason")
+
+
+@njit(cache=True)
+def assess_household(h, row, hh_start, age, urban, disability, serious_illness,
+                     paralysed_months, rare_disease, labour_ability, self_care, earned_income,
+                     basic_pension, other_income, rigid_expenditure, has_supporter,
+                     financial_assets, care_wish, p, out):
+    """Assess household ``h`` (persons ``hh_start[h]:hh_start[h+1]``) into ``out[row, :]``."""
+    s = hh_start[h]
+    e = hh_start[h + 1]
+    area = 0 if urban[s] else 1
+    standard = p[P_STANDARD + area]
+    deduction = p[P_EMPLOYMENT_COST_DEDUCTION]
+    excluded = p[P_PENSION_EXCLUDED] != 0.0
+    elderly_age = p[P_SUPP_ELDERLY_AGE]
+    minor_age = p[P_MINOR_AGE]
+    tekun_age = p[P_TEKUN_ELDERLY_AGE]
+    asset_limit = p[P_ASSET_LIMIT_MONTHS] * standard
+
+    # Pass 1: income, assets, tekun persons, work capacity of the dibao unit.
+    earned = 0.0
+    pension_out = 0.0
+    counted = 0.0
+    rigid = 0.0
+    assets = 0.0
+    n_disabled = 0
+    n_tekun = 0
+    t_basic = 0.0
+    t_care = 0.0
+    capacity = 0
+    for j in range(s, e):
+        ci = counted_income(earned_income[j], basic_pension[j], other_income[j], deduction,
+                            excluded)
+        earned += earned_income[j]
+        if excluded:
+            pension_out += basic_pension[j]
+        assets += financial_assets[j]
+        if disability[j] != 0:
+            n_disabled += 1
+        if tekun_eligible(age[j], disability[j], labour_ability[j], has_supporter[j], ci,
+                          financial_assets[j], asset_limit, tekun_age, minor_age):
+            n_tekun += 1
+            t_basic += tekun_basic(area, care_wish[j], p)
+            t_care += tekun_care(self_care[j], p)
+        else:
+            counted += ci
+            rigid += rigid_expenditure[j]
+            cap = work_capacity(age[j], labour_ability[j], disability[j], serious_illness[j],
+                                minor_age, tekun_age)
+            if cap > capacity:
+                capacity = cap
+    size = e - s
+    n_dibao = size - n_tekun
+    pc = counted / n_dibao if n_dibao > 0 else 0.0
+    rigid_pc = rigid / n_dibao if n_dibao > 0 else 0.0
+    assets_pc = assets / size
+    assets_ok = asset_test(assets_pc, standard, p[P_ASSET_LIMIT_MONTHS])
+
+    for k in range(N_OUTPUTS):
+        out[row, k] = 0.0
+    out[row, O_SIZE] = size
+    out[row, O_DIBAO_SIZE] = n_dibao
+    out[row, O_URBAN] = 1.0 if urban[s] else 0.0
+    out[row, O_EARNED] = earned
+    out[row, O_DEDUCTION] = earned * deduction
+    out[row, O_PENSION_EXCLUDED] = pension_out
+    out[row, O_COUNTED] = counted
+    out[row, O_PER_CAPITA] = pc
+    out[row, O_RIGID_PC] = rigid_pc
+    out[row, O_ASSETS_PC] = assets_pc
+    out[row, O_ASSETS_OK] = 1.0 if assets_ok else 0.0
+    out[row, O_STANDARD] = standard
+
+    # Dibao for the non-tekun members.
+    eligible = n_dibao > 0 and dibao_eligible(pc, standard, assets_ok)
+    dibao_amount = 0.0
+    if eligible:
+        if p[P_PAYMENT_MODE] == MODE_GAP:
+            gap, raised = gap_payment(standard, pc, n_dibao, p[P_MINIMUM_PAYMENT])
+            out[row, O_DIBAO_REASON] = R_MIN_PAYMENT if raised else R_DIBAO_GAP
+        else:
+            tier = tier_class((standard - pc) / standard, p, area)
+            gap = tier_payment(tier, standard, n_dibao, p, area)
+            out[row, O_DIBAO_TIER] = tier
+            out[row, O_DIBAO_REASON] = R_DIBAO_TIER
+        out[row, O_DIBAO_GAP] = gap
+        dibao_amount = gap
+    elif n_dibao == 0:
+        out[row, O_DIBAO_REASON] = R_ALL_TEKUN
+    elif not assets_ok:
+        out[row, O_DIBAO_REASON] = R_ASSETS_OVER_LIMIT
+    else:
+        out[row, O_DIBAO_REASON] = R_ABOVE_STANDARD
+
+    # Single-person inclusion is only for families that are not dibao-eligible.
+    single_family = False
+    if eligible:
+        out[row, O_SINGLE_REASON] = R_NOT_APPLICABLE
+    elif n_dibao == 0:
+        out[row, O_SINGLE_REASON] = R_ALL_TEKUN
+    elif p[P_SINGLE_ENABLED] == 0.0:
+        out[row, O_SINGLE_REASON] = R_POLICY_DISABLED
+    elif not assets_ok:
+        out[row, O_SINGLE_REASON] = R_ASSETS_OVER_LIMIT
+    elif not single_person_family_test(pc, standard, p[P_SINGLE_INCOME_MULTIPLE], assets_ok):
+        out[row, O_SINGLE_REASON] = R_INCOME_OVER_MULTIPLE
+    else:
+        single_family = True
+        out[row, O_SINGLE_REASON] = R_NO_QUALIFYING
+
+    # Pass 2 (only when needed): supplements of dibao members, single-person inclusions.
+    n_single = 0
+    single_amount = 0.0
+    if eligible or single_family:
+        for j in range(s, e):
+            ci = counted_income(earned_income[j], basic_pension[j], other_income[j], deduction,
+                                excluded)
+            if tekun_eligible(age[j], disability[j], labour_ability[j], has_supporter[j], ci,
+                              financial_assets[j], asset_limit, tekun_age, minor_age):
+                continue
+            if eligible:
+                cat, amount = supplement(age[j], disability[j], serious_illness[j], n_disabled,
+                                         elderly_age, minor_age, standard, p)
+                if cat >= 0:
+                    out[row, O_SUPP + cat] += amount
+                    dibao_amount += amount
+            elif single_person_candidate(disability[j], serious_illness[j],
+                                         paralysed_months[j], rare_disease[j], p):
+                benefit = single_person_benefit(standard, ci, p)
+                if benefit > 0.0:
+                    n_single += 1
+                    single_amount += benefit
+    if n_single > 0:
+        out[row, O_SINGLE_REASON] = R_SINGLE_INCLUSION
+    out[row, O_DIBAO_ELIGIBLE] = 1.0 if eligible else 0.0
+    out[row, O_DIBAO_AMOUNT] = dibao_amount
+    out[row, O_SINGLE_PERSONS] = n_single
+    out[row, O_SINGLE_AMOUNT] = single_amount
+
+    out[row, O_TEKUN_PERSONS] = n_tekun
+    out[row, O_TEKUN_BASIC] = t_basic
+    out[row, O_TEKUN_CARE] = t_care
+    out[row, O_TEKUN_AMOUNT] = t_basic + t_care
+    out[row, O_TEKUN_REASON] = R_TEKUN if n_tekun > 0 else R_NO_ELIGIBLE
+    out[row, O_TOTAL] = dibao_amount + single_amount + t_basic + t_care
+
+    is_low = n_dibao > 0 and low_income(pc, standard, p[P_LOW_INCOME_MULTIPLE], assets_ok)
+    hardship = n_dibao > 0 and expenditure_hardship(
+        pc, rigid_pc, standard, p[P_HARDSHIP_MULTIPLE], p[P_DISPOSABLE_INCOME + area])
+    out[row, O_LOW_INCOME] = 1.0 if is_low else 0.0
+    out[row, O_HARDSHIP] = 1.0 if hardship else 0.0
+    out[row, O_REVIEW_CLASS] = review_class(capacity, n_tekun > 0 and not eligible
+                                            and n_single == 0)
+
+    # Primary reason: the decision that pays, else why nothing is paid.
+    if eligible:
+        reason = out[row, O_DIBAO_REASON]
+    elif n_single > 0:
+        reason = R_SINGLE_INCLUSION
+    elif n_tekun > 0:
+        reason = R_TEKUN
+    elif not assets_ok:
+        reason = R_ASSETS_OVER_LIMIT
+    elif is_low:
+        reason = R_LOW_INCOME
+    elif hardship:
+        reason = R_HARDSHIP
+    else:
+        reason = R_ABOVE_STANDARD
+    out[row, O_REASON] = reason
+
+
+@njit(parallel=True, cache=True)
+def _assess_kernel(households, hh_start, age, urban, disability, serious_illness,
+                   paralysed_months, rare_disease, labour_ability, self_care, earned_income,
+                   basic_pension, other_income, rigid_expenditure, has_supporter,
+                   financial_assets, care_wish, p, out):
+    for r in prange(households.shape[0]):
+        assess_household(households[r], r, hh_start, age, urban, disability, serious_illness,
+                         paralysed_months, rare_disease, labour_ability, self_care,
+                         earned_income, basic_pension, other_income, rigid_expenditure,
+                         has_supporter, financial_assets, care_wish, p, out)
+
+
+def assess_arrays(persons: PersonArrays, packed: np.ndarray,
+                  households: np.ndarray | None = None,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    """Assess households of ``persons`` with packed parameters; returns ``out[r, O_*]`` (float64).
+
+    ``packed`` comes from :func:`~simulation.rules.params.pack_params` (once per month).
+    ``households``: positions (0..n_households-1, int64) to assess, default all; row ``r`` of the
+    result belongs to ``households[r]``. ``out``: a preallocated C-contiguous float64 buffer of
+    at least ``(len(households), N_OUTPUTS)`` to reuse across months (allocation is slow here).
+    Codes in the result: booleans 0/1, ``review_class`` indexes ``REVIEW_CLASSES``, reasons index
+    ``REASONS``, ``dibao_tier`` is 0 in gap mode.
+    """
+    if households is None:
+        households = np.arange(persons.n_households, dtype=np.int64)
+    else:
+        households = np.ascontiguousarray(households, dtype=np.int64)
+        if households.size and (households.min() < 0 or households.max() >= persons.n_households):
+            raise IndexError(f"household positions must be in 0..{persons.n_households - 1}")
+    n = households.shape[0]
+    if out is None:
+        out = np.empty((n, N_OUTPUTS), dtype=np.float64)
+    elif out.shape[0] < n or out.shape[1] != N_OUTPUTS or out.dtype != np.float64:
+        raise ValueError(f"out must be float64 with shape (>= {n}, {N_OUTPUTS}), got "
+                         f"{out.dtype} {out.shape}")
+    if packed.dtype != np.float64:
+        raise ValueError("packed parameters must be float64 (use pack_params)")
+    _assess_kernel(households, persons.hh_start, persons.age, persons.urban, persons.disability,
+                   persons.serious_illness, persons.paralysed_months, persons.rare_disease,
+                   persons.labour_ability, persons.self_care, persons.earned_income,
+                   persons.basic_pension, persons.other_income, persons.rigid_expenditure,
+                   persons.has_supporter, persons.financial_assets, persons.care_wish, packed,
+                   out)
+    return out[:n]
+
+
+def label_outputs(result: np.ndarray, household_ids: np.ndarray) -> pd.DataFrame:
+    """Turn an :func:`assess_arrays` matrix into the labelled table of :func:`assess`."""
+    table = pd.DataFrame(result, columns=list(OUTPUT_COLUMNS),
+                         index=pd.Index(household_ids, name="household_id"))
+    for name in _BOOL_OUTPUTS:
+        table[name] = table[name].to_numpy() != 0.0
+    for name in _INT_OUTPUTS:
+        table[name] = table[name].to_numpy().astype(np.int64)
+    reasons = np.asarray(REASONS, dtype=object)
+    for name in _REASON_OUTPUTS:
+        table[name] = reasons[table[name].to_numpy().astype(np.int64)]
+    table["review_class"] = np.asarray(REVIEW_CLASSES, dtype=object)[
+        table["review_class"].to_numpy().astype(np.int64)]
+    return table
+
+
+def assess(persons: pd.DataFrame | PersonArrays, policy_or_params: Any,
+           month: str | _dt.date = "2024-06-01", source: str = "persons") -> pd.DataFrame:
+    """Entitlements of every household for a policy and a month (one row per household).
+
+    ``persons``: a person table (docs/contracts.md §2; validated, errors name the column and
+    rows) or :class:`PersonArrays`. ``policy_or_params``: a ``Policy`` (its parameters at the
+    first day of ``month`` are used) or a ``Params`` mapping. Columns: ``OUTPUT_COLUMNS``, money in
+    yuan per month; index ``household_id``.
+    """
+    arrays = persons if isinstance(persons, PersonArrays) else validate_persons(persons, source)
+    packed = pack_params(resolve_params(policy_or_params, month))
+    return label_outputs(assess_arrays(arrays, packed), arrays.household_ids)
+
+
+_SHOWN = (
+    ("size", "size"), ("urban", "urban"), ("per_capita_income", "pc income"),
+    ("dibao_standard", "standard"), ("dibao_gap", "gap"), ("supplements", "supplements"),
+    ("dibao_amount", "dibao"), ("single_inclusion_amount", "single"),
+    ("tekun_amount", "tekun"), ("total_amount", "total"), ("low_income", "low inc"),
+    ("review_class", "review"), ("reason", "reason"),
+)
+
+
+def format_assessment(table: pd.DataFrame) -> str:
+    """A readable text table of an :func:`assess` result (yuan per month), with a total line."""
+    shown = table.copy()
+    shown["supplements"] = shown[[f"dibao_supplement_{c}" for c in SUPPLEMENTS]].sum(axis=1)
+    shown = shown[[c for c, _ in _SHOWN]].rename(columns=dict(_SHOWN))
+    shown["urban"] = np.where(table["urban"], "urban", "rural")
+    shown["low inc"] = np.where(table["low_income"], "yes", "")
+    text = shown.to_string(float_format=lambda v: f"{v:,.2f}")
+    total = table["total_amount"].sum()
+    return (f"{text}\n\n{len(table)} households, {int(table['size'].sum())} persons; "
+            f"total {total:,.2f} yuan/month (dibao {table['dibao_amount'].sum():,.2f}, "
+            f"single-person {table['single_inclusion_amount'].sum():,.2f}, "
+            f"tekun {table['tekun_amount'].sum():,.2f})")

@@ -1,0 +1,165 @@
+"""Parameters packed for the numba kernels.
+
+The rules read parameters from a :class:`simulation.policy.Params` mapping (dotted paths, see
+docs/contracts.md §1). Numba kernels cannot take a mapping, so :func:`pack_params` builds, once per
+month, a float64 vector ``p`` whose slots are named by the integer constants below (``P_*``).
+Enumerations enter as codes (``MODE_*``, ``BENEFIT_*``, ``AREA_*``), booleans as 0.0/1.0, lists
+(tier shares and thresholds) as ``MAX_TIERS`` slots per area plus a count. Urban/rural pairs are
+adjacent so a kernel reads ``p[P_STANDARD + area]`` with ``area`` 0 (urban) or 1 (rural).
+
+The effective dibao standard is resolved here: with ``dibao.standard.rule = consumption_share``
+(boshan §1: 25–35 % of last year's urban per-capita consumption, 35–45 % rural) the standard is
+``share × consumption ÷ 12``; with ``schedule`` it is the dated value.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from simulation.errors import InputError
+
+AREA_URBAN, AREA_RURAL = 0, 1
+AREAS = ("urban", "rural")
+MODE_GAP, MODE_TIERS = 0, 1
+BENEFIT_OWN_GAP, BENEFIT_SHARE = 0, 1
+SETTING_DISPERSED, SETTING_CENTRALISED = 0, 1
+MAX_TIERS = 8
+
+#: Supplement categories in order of precedence when two give the same amount (last wins ties).
+SUPPLEMENTS = ("elderly", "minor", "disabled", "multi_disabled", "severe")
+SUPP_ELDERLY, SUPP_MINOR, SUPP_DISABLED, SUPP_MULTI_DISABLED, SUPP_SEVERE = range(5)
+
+P_STANDARD = 0  # + area: effective dibao standard, yuan/person/month
+P_ASSET_LIMIT_MONTHS = 2
+P_EMPLOYMENT_COST_DEDUCTION = 3
+P_PENSION_EXCLUDED = 4
+P_MINIMUM_PAYMENT = 5
+P_PAYMENT_MODE = 6
+P_SUPP_ELDERLY_AGE = 7
+P_MINOR_AGE = 8  # tekun.minor_age: below this age a person is a minor (18 in all seeds)
+P_SUPP_SHARE = 9  # + category (5 slots)
+P_SUPP_AMOUNT = 14  # + category (5 slots)
+P_SINGLE_ENABLED = 19
+P_SINGLE_INCOME_MULTIPLE = 20
+P_SINGLE_PARALYSED_MONTHS = 21
+P_SINGLE_RULE = 22
+P_SINGLE_SHARE = 23
+P_LOW_INCOME_MULTIPLE = 24
+P_HARDSHIP_MULTIPLE = 25
+P_DISPOSABLE_INCOME = 26  # + area, yuan/person/year
+P_TEKUN_ELDERLY_AGE = 28
+P_TEKUN_BASIS = 29  # + area: AREA_* code of the standard the multiple applies to
+P_TEKUN_MULTIPLE = 31  # + setting * 2 + area
+P_TEKUN_CARE = 35  # + self-care code (able, partial, unable)
+P_TIER_COUNT = 38  # + area
+P_TIER_SHARES = 40  # + area * MAX_TIERS + k
+P_TIER_THRESHOLDS = P_TIER_SHARES + 2 * MAX_TIERS  # + area * MAX_TIERS + k
+N_PARAMS = P_TIER_THRESHOLDS + 2 * MAX_TIERS
+
+
+def _get(params: Mapping[str, Any], path: str) -> Any:
+    try:
+        return params[path]
+    except KeyError:
+        raise InputError("parameters", path, "missing parameter") from None
+
+
+def _enum(params: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> int:
+    value = _get(params, path)
+    if value not in allowed:
+        raise InputError("parameters", path, f"unknown value {value!r} (allowed: {allowed})")
+    return allowed.index(value)
+
+
+def dibao_standard(params: Mapping[str, Any], area: str) -> float:
+    """Effective dibao standard 低保标准 (yuan/person/month) for ``area`` (``urban``/``rural``).
+
+    ``dibao.standard.rule``: ``schedule`` → the dated ``dibao.standard.<area>``;
+    ``consumption_share`` (boshan §1) → ``dibao.standard.consumption_share.<area>`` ×
+    ``dibao.standard.consumption.<area>`` (last year's yuan/person/year) ÷ 12.
+    """
+    rule = _get(params, "dibao.standard.rule") if "dibao.standard.rule" in params else "schedule"
+    if rule == "schedule":
+        return float(_get(params, f"dibao.standard.{area}"))
+    if rule == "consumption_share":
+        share = float(_get(params, f"dibao.standard.consumption_share.{area}"))
+        consumption = float(_get(params, f"dibao.standard.consumption.{area}"))
+        return share * consumption / 12.0
+    raise InputError("parameters", "dibao.standard.rule",
+                     f"unknown value {rule!r} (allowed: ('schedule', 'consumption_share'))")
+
+
+def pack_params(params: Mapping[str, Any]) -> np.ndarray:
+    """Pack a ``Params`` mapping into the float64 vector the kernels read (slots ``P_*``).
+
+    Raises :class:`InputError` naming the parameter path when one is missing or an enum value is
+    unknown, or when tier shares and thresholds differ in length in ``tiers`` mode.
+    """
+    p = np.zeros(N_PARAMS, dtype=np.float64)
+    for a, area in enumerate(AREAS):
+        p[P_STANDARD + a] = dibao_standard(params, area)
+        p[P_DISPOSABLE_INCOME + a] = float(_get(params, f"expenditure_hardship.disposable_income.{area}"))
+        p[P_TEKUN_BASIS + a] = _enum(params, f"tekun.basis.{area}", AREAS)
+        for s, setting in enumerate(("dispersed", "centralised")):
+            p[P_TEKUN_MULTIPLE + 2 * s + a] = float(_get(params, f"tekun.multiple.{setting}.{area}"))
+    p[P_ASSET_LIMIT_MONTHS] = float(_get(params, "dibao.asset_limit_months"))
+    p[P_EMPLOYMENT_COST_DEDUCTION] = float(_get(params, "dibao.employment_cost_deduction"))
+    p[P_PENSION_EXCLUDED] = float(bool(_get(params, "dibao.basic_pension_excluded")))
+    p[P_MINIMUM_PAYMENT] = float(_get(params, "dibao.minimum_payment"))
+    p[P_PAYMENT_MODE] = _enum(params, "dibao.payment_mode", ("gap", "tiers"))
+    p[P_SUPP_ELDERLY_AGE] = float(_get(params, "dibao.supplement.elderly_age"))
+    p[P_MINOR_AGE] = float(_get(params, "tekun.minor_age"))
+    for c, name in enumerate(SUPPLEMENTS):
+        p[P_SUPP_SHARE + c] = float(_get(params, f"dibao.supplement.{name}.share"))
+        p[P_SUPP_AMOUNT + c] = float(_get(params, f"dibao.supplement.{name}.amount"))
+    p[P_SINGLE_ENABLED] = float(bool(_get(params, "dibao.single_person.enabled")))
+    p[P_SINGLE_INCOME_MULTIPLE] = float(_get(params, "dibao.single_person.income_multiple"))
+    p[P_SINGLE_PARALYSED_MONTHS] = float(_get(params, "dibao.single_person.paralysed_months"))
+    p[P_SINGLE_RULE] = _enum(params, "dibao.single_person.benefit_rule",
+                             ("own_gap", "share_of_standard"))
+    p[P_SINGLE_SHARE] = float(_get(params, "dibao.single_person.benefit_share"))
+    p[P_LOW_INCOME_MULTIPLE] = float(_get(params, "low_income.multiple"))
+    p[P_HARDSHIP_MULTIPLE] = float(_get(params, "expenditure_hardship.income_multiple"))
+    p[P_TEKUN_ELDERLY_AGE] = float(_get(params, "tekun.elderly_age"))
+    for k, tier in enumerate(("self_care", "partial", "full")):
+        p[P_TEKUN_CARE + k] = float(_get(params, f"tekun.care.{tier}"))
+    if p[P_PAYMENT_MODE] == MODE_TIERS:
+        for a, area in enumerate(AREAS):
+            shares = tuple(_get(params, f"dibao.tiers.{area}.shares"))
+            thresholds = tuple(_get(params, f"dibao.tiers.{area}.gap_thresholds"))
+            if not shares or len(shares) != len(thresholds) or len(shares) > MAX_TIERS:
+                raise InputError(
+                    "parameters", f"dibao.tiers.{area}.shares",
+                    f"tiers mode needs 1..{MAX_TIERS} shares and as many gap_thresholds; got "
+                    f"{len(shares)} shares and {len(thresholds)} thresholds")
+            p[P_TIER_COUNT + a] = len(shares)
+            for k, (share, threshold) in enumerate(zip(shares, thresholds, strict=True)):
+                p[P_TIER_SHARES + a * MAX_TIERS + k] = float(share)
+                p[P_TIER_THRESHOLDS + a * MAX_TIERS + k] = float(threshold)
+    return p
+
+
+def month_date(month: str | _dt.date) -> str:
+    """``"2024-06"``, ``"2024-06-01"`` or a date → ``"2024-06-01"`` (first day of the month)."""
+    if isinstance(month, _dt.date):
+        return month.replace(day=1).isoformat()
+    text = str(month)
+    try:
+        parsed = _dt.date.fromisoformat(text if len(text) > 7 else text + "-01")
+    except ValueError:
+        raise InputError("arguments", "month", f"expected YYYY-MM or YYYY-MM-DD, got {text!r}") from None
+    return parsed.replace(day=1).isoformat()
+
+
+def resolve_params(policy_or_params: Any, month: str | _dt.date) -> Mapping[str, Any]:
+    """The ``Params`` in force: ``policy.at(first day of month)`` for a Policy, else the mapping."""
+    if hasattr(policy_or_params, "at"):
+        return policy_or_params.at(month_date(month))
+    if isinstance(policy_or_params, Mapping):
+        return policy_or_params
+    raise InputError("arguments", "policy_or_params",
+                     f"expected a Policy or a Params mapping, got {type(policy_or_params).__name__}")
