@@ -1,0 +1,489 @@
+"""The parameter catalogue (参数目录): every policy parameter path, its kind, unit and constraints.
+
+This module is the single source of truth for which parameters exist; docs/contracts.md §1 lists
+the same paths for readers. The loader (`loader.py`) validates every YAML value and every reform
+against these specs, and `check_value` is the one place where a value's kind is checked.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Kinds and the unit each kind accepts when the spec does not name a more specific one.
+KINDS = (
+    "amount",
+    "share",
+    "multiple",
+    "months",
+    "age",
+    "count",
+    "bool",
+    "enum",
+    "month_list",
+    "share_list",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSpec:
+    """One catalogue entry.
+
+    Attributes:
+        path: dotted parameter path, e.g. ``dibao.standard.urban``.
+        kind: one of `KINDS`.
+        unit: the unit string a YAML file must give for this path.
+        description: one line, with the Chinese term.
+        at_least_one: for ``multiple``: the rule needs a multiple >= 1.
+        choices: for ``enum``: the allowed strings.
+        descending: for ``share_list``: the list must be strictly descending.
+        max_value: optional upper bound (inclusive) beyond the kind's own bound.
+    """
+
+    path: str
+    kind: str
+    unit: str
+    description: str
+    at_least_one: bool = False
+    choices: tuple[str, ...] = ()
+    descending: bool = False
+    max_value: float | None = None
+
+
+def _p(path: str, kind: str, unit: str, description: str, **kw: object) -> ParamSpec:
+    return ParamSpec(path, kind, unit, description, **kw)  # type: ignore[arg-type]
+
+
+_YMP = "yuan/person/month"
+_SUPP = ("elderly", "minor", "disabled", "multi_disabled", "severe")
+_SUPP_ZH = {
+    "elderly": "elderly 70+ 高龄老人",
+    "minor": "minors 未成年人",
+    "disabled": "disabled persons 残疾人",
+    "multi_disabled": "households with several disabled 一户多残",
+    "severe": "severely disabled / seriously ill 重残重病",
+}
+_SERVICES = {
+    "haircut": "haircut 理发",
+    "laundry": "laundry 洗衣",
+    "cleaning": "cleaning 打扫卫生",
+    "necessities": "daily necessities 生活用品配送",
+}
+
+_SPECS: list[ParamSpec] = [
+    # --- dibao 低保 ---
+    _p("dibao.standard.urban", "amount", _YMP, "urban dibao standard 城市低保标准"),
+    _p("dibao.standard.rural", "amount", _YMP, "rural dibao standard 农村低保标准"),
+    _p(
+        "dibao.standard.rule",
+        "enum",
+        "enum",
+        "how standards are set 标准制定方式: dated schedule, or share of last year's consumption",
+        choices=("schedule", "consumption_share"),
+    ),
+    _p(
+        "dibao.standard.consumption_share.urban",
+        "share",
+        "share",
+        "urban standard as share of last year's urban per-capita consumption 城市人均消费支出比例",
+    ),
+    _p(
+        "dibao.standard.consumption_share.rural",
+        "share",
+        "share",
+        "rural standard as share of last year's rural per-capita consumption 农村人均消费支出比例",
+    ),
+    _p(
+        "dibao.standard.consumption.urban",
+        "amount",
+        "yuan/person/year",
+        "last year's urban per-capita consumption expenditure 城镇居民人均消费支出",
+    ),
+    _p(
+        "dibao.standard.consumption.rural",
+        "amount",
+        "yuan/person/year",
+        "last year's rural per-capita consumption expenditure 农村居民人均消费支出",
+    ),
+    _p(
+        "dibao.asset_limit_months",
+        "months",
+        "months",
+        "asset test: per-capita financial assets at most this many months of the standard 家庭财产限额",
+    ),
+    _p(
+        "dibao.employment_cost_deduction",
+        "share",
+        "share",
+        "share of earned income deducted as employment cost 必要就业成本扣减",
+    ),
+    _p(
+        "dibao.basic_pension_excluded",
+        "bool",
+        "bool",
+        "residents' basic pension not counted as income 基础养老金不计入",
+    ),
+    _p(
+        "dibao.minimum_payment",
+        "amount",
+        "yuan/household/month",
+        "minimum gap payment per household 补差额度最低标准",
+    ),
+    _p(
+        "dibao.payment_mode",
+        "enum",
+        "enum",
+        "payment mode 发放方式: gap 补差 or tiers 分档",
+        choices=("gap", "tiers"),
+    ),
+    _p(
+        "dibao.tiers.urban.shares",
+        "share_list",
+        "share of standard",
+        "urban class payment per person as share of standard 城市分类施保 (全额/差额)",
+    ),
+    _p(
+        "dibao.tiers.rural.shares",
+        "share_list",
+        "share of standard",
+        "rural class payment per person as share of standard 农村分类施保 (一类…四类)",
+    ),
+    _p(
+        "dibao.tiers.urban.gap_thresholds",
+        "share_list",
+        "share of standard",
+        "urban class k if gap share >= threshold k 城市分类门槛 (interpretation)",
+        descending=True,
+    ),
+    _p(
+        "dibao.tiers.rural.gap_thresholds",
+        "share_list",
+        "share of standard",
+        "rural class k if gap share >= threshold k 农村分类门槛 (interpretation)",
+        descending=True,
+    ),
+    _p("dibao.supplement.elderly_age", "age", "years", "age from which the elderly supplement applies 高龄"),
+]
+for _c in _SUPP:
+    _SPECS.append(
+        _p(
+            f"dibao.supplement.{_c}.share",
+            "share",
+            "share of standard",
+            f"supplement 分档增发 for {_SUPP_ZH[_c]}, share of the standard per person",
+        )
+    )
+    _SPECS.append(
+        _p(
+            f"dibao.supplement.{_c}.amount",
+            "amount",
+            _YMP,
+            f"supplement 分类增发 for {_SUPP_ZH[_c]}, fixed yuan per person",
+        )
+    )
+_SPECS += [
+    _p("dibao.single_person.enabled", "bool", "bool", "single-person inclusion 单人户纳入低保"),
+    _p(
+        "dibao.single_person.income_multiple",
+        "multiple",
+        "× standard",
+        "single-person inclusion: family per-capita income ceiling 单人户收入上限",
+        at_least_one=True,
+    ),
+    _p(
+        "dibao.single_person.paralysed_months",
+        "months",
+        "months",
+        "single-person inclusion: qualifying paralysis duration 瘫痪时长",
+    ),
+    _p(
+        "dibao.single_person.benefit_rule",
+        "enum",
+        "enum",
+        "single-person benefit rule 单人保待遇: own gap or share of standard",
+        choices=("own_gap", "share_of_standard"),
+    ),
+    _p(
+        "dibao.single_person.benefit_share",
+        "share",
+        "share of standard",
+        "single-person benefit as share of standard 单人保按标准比例",
+    ),
+    _p("dibao.gradual_exit.enabled", "bool", "bool", "gradual exit 渐退"),
+    _p(
+        "dibao.gradual_exit.ceiling_multiple",
+        "multiple",
+        "× standard",
+        "gradual exit: exit at once at or above this multiple 渐退上限",
+        at_least_one=True,
+    ),
+    _p("dibao.gradual_exit.months", "months", "months", "gradual exit period 渐退期"),
+    _p(
+        "dibao.gradual_exit.months_disabled",
+        "months",
+        "months",
+        "gradual exit period, households with a disabled member 有残疾人家庭渐退期",
+    ),
+    _p(
+        "dibao.gradual_exit.payment_schedule",
+        "share_list",
+        "share of last benefit",
+        "gradual exit: share of last benefit paid in exit year 1, 2, … 渐退逐年减发",
+    ),
+    _p(
+        "dibao.gradual_exit.employed_only",
+        "bool",
+        "bool",
+        "gradual exit only for households with an employed member 就业渐退",
+    ),
+    _p("dibao.review.months.A", "month_list", "month of year", "review months, class A A类家庭核查"),
+    _p("dibao.review.months.B", "month_list", "month of year", "review months, class B B类家庭核查"),
+    _p("dibao.review.months.C", "month_list", "month of year", "review months, class C C类家庭核查"),
+    _p("dibao.employment_subsidy.enabled", "bool", "bool", "employment subsidy 就业补贴 (渐退期)"),
+    _p(
+        "dibao.employment_subsidy.months",
+        "months",
+        "months",
+        "employment subsidy duration 就业补贴期限",
+    ),
+    # --- low income 低收入 and expenditure hardship 支出型困难 ---
+    _p(
+        "low_income.multiple",
+        "multiple",
+        "× standard",
+        "low-income ceiling 低收入家庭收入上限",
+        at_least_one=True,
+    ),
+    _p(
+        "expenditure_hardship.income_multiple",
+        "multiple",
+        "× standard",
+        "expenditure-type hardship income lower bound 支出型困难收入下限",
+        at_least_one=True,
+    ),
+    _p(
+        "expenditure_hardship.disposable_income.urban",
+        "amount",
+        "yuan/person/year",
+        "last year's urban per-capita disposable income 城镇居民人均可支配收入",
+    ),
+    _p(
+        "expenditure_hardship.disposable_income.rural",
+        "amount",
+        "yuan/person/year",
+        "last year's rural per-capita disposable income 农村居民人均可支配收入",
+    ),
+    # --- tekun 特困 ---
+    _p("tekun.elderly_age", "age", "years", "tekun elderly age 特困老年人年龄"),
+    _p("tekun.minor_age", "age", "years", "tekun minors covered below this age 特困未成年人年龄"),
+    _p(
+        "tekun.basis.urban",
+        "enum",
+        "enum",
+        "standard the urban tekun multiple applies to 特困标准基数 (城市)",
+        choices=("urban", "rural"),
+    ),
+    _p(
+        "tekun.basis.rural",
+        "enum",
+        "enum",
+        "standard the rural tekun multiple applies to 特困标准基数 (农村)",
+        choices=("urban", "rural"),
+    ),
+]
+for _setting, _zh in (("dispersed", "分散供养"), ("centralised", "集中供养")):
+    for _area in ("urban", "rural"):
+        _SPECS.append(
+            _p(
+                f"tekun.multiple.{_setting}.{_area}",
+                "multiple",
+                "× standard",
+                f"tekun basic living standard 特困基本生活标准, {_setting} {_zh}, {_area}",
+                at_least_one=True,
+            )
+        )
+for _tier, _zh in (("self_care", "生活自理"), ("partial", "部分失能"), ("full", "完全失能")):
+    _SPECS.append(_p(f"tekun.care.{_tier}", "amount", _YMP, f"tekun care standard 照料护理标准, {_zh}"))
+_SPECS += [
+    _p(
+        "tekun.funeral_months",
+        "months",
+        "months",
+        "funeral subsidy in months of the basic living standard 丧葬补助",
+    ),
+    _p("tekun.review.months", "month_list", "month of year", "tekun review months 特困人员核查"),
+    # --- temporary assistance 临时救助 ---
+    _p("temporary.urgent.amount", "amount", "yuan/case", "urgent-type payment per case 急难型临时救助"),
+    _p(
+        "temporary.illness.multiple_min",
+        "multiple",
+        "× monthly urban standard",
+        "major illness assistance, lower multiple 支出型 (大病) 下限",
+    ),
+    _p(
+        "temporary.illness.multiple_max",
+        "multiple",
+        "× monthly urban standard",
+        "major illness assistance, upper multiple 支出型 (大病) 上限",
+    ),
+    _p(
+        "temporary.education.multiple_min",
+        "multiple",
+        "× monthly urban standard",
+        "education assistance, lower multiple 支出型 (教育) 下限",
+    ),
+    _p(
+        "temporary.education.multiple_max",
+        "multiple",
+        "× monthly urban standard",
+        "education assistance, upper multiple 支出型 (教育) 上限",
+    ),
+    _p(
+        "temporary.applicant_months",
+        "months",
+        "months",
+        "months of urban standard paid to waiting applicants 先行救助",
+    ),
+    _p("temporary.township_reserve", "amount", "yuan/township", "township reserve fund 乡镇备用金"),
+    # --- price linkage 物价联动 ---
+    _p("price_linkage.cpi_trigger", "share", "share", "CPI trigger 物价联动启动条件 (CPI)"),
+    _p(
+        "price_linkage.food_cpi_trigger",
+        "share",
+        "share",
+        "food CPI trigger 物价联动启动条件 (食品CPI)",
+    ),
+    _p("price_linkage.floor", "amount", _YMP, "price subsidy floor per person 价格临时补贴最低额"),
+    # --- purchased services 政府购买服务 and staffing 人员配备 ---
+    _p(
+        "services.cap_share",
+        "share",
+        "share",
+        "purchased services cap, share of central+provincial funds 购买服务比例上限",
+    ),
+]
+for _s, _zh in _SERVICES.items():
+    _SPECS.append(_p(f"services.unit_cost.{_s}", "amount", "yuan/visit", f"unit cost, {_zh} 单价"))
+for _s, _zh in _SERVICES.items():
+    _SPECS.append(
+        _p(f"services.frequency.{_s}", "multiple", "times/month", f"frequency, {_zh} 服务频次")
+    )
+_SPECS += [
+    _p("staffing.ratio_min", "share", "staff/recipient", "township staff ratio, lower 配备比例下限"),
+    _p("staffing.ratio_max", "share", "staff/recipient", "township staff ratio, upper 配备比例上限"),
+    _p("staffing.minimum", "count", "staff", "minimum staff in small townships 最低配备人数"),
+    _p(
+        "staffing.small_threshold",
+        "count",
+        "recipients",
+        "recipients below which the minimum applies 小乡镇门槛",
+    ),
+    _p("staffing.annual_cost", "amount", "yuan/staff/year", "annual cost per staff member 人员经费"),
+    _p("admin.decision_deadline_days", "count", "days", "decision deadline 审核确认时限"),
+    _p(
+        "admin.deadline_basis",
+        "enum",
+        "enum",
+        "deadline counted in working or calendar days 工作日/自然日",
+        choices=("working", "calendar"),
+    ),
+]
+
+CATALOGUE: dict[str, ParamSpec] = {}
+for _spec in _SPECS:
+    if _spec.path in CATALOGUE:  # a typo in this file must not silently shadow an entry
+        raise RuntimeError(f"duplicate catalogue path {_spec.path}")
+    if _spec.kind not in KINDS:
+        raise RuntimeError(f"unknown kind {_spec.kind} for {_spec.path}")
+    CATALOGUE[_spec.path] = _spec
+
+# Pairs (low, high) that must hold on every date: low <= high.
+ORDERED_PAIRS: tuple[tuple[str, str], ...] = (
+    ("temporary.illness.multiple_min", "temporary.illness.multiple_max"),
+    ("temporary.education.multiple_min", "temporary.education.multiple_max"),
+    ("staffing.ratio_min", "staffing.ratio_max"),
+)
+# Lists that must have the same length on every date.
+SAME_LENGTH: tuple[tuple[str, str], ...] = (
+    ("dibao.tiers.urban.shares", "dibao.tiers.urban.gap_thresholds"),
+    ("dibao.tiers.rural.shares", "dibao.tiers.rural.gap_thresholds"),
+)
+
+
+def _is_number(v: object) -> bool:
+    # bool is an int subclass in Python; a YAML `true` must not pass as an amount.
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_value(spec: ParamSpec, value: object) -> tuple[object, str | None]:
+    """Check one value against its spec.
+
+    Returns ``(normalised_value, None)`` when valid (lists become tuples, so values are hashable
+    and immutable) or ``(value, message)`` naming what is wrong. Nothing is clipped or coerced:
+    an integer amount stays an int, a float stays a float.
+    """
+    k = spec.kind
+    if k == "amount":
+        if not _is_number(value):
+            return value, "amount must be a number (yuan)"
+        if value < 0:
+            return value, "amount must not be negative"
+    elif k == "share":
+        if not _is_number(value):
+            return value, "share must be a number between 0 and 1"
+        if not 0 <= value <= 1:
+            return value, "share must be between 0 and 1"
+    elif k == "multiple":
+        if not _is_number(value):
+            return value, "multiple must be a number"
+        if spec.at_least_one and value < 1:
+            return value, "multiple must be at least 1 for this rule"
+        if value <= 0:
+            return value, "multiple must be above 0"
+    elif k in ("months", "count"):
+        if not _is_int(value):
+            return value, f"{k} must be a whole number"
+        if value < 0:
+            return value, f"{k} must not be negative"
+    elif k == "age":
+        if not _is_int(value):
+            return value, "age must be a whole number of years"
+        if not 0 <= value <= 120:
+            return value, "age must be between 0 and 120"
+    elif k == "bool":
+        if not isinstance(value, bool):
+            return value, "must be true or false"
+    elif k == "enum":
+        if not isinstance(value, str) or value not in spec.choices:
+            return value, f"must be one of {', '.join(spec.choices)}"
+    elif k == "month_list":
+        if not isinstance(value, list | tuple) or not value:
+            return value, "must be a non-empty list of months 1..12"
+        if not all(_is_int(m) and 1 <= m <= 12 for m in value):
+            return value, "every month must be a whole number 1..12"
+        if list(value) != sorted(set(value)):
+            return value, "months must be ascending without repeats"
+        return tuple(value), None
+    elif k == "share_list":
+        if not isinstance(value, list | tuple) or not value:
+            return value, "must be a non-empty list of shares"
+        if not all(_is_number(s) and 0 <= s <= 1 for s in value):
+            return value, "every share must be a number between 0 and 1"
+        if spec.descending and any(a <= b for a, b in zip(value, value[1:], strict=False)):
+            return value, "shares must be strictly descending"
+        return tuple(value), None
+    else:  # pragma: no cover - guarded at import
+        return value, f"unknown kind {k}"
+    if spec.max_value is not None and value > spec.max_value:  # type: ignore[operator]
+        return value, f"must be at most {spec.max_value}"
+    return value, None
+
+
+def describe(path: str) -> str:
+    """One line for a path: kind, unit and meaning (for error messages and docs)."""
+    s = CATALOGUE[path]
+    return f"{s.path} — {s.kind}, {s.unit} — {s.description}"
