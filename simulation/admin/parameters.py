@@ -1,0 +1,143 @@
+"""Administrative parameters that are not policy rules (data/scenarios/admin_parameters.yaml).
+
+Staff-hours per task, the share of reviews done by each method, working time, and the national
+figures behind the estimate of the purchased-services cap base. Every value in the file carries a
+``reference``; loading checks types, signs and that the review-method shares sum to one, and names
+the file and field of anything wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: The repository's data folder, resolved through the package (not the working directory).
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+ADMIN_PARAMETERS_FILE = DATA_DIR / "scenarios" / "admin_parameters.yaml"
+
+TASKS = ("application", "review_data_check", "review_renewal", "review_home_visit", "emergency")
+REVIEW_METHODS = ("data_check", "renewal", "home_visit")
+
+
+class AdminParameterError(ValueError):
+    """A bad value in the administrative parameter file; names file, field and value."""
+
+    def __init__(self, source: str, field: str, value: Any, problem: str) -> None:
+        self.source, self.field, self.value, self.problem = source, field, value, problem
+        super().__init__(f"{source}: field '{field}': {problem} (value {value!r})")
+
+
+@dataclass(frozen=True)
+class WorkloadParameters:
+    """Staff-hours per task and the working time of one staff member (all from the data file)."""
+
+    hours_per_task: dict[str, float]
+    review_method_share: dict[str, float]
+    working_days_per_month: float
+    calendar_days_per_month: float
+    hours_per_working_day: float
+    casework_share: float
+
+    @property
+    def hours_per_review(self) -> float:
+        """Average staff-hours per review, weighted by the share of each review method."""
+        return sum(
+            self.review_method_share[m] * self.hours_per_task[f"review_{m}"] for m in REVIEW_METHODS
+        )
+
+    @property
+    def casework_hours_per_staff_month(self) -> float:
+        """Hours one staff member spends on casework in a month."""
+        return self.working_days_per_month * self.hours_per_working_day * self.casework_share
+
+
+@dataclass(frozen=True)
+class CapEstimateParameters:
+    """National figures used to estimate a locality's central allocation (labelled an estimate)."""
+
+    national_recipients: float
+    central_allocation: dict[int, float]
+    references: dict[str, str]
+
+
+@dataclass(frozen=True)
+class AdminParameters:
+    """Everything in admin_parameters.yaml, validated."""
+
+    workload: WorkloadParameters
+    cap_estimate: CapEstimateParameters
+    source: str
+
+
+def _number(entry: Any, source: str, field: str, *, positive: bool = False) -> tuple[float, str]:
+    """Read ``{value, reference}`` and check it; return the value and its reference."""
+    if not isinstance(entry, dict) or "value" not in entry:
+        raise AdminParameterError(source, field, entry, "expected a mapping with 'value' and 'reference'")
+    ref = entry.get("reference")
+    if not isinstance(ref, str) or not ref.strip():
+        raise AdminParameterError(source, f"{field}.reference", ref, "every value needs a reference")
+    value = entry["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise AdminParameterError(source, f"{field}.value", value, "expected a finite number")
+    if value < 0 or (positive and value == 0):
+        raise AdminParameterError(source, f"{field}.value", value, "must be positive" if positive else "must be >= 0")
+    return float(value), ref
+
+
+def _section(doc: Any, source: str, field: str) -> dict[str, Any]:
+    value = doc.get(field) if isinstance(doc, dict) else None
+    if not isinstance(value, dict):
+        raise AdminParameterError(source, field, value, "missing section")
+    return value
+
+
+def load_admin_parameters(path: str | Path = ADMIN_PARAMETERS_FILE) -> AdminParameters:
+    """Load and validate the administrative parameter file.
+
+    Raises AdminParameterError naming the file, the dotted field and the value of the first problem.
+    """
+    path = Path(path)
+    source = str(path)
+    with path.open(encoding="utf-8") as fh:
+        doc = yaml.safe_load(fh)
+    work = _section(doc, source, "workload")
+    hours_doc = _section(work, source, "hours_per_task")
+    hours = {}
+    for task in TASKS:
+        hours[task], _ = _number(hours_doc.get(task), source, f"workload.hours_per_task.{task}", positive=True)
+    shares_doc = _section(work, source, "review_method_share")
+    shares = {}
+    for method in REVIEW_METHODS:
+        shares[method], _ = _number(shares_doc.get(method), source, f"workload.review_method_share.{method}")
+    if abs(sum(shares.values()) - 1.0) > 1e-9:
+        raise AdminParameterError(
+            source, "workload.review_method_share", shares, "shares of review methods must sum to 1"
+        )
+    scalars = {}
+    for name in ("working_days_per_month", "calendar_days_per_month", "hours_per_working_day", "casework_share"):
+        scalars[name], _ = _number(work.get(name), source, f"workload.{name}", positive=True)
+    if scalars["casework_share"] > 1:
+        raise AdminParameterError(source, "workload.casework_share.value", scalars["casework_share"], "a share must be at most 1")
+    workload = WorkloadParameters(hours_per_task=hours, review_method_share=shares, **scalars)
+
+    cap = _section(doc, source, "cap_estimate")
+    refs: dict[str, str] = {}
+    recipients, refs["national_recipients"] = _number(
+        cap.get("national_recipients"), source, "cap_estimate.national_recipients", positive=True
+    )
+    alloc_doc = _section(cap, source, "central_allocation")
+    allocation: dict[int, float] = {}
+    for year, entry in alloc_doc.items():
+        field = f"cap_estimate.central_allocation.{year}"
+        if not str(year).isdigit():
+            raise AdminParameterError(source, field, year, "the key must be a year")
+        allocation[int(year)], refs[f"central_allocation.{year}"] = _number(entry, source, field, positive=True)
+    return AdminParameters(
+        workload=workload,
+        cap_estimate=CapEstimateParameters(recipients, allocation, refs),
+        source=source,
+    )

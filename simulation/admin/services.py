@@ -1,0 +1,138 @@
+"""Purchased social-assistance services (政府购买社会救助服务) and the 2% cap.
+
+Demand: recipients who cannot look after themselves (dispersed tekun in the partial and full care
+tiers, dibao members with self-care limits) times a service package at unit costs. The default
+package is Lanzhou New Area's "four ones" (lanzhou 四: haircut monthly, laundry twice a month,
+cleaning weekly, daily necessities twice a year), read from ``services.unit_cost.*`` and
+``services.frequency.*``.
+
+Cap: purchased services paid from assistance subsidy funds may not exceed 2% of the year's
+central and provincial assistance funds (jiaohe 17 "总额度原则上不超过当年中央和省级下拨的社会救助专项资金
+总额的 2%"; lanzhou 十八), ``services.cap_share``. The base is an input; when the user has none, an
+estimate is offered and labelled as one (``estimate_cap_base``).
+
+Pure functions; money in yuan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from simulation.admin.parameters import CapEstimateParameters
+
+SERVICE_ITEMS = ("haircut", "laundry", "cleaning", "necessities")
+
+
+def package_cost_per_person_month(params: Mapping[str, Any]) -> float:
+    """Monthly cost of the service package for one person (yuan/person/month).
+
+    Sum over items of ``services.unit_cost.<item>`` × ``services.frequency.<item>`` (times per
+    month). The package is counted per person who cannot look after himself or herself; for a
+    household with two such persons, cleaning is then bought twice (interpretation: most are
+    one-person dispersed tekun households).
+    """
+    return float(
+        sum(
+            float(params[f"services.unit_cost.{item}"]) * float(params[f"services.frequency.{item}"])
+            for item in SERVICE_ITEMS
+        )
+    )
+
+
+def service_cost(persons_needing_care: float, params: Mapping[str, Any], months: float = 12.0) -> float:
+    """Cost of the full package for ``persons_needing_care`` persons over ``months`` (yuan)."""
+    if persons_needing_care < 0:
+        raise ValueError(f"persons needing care must be >= 0; got {persons_needing_care!r}")
+    return persons_needing_care * package_cost_per_person_month(params) * months
+
+
+@dataclass(frozen=True)
+class CapAssessment:
+    """One year's purchased-services cost against the cap (yuan; shares 0..1)."""
+
+    year: int
+    persons_needing_care: float  # average over the year
+    cost: float  # the full package for all who need it
+    cap_base: float  # central and provincial assistance funds of the year
+    cap_base_is_estimate: bool
+    cap_base_label: str
+    cap_share: float
+    cap: float
+    headroom: float  # cap − cost; negative is a shortfall
+    affordable_coverage: float  # largest share of the demand the cap pays the full package for
+    affordable_persons: float  # persons the cap can give the full package
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain dict (for tables and manifests)."""
+        return asdict(self)
+
+
+def assess_cap(
+    year: int,
+    persons_needing_care: float,
+    params: Mapping[str, Any],
+    cap_base: float,
+    *,
+    cap_base_is_estimate: bool = False,
+    cap_base_label: str = "input",
+    months: float = 12.0,
+) -> CapAssessment:
+    """Cost, cap, headroom or shortfall, and the largest coverage of the package the cap affords.
+
+    Args:
+        year: calendar year.
+        persons_needing_care: average persons needing care in the year.
+        params: policy parameters (``services.*``).
+        cap_base: the year's central and provincial assistance funds, yuan (> 0).
+        cap_base_is_estimate / cap_base_label: whether the base is an estimate and how it was made.
+        months: months of the year covered (12 for a full year).
+    """
+    if not cap_base > 0:
+        raise ValueError(f"cap base for {year} must be a positive amount in yuan; got {cap_base!r}")
+    cap_share = float(params["services.cap_share"])
+    cap = cap_base * cap_share
+    cost = service_cost(persons_needing_care, params, months)
+    per_person = package_cost_per_person_month(params) * months
+    coverage = 1.0 if cost <= cap else cap / cost
+    affordable = persons_needing_care if cost <= cap else (cap / per_person if per_person > 0 else 0.0)
+    return CapAssessment(
+        year=int(year),
+        persons_needing_care=float(persons_needing_care),
+        cost=cost,
+        cap_base=float(cap_base),
+        cap_base_is_estimate=cap_base_is_estimate,
+        cap_base_label=cap_base_label,
+        cap_share=cap_share,
+        cap=cap,
+        headroom=cap - cost,
+        affordable_coverage=coverage,
+        affordable_persons=affordable,
+    )
+
+
+def estimate_cap_base(
+    local_recipients: float, year: int, figures: CapEstimateParameters
+) -> tuple[float, str]:
+    """Estimate a locality's central assistance allocation for ``year`` (an ESTIMATE).
+
+    The locality's share of national dibao and tekun recipients times the national central
+    allocation of the year (or the nearest earlier published year; the latest if all are later).
+    Provincial funds are not published and are left out, so the estimate understates the base.
+
+    Returns the amount (yuan) and a label saying how it was made.
+    """
+    if local_recipients < 0:
+        raise ValueError(f"local recipients must be >= 0; got {local_recipients!r}")
+    years = sorted(figures.central_allocation)
+    earlier = [y for y in years if y <= year]
+    used = earlier[-1] if earlier else years[0]
+    share = local_recipients / figures.national_recipients
+    amount = share * figures.central_allocation[used]
+    label = (
+        f"ESTIMATE: local recipients {local_recipients:,.0f} / national {figures.national_recipients:,.0f} "
+        f"× central allocation {used} {figures.central_allocation[used] / 1e9:,.2f} bn yuan "
+        f"({figures.references[f'central_allocation.{used}']}); central funds only, provincial funds not included"
+    )
+    return amount, label

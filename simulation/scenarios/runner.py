@@ -1,0 +1,489 @@
+"""Run a scenario: every locality × variant × replication on an executor, then the tables.
+
+One task is one engine run (a locality's population under one policy variant with one seed).
+A baseline and its reforms in the same replication use the same population and the same engine
+seed, so the engine's keyed draws are common random numbers and the difference is the reform's
+effect, not noise. Replication ``r`` uses population seed ``population.seed + r`` and engine seed
+``seed + r``. Parameter uncertainty (``uncertainty: {take_up: [lo, hi]}``) is sampled by
+stratified quantiles: replication ``r`` of ``R`` takes quantile ``(k + 0.5) / R`` where ``k`` is a
+fixed permutation of ``r`` per parameter, so no random numbers are drawn outside the engine.
+
+After the runs, `assemble` builds the tables (cost by component, year, township and area; bands;
+reform differences; coverage; staffing; purchased services and the cap; cost per yuan of standard
+increase), and `run_scenario` writes them with a manifest (results.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.admin.parameters import AdminParameters, load_admin_parameters
+from simulation.admin.services import assess_cap, estimate_cap_base, package_cost_per_person_month
+from simulation.admin.staffing import default_ratios, office_queue, required_staff
+from simulation.scenarios import summary as S
+from simulation.scenarios.executors import make_executor
+from simulation.scenarios.results import file_hash, new_run_id, write_results
+from simulation.scenarios.scenario import Scenario, ScenarioError, Variant, policy_reforms
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine (simulation.engine.run) is not installed in this tree yet."""
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One engine run."""
+
+    scenario: Scenario
+    locality: str
+    variant: str
+    replication: int
+    behaviour: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class RunOutput:
+    """What one task returns (small: tables, not the population)."""
+
+    locality: str
+    variant: str
+    replication: int
+    monthly: pd.DataFrame
+    offices: pd.DataFrame | None
+    population_persons: float  # weighted resident persons
+    care_share: float  # share of recipient persons who cannot look after themselves
+    policy_hash: str
+    standards: pd.DataFrame  # month, urban, rural dibao standards in force
+    behaviour: dict[str, float]
+
+
+def _variant(scenario: Scenario, name: str) -> Variant:
+    for v in scenario.variants:
+        if v.name == name:
+            return v
+    raise KeyError(f"scenario {scenario.name} has no variant {name!r}")
+
+
+def build_policy(scenario: Scenario, variant: Variant | str, locality: str) -> Any:
+    """The variant's policy for a locality; a policy error becomes a ScenarioError naming the file."""
+    from simulation.policy import PolicyError, load_policy
+
+    v = _variant(scenario, variant) if isinstance(variant, str) else variant
+    try:
+        return load_policy(locality, reforms=policy_reforms(scenario, v, locality))
+    except PolicyError as exc:
+        raise ScenarioError([(scenario.source, f"{v.name}.changes.{p}", val, f"{src}: {msg}")
+                             for src, p, val, msg in exc.problems]) from None
+
+
+def months_of(scenario: Scenario) -> list[str]:
+    """The horizon's months as YYYY-MM strings."""
+    return [str(p) for p in pd.period_range(scenario.start, periods=scenario.months, freq="M")]
+
+
+def sampled_behaviour(scenario: Scenario, replication: int) -> dict[str, float]:
+    """Behaviour overrides for a replication: fixed overrides plus stratified uncertainty samples."""
+    out = {k: (v["value"] if isinstance(v, Mapping) else v) for k, v in scenario.behaviour.items()}
+    n = scenario.replications
+    for name, (lo, hi) in sorted(scenario.uncertainty.items()):
+        # a fixed permutation per parameter (from its name) decorrelates the parameters
+        key = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+        perm = np.argsort([(hashlib.sha256(f"{key}:{i}".encode()).hexdigest()) for i in range(n)])
+        q = (perm[replication] + 0.5) / n
+        out[name] = float(lo + q * (hi - lo))
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def _population(locality: str, households: int | None, seed: int) -> Any:
+    from simulation.population import generate, load_profile
+
+    return generate(load_profile(locality), n_households=households, seed=seed)
+
+
+def _care_share(population: Any, policy: Any, month: str) -> float:
+    """Share of recipient persons (dibao, single inclusion, tekun) with self-care limits at start.
+
+    Used for purchased-services demand when the engine's table has no care counts: the static
+    calculator on the start population finds the recipient households; persons in them whose
+    ``self_care`` is ``partial`` or ``unable`` need the package (interpretation).
+    """
+    from simulation.rules import assess
+
+    persons = population.persons
+    table = assess(persons, policy, month=f"{month}-01")
+    recip = table.index[(table["dibao_amount"] > 0) | (table["tekun_persons"] > 0)
+                        | (table["single_inclusion_persons"] > 0)]
+    w = population.households.set_index("household_id")["weight"]
+    sel = persons[persons["household_id"].isin(recip)]
+    pw = sel["household_id"].map(w).to_numpy(dtype=float)
+    limited = sel["self_care"].astype(str).isin(["partial", "unable"]).to_numpy()
+    total = pw.sum()
+    return float((pw * limited).sum() / total) if total > 0 else 0.0
+
+
+def run_task(task: RunTask) -> RunOutput:
+    """Run one engine task (top-level so that process and Dask workers can import it)."""
+    try:
+        from simulation.engine import run as engine_run
+    except ImportError as exc:
+        raise EngineUnavailable("simulation.engine.run is not available yet") from exc
+    sc = task.scenario
+    policy = build_policy(sc, task.variant, task.locality)
+    pop = _population(task.locality, sc.households, sc.population_seed + task.replication)
+    result = engine_run(pop, policy, start=sc.start, months=sc.months,
+                        seed=sc.seed + task.replication, behaviour=task.behaviour or None)
+    keys = {"variant": task.variant, "replication": task.replication, "locality": task.locality}
+    monthly = result.monthly.assign(**keys)
+    offices = getattr(result, "offices", None)
+    if offices is not None:
+        offices = offices.assign(**keys)
+    hh = pop.households
+    persons_total = float((hh["weight"] * hh["size"]).sum())
+    months = months_of(sc)
+    standards = pd.DataFrame({
+        "month": months,
+        "urban": [float(policy.value("dibao.standard.urban", f"{m}-01")) for m in months],
+        "rural": [float(policy.value("dibao.standard.rural", f"{m}-01")) for m in months],
+    }).assign(**keys)
+    return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
+                     persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
+                     standards, dict(task.behaviour))
+
+
+def tasks_for(scenario: Scenario) -> list[RunTask]:
+    """Every locality × replication × variant, baseline first within a replication."""
+    return [RunTask(scenario, loc, v.name, r, sampled_behaviour(scenario, r))
+            for loc in scenario.localities for r in range(scenario.replications)
+            for v in scenario.variants]
+
+
+# --- assembling the tables -----------------------------------------------------------------------
+
+
+@dataclass
+class ScenarioResult:
+    """The tables of a scenario run and its manifest (and, once written, its folder)."""
+
+    scenario: Scenario
+    tables: dict[str, pd.DataFrame]
+    manifest: dict[str, Any]
+    path: Path | None = None
+
+    def summary_text(self) -> str:
+        """A summary table for the terminal (yuan per year, persons; P10–P90 when replicated)."""
+        return format_summary(self.tables, self.scenario.baseline.name)
+
+
+def _params_at(policies: Mapping[tuple[str, str], Any], variant: str, locality: str, month: str) -> Mapping[str, Any]:
+    return policies[(variant, locality)].at(f"{month}-01")
+
+
+def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str], Any],
+                ratio_for_budget: Callable[[Mapping[str, Any]], float]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staff and purchased-services cost rows (component table shape) and care demand per month."""
+    rows, care = [], []
+    for out in outputs:
+        rec = S.recipients_by_township(out.monthly)
+        for month, grp in rec.groupby("month", sort=True):
+            p = _params_at(policies, out.variant, out.locality, str(month))
+            staff = required_staff(grp["persons"].to_numpy(), ratio_for_budget(p),
+                                   int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
+            monthly_staff_cost = staff * float(p["staffing.annual_cost"]) / 12.0
+            year = int(str(month)[:4])
+            for town, cost in zip(grp["township"], monthly_staff_cost, strict=True):
+                rows.append((out.variant, out.replication, out.locality, str(month), year, town, "all",
+                             "admin", "staff", float(cost)))
+            persons_care = float(grp["persons"].sum()) * out.care_share
+            services = persons_care * package_cost_per_person_month(p)
+            rows.append((out.variant, out.replication, out.locality, str(month), year, -1, "all",
+                         "admin", "purchased_services", services))
+            care.append((out.variant, out.replication, out.locality, str(month), year, persons_care,
+                         float(grp["persons"].sum()), services))
+    cols = S.RUN_KEYS + ["month", "year", "township", "area", "programme", "component", "cost"]
+    care_cols = S.RUN_KEYS + ["month", "year", "persons_needing_care", "recipients", "services_cost"]
+    return pd.DataFrame(rows, columns=cols), pd.DataFrame(care, columns=care_cols)
+
+
+def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[tuple[str, str], Any],
+               admin: AdminParameters) -> pd.DataFrame:
+    """Purchased services against the 2% cap per variant, replication, locality and year."""
+    rows = []
+    yearly = care.groupby(S.RUN_KEYS + ["year"], as_index=False).agg(
+        persons_needing_care=("persons_needing_care", "mean"), recipients=("recipients", "mean"),
+        months=("month", "nunique"))
+    n_loc = len(scenario.localities)
+    for r in yearly.itertuples(index=False):
+        p = _params_at(policies, r.variant, r.locality, f"{r.year}-06" if r.months == 12 else
+                       care[(care["year"] == r.year)]["month"].min())
+        if scenario.cap_base == "estimate":
+            base, label = estimate_cap_base(r.recipients, int(r.year), admin.cap_estimate)
+            estimated = True
+        else:
+            assert isinstance(scenario.cap_base, dict)
+            # a sharded run splits the given base by the localities' recipients is not known here:
+            # the scenario's base is for the whole scenario, shared equally (stated in the label)
+            base = scenario.cap_base[int(r.year)] / n_loc
+            label = "input: services.cap_base" + (f" ÷ {n_loc} localities" if n_loc > 1 else "")
+            estimated = False
+        a = assess_cap(int(r.year), r.persons_needing_care, p, base, cap_base_is_estimate=estimated,
+                       cap_base_label=label, months=float(r.months))
+        rows.append({"variant": r.variant, "replication": r.replication, "locality": r.locality,
+                     "months": int(r.months), "package_cost_per_person_month": package_cost_per_person_month(p),
+                     **a.as_dict()})
+    return pd.DataFrame(rows)
+
+
+def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
+                     policies: Mapping[tuple[str, str], Any], admin: AdminParameters
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Required staff by rule (per ratio, township, year) and the office queue under each ratio."""
+    rule_rows, queue_rows = [], []
+    for out in outputs:
+        p0 = _params_at(policies, out.variant, out.locality, scenario.start)
+        ratios = scenario.staffing_ratios or default_ratios(p0)
+        rec = S.recipients_by_township(out.monthly)
+        months = sorted(rec["month"].astype(str).unique())
+        towns = sorted(rec["township"].unique())
+        grid = rec.pivot_table(index="month", columns="township", values="persons", aggfunc="sum",
+                               fill_value=0.0).reindex(index=months, columns=towns, fill_value=0.0)
+        m = out.monthly
+        tasks = {}
+        for col, sel in (("applications", None), ("reviews", None), ("entries", "temporary")):
+            src = m if sel is None else m[m["programme"] == sel]
+            if col in src.columns:
+                tasks[col] = src.pivot_table(index="month", columns="township", values=col, aggfunc="sum",
+                                             fill_value=0.0).reindex(index=months, columns=towns, fill_value=0.0).to_numpy()
+            else:
+                tasks[col] = np.zeros(grid.shape)
+        for ratio in ratios:
+            staff = np.vstack([
+                required_staff(grid.loc[mo].to_numpy(), ratio, int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
+                for mo, p in ((mo, _params_at(policies, out.variant, out.locality, mo)) for mo in months)])
+            annual_cost = np.array([float(_params_at(policies, out.variant, out.locality, mo)["staffing.annual_cost"]) for mo in months])
+            q = office_queue(tasks["applications"], tasks["reviews"], tasks["entries"], staff,
+                             admin.workload, str(p0["admin.deadline_basis"]))
+            deadline = float(p0["admin.decision_deadline_days"])
+            for i, mo in enumerate(months):
+                year = int(mo[:4])
+                for j, town in enumerate(towns):
+                    rule_rows.append((out.variant, out.replication, out.locality, mo, year, ratio, town,
+                                      float(grid.iat[i, j]), int(staff[i, j]), staff[i, j] * annual_cost[i] / 12.0))
+                apps = tasks["applications"][i]
+                w = apps / apps.sum() if apps.sum() > 0 else np.full(len(towns), 1.0 / max(len(towns), 1))
+                days = q.days_to_decision[i]
+                finite = np.isfinite(days)
+                queue_rows.append((
+                    out.variant, out.replication, out.locality, mo, year, ratio, int(staff[i].sum()),
+                    float(apps.sum()), float(tasks["reviews"][i].sum()), float(tasks["entries"][i].sum()),
+                    float(q.backlog_applications[i].sum()),
+                    float(np.sum(w * np.where(finite, days, 0.0))) if finite.all() else float("inf"),
+                    float(days.max()) if len(days) else 0.0,
+                    float(np.mean(days <= deadline)) if len(days) else 1.0,
+                    deadline, float(q.utilisation[i].mean()) if len(towns) else 0.0))
+    rule = pd.DataFrame(rule_rows, columns=S.RUN_KEYS + ["month", "year", "ratio", "township", "recipients",
+                                                          "staff", "staff_cost"])
+    queue = pd.DataFrame(queue_rows, columns=S.RUN_KEYS + [
+        "month", "year", "ratio", "staff", "applications", "reviews", "emergencies",
+        "backlog_applications", "days_to_decision_mean", "days_to_decision_max",
+        "share_townships_within_limit", "deadline_days", "utilisation_mean"])
+    return rule, queue
+
+
+def _cost_per_yuan(outputs: Sequence[RunOutput], components: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Extra cost per year for each yuan/person/month of standard increase, per reform.
+
+    Δcost (yuan/year, all components, averaged over the horizon's years) ÷ the mean increase of
+    the dibao standards (urban and rural weighted by the baseline's urban and rural dibao persons).
+    """
+    std = pd.concat([o.standards for o in outputs], ignore_index=True)
+    persons = pd.concat([o.monthly[o.monthly["programme"] == "dibao"]
+                         .groupby(["variant", "replication", "locality", "area"], as_index=False)["persons"].sum()
+                         for o in outputs], ignore_index=True)
+    rows = []
+    base_std = std[std["variant"] == baseline]
+    total = components.groupby(["variant", "replication", "locality"], as_index=False)["cost"].sum()
+    n_years = components["month"].nunique() / 12.0
+    for (variant, rep, loc), grp in std[std["variant"] != baseline].groupby(["variant", "replication", "locality"]):
+        b = base_std[(base_std["replication"] == rep) & (base_std["locality"] == loc)]
+        du = float((grp["urban"].to_numpy() - b["urban"].to_numpy()).mean())
+        dr = float((grp["rural"].to_numpy() - b["rural"].to_numpy()).mean())
+        bp = persons[(persons["variant"] == baseline) & (persons["replication"] == rep) & (persons["locality"] == loc)]
+        wu = float(bp.loc[bp["area"] == "urban", "persons"].sum())
+        wr = float(bp.loc[bp["area"] == "rural", "persons"].sum())
+        d_std = (du * wu + dr * wr) / (wu + wr) if wu + wr > 0 else (du + dr) / 2
+        c_ref = total[(total["variant"] == baseline) & (total["replication"] == rep) & (total["locality"] == loc)]["cost"].sum()
+        c_new = total[(total["variant"] == variant) & (total["replication"] == rep) & (total["locality"] == loc)]["cost"].sum()
+        d_cost = (c_new - c_ref) / n_years
+        rows.append({"variant": variant, "replication": rep, "locality": loc,
+                     "standard_increase_urban": du, "standard_increase_rural": dr,
+                     "standard_increase_weighted": d_std, "extra_cost_per_year": d_cost,
+                     "cost_per_yuan_of_standard": d_cost / d_std if abs(d_std) > 1e-9 else float("nan")})
+    return pd.DataFrame(rows)
+
+
+def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
+             policies: Mapping[tuple[str, str], Any], admin: AdminParameters | None = None) -> ScenarioResult:
+    """Build every table of a scenario from its run outputs.
+
+    ``policies`` maps (variant, locality) to an object with ``.at(date) -> Params``.
+    """
+    admin = admin or load_admin_parameters()
+    if not outputs:
+        raise ValueError("no run outputs to assemble")
+    monthly = pd.concat([o.monthly for o in outputs], ignore_index=True)
+    components = S.cost_components(monthly)
+    p_mid = lambda p: default_ratios(p)[1]  # noqa: E731 - budget costs staff at the middle ratio (3‰)
+    admin_rows, care = _admin_rows(outputs, policies, p_mid)
+    components = S.add_admin_costs(components, admin_rows)
+    base = scenario.baseline.name
+
+    cost_year = S.cost_by(components, ["year", "component"])
+    tables: dict[str, pd.DataFrame] = {
+        "monthly": monthly,
+        "cost_month_component": S.cost_by(components, ["month", "component"]),
+        "cost_year_component": cost_year,
+        "cost_year_area": S.cost_by(components, ["year", "area"]),
+        "cost_year_township": S.cost_by(components, ["year", "township"]),
+        "cost_year_bands": S.bands(cost_year, ["year", "component"], "cost"),
+        "cost_total_bands": S.bands(S.cost_by(components, ["year"]), ["year"], "cost"),
+    }
+    if scenario.reforms:
+        diff = S.differences(cost_year, ["year", "component"], "cost", base)
+        tables["difference_year_component"] = diff
+        tables["difference_year_bands"] = S.bands(
+            diff.groupby(["variant", "replication", "locality", "year"], as_index=False)["cost"].sum(), ["year"], "cost")
+        tables["cost_per_yuan"] = _cost_per_yuan(outputs, components, base)
+    pop = pd.DataFrame([{"variant": o.variant, "replication": o.replication, "locality": o.locality,
+                         "persons": o.population_persons} for o in outputs])
+    cov = S.coverage(monthly, pop)
+    tables["coverage_month"] = cov
+    cov_year = cov.assign(year=pd.PeriodIndex(cov["month"].astype(str), freq="M").year)
+    tables["coverage_year_bands"] = S.bands(
+        cov_year.groupby(S.RUN_KEYS + ["year", "programme"], as_index=False)[["persons"]].mean(),
+        ["year", "programme"], "persons")
+    tables["services_care"] = care
+    if scenario.services_enabled:
+        tables["services_cap"] = _cap_table(scenario, care, policies, admin)
+    rule, queue = _staffing_tables(scenario, outputs, policies, admin)
+    tables["staffing_rule"] = rule
+    tables["staffing_queue"] = queue
+    staff_year = rule.groupby(S.RUN_KEYS + ["year", "ratio", "month"], as_index=False)[["staff", "staff_cost"]].sum()
+    staff_year = staff_year.groupby(S.RUN_KEYS + ["year", "ratio"], as_index=False).agg(
+        staff=("staff", "mean"), staff_cost=("staff_cost", "sum"))
+    tables["staffing_year_bands"] = S.bands(staff_year, ["year", "ratio"], "staff")
+    tables["staffing_queue_summary"] = queue.groupby(["variant", "ratio"], as_index=False).agg(
+        staff_mean=("staff", "mean"), backlog_max=("backlog_applications", "max"),
+        days_mean=("days_to_decision_mean", "mean"), days_max=("days_to_decision_max", "max"),
+        share_within_limit=("share_townships_within_limit", "mean"), deadline_days=("deadline_days", "first"))
+    offices = [o.offices for o in outputs if o.offices is not None]
+    if offices:
+        tables["engine_offices"] = pd.concat(offices, ignore_index=True)
+    params_rows = []
+    for (variant, loc), pol in sorted(policies.items()):
+        for path, value in sorted(pol.at(f"{scenario.start}-01").items()):
+            params_rows.append({"variant": variant, "locality": loc, "parameter": path, "value_at_start": str(value)})
+    tables["parameters"] = pd.DataFrame(params_rows)
+    manifest = {
+        "scenario": scenario.name, "scenario_file": scenario.source,
+        "scenario_sha256": file_hash(scenario.source) if Path(scenario.source).is_file() else None,
+        "localities": list(scenario.localities), "start": scenario.start, "months": scenario.months,
+        "population": {"households": scenario.households, "seed": scenario.population_seed},
+        "seed": scenario.seed, "replications": scenario.replications,
+        "variants": [{"name": v.name, "label_zh": v.label_zh, "changes": v.changes} for v in scenario.variants],
+        "policy_hashes": sorted({(o.variant, o.locality, o.policy_hash) for o in outputs}),
+        "behaviour": [{"variant": o.variant, "replication": o.replication, "locality": o.locality, **o.behaviour}
+                      for o in outputs],
+        "cap_base": scenario.cap_base if not isinstance(scenario.cap_base, dict)
+        else {str(k): v for k, v in scenario.cap_base.items()},
+        "admin_parameters": admin.source,
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return ScenarioResult(scenario, tables, manifest)
+
+
+def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = False,
+                 write: bool = True, output: str | Path | None = None) -> ScenarioResult:
+    """Run every task of a scenario on an executor, assemble the tables and (optionally) write them.
+
+    ``executor``: an executor from ``make_executor`` (the scenario's own choice when None).
+    Results go to ``output`` (default: the scenario's ``output`` folder) under a new run id.
+    """
+    own = executor is None
+    ex = executor or make_executor(scenario.executor, scenario.workers, scenario.address)
+    try:
+        policies = {(v.name, loc): build_policy(scenario, v, loc)
+                    for loc in scenario.localities for v in scenario.variants}
+        outputs = ex.map(run_task, tasks_for(scenario), progress=progress, desc=f"{scenario.name} runs")
+    finally:
+        if own:
+            ex.close()
+    result = assemble(scenario, outputs, policies)
+    if write:
+        root = Path(output) if output is not None else scenario.output
+        result.path = write_results(root, new_run_id(scenario.name), result.tables, result.manifest)
+    return result
+
+
+def _fmt(x: float) -> str:
+    return f"{x / 1e4:,.1f}"
+
+
+def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
+    """Terminal summary: cost per year by variant (10k yuan, P50 [P10–P90]), Δ, recipients, staff, cap."""
+    lines = ["Cost by year, 万元 (10,000 yuan): P50 [P10–P90] over replications"]
+    tb = tables["cost_total_bands"]
+    years = sorted(tb["year"].unique())
+    header = f"{'variant':<28}" + "".join(f"{y:>26}" for y in years)
+    lines.append(header)
+    for variant, grp in tb.groupby("variant", sort=False):
+        g = grp.set_index("year")
+        cells = "".join(f"{_fmt(g.at[y, 'p50']):>12} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]".rjust(26)
+                        for y in years)
+        lines.append(f"{variant:<28}{cells}")
+    if "difference_year_bands" in tables:
+        lines.append("")
+        lines.append("Reform minus baseline (same draws), 万元")
+        for variant, grp in tables["difference_year_bands"].groupby("variant", sort=False):
+            g = grp.set_index("year")
+            cells = "".join(f"{_fmt(g.at[y, 'p50']):>12} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]".rjust(26)
+                            for y in years if y in g.index)
+            lines.append(f"{variant:<28}{cells}")
+        cpy = tables.get("cost_per_yuan")
+        if cpy is not None and not cpy.empty:
+            for variant, grp in cpy.groupby("variant"):
+                lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
+                             f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
+    lines.append("")
+    cy = tables["coverage_year_bands"]
+    lines.append("Recipients (persons, yearly mean, P50)")
+    for variant, grp in cy.groupby("variant", sort=False):
+        parts = [f"{prog} {grp[grp['programme'] == prog]['p50'].iloc[-1]:,.0f}"
+                 for prog in S.RECIPIENT_PROGRAMMES if (grp["programme"] == prog).any()]
+        lines.append(f"  {variant:<26} last year: " + ", ".join(parts))
+    qs = tables["staffing_queue_summary"]
+    lines.append("")
+    lines.append("Staffing rule and office queue (all townships)")
+    for r in qs.itertuples(index=False):
+        lines.append(f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰: staff {r.staff_mean:,.0f}, mean days to decision "
+                     f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), townships within limit {r.share_within_limit:.0%}")
+    if "services_cap" in tables:
+        cap = tables["services_cap"].groupby(["variant", "year"], as_index=False)[
+            ["cost", "cap", "headroom", "affordable_coverage"]].median()
+        est = bool(tables["services_cap"]["cap_base_is_estimate"].any())
+        lines.append("")
+        lines.append("Purchased services vs the 2% cap, 万元" + (" (cap base is an ESTIMATE)" if est else ""))
+        for r in cap.itertuples(index=False):
+            lines.append(f"  {r.variant:<26} {r.year}: cost {_fmt(r.cost)}, cap {_fmt(r.cap)}, "
+                         f"{'headroom' if r.headroom >= 0 else 'shortfall'} {_fmt(abs(r.headroom))}, "
+                         f"cap affords {r.affordable_coverage:.0%} of the package")
+    return "\n".join(lines)

@@ -1,0 +1,449 @@
+"""Scenario files (情景): a locality, a population, a policy with dated reforms, and a horizon.
+
+A scenario file (``data/scenarios/*.yaml``) says what to run and compare::
+
+    name: qijiang_standard_plus_5pct
+    locality: qijiang                 # or localities: [qijiang, kaizhou] for a sharded run
+    population: {households: 5000, seed: 1}
+    start: 2025-01
+    months: 36
+    seed: 1                           # engine seed; replication r uses seed + r
+    replications: 3                   # P10/P50/P90 bands over replications
+    reforms:
+      - name: standard_plus_5pct
+        label_zh: 低保标准提高5%
+        changes:
+          dibao.standard.urban: {from: 2025-01-01, scale: 1.05}   # × baseline value in force
+          dibao.standard.rural: {from: 2025-01-01, add: 30}       # + yuan
+          tekun.care.full: {"2025-01-01": 600}                    # dated absolute values
+    behaviour: {take_up: 0.7}         # engine behaviour overrides
+    uncertainty: {take_up: [0.5, 0.8]}  # sampled per replication (stratified, no random draws)
+    staffing: {ratios: [0.002, 0.003, 0.004]}
+    services: {cap_base: {2025: 60000000, 2026: 62000000, 2027: 64000000}}   # or: estimate
+    executor: {kind: process, workers: 2, address: null}
+    output: results
+
+Every problem is collected and reported together, each naming the file, the field and the value
+(`ScenarioError`). Relative reforms (``scale``, ``add``) are turned into dated absolute values on
+the baseline's own change dates, so "baseline × 1.05" holds through later baseline increases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulation.admin.parameters import DATA_DIR
+
+SCENARIO_DIR = DATA_DIR / "scenarios"
+DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"
+
+_KEYS = {
+    "name", "description", "locality", "localities", "population", "start", "months", "seed",
+    "replications", "baseline", "reforms", "behaviour", "uncertainty", "staffing", "services",
+    "executor", "output",
+}
+_REFORM_KEYS = {"name", "label_zh", "description", "changes"}
+_MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+Problem = tuple[str, str, object, str]
+
+
+class ScenarioError(ValueError):
+    """A bad scenario file. ``problems`` lists (file, field, value, message) for every problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = [f"{f}: field '{k}': {msg} (value {v!r})" for f, k, v, msg in problems]
+        super().__init__("bad scenario:\n  " + "\n  ".join(lines))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One policy variant of a scenario: the baseline or a reform, as raw change specs."""
+
+    name: str
+    label_zh: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario (see the module docstring for the file format)."""
+
+    name: str
+    description: str
+    localities: tuple[str, ...]
+    households: int | None
+    population_seed: int
+    start: str  # YYYY-MM
+    months: int
+    seed: int
+    replications: int
+    baseline: Variant
+    reforms: tuple[Variant, ...]
+    behaviour: dict[str, Any] = field(default_factory=dict)
+    uncertainty: dict[str, tuple[float, float]] = field(default_factory=dict)
+    staffing_ratios: tuple[float, ...] | None = None
+    services_enabled: bool = True
+    cap_base: dict[int, float] | str | None = None  # per year (yuan) or "estimate"
+    executor: str = "process"
+    workers: int | None = None
+    address: str | None = None
+    output: Path = Path("results")
+    source: str = "<dict>"
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Baseline first, then the reforms."""
+        return (self.baseline, *self.reforms)
+
+    @property
+    def years(self) -> list[int]:
+        """Calendar years the horizon touches."""
+        y, m = int(self.start[:4]), int(self.start[5:7])
+        last = (m - 1 + self.months - 1) // 12 + y
+        return list(range(y, last + 1))
+
+    @property
+    def end(self) -> str:
+        """Last simulated month, YYYY-MM."""
+        y, m = int(self.start[:4]), int(self.start[5:7])
+        k = m - 1 + self.months - 1
+        return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """A copy with some fields replaced (e.g. a smaller population for a quick run)."""
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+def known_localities() -> list[str]:
+    """Localities with both a policy file and a population profile."""
+    from simulation.policy.loader import list_localities
+
+    policies = set(list_localities())
+    profiles = {p.stem for p in (DATA_DIR / "localities").glob("*.yaml")}
+    return sorted(policies & profiles)
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _date_key(v: object) -> str:
+    """Dates in YAML may arrive as date objects (unquoted keys); keep ISO strings."""
+    return v.isoformat() if isinstance(v, dt.date) else str(v)
+
+
+def _check_change(src: str, where: str, path: str, spec: object, problems: list[Problem]) -> None:
+    from simulation.policy.schema import CATALOGUE, check_value
+
+    if path not in CATALOGUE:
+        problems.append((src, where, path, "unknown policy parameter (see simulation.policy.schema)"))
+        return
+    if not isinstance(spec, Mapping) or not spec:
+        problems.append((src, f"{where}.{path}", spec, "expected {from, scale|add} or dated values"))
+        return
+    keys = {str(k) for k in spec}
+    if keys & {"from", "scale", "add"}:
+        if "from" not in keys or not _DATE_RE.match(_date_key(spec.get("from"))):
+            problems.append((src, f"{where}.{path}.from", spec.get("from"), "needs a date YYYY-MM-DD"))
+        ops = keys & {"scale", "add"}
+        if len(ops) != 1 or keys - {"from", "scale", "add"}:
+            problems.append((src, f"{where}.{path}", dict(spec), "give 'from' and exactly one of 'scale', 'add'"))
+            return
+        op = ops.pop()
+        val = spec[op]
+        if not _is_num(val) or (op == "scale" and val <= 0):
+            problems.append((src, f"{where}.{path}.{op}", val, "must be a finite number (scale > 0)"))
+        if CATALOGUE[path].kind not in ("amount", "share", "multiple"):
+            problems.append((src, f"{where}.{path}", op, f"'{op}' needs a numeric parameter, not {CATALOGUE[path].kind}"))
+        return
+    for day, value in spec.items():
+        day_s = _date_key(day)
+        if not _DATE_RE.match(day_s):
+            problems.append((src, f"{where}.{path}", day_s, "dated values need keys YYYY-MM-DD"))
+            continue
+        raw = value.get("value") if isinstance(value, Mapping) else value
+        _, msg = check_value(CATALOGUE[path], raw)
+        if msg:
+            problems.append((src, f"{where}.{path}.{day_s}", raw, msg))
+
+
+def _variant(src: str, where: str, raw: object, problems: list[Problem], default_name: str) -> Variant | None:
+    if raw is None:
+        return Variant(default_name, "", {})
+    if not isinstance(raw, Mapping):
+        problems.append((src, where, raw, "expected a mapping with name and changes"))
+        return None
+    for key in sorted(set(map(str, raw)) - _REFORM_KEYS):
+        problems.append((src, f"{where}.{key}", raw[key], "unknown key"))
+    name = raw.get("name", default_name)
+    if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_\-]+$", name):
+        problems.append((src, f"{where}.name", name, "needs a name of letters, digits, - or _"))
+        name = default_name
+    changes = raw.get("changes", {}) or {}
+    if not isinstance(changes, Mapping):
+        problems.append((src, f"{where}.changes", changes, "expected a mapping of parameter paths"))
+        changes = {}
+    for path, spec in changes.items():
+        _check_change(src, f"{where}.changes", str(path), spec, problems)
+    return Variant(name, str(raw.get("label_zh", "")), {str(k): v for k, v in changes.items()})
+
+
+def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
+    """Validate a scenario mapping; raise ScenarioError listing every problem with file and field."""
+    src = source
+    problems: list[Problem] = []
+    if not isinstance(doc, Mapping):
+        raise ScenarioError([(src, "-", doc, "a scenario file must be a mapping")])
+    for key in sorted(set(map(str, doc)) - _KEYS):
+        problems.append((src, key, doc[key], "unknown key"))
+
+    name = doc.get("name", Path(source).stem)
+    if not isinstance(name, str) or not name:
+        problems.append((src, "name", name, "needs a non-empty name"))
+
+    # locality or localities (a sharded run)
+    if "locality" in doc and "localities" in doc:
+        problems.append((src, "locality", doc["locality"], "give 'locality' or 'localities', not both"))
+    raw_loc = doc.get("localities", doc.get("locality"))
+    loc_field = "localities" if "localities" in doc else "locality"
+    locs = [raw_loc] if isinstance(raw_loc, str) else raw_loc
+    localities: tuple[str, ...] = ()
+    if not isinstance(locs, list) or not locs or not all(isinstance(x, str) for x in locs):
+        problems.append((src, loc_field, raw_loc, "needs a locality id (or a list of them)"))
+    else:
+        known = known_localities()
+        for i, loc in enumerate(locs):
+            if loc not in known:
+                f = loc_field if isinstance(raw_loc, str) else f"{loc_field}[{i}]"
+                problems.append((src, f, loc, f"unknown locality; known: {', '.join(known) or 'none'}"))
+        if len(set(locs)) != len(locs):
+            problems.append((src, loc_field, locs, "a locality is listed twice"))
+        localities = tuple(locs)
+
+    pop = doc.get("population", {}) or {}
+    households, pop_seed = None, 1
+    if not isinstance(pop, Mapping):
+        problems.append((src, "population", pop, "expected {households, seed}"))
+    else:
+        for key in sorted(set(map(str, pop)) - {"households", "seed"}):
+            problems.append((src, f"population.{key}", pop[key], "unknown key"))
+        households = pop.get("households")
+        if households is not None and (not _is_int(households) or households <= 0):
+            problems.append((src, "population.households", households, "must be a whole number > 0"))
+        pop_seed = pop.get("seed", 1)
+        if not _is_int(pop_seed) or pop_seed < 0:
+            problems.append((src, "population.seed", pop_seed, "must be a whole number >= 0"))
+
+    start = _date_key(doc.get("start", ""))
+    if not _MONTH_RE.match(start):
+        problems.append((src, "start", doc.get("start"), "needs a month YYYY-MM"))
+    months = doc.get("months")
+    if not _is_int(months) or months <= 0:
+        problems.append((src, "months", months, "the horizon must be a whole number of months > 0"))
+    seed = doc.get("seed", 1)
+    if not _is_int(seed) or seed < 0:
+        problems.append((src, "seed", seed, "must be a whole number >= 0"))
+    reps = doc.get("replications", 1)
+    if not _is_int(reps) or reps < 1:
+        problems.append((src, "replications", reps, "must be a whole number >= 1"))
+
+    baseline = _variant(src, "baseline", doc.get("baseline"), problems, "baseline")
+    raw_reforms = doc.get("reforms", []) or []
+    reforms: list[Variant] = []
+    if not isinstance(raw_reforms, list):
+        problems.append((src, "reforms", raw_reforms, "expected a list of reforms"))
+    else:
+        for i, r in enumerate(raw_reforms):
+            v = _variant(src, f"reforms[{i}]", r, problems, f"reform_{i + 1}")
+            if v is not None:
+                reforms.append(v)
+    names = [v.name for v in ([baseline] if baseline else []) + reforms]
+    if len(set(names)) != len(names):
+        problems.append((src, "reforms", names, "variant names must be unique"))
+
+    behaviour = doc.get("behaviour", {}) or {}
+    uncertainty_raw = doc.get("uncertainty", {}) or {}
+    uncertainty: dict[str, tuple[float, float]] = {}
+    try:
+        from simulation.engine.behaviour import Behaviour
+
+        base_b = Behaviour.defaults()
+        if not isinstance(behaviour, Mapping):
+            problems.append((src, "behaviour", behaviour, "expected a mapping of behaviour parameters"))
+            behaviour = {}
+        else:
+            base_b.with_overrides(behaviour, source=f"{src} behaviour")
+    except ValueError as exc:  # InputError names the parameter
+        problems.append((src, f"behaviour.{getattr(exc, 'column', '?')}", behaviour, str(exc)))
+        base_b = None
+    if not isinstance(uncertainty_raw, Mapping):
+        problems.append((src, "uncertainty", uncertainty_raw, "expected {parameter: [low, high]}"))
+    else:
+        for key, rng in uncertainty_raw.items():
+            where = f"uncertainty.{key}"
+            if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) for x in rng) and rng[0] <= rng[1]):
+                problems.append((src, where, rng, "expected [low, high] with low <= high"))
+                continue
+            if base_b is not None:
+                try:
+                    base_b.with_overrides({str(key): rng[0]}, source=src)
+                    base_b.with_overrides({str(key): rng[1]}, source=src)
+                except ValueError as exc:
+                    problems.append((src, where, rng, str(exc)))
+                    continue
+            uncertainty[str(key)] = (float(rng[0]), float(rng[1]))
+
+    staffing = doc.get("staffing", {}) or {}
+    ratios = None
+    if not isinstance(staffing, Mapping) or set(map(str, staffing)) - {"ratios"}:
+        problems.append((src, "staffing", staffing, "expected {ratios: [..]}"))
+    elif "ratios" in staffing:
+        ratios = staffing["ratios"]
+        if not (isinstance(ratios, list) and ratios and all(_is_num(r) and 0 < r < 1 for r in ratios)):
+            problems.append((src, "staffing.ratios", ratios, "expected a list of ratios between 0 and 1 (e.g. 0.003 for 3‰)"))
+            ratios = None
+        else:
+            ratios = tuple(float(r) for r in ratios)
+
+    services = doc.get("services", {}) or {}
+    enabled, cap_base = True, None
+    if not isinstance(services, Mapping) or set(map(str, services)) - {"enabled", "cap_base"}:
+        problems.append((src, "services", services, "expected {enabled, cap_base}"))
+    else:
+        enabled = services.get("enabled", True)
+        if not isinstance(enabled, bool):
+            problems.append((src, "services.enabled", enabled, "must be true or false"))
+        cap_raw = services.get("cap_base")
+        if enabled is True:
+            if cap_raw is None:
+                problems.append((src, "services.cap_base", None,
+                                 "missing: give the year's central and provincial assistance funds in yuan "
+                                 "for each year ({2025: 60000000, ...}) or 'estimate' for a labelled estimate"))
+            elif cap_raw == "estimate":
+                cap_base = "estimate"
+            elif isinstance(cap_raw, Mapping):
+                cap_base = {}
+                for year, amount in cap_raw.items():
+                    if not str(year).isdigit():
+                        problems.append((src, f"services.cap_base.{year}", year, "keys must be years"))
+                    elif not _is_num(amount) or amount <= 0:
+                        problems.append((src, f"services.cap_base.{year}", amount, "must be a positive amount in yuan"))
+                    else:
+                        cap_base[int(year)] = float(amount)
+                if _MONTH_RE.match(start) and _is_int(months) and months > 0:
+                    tmp_years = Scenario("", "", (), None, 0, start, months, 0, 1, Variant("", "", {}), ()).years
+                    for y in tmp_years:
+                        if y not in cap_base and f"services.cap_base.{y}" not in {p[1] for p in problems}:
+                            problems.append((src, f"services.cap_base.{y}", None,
+                                             f"missing for {y}, a year of the horizon (or use 'estimate')"))
+            else:
+                problems.append((src, "services.cap_base", cap_raw, "expected {year: yuan} or 'estimate'"))
+
+    execu = doc.get("executor", {}) or {}
+    kind, workers, address = "process", None, None
+    if not isinstance(execu, Mapping) or set(map(str, execu)) - {"kind", "workers", "address"}:
+        problems.append((src, "executor", execu, "expected {kind, workers, address}"))
+    else:
+        kind = execu.get("kind", "process")
+        if kind not in ("serial", "process", "dask"):
+            problems.append((src, "executor.kind", kind, "must be serial, process or dask"))
+        workers = execu.get("workers")
+        if workers is not None and (not _is_int(workers) or workers < 1):
+            problems.append((src, "executor.workers", workers, "must be a whole number >= 1"))
+        address = execu.get("address")
+        if address is not None and not isinstance(address, str):
+            problems.append((src, "executor.address", address, "must be a scheduler address string"))
+
+    output = doc.get("output", "results")
+    if not isinstance(output, str) or not output:
+        problems.append((src, "output", output, "must be a folder path"))
+        output = "results"
+
+    if problems:
+        raise ScenarioError(problems)
+    assert baseline is not None
+    return Scenario(
+        name=str(name), description=str(doc.get("description", "")), localities=localities,
+        households=households, population_seed=int(pop_seed), start=start, months=int(months),
+        seed=int(seed), replications=int(reps), baseline=baseline, reforms=tuple(reforms),
+        behaviour=dict(behaviour), uncertainty=uncertainty, staffing_ratios=ratios,
+        services_enabled=bool(enabled), cap_base=cap_base, executor=str(kind), workers=workers,
+        address=address, output=Path(output), source=src,
+    )
+
+
+def load_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
+    """Read and validate a scenario YAML file; errors name the file and the field."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([(str(path), "-", None, f"cannot read file: {exc}")]) from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([(str(path), "-", None, f"not valid YAML: {exc}")]) from None
+    return parse_scenario(doc, source=str(path))
+
+
+def policy_reforms(scenario: Scenario, variant: Variant, locality: str) -> list[dict[str, Any]]:
+    """The variant's changes as reform dicts for ``simulation.policy.load_policy(reforms=...)``.
+
+    Absolute dated values pass through; ``scale``/``add`` become dated values: the baseline value
+    in force on ``from`` and on each later change date of that path up to the horizon's end, scaled
+    or shifted. Each value carries a ``reform:`` reference naming the scenario file and variant.
+    The baseline variant's own changes are applied under every reform too (reforms build on it).
+    """
+    from simulation.policy import load_policy
+
+    out: list[dict[str, Any]] = []
+    layers = [scenario.baseline] if variant is scenario.baseline else [scenario.baseline, variant]
+    base = load_policy(locality)
+    for layer in layers:
+        if not layer.changes:
+            continue
+        reform: dict[str, Any] = {}
+        ref = f"reform: scenario {scenario.source} variant {layer.name}"
+        for path, spec in layer.changes.items():
+            keys = {str(k) for k in spec}
+            if keys & {"scale", "add"}:
+                start = _date_key(spec["from"])
+                dates = [start] + [
+                    e.start.isoformat() for e in base.schedule(path)
+                    if e.start.isoformat() > start and e.start.isoformat() <= scenario.end + "-31"
+                ]
+                values = {}
+                for d in dates:
+                    old = base.value(path, d)
+                    new = old * spec["scale"] if "scale" in spec else old + spec["add"]
+                    if isinstance(old, int) and float(new).is_integer():
+                        new = int(new)
+                    how = f"× {spec['scale']}" if "scale" in spec else f"+ {spec['add']}"
+                    values[d] = {"value": round(float(new), 6) if not isinstance(new, int) else new,
+                                 "reference": f"{ref}: baseline {old} {how}"}
+                reform[path] = values
+            else:
+                reform[path] = {
+                    _date_key(d): (v if isinstance(v, Mapping) else {"value": v, "reference": ref})
+                    for d, v in spec.items()
+                }
+        out.append(reform)
+        base = base.with_reforms(reform)
+    return out
