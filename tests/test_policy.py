@@ -321,3 +321,15 @@ def test_duplicate_key_and_bad_yaml(tmp_path):
     (tmp_path / "broken.yaml").write_text("locality: broken\nparameters: [unclosed\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="broken.yaml.*not valid YAML"):
         load_policy("broken", data_dir=tmp_path)
+
+
+def test_content_hash_ignores_int_float_spelling_and_references():
+    a = load_policy("qijiang", reforms=[{"dibao.standard.urban": {"2025-01-01": 800}}])
+    b = load_policy("qijiang", reforms=[{"dibao.standard.urban": {
+        "2025-01-01": {"value": 800.0, "reference": "assumption: another source"}}}])
+    assert a.content_hash() == b.content_hash()
+
+
+def test_frequency_above_daily_is_refused():
+    with pytest.raises(PolicyError, match=r"services.frequency.cleaning\[2025-01-01\].*40"):
+        load_reform({"services.frequency.cleaning": {"2025-01-01": 40}})

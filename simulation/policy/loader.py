@@ -52,7 +52,12 @@ class PolicyError(Exception):
 # --- YAML without implicit dates ---------------------------------------------------------------
 
 
-class _StringDateLoader(yaml.SafeLoader):
+# libyaml's parser when present (about 5× faster); the resolver and constructor stay in Python, so
+# removing the timestamp resolver below works for both.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StringDateLoader(_BaseLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that keeps dates as strings and records duplicate keys instead of dropping one.
 
     PyYAML turns an unquoted bad date (2025-13-01) into a bare ValueError with no location; with
@@ -64,7 +69,7 @@ class _StringDateLoader(yaml.SafeLoader):
 
 _StringDateLoader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for ch, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -423,8 +428,7 @@ class Policy:
         payload = {
             "locality": self.locality,
             "parameters": {
-                p: [[e.start.isoformat(), list(e.value) if isinstance(e.value, tuple) else e.value]
-                    for e in self._schedules[p]]
+                p: [[e.start.isoformat(), _canonical(e.value)] for e in self._schedules[p]]
                 for p in sorted(self._schedules)
             },
         }
@@ -433,6 +437,15 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"Policy({self.locality!r}, {len(self._schedules)} parameters, sources={list(self.sources)})"
+
+
+def _canonical(value: object) -> object:
+    """Numbers as floats (800 and 800.0 are the same policy), tuples as lists, for hashing."""
+    if isinstance(value, tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def _assemble(

@@ -366,7 +366,13 @@ for _s, _zh in _SERVICES.items():
     _SPECS.append(_p(f"services.unit_cost.{_s}", "amount", "yuan/visit", f"unit cost, {_zh} 单价"))
 for _s, _zh in _SERVICES.items():
     _SPECS.append(
-        _p(f"services.frequency.{_s}", "multiple", "times/month", f"frequency, {_zh} 服务频次")
+        _p(
+            f"services.frequency.{_s}",
+            "multiple",
+            "times/month",
+            f"frequency, {_zh} 服务频次",
+            max_value=31.0,  # at most daily
+        )
     )
 _SPECS += [
     _p("staffing.ratio_min", "share", "staff/recipient", "township staff ratio, lower 配备比例下限"),
