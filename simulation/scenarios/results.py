@@ -22,8 +22,6 @@ from typing import Any
 
 import pandas as pd
 
-import simulation
-
 MANIFEST = "manifest.json"
 
 
@@ -52,11 +50,22 @@ def file_hash(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def package_version() -> str:
+    """The installed package's version (from its metadata; the source's when not installed)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("simulation")
+    except metadata.PackageNotFoundError:
+        text = (Path(__file__).resolve().parents[1] / "__init__.py").read_text(encoding="utf-8")
+        return text.split('__version__ = "', 1)[1].split('"', 1)[0]
+
+
 def base_manifest() -> dict[str, Any]:
     """Facts every manifest carries: package version and the UTC time of writing."""
     return {
         "package": "simulation",
-        "package_version": simulation.__version__,
+        "package_version": package_version(),
         "written_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 

@@ -153,7 +153,7 @@ def _check_change(src: str, where: str, path: str, spec: object, problems: list[
     from simulation.policy.schema import CATALOGUE, check_value
 
     if path not in CATALOGUE:
-        problems.append((src, where, path, "unknown policy parameter (see simulation.policy.schema)"))
+        problems.append((src, f"{where}.{path}", path, "unknown policy parameter (see simulation.policy.schema)"))
         return
     if not isinstance(spec, Mapping) or not spec:
         problems.append((src, f"{where}.{path}", spec, "expected {from, scale|add} or dated values"))

@@ -1,0 +1,211 @@
+"""Excel workbook for the finance bureau (财政局): summary, cost with bands, coverage, cap, staffing,
+parameters, with Chinese and English headings.
+
+Written with xlsxwriter; totals are written as values (a formula reads back as 0 in viewers that
+do not recalculate); sheet names stay within Excel's 31 characters. The file is written beside
+its target and renamed into place, so a failed export leaves any earlier file untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: Column headings: name -> (Chinese, English).
+HEADINGS: dict[str, tuple[str, str]] = {
+    "variant": ("方案", "Variant"), "year": ("年度", "Year"), "component": ("支出项目", "Component"),
+    "mean": ("均值", "Mean"), "p10": ("P10", "P10"), "p50": ("中位数 P50", "Median P50"),
+    "p90": ("P90", "P90"), "replications": ("重复次数", "Replications"),
+    "programme": ("项目", "Programme"), "ratio": ("配备比例", "Staff ratio"),
+    "staff_mean": ("平均人数", "Staff (mean)"), "backlog_max": ("最大积压申请", "Max backlog (applications)"),
+    "days_mean": ("平均办理天数", "Mean days to decision"), "days_max": ("最长办理天数", "Max days to decision"),
+    "share_within_limit": ("时限内乡镇占比", "Share of townships within limit"),
+    "deadline_days": ("法定时限(天)", "Legal limit (days)"), "locality": ("地区", "Locality"),
+    "replication": ("重复", "Replication"), "persons_needing_care": ("需照料人数", "Persons needing care"),
+    "cost": ("费用(元)", "Cost (yuan)"), "cap_base": ("中央和省级资金(元)", "Central + provincial funds (yuan)"),
+    "cap_base_is_estimate": ("是否估算", "Base is an estimate"), "cap_base_label": ("资金来源说明", "How the base was set"),
+    "cap_share": ("上限比例", "Cap share"), "cap": ("上限(元)", "Cap (yuan)"),
+    "headroom": ("余量(负为缺口)(元)", "Headroom (negative = shortfall) (yuan)"),
+    "affordable_coverage": ("上限可覆盖比例", "Share of package the cap affords"),
+    "affordable_persons": ("上限可覆盖人数", "Persons the cap affords"), "months": ("月数", "Months"),
+    "package_cost_per_person_month": ("每人每月服务包费用(元)", "Package cost per person-month (yuan)"),
+    "parameter": ("参数", "Parameter"), "value_at_start": ("期初取值", "Value at start"),
+    "item": ("项目", "Item"), "value": ("取值", "Value"),
+    "standard_increase_weighted": ("标准平均提高(元/人/月)", "Mean standard increase (yuan/person/month)"),
+    "extra_cost_per_year": ("年增支出(元)", "Extra cost per year (yuan)"),
+    "cost_per_yuan_of_standard": ("标准每提高1元的年支出(元)", "Cost per year per yuan of standard"),
+    "standard_increase_urban": ("城市标准提高", "Urban standard increase"),
+    "standard_increase_rural": ("农村标准提高", "Rural standard increase"),
+}
+
+#: Budget components: name -> (Chinese, English).
+COMPONENTS: dict[str, tuple[str, str]] = {
+    "dibao": ("低保金", "Dibao"), "dibao.gap": ("低保补差", "Dibao gap payment"),
+    "dibao.supplement": ("低保分类增发", "Dibao supplements"),
+    "single_inclusion": ("单人户低保", "Single-person inclusion"),
+    "tekun": ("特困供养", "Tekun"), "tekun.basic": ("特困基本生活", "Tekun basic living"),
+    "tekun.care": ("特困照料护理", "Tekun care"), "funeral": ("丧葬补助", "Funeral subsidy"),
+    "temporary": ("临时救助", "Temporary assistance"), "price_linkage": ("价格临时补贴", "Price-linkage subsidy"),
+    "employment_subsidy": ("就业补贴", "Employment subsidy"),
+    "purchased_services": ("购买服务", "Purchased services"), "staff": ("工作人员", "Staff"),
+    "total": ("合计", "Total"),
+}
+
+PROGRAMMES: dict[str, str] = {
+    "dibao": "低保 dibao", "single_inclusion": "单人户 single-person", "tekun": "特困 tekun",
+    "temporary": "临时救助 temporary", "price_linkage": "物价补贴 price linkage",
+    "employment_subsidy": "就业补贴 employment", "funeral": "丧葬 funeral",
+}
+
+SHEETS = {
+    "summary": "摘要 Summary", "cost": "成本 Cost by year", "difference": "差额 Reform vs baseline",
+    "coverage": "覆盖 Coverage", "cap": "服务上限 Services cap", "staffing": "人员 Staffing",
+    "queue": "办理时限 Decisions", "parameters": "参数 Parameters",
+}
+
+
+def component_label(name: str) -> str:
+    """'中文 English' label of a budget component (the raw name when not listed)."""
+    zh, en = COMPONENTS.get(name, (name, name))
+    return f"{zh} {en}" if zh != en else name
+
+
+def _write_table(ws: Any, fmt: Mapping[str, Any], df: pd.DataFrame, row: int, title: str | None = None) -> int:
+    """Write a table with two heading rows (Chinese, English); return the next free row."""
+    if title:
+        ws.write(row, 0, title, fmt["title"])
+        row += 1
+    for j, col in enumerate(df.columns):
+        zh, en = HEADINGS.get(col, (col, col))
+        ws.write(row, j, zh, fmt["head"])
+        ws.write(row + 1, j, en, fmt["head"])
+        ws.set_column(j, j, max(12, min(40, len(en) + 2)))
+    row += 2
+    for rec in df.itertuples(index=False):
+        for j, v in enumerate(rec):
+            if isinstance(v, bool):
+                ws.write_boolean(row, j, v)
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                if pd.isna(v) or v in (float("inf"), float("-inf")):
+                    ws.write_string(row, j, "n/a" if pd.isna(v) else "∞")
+                else:
+                    ws.write_number(row, j, float(v), fmt["num"])
+            elif hasattr(v, "item"):
+                ws.write(row, j, v.item(), fmt["num"])
+            else:
+                ws.write_string(row, j, str(v))
+        row += 1
+    return row + 1
+
+
+def _with_totals(df: pd.DataFrame, group: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
+    """Add a total row (as values) per group, component 'total'."""
+    tot = df.groupby(list(group), as_index=False)[list(values)].sum()
+    tot["component"] = "total"
+    out = pd.concat([df, tot[df.columns.intersection(tot.columns)]], ignore_index=True)
+    return out.sort_values(list(group) + ["component"], kind="stable", key=lambda s: s.map(
+        lambda x: (1, "") if x == "total" else (0, str(x))) if s.name == "component" else s)
+
+
+def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], path: str | Path) -> Path:
+    """Write the workbook; return its path. Raises KeyError naming a table that is missing."""
+    import xlsxwriter
+
+    path = Path(path)
+    for name in ("cost_year_bands", "coverage_year_bands", "staffing_year_bands", "staffing_queue_summary", "parameters"):
+        if name not in tables:
+            raise KeyError(f"results lack table {name!r} needed for the Excel export")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp.xlsx")
+    wb = xlsxwriter.Workbook(str(tmp))
+    try:
+        fmt = {"title": wb.add_format({"bold": True, "font_size": 13}),
+               "head": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}),
+               "num": wb.add_format({"num_format": "#,##0.00"})}
+        assert all(len(s) <= 31 for s in SHEETS.values())
+
+        # summary: facts and total cost per variant and year (values, not formulas)
+        ws = wb.add_worksheet(SHEETS["summary"])
+        facts = pd.DataFrame([
+            ("情景 Scenario", manifest.get("scenario")), ("地区 Localities", ", ".join(manifest.get("localities", []))),
+            ("起始月 Start", manifest.get("start")), ("月数 Months", manifest.get("months")),
+            ("人口 Population (households, seed)", str(manifest.get("population"))),
+            ("随机种子 Seed", manifest.get("seed")), ("重复次数 Replications", manifest.get("replications")),
+            ("方案 Variants", ", ".join(f"{v['name']} {v.get('label_zh', '')}".strip() for v in manifest.get("variants", []))),
+            ("政策哈希 Policy hashes", "; ".join(":".join(map(str, h)) for h in manifest.get("policy_hashes", []))),
+            ("服务上限基数 Cap base", str(manifest.get("cap_base"))),
+            ("软件版本 Package version", manifest.get("package_version", "")),
+            ("运行编号 Run id", manifest.get("run_id", "")),
+        ], columns=["item", "value"]).astype({"value": str})
+        row = _write_table(ws, fmt, facts, 0, "情景摘要 Scenario summary")
+        ctb = tables["cost_total_bands"] if "cost_total_bands" in tables else None
+        if ctb is not None:
+            row = _write_table(ws, fmt, ctb[["variant", "year", "mean", "p10", "p50", "p90", "replications"]], row,
+                               "年度总支出(元) Total cost per year (yuan)")
+        if "difference_year_bands" in tables:
+            row = _write_table(ws, fmt, tables["difference_year_bands"][["variant", "year", "mean", "p10", "p50", "p90"]],
+                               row, "改革与基线之差(元) Reform minus baseline (yuan per year)")
+        if "cost_per_yuan" in tables and not tables["cost_per_yuan"].empty:
+            cpy = tables["cost_per_yuan"].groupby(["variant"], as_index=False)[
+                ["standard_increase_urban", "standard_increase_rural", "standard_increase_weighted",
+                 "extra_cost_per_year", "cost_per_yuan_of_standard"]].median()
+            _write_table(ws, fmt, cpy, row, "标准每提高1元的成本(中位数) Cost per yuan of standard increase (median)")
+        ws.set_column(0, 0, 34)
+        ws.set_column(1, 1, 60)
+
+        # cost by component and year with bands, totals as values
+        cost = tables["cost_year_bands"][["variant", "year", "component", "mean", "p10", "p50", "p90"]]
+        cost = _with_totals(cost, ["variant", "year"], ["mean", "p10", "p50", "p90"])
+        cost = cost.assign(component=cost["component"].map(component_label))
+        ws = wb.add_worksheet(SHEETS["cost"])
+        _write_table(ws, fmt, cost, 0, "分项目年度支出(元)及P10–P90区间 Cost by component and year (yuan), P10–P90 "
+                                       "(total row = sum of each column's component values)")
+        if "difference_year_component" in tables:
+            d = tables["difference_year_component"]
+            d = d.groupby(["variant", "year", "component"], as_index=False)["cost"].median()
+            d = _with_totals(d, ["variant", "year"], ["cost"])
+            d = d.assign(component=d["component"].map(component_label))
+            ws = wb.add_worksheet(SHEETS["difference"])
+            _write_table(ws, fmt, d, 0, "改革与基线之差, 各项目中位数(元) Reform minus baseline by component, median (yuan)")
+
+        cov = tables["coverage_year_bands"]
+        cov = cov.assign(programme=cov["programme"].map(lambda p: PROGRAMMES.get(p, p)))
+        ws = wb.add_worksheet(SHEETS["coverage"])
+        _write_table(ws, fmt, cov[["variant", "year", "programme", "mean", "p10", "p50", "p90"]], 0,
+                     "救助对象人数(年均) Recipients, persons (yearly mean)")
+
+        if "services_cap" in tables:
+            cap = tables["services_cap"].groupby(["variant", "year"], as_index=False).agg(
+                months=("months", "first"), persons_needing_care=("persons_needing_care", "median"),
+                package_cost_per_person_month=("package_cost_per_person_month", "first"),
+                cost=("cost", "median"), cap_base=("cap_base", "median"), cap_share=("cap_share", "first"),
+                cap=("cap", "median"), headroom=("headroom", "median"),
+                affordable_coverage=("affordable_coverage", "median"),
+                affordable_persons=("affordable_persons", "median"),
+                cap_base_is_estimate=("cap_base_is_estimate", "any"), cap_base_label=("cap_base_label", "first"))
+            ws = wb.add_worksheet(SHEETS["cap"])
+            _write_table(ws, fmt, cap, 0, "购买服务与2%上限(中位数) Purchased services and the 2% cap (median)")
+
+        ws = wb.add_worksheet(SHEETS["staffing"])
+        st = tables["staffing_year_bands"][["variant", "year", "ratio", "mean", "p10", "p50", "p90"]]
+        _write_table(ws, fmt, st, 0, "按比例配备的乡镇工作人员(人) Township staff by the ratio rule (persons)")
+        ws = wb.add_worksheet(SHEETS["queue"])
+        _write_table(ws, fmt, tables["staffing_queue_summary"], 0,
+                     "各配备水平下的积压与办理天数 Backlog and days to decision under each staffing level")
+
+        ws = wb.add_worksheet(SHEETS["parameters"])
+        _write_table(ws, fmt, tables["parameters"], 0, "所用政策参数(期初) Policy parameters used (at start)")
+        wb.close()
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            wb.close()
+        except Exception:  # noqa: BLE001 - already failing; the original error matters
+            pass
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

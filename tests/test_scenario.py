@@ -1,0 +1,97 @@
+"""Scenario files: the default loads; bad files fail naming the file and the field; reforms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulation.scenarios.runner import build_policy, sampled_behaviour, tasks_for
+from simulation.scenarios.scenario import (
+    DEFAULT_SCENARIO,
+    ScenarioError,
+    load_scenario,
+    parse_scenario,
+    policy_reforms,
+)
+
+BAD = Path(__file__).parent / "scenarios"
+
+
+def test_default_scenario_is_a_baseline_against_five_percent_over_three_years():
+    sc = load_scenario(DEFAULT_SCENARIO)
+    assert sc.months == 36 and sc.years == [2025, 2026, 2027] and sc.end == "2027-12"
+    assert [v.name for v in sc.variants] == ["baseline", "standard_plus_5pct"]
+    reform = build_policy(sc, "standard_plus_5pct", sc.localities[0])
+    base = build_policy(sc, "baseline", sc.localities[0])
+    for month in ("2025-01-01", "2025-08-01", "2027-12-01"):
+        for path in ("dibao.standard.urban", "dibao.standard.rural"):
+            assert reform.value(path, month) == pytest.approx(1.05 * base.value(path, month))
+    assert reform.content_hash() != base.content_hash()
+
+
+@pytest.mark.parametrize(
+    ("file", "field", "value"),
+    [
+        ("unknown_locality.yaml", "locality", "atlantis"),
+        ("unknown_parameter.yaml", "reforms[0].changes.dibao.standard.urbn", "dibao.standard.urbn"),
+        ("negative_horizon.yaml", "months", -12),
+        ("missing_cap_base.yaml", "services.cap_base", None),
+        ("partial_cap_base.yaml", "services.cap_base.2026", None),
+        ("bad_reform_value.yaml", "reforms[0].changes.services.cap_share.2025-01-01", 1.5),
+    ],
+)
+def test_bad_scenario_names_file_and_field(file, field, value):
+    path = BAD / file
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    problems = info.value.problems
+    assert any(f == str(path) and k == field and v == value for f, k, v, _ in problems), problems
+    assert str(path) in str(info.value) and f"'{field}'" in str(info.value)
+
+
+def test_every_problem_is_reported_together():
+    doc = {"locality": "atlantis", "months": 0, "start": "2025-13", "surprise": 1,
+           "services": {"cap_base": {2025: -5}}}
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(doc, "mem.yaml")
+    fields = {k for _, k, _, _ in info.value.problems}
+    assert {"locality", "months", "start", "surprise", "services.cap_base.2025"} <= fields
+
+
+def test_scaled_reform_that_breaks_a_policy_rule_names_the_scenario():
+    doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"},
+           "reforms": [{"name": "r", "changes": {"services.cap_share": {"from": "2025-01-01", "scale": 80}}}]}
+    sc = parse_scenario(doc, "scaled.yaml")
+    with pytest.raises(ScenarioError, match=r"scaled.yaml: field 'r.changes.services.cap_share\[2025-01-01\]'"):
+        build_policy(sc, "r", "qijiang")
+
+
+def test_absolute_and_additive_reforms():
+    doc = {"locality": "qijiang", "start": "2025-01", "months": 24, "services": {"cap_base": "estimate"},
+           "reforms": [{"name": "r", "changes": {
+               "dibao.standard.rural": {"from": "2025-01-01", "add": 30},
+               "tekun.care.full": {"2025-03-01": 650}}}]}
+    sc = parse_scenario(doc, "mem.yaml")
+    [reform] = policy_reforms(sc, sc.reforms[0], "qijiang")
+    assert reform["tekun.care.full"]["2025-03-01"]["value"] == 650
+    pol, base = build_policy(sc, "r", "qijiang"), build_policy(sc, "baseline", "qijiang")
+    assert pol.value("dibao.standard.rural", "2025-10-01") == base.value("dibao.standard.rural", "2025-10-01") + 30
+    assert pol.value("tekun.care.full", "2025-02-01") == base.value("tekun.care.full", "2025-02-01")
+    assert pol.value("tekun.care.full", "2025-04-01") == 650
+
+
+def test_uncertainty_is_stratified_and_deterministic():
+    doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "replications": 4,
+           "services": {"cap_base": "estimate"}, "behaviour": {"job_loss": 0.01},
+           "uncertainty": {"take_up": [0.4, 0.8], "discovery": [0.0, 0.2]}}
+    sc = parse_scenario(doc, "mem.yaml")
+    draws = [sampled_behaviour(sc, r) for r in range(4)]
+    assert draws == [sampled_behaviour(sc, r) for r in range(4)]
+    # one value in each quarter of each range
+    assert sorted(d["take_up"] for d in draws) == pytest.approx([0.45, 0.55, 0.65, 0.75])
+    assert sorted(d["discovery"] for d in draws) == pytest.approx([0.025, 0.075, 0.125, 0.175])
+    assert all(d["job_loss"] == 0.01 for d in draws)
+    # baseline and reform in a replication share population, seed and behaviour
+    tasks = tasks_for(sc)
+    assert len(tasks) == 4 and {t.replication for t in tasks} == {0, 1, 2, 3}

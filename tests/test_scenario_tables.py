@@ -1,0 +1,138 @@
+"""Scenario tables from hand-made monthly tables, atomic results with a manifest, and Excel."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from scenarios.fixtures import monthly_table, outputs, policies, scenario
+
+from simulation.scenarios import summary as S
+from simulation.scenarios.excel import SHEETS, write_excel
+from simulation.scenarios.results import (
+    ResultsError,
+    list_results,
+    read_results,
+    write_results,
+)
+from simulation.scenarios.runner import assemble
+
+
+@pytest.fixture(scope="module")
+def result():
+    return assemble(scenario(), outputs(), policies())
+
+
+def test_components_add_up_to_the_payment():
+    m = monthly_table("baseline", 0, months=3)
+    comp = S.cost_components(m)
+    assert comp["cost"].sum() == pytest.approx(m["payment"].sum())
+    dib = comp[comp["programme"] == "dibao"].groupby("component")["cost"].sum()
+    assert set(dib.index) == {"dibao.gap", "dibao.supplement"}
+    assert dib["dibao.gap"] == pytest.approx(4 * dib["dibao.supplement"])
+    # a programme without parts stays whole
+    assert set(comp[comp["programme"] == "temporary"]["component"]) == {"temporary"}
+
+
+def test_missing_column_and_bad_payment_are_named():
+    m = monthly_table("baseline", 0, months=1)
+    with pytest.raises(S.SummaryError, match=r"missing column\(s\) \['persons'\]"):
+        S.cost_components(m.drop(columns="persons"))
+    m.loc[5, "payment"] = np.nan
+    with pytest.raises(S.SummaryError, match="'payment'.*row 5"):
+        S.cost_components(m)
+
+
+def test_budget_includes_admin_costs_and_years_sum_months(result):
+    cy = result.tables["cost_year_component"]
+    assert {"staff", "purchased_services", "dibao.gap", "tekun.care", "funeral"} <= set(cy["component"])
+    monthly = result.tables["monthly"]
+    b0 = monthly[(monthly["variant"] == "baseline") & (monthly["replication"] == 0)]
+    prog_2025 = b0[b0["month"].str.startswith("2025")]["payment"].sum()
+    c = cy[(cy["variant"] == "baseline") & (cy["replication"] == 0) & (cy["year"] == 2025)]
+    assert c[~c["component"].isin(["staff", "purchased_services"])]["cost"].sum() == pytest.approx(prog_2025)
+    # staff at 3‰ with 96,000 yuan a year: monthly cost of required staff, summed over the year
+    rule = result.tables["staffing_rule"]
+    r = rule[(rule["variant"] == "baseline") & (rule["replication"] == 0) & (rule["year"] == 2025)
+             & (rule["ratio"] == 0.003)]
+    assert c[c["component"] == "staff"]["cost"].sum() == pytest.approx(r["staff_cost"].sum())
+
+
+def test_difference_is_paired_by_replication(result):
+    cy = result.tables["cost_year_component"]
+    diff = result.tables["difference_year_component"]
+    for rep in range(3):
+        tot = cy[cy["replication"] == rep].groupby("variant")["cost"].sum()
+        d = diff[diff["replication"] == rep]["cost"].sum()
+        assert d == pytest.approx(tot["plus5"] - tot["baseline"])
+
+
+def test_bands_are_ordered_and_cover_replications(result):
+    b = result.tables["cost_total_bands"]
+    assert (b["replications"] == 3).all()
+    assert (b["p10"] <= b["p50"]).all() and (b["p50"] <= b["p90"]).all() and (b["p10"] < b["p90"]).all()
+    cpy = result.tables["cost_per_yuan"]
+    # standard +37.5 urban, +30.5 rural: positive cost per yuan, the weighting is between the two
+    assert ((cpy["standard_increase_weighted"] > 30.5) & (cpy["standard_increase_weighted"] < 37.5)).all()
+    assert (cpy["cost_per_yuan_of_standard"] > 0).all()
+
+
+def test_coverage_shares_and_cap(result):
+    cov = result.tables["coverage_month"]
+    assert np.allclose(cov["share_of_population"], cov["persons"] / 1_000_000.0)
+    cap = result.tables["services_cap"]
+    assert np.allclose(cap["cap"], cap["cap_base"] * 0.02)
+    assert np.allclose(cap["headroom"], cap["cap"] - cap["cost"])
+    assert (~cap["cap_base_is_estimate"]).all()
+
+
+def test_staffing_queue_improves_with_the_ratio(result):
+    qs = result.tables["staffing_queue_summary"].set_index(["variant", "ratio"]).sort_index()
+    base = qs.loc["baseline"]
+    assert list(base["staff_mean"]) == sorted(base["staff_mean"])
+    assert list(base["days_mean"]) == sorted(base["days_mean"], reverse=True)
+
+
+def test_results_are_written_atomically_and_read_back(tmp_path, result):
+    path = write_results(tmp_path, "run-a", result.tables, result.manifest)
+    stored = read_results(path)
+    assert stored.manifest["policy_hashes"] and stored.manifest["seed"] == 1
+    assert stored.manifest["package_version"] and stored.manifest["run_id"] == "run-a"
+    pd.testing.assert_frame_equal(stored.tables["cost_total_bands"], result.tables["cost_total_bands"])
+    with pytest.raises(ResultsError, match="never overwritten"):
+        write_results(tmp_path, "run-a", result.tables, result.manifest)
+
+
+def test_failed_write_leaves_nothing_and_keeps_earlier_results(tmp_path, result):
+    first = write_results(tmp_path, "run-a", {"t": result.tables["cost_total_bands"]}, {"n": 1})
+    before = {p: p.stat().st_mtime_ns for p in first.iterdir()}
+    bad = {"good": result.tables["cost_total_bands"], "bad": "not a table"}
+    with pytest.raises(ResultsError, match="'bad'"):
+        write_results(tmp_path, "run-b", bad, {"n": 2})
+    assert sorted(os.listdir(tmp_path)) == ["run-a"]
+    assert {p: p.stat().st_mtime_ns for p in first.iterdir()} == before
+    assert list_results(tmp_path) == [first]
+
+
+def test_excel_has_bilingual_headings_totals_as_values(tmp_path, result):
+    path = write_excel(result.tables, {**result.manifest, "run_id": "x"}, tmp_path / "out.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [SHEETS[k] for k in ("summary", "cost", "difference", "coverage", "cap",
+                                                 "staffing", "queue", "parameters")]
+    assert all(len(n) <= 31 for n in wb.sheetnames)
+    ws = wb[SHEETS["cost"]]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[1][:3] == ("方案", "年度", "支出项目") and rows[2][:3] == ("Variant", "Year", "Component")
+    body = [r for r in rows[3:] if r[0] == "baseline" and r[1] == 2025]
+    total = [r for r in body if r[2] == "合计 Total"][0]
+    parts = [r for r in body if r[2] != "合计 Total"]
+    assert isinstance(total[3], float)  # a value, not a formula
+    assert total[3] == pytest.approx(sum(r[3] for r in parts))
+    bands = result.tables["cost_total_bands"].set_index(["variant", "year"])
+    assert total[3] == pytest.approx(bands.loc[("baseline", 2025), "mean"])
+    cap = list(wb[SHEETS["cap"]].iter_rows(values_only=True))
+    assert cap[1][0] == "方案" and "Cap (yuan)" in cap[2]
+    assert not list(tmp_path.glob(".*tmp*"))
