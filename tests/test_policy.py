@@ -333,3 +333,30 @@ def test_content_hash_ignores_int_float_spelling_and_references():
 def test_frequency_above_daily_is_refused():
     with pytest.raises(PolicyError, match=r"services.frequency.cleaning\[2025-01-01\].*40"):
         load_reform({"services.frequency.cleaning": {"2025-01-01": 40}})
+
+
+@pytest.mark.parametrize(
+    ("fixture", "count"),
+    [("unknown_key", 2), ("wrong_unit", 1), ("wrong_type", 2), ("negative_amount", 1),
+     ("multiple_below_one", 1), ("dates_out_of_order", 1), ("bad_date", 1),
+     ("missing_reference", 2), ("unknown_enum", 1), ("inconsistent", 2), ("several_problems", 7)],
+)
+def test_no_spurious_problems(tmp_path, fixture, count):
+    with pytest.raises(PolicyError) as exc:
+        load_policy(fixture, data_dir=_with_fixture(tmp_path, fixture))
+    assert len(exc.value.problems) == count, str(exc.value)
+
+
+def test_reforms_given_singly_or_as_list_and_dates_of_any_form():
+    import numpy as np
+    import pandas as pd
+
+    base = load_policy("qijiang")
+    r = {"dibao.standard.urban": {"2025-01-01": 800}}
+    h = {base.with_reforms(r).content_hash(), base.with_reforms([r]).content_hash(),
+         load_policy("qijiang", reforms=r).content_hash()}
+    assert len(h) == 1
+    for d in (pd.Timestamp("2025-08-03"), np.datetime64("2025-08-03"), dt.datetime(2025, 8, 3)):
+        assert base.value("dibao.standard.urban", d) == 770
+    with pytest.raises(ValueError, match="2025-13-01"):
+        base.at("2025-13-01")

@@ -262,22 +262,17 @@ def _check_effective(
             )
     if problems:
         return problems
-    dates = sorted({e.start for es in schedules.values() for e in es})
-    for day in dates:
-        def val(p: str, day: dt.date = day) -> object:
-            return _value_at(schedules[p], day)
-
-        for lo, hi in ORDERED_PAIRS:
-            a, b = val(lo), val(hi)
-            if a is not None and b is not None and a > b:  # type: ignore[operator]
-                problems.append(
-                    (label, f"{lo} / {hi}", (a, b), f"on {day}: lower bound above upper bound")
-                )
-        for p1, p2 in SAME_LENGTH:
-            a, b = val(p1), val(p2)
-            if a is not None and b is not None and len(a) != len(b):  # type: ignore[arg-type]
-                problems.append((label, f"{p1} / {p2}", (a, b), f"on {day}: lists differ in length"))
-    return sorted(set(problems), key=lambda p: (p[1], str(p[3])))
+    checks = [(pair, "lower bound above upper bound", lambda a, b: a > b) for pair in ORDERED_PAIRS]
+    checks += [(pair, "lists differ in length", lambda a, b: len(a) != len(b)) for pair in SAME_LENGTH]
+    for (p1, p2), message, broken in checks:
+        # only the dates on which either value changes; one problem per offending pair of values
+        seen: set[tuple[object, object]] = set()
+        for day in sorted({e.start for e in schedules[p1] + schedules[p2]}):
+            a, b = _value_at(schedules[p1], day), _value_at(schedules[p2], day)
+            if a is not None and b is not None and (a, b) not in seen and broken(a, b):
+                seen.add((a, b))
+                problems.append((label, f"{p1} / {p2}", (a, b), f"from {day}: {message}"))
+    return problems
 
 
 def _value_at(entries: tuple[Entry, ...], day: dt.date) -> object:
@@ -477,6 +472,8 @@ def _read_policy_file(path: Path, expect_locality: str) -> tuple[dict, dict, lis
         problems.append(
             (name, "locality", data.get("locality"), f"must be {expect_locality!r} (the file name)")
         )
+    if not isinstance(data.get("name_zh"), str) or not data["name_zh"].strip():
+        problems.append((name, "name_zh", data.get("name_zh"), "missing Chinese name of the place"))
     if expect_locality == NATIONAL:
         if "inherits" in data:
             problems.append((name, "inherits", data["inherits"], "national file inherits nothing"))
@@ -524,7 +521,7 @@ def load_policy(
         from .reform import coerce_reforms
 
         try:
-            loaded = coerce_reforms(tuple(reforms))
+            loaded = coerce_reforms(reforms)
         except PolicyError as exc:
             problems += exc.problems
     if problems:

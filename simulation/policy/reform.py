@@ -80,7 +80,12 @@ def coerce_reforms(reforms: Iterable[object]) -> list[Reform]:
     """Load each reform (Reform, dict or path); collect the problems of all before raising."""
     out: list[Reform] = []
     problems: list[Problem] = []
-    for i, r in enumerate(reforms):
+    if isinstance(reforms, Mapping | str | Path | Reform):  # one reform given without a list
+        reforms = [reforms]
+    flat: list[object] = []
+    for r in reforms:  # with_reforms([a, b]) and with_reforms(a, b) mean the same
+        flat.extend(r if isinstance(r, list | tuple) else [r])
+    for i, r in enumerate(flat):
         if isinstance(r, Reform):
             out.append(r)
             continue
