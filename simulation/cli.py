@@ -115,18 +115,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Delegate to simulation.population.calibrate for a locality."""
-    try:
-        from simulation.population.calibrate import calibrate
-    except ImportError as exc:
-        print(f"error: calibration is not available yet ({exc})", file=sys.stderr)
-        return 2
-    kwargs = {}
-    if args.households is not None:
-        kwargs["n_households"] = args.households
-    result = calibrate(args.locality, **kwargs)
-    print(result)
-    return 0
+    """Delegate to ``simulation.population.calibrate.main`` (its arguments pass through)."""
+    from simulation.population.calibrate import main as calibrate_main
+
+    return int(calibrate_main(list(args.calibrate_args)))
 
 
 def cmd_export_excel(args: argparse.Namespace) -> int:
@@ -169,9 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("results", nargs="+", help="result folders written by `run`")
     c.set_defaults(fn=cmd_compare)
 
-    k = sub.add_parser("calibrate", help="calibrate a locality's population (simulation.population)")
-    k.add_argument("--locality", required=True)
-    k.add_argument("--households", type=int)
+    k = sub.add_parser("calibrate", help="calibrate a locality's population (simulation.population.calibrate)",
+                       description="Arguments pass to simulation.population.calibrate: "
+                                   "<locality|all> [--check] [--no-write] [--n-households N]")
+    k.add_argument("calibrate_args", nargs=argparse.REMAINDER)
     k.set_defaults(fn=cmd_calibrate)
 
     e = sub.add_parser("export-excel", help="write a stored result as an Excel workbook")

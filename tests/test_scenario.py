@@ -95,3 +95,14 @@ def test_uncertainty_is_stratified_and_deterministic():
     # baseline and reform in a replication share population, seed and behaviour
     tasks = tasks_for(sc)
     assert len(tasks) == 4 and {t.replication for t in tasks} == {0, 1, 2, 3}
+
+
+def test_engine_staffing_levels_become_policy_variants():
+    doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"},
+           "staffing": {"ratios": [0.002, 0.004], "engine": True}}
+    sc = parse_scenario(doc, "mem.yaml")
+    assert [v.name for v in sc.variants] == ["baseline", "staff_2permille", "staff_4permille"]
+    pol = build_policy(sc, "staff_4permille", "qijiang")
+    assert pol.value("staffing.ratio_min", "2025-06-01") == 0.004
+    with pytest.raises(ScenarioError, match="'staffing.ratios'"):
+        parse_scenario({**doc, "staffing": {"engine": True}}, "mem.yaml")

@@ -54,10 +54,10 @@ def test_budget_includes_admin_costs_and_years_sum_months(result):
     prog_2025 = b0[b0["month"].str.startswith("2025")]["payment"].sum()
     c = cy[(cy["variant"] == "baseline") & (cy["replication"] == 0) & (cy["year"] == 2025)]
     assert c[~c["component"].isin(["staff", "purchased_services"])]["cost"].sum() == pytest.approx(prog_2025)
-    # staff at 3‰ with 96,000 yuan a year: monthly cost of required staff, summed over the year
+    # staff at ratio_min (2‰) with 96,000 yuan a year: monthly cost of required staff, summed
     rule = result.tables["staffing_rule"]
     r = rule[(rule["variant"] == "baseline") & (rule["replication"] == 0) & (rule["year"] == 2025)
-             & (rule["ratio"] == 0.003)]
+             & (rule["ratio"] == 0.002)]
     assert c[c["component"] == "staff"]["cost"].sum() == pytest.approx(r["staff_cost"].sum())
 
 

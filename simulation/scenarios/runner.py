@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,16 +188,32 @@ def _params_at(policies: Mapping[tuple[str, str], Any], variant: str, locality: 
     return policies[(variant, locality)].at(f"{month}-01")
 
 
-def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str], Any],
-                ratio_for_budget: Callable[[Mapping[str, Any]], float]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Staff and purchased-services cost rows (component table shape) and care demand per month."""
+def _engine_staff(out: RunOutput) -> dict[tuple[str, Any], float] | None:
+    """Staff per (month, township) from the engine's offices table, when it has one."""
+    off = out.offices
+    if off is None or not {"month", "township", "staff"} <= set(off.columns):
+        return None
+    return {(str(m), t): float(v) for m, t, v in zip(off["month"].astype(str), off["township"], off["staff"], strict=True)}
+
+
+def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str], Any]
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Staff and purchased-services cost rows (component table shape) and care demand per month.
+
+    Staff are the engine's office staff when its offices table has them, otherwise the rule's
+    staff at ``staffing.ratio_min`` (the level the engine staffs its offices at).
+    """
     rows, care = [], []
     for out in outputs:
         rec = S.recipients_by_township(out.monthly)
+        engine_staff = _engine_staff(out)
         for month, grp in rec.groupby("month", sort=True):
             p = _params_at(policies, out.variant, out.locality, str(month))
-            staff = required_staff(grp["persons"].to_numpy(), ratio_for_budget(p),
-                                   int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
+            if engine_staff is not None:
+                staff = np.array([engine_staff.get((str(month), t), 0.0) for t in grp["township"]])
+            else:
+                staff = required_staff(grp["persons"].to_numpy(), float(p["staffing.ratio_min"]),
+                                       int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
             monthly_staff_cost = staff * float(p["staffing.annual_cost"]) / 12.0
             year = int(str(month)[:4])
             for town, cost in zip(grp["township"], monthly_staff_cost, strict=True):
@@ -342,8 +358,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         raise ValueError("no run outputs to assemble")
     monthly = pd.concat([o.monthly for o in outputs], ignore_index=True)
     components = S.cost_components(monthly)
-    p_mid = lambda p: default_ratios(p)[1]  # noqa: E731 - budget costs staff at the middle ratio (3‰)
-    admin_rows, care = _admin_rows(outputs, policies, p_mid)
+    admin_rows, care = _admin_rows(outputs, policies)
     components = S.add_admin_costs(components, admin_rows)
     base = scenario.baseline.name
 

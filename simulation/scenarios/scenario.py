@@ -205,6 +205,18 @@ def _variant(src: str, where: str, raw: object, problems: list[Problem], default
     return Variant(name, str(raw.get("label_zh", "")), {str(k): v for k, v in changes.items()})
 
 
+def staffing_variants(ratios: tuple[float, ...], start: str) -> list[Variant]:
+    """One variant per staffing level: the engine's offices staffed at that ratio from the start.
+
+    The engine staffs each township office by ``staffing.ratio_min`` (qijiang 三(三)); a variant
+    fixes ``ratio_min`` and ``ratio_max`` at the level, so the engine's backlog and days to decision
+    show which rule keeps decisions within the legal limit.
+    """
+    return [Variant(f"staff_{r * 1000:g}permille", f"工作人员按{r * 1000:g}‰配备",
+                    {"staffing.ratio_min": {start: r}, "staffing.ratio_max": {start: r}})
+            for r in ratios]
+
+
 def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
     """Validate a scenario mapping; raise ScenarioError listing every problem with file and field."""
     src = source
@@ -312,8 +324,9 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
 
     staffing = doc.get("staffing", {}) or {}
     ratios = None
-    if not isinstance(staffing, Mapping) or set(map(str, staffing)) - {"ratios"}:
-        problems.append((src, "staffing", staffing, "expected {ratios: [..]}"))
+    if not isinstance(staffing, Mapping) or set(map(str, staffing)) - {"ratios", "engine"}:
+        problems.append((src, "staffing", staffing, "expected {ratios: [..], engine: true|false}"))
+        staffing = {}
     elif "ratios" in staffing:
         ratios = staffing["ratios"]
         if not (isinstance(ratios, list) and ratios and all(_is_num(r) and 0 < r < 1 for r in ratios)):
@@ -321,6 +334,15 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
             ratios = None
         else:
             ratios = tuple(float(r) for r in ratios)
+
+    engine_staffing = staffing.get("engine", False)
+    if not isinstance(engine_staffing, bool):
+        problems.append((src, "staffing.engine", engine_staffing, "must be true or false"))
+    elif engine_staffing:
+        if ratios is None:
+            problems.append((src, "staffing.ratios", None, "staffing.engine needs the ratios to run"))
+        elif _MONTH_RE.match(start):
+            reforms.extend(staffing_variants(ratios, f"{start}-01"))
 
     services = doc.get("services", {}) or {}
     enabled, cap_base = True, None
