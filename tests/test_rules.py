@@ -205,3 +205,29 @@ def test_input_row_order_does_not_matter():
     a = assess(df, PARAMS)
     b = assess(df.sample(frac=1.0, random_state=4), PARAMS)
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("locality", ["qijiang", "jiaohe", "kaizhou", "boshan", "lanzhou_xinqu"])
+def test_example_households_show_each_rule(locality):
+    from simulation.policy import load_policy
+    from simulation.rules import example_persons, format_assessment
+    from simulation.rules.examples import load_examples
+
+    persons, info = load_examples()
+    assert len(info) == 8 and all(v["title"] and v["explains"] for v in info.values())
+    table = assess(example_persons(), load_policy(locality), "2024-06")
+    dibao = "DIBAO_TIER" if locality == "lanzhou_xinqu" else "DIBAO_GAP"
+    assert list(table["reason"]) == [dibao, dibao, "TEKUN", "SINGLE_INCLUSION",
+                                     "ASSETS_OVER_LIMIT", dibao, "LOW_INCOME",
+                                     "EXPENDITURE_HARDSHIP"]
+    text = format_assessment(table)
+    assert "8 households, 18 persons" in text
+
+
+def test_contracts_person_table_is_generated_from_columns():
+    from pathlib import Path
+
+    from simulation.population.columns import columns_markdown
+
+    contracts = (Path(__file__).parents[1] / "docs" / "contracts.md").read_text(encoding="utf-8")
+    assert columns_markdown() in contracts

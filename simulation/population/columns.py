@@ -222,11 +222,12 @@ def _boolean(source: str, df: pd.DataFrame, name: str) -> np.ndarray:
 
 def _category(source: str, df: pd.DataFrame, name: str) -> np.ndarray:
     labels = CATEGORIES[name]
-    s = df[name]
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        s = s.astype(object)
-    lookup = {label: code for code, label in enumerate(labels)}
-    codes = s.map(lambda v: lookup.get(v, -1) if isinstance(v, str) else -1).to_numpy(np.int64)
+    # Factorise (fast for Categorical and string columns), then map the few distinct values to
+    # codes; anything that is not one of the labels (other text, NaN, numbers) becomes -1.
+    uniques_codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+    lookup = np.array([labels.index(u) if isinstance(u, str) and u in labels else -1
+                       for u in uniques] + [-1], dtype=np.int64)
+    codes = lookup[uniques_codes]  # sentinel -1 indexes the final -1
     bad = codes < 0
     if bad.any():
         _fail(source, df, name, f"unknown category (allowed: {', '.join(labels)})", bad)
