@@ -1,0 +1,338 @@
+"""The Mesa model: a monthly clock, township offices as agents, and the columnar households.
+
+:class:`SimulationModel` is a ``mesa.Model`` in the Mesa 4.0 style (``rng=``, ``model.time``,
+``run_for``, ``schedule_event``). Time is in months: ``model.time == k`` means ``k`` months have
+been simulated; the step at time ``k`` simulates calendar month ``start + k - 1``. Each date in
+``policy.changes_between(start, end)`` is a scheduled event that loads the new parameters before
+the month in which they take effect (a change dated after the 1st takes effect the next month).
+When a payment parameter changes (for example the dibao standard), every enrolled household's
+payment is recalculated that month (调标: counted as reviews); otherwise payments change only at
+reviews and reported changes.
+
+Township offices (:class:`TownshipOffice`) are the only Mesa agents: a few hundred at most. The
+households stay columnar (``state.py``) and are advanced by the kernels of ``processes.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time as _time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from simulation.engine import processes as pr
+from simulation.engine.behaviour import Behaviour
+from simulation.engine.outputs import MonthlyRecorder, SimulationResult, TraceRecorder
+from simulation.engine.state import build_state
+from simulation.errors import InputError
+from simulation.rules.entitlement import N_OUTPUTS
+from simulation.rules.params import P_STANDARD, pack_params
+
+#: Default CPI path: 2 % a year for CPI and food CPI (below the 3.5 % / 6 % triggers).
+DEFAULT_CPI = 0.02
+
+
+def parse_month(value: Any, name: str = "start") -> dt.date:
+    """``"2024-01"``, ``"2024-01-01"`` or a date → the first day of that month."""
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    text = str(value)
+    try:
+        day = dt.date.fromisoformat(text if len(text) > 7 else text + "-01")
+    except ValueError:
+        raise InputError("arguments", name, f"expected YYYY-MM or YYYY-MM-DD, got {text!r}") from None
+    return day.replace(day=1)
+
+
+def add_months(day: dt.date, k: int) -> dt.date:
+    """The first day of the month ``k`` months after ``day``'s month."""
+    m = day.year * 12 + day.month - 1 + k
+    return dt.date(m // 12, m % 12 + 1, 1)
+
+
+def cpi_path(cpi: Any, start: dt.date, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Year-on-year CPI and food CPI (shares) for each simulated month.
+
+    ``cpi``: None (flat 2 %), a number (both series), or a DataFrame indexed by month
+    (``YYYY-MM`` strings or dates) with columns ``cpi`` and ``food_cpi`` covering the horizon.
+    """
+    if cpi is None:
+        return np.full(months, DEFAULT_CPI), np.full(months, DEFAULT_CPI)
+    if isinstance(cpi, (int, float)) and not isinstance(cpi, bool):
+        if not math.isfinite(cpi) or cpi < -0.5 or cpi > 1.0:
+            raise InputError("cpi", "cpi", f"year-on-year rate {cpi!r} outside -0.5..1")
+        return np.full(months, float(cpi)), np.full(months, float(cpi))
+    if not isinstance(cpi, pd.DataFrame):
+        raise InputError("cpi", "(table)", f"expected None, a number or a DataFrame, got {type(cpi).__name__}")
+    for col in ("cpi", "food_cpi"):
+        if col not in cpi.columns:
+            raise InputError("cpi", col, "missing column")
+    keys = [parse_month(k, "cpi index").isoformat() for k in cpi.index]
+    table = dict(zip(keys, zip(cpi["cpi"], cpi["food_cpi"], strict=True), strict=True))
+    out_c = np.empty(months)
+    out_f = np.empty(months)
+    for k in range(months):
+        key = add_months(start, k).isoformat()
+        if key not in table:
+            raise InputError("cpi", "month", f"no CPI for {key[:7]} (the path must cover the run)")
+        c, f = (float(v) for v in table[key])
+        for name, v in (("cpi", c), ("food_cpi", f)):
+            if not math.isfinite(v) or v < -0.5 or v > 1.0:
+                raise InputError("cpi", name, f"{key[:7]}: rate {v!r} outside -0.5..1", values=[v])
+        out_c[k], out_f[k] = c, f
+    return out_c, out_f
+
+
+class TownshipOffice(mesa.Agent):
+    """A township (镇街) assistance office: staff, a queue of applications and a capacity.
+
+    Staff follow the staffing rule at the start (``staffing.ratio_min`` of recipients, at least
+    ``staffing.minimum`` below ``staffing.small_threshold``; qijiang 三(三)); capacity is
+    ``staff × behaviour.decisions_per_staff`` decisions a month (weighted households). Each month
+    the office decides the oldest applications first.
+    """
+
+    def __init__(self, model: SimulationModel, index: int, label: Any, staff: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.label = label
+        self.staff = int(staff)
+        self.capacity = float(self.staff * model.behaviour.decisions_per_staff)
+        self.queue = 0.0
+        self.decided = 0.0
+        self.backlog = 0.0
+
+    def plan(self, queue_by_age: np.ndarray) -> tuple[int, float]:
+        """Given the queue by months waited (weighted), the oldest cohort decided this month
+        (all older ones are decided) and the share of that cohort decided."""
+        self.queue = float(queue_by_age.sum())
+        remaining = self.capacity
+        for age in range(queue_by_age.shape[0] - 1, -1, -1):
+            n = float(queue_by_age[age])
+            if n <= 0.0:
+                continue
+            if remaining >= n:
+                remaining -= n
+                continue
+            frac = remaining / n
+            self.decided = self.capacity
+            self.backlog = self.queue - self.capacity
+            return age, frac
+        self.decided = self.queue
+        self.backlog = 0.0
+        return -1, 1.0
+
+
+class SimulationModel(mesa.Model):
+    """The monthly microsimulation: a Mesa clock over a columnar household population.
+
+    Build it and call :meth:`run_for` (or use :func:`simulation.engine.run`). See the module
+    docstring of ``processes.py`` for the ordered list of monthly processes.
+    """
+
+    def __init__(self, population: Any, policy: Any, start: Any = "2024-01", months: int = 12,
+                 seed: int = 1, behaviour: Behaviour | Mapping[str, Any] | None = None,
+                 trace: Iterable[int] | None = None, cpi: Any = None, n_chunks: int = 64,
+                 initial_enrolment: float | None = None) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise InputError("arguments", "seed", f"expected a non-negative integer, got {seed!r}")
+        if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
+            raise InputError("arguments", "months", f"expected a positive integer, got {months!r}")
+        super().__init__(rng=int(seed))
+        self.seed = int(seed)
+        self.policy = policy
+        self.start = parse_month(start)
+        self.months = int(months)
+        self.behaviour = resolve_behaviour(population, behaviour)
+        self.b = self.behaviour.pack()
+        self.haz = pr.hazard_tables(self.b)
+        self.cpi, self.food_cpi = cpi_path(cpi, self.start, self.months)
+        self._set_params(self.start)
+        std = self.p[P_STANDARD:P_STANDARD + 2]
+        entry = (self.behaviour.entry_wage_multiple * std).astype(np.float64)
+        slots, hh, meta = build_state(population, self.behaviour.birth_slots, (entry[0], entry[1]),
+                                      (self.behaviour.work_age_min, self.behaviour.work_age_max))
+        self.persons = slots
+        self.households = hh
+        self.township_labels = meta["township_labels"]
+        self.entry_wage = entry
+        n = hh.household_id.shape[0]
+        self.n_households = n
+        self.n_towns = int(self.township_labels.shape[0])
+        self.n_groups = 2 * self.n_towns
+        n_chunks = max(1, min(int(n_chunks), n))
+        self.chunk_bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
+        self.n_chunks = n_chunks
+        self.slot_cap = np.diff(hh.hh_start).astype(np.int32)
+        # bounds[2h], bounds[2h+1]: the household's packed members (what the rules read)
+        self.bounds = np.empty(2 * n, dtype=np.int64)
+        self.bounds[0::2] = hh.hh_start[:-1]
+        self.bounds[1::2] = hh.hh_start[:-1] + hh.n_alive
+        self.scratch = np.zeros((n_chunks, N_OUTPUTS), dtype=np.float64)
+        self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
+        self.queue = np.zeros((n_chunks, self.n_towns, pr.QUEUE_AGES), dtype=np.float64)
+        self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
+        self.force_review = np.zeros(1, dtype=np.int8)
+        self.recorder = MonthlyRecorder(self)
+        self.tracer = TraceRecorder(self, trace)
+        self.t = 0  # months simulated
+        enrol = self.behaviour_initial_enrolment(initial_enrolment)
+        recipients = self._initial_enrolment(enrol)
+        self._make_offices(recipients)
+        end = add_months(self.start, self.months - 1)
+        for day in policy.changes_between(self.start.isoformat(), end.isoformat()):
+            k = (day.year * 12 + day.month) - (self.start.year * 12 + self.start.month)
+            if day.day > 1:
+                k += 1  # a change during a month applies from the next month
+            if 1 <= k < self.months:
+                self.schedule_event(self._policy_change, at=float(k))
+        self.timings: dict[str, float] = {"persons": 0.0, "offices": 0.0, "programme": 0.0,
+                                          "outputs": 0.0}
+
+    # -- set-up --------------------------------------------------------------------------------
+    def behaviour_initial_enrolment(self, value: float | None) -> float:
+        """Share of eligible households enrolled at the start (the stock of recipients)."""
+        v = self.behaviour.initial_enrolment if value is None else value
+        if not 0.0 <= v <= 1.0:
+            raise InputError("arguments", "initial_enrolment", f"share {v!r} outside 0..1")
+        return float(v)
+
+    def _set_params(self, day: dt.date) -> None:
+        params = self.policy.at(day.isoformat())
+        self.params = params
+        self.p = np.ascontiguousarray(pack_params(params))
+        self.e = pr.pack_engine_params(params)
+
+    def _policy_change(self) -> None:
+        """Scheduled event: load the parameters in force from the month about to start."""
+        old = self.p.copy()
+        self._set_params(add_months(self.start, int(round(self.time))))
+        if not np.array_equal(old, self.p):
+            self.force_review[0] = 1  # 调标: recalculate every enrolled household this month
+
+    def _initial_enrolment(self, share: float) -> np.ndarray:
+        hh = self.households
+        s = self.persons
+        return pr.initial_kernel(
+            self.seed, self.p, self.e, share, self.chunk_bounds, self.bounds, hh.township,
+            hh.urban, hh.weight, hh.status, hh.review_class, hh.paid_gap, hh.paid_supplement,
+            hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
+            hh.paid_single_n, hh.paid_tekun_n, s.age_y, s.urban, s.disability, s.ill,
+            s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid,
+            s.supporter, s.assets, s.care_wish, self.scratch, self.n_towns)
+
+    def _make_offices(self, recipients: np.ndarray) -> None:
+        from simulation.admin.staffing import required_staff
+
+        staff = required_staff(recipients, float(self.params["staffing.ratio_min"]),
+                               int(self.params["staffing.minimum"]),
+                               int(self.params["staffing.small_threshold"]))
+        self.offices = [TownshipOffice(self, i, label, int(staff[i]))
+                        for i, label in enumerate(self.township_labels)]
+
+    # -- the month -----------------------------------------------------------------------------
+    def step(self) -> None:
+        """Simulate one month (the processes of ``processes.py``, in order)."""
+        if self.t >= self.months:
+            raise RuntimeError(f"the model was built for {self.months} months")
+        t = self.t
+        day = add_months(self.start, t)
+        mkey = day.year * 12 + day.month - 1  # absolute month: keys do not depend on start
+        cal = day.month
+        hh = self.households
+        s = self.persons
+        self.acc[:] = 0.0
+        self.queue[:] = 0.0
+        self.days_hist[:] = 0.0
+        t0 = _time.perf_counter()
+        pr.persons_kernel(
+            self.seed, mkey, t, cal, self.b, self.p, self.e, self.haz, self.entry_wage,
+            self.chunk_bounds, hh.hh_start, self.slot_cap, self.bounds, hh.n_alive, hh.urban,
+            hh.township, hh.weight, hh.status, hh.applied_month, hh.applied_day,
+            hh.paid_tekun_n, hh.paid_tekun_basic, hh.paid_tekun_care, hh.flags,
+            s.age_y, s.birth_m, s.disability, s.ill, s.paralysed, s.rare, s.labour, s.self_care,
+            s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
+            s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
+            self.scratch, self.acc, self.queue, hh.event)
+        t1 = _time.perf_counter()
+        queue = self.queue.sum(axis=0)
+        cut_age = np.empty(self.n_towns, dtype=np.int64)
+        cut_frac = np.empty(self.n_towns, dtype=np.float64)
+        for office in self.offices:
+            cut_age[office.index], cut_frac[office.index] = office.plan(queue[office.index])
+        t2 = _time.perf_counter()
+        pr.programme_kernel(
+            self.seed, mkey, t, cal, self.b, self.p, self.e, self.cpi[t], self.food_cpi[t],
+            cut_age, cut_frac, self.chunk_bounds, hh.hh_start, self.bounds, hh.n_alive,
+            hh.urban, hh.township, hh.weight, hh.status, hh.applied_month, hh.applied_day,
+            hh.review_class, hh.paid_gap, hh.paid_supplement, hh.paid_single,
+            hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n, hh.paid_single_n,
+            hh.paid_tekun_n, hh.exit_left, hh.exit_elapsed, hh.exit_base, hh.subsidy_left,
+            hh.subsidy_amount, hh.flags, self.force_review, s.age_y, s.urban, s.disability,
+            s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
+            s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
+            self.days_hist, hh.event)
+        t3 = _time.perf_counter()
+        self.force_review[0] = 0
+        self.recorder.record(t, day)
+        self.tracer.record(t, day)
+        self.t += 1
+        t4 = _time.perf_counter()
+        self.timings["persons"] += t1 - t0
+        self.timings["offices"] += t2 - t1
+        self.timings["programme"] += t3 - t2
+        self.timings["outputs"] += t4 - t3
+
+    def result(self) -> SimulationResult:
+        """The result of the months simulated so far."""
+        return SimulationResult(self.recorder.monthly(), self.tracer.frame(),
+                                self.recorder.offices_frame(), self.recorder.summary_facts())
+
+
+def resolve_behaviour(population: Any, behaviour: Behaviour | Mapping[str, Any] | None) -> Behaviour:
+    """Defaults, then the locality profile's ``behaviour:`` block, then the caller's overrides."""
+    if isinstance(behaviour, Behaviour):
+        return behaviour
+    base = Behaviour.defaults()
+    profile = getattr(population, "profile", None)
+    block = getattr(profile, "behaviour", None)
+    if block:
+        base = base.with_overrides(block, source=f"locality profile {getattr(profile, 'id', '')}"
+                                   " behaviour")
+    if behaviour is not None:
+        if not isinstance(behaviour, Mapping):
+            raise InputError("arguments", "behaviour",
+                             f"expected a Behaviour or a mapping, got {type(behaviour).__name__}")
+        base = base.with_overrides(behaviour, source="behaviour argument")
+    return base
+
+
+def run(population: Any, policy: Any, start: Any = "2024-01", months: int = 12, seed: int = 1,
+        behaviour: Behaviour | Mapping[str, Any] | None = None,
+        trace: Sequence[int] | None = None, cpi: Any = None, progress: bool = False,
+        **options: Any) -> SimulationResult:
+    """Run the monthly microsimulation and return its :class:`SimulationResult`.
+
+    ``population``: a generated population (``.persons``, ``.households`` with weights);
+    ``policy``: a ``Policy``; ``start``: first month (``YYYY-MM``); ``months``: horizon; ``seed``:
+    the key of every random draw; ``behaviour``: a ``Behaviour`` or overrides; ``trace``:
+    household ids to follow month by month; ``cpi``: CPI path (default flat 2 %);
+    ``progress``: show a tqdm bar. A broken invariant raises ``InvariantError``.
+    """
+    model = SimulationModel(population, policy, start, months, seed, behaviour, trace, cpi,
+                            **options)
+    if progress:
+        from tqdm import tqdm
+
+        with tqdm(total=months, unit="month", desc="simulating") as bar:
+            for _ in range(months):
+                model.run_for(1)
+                bar.update(1)
+    else:
+        model.run_for(months)
+    return model.result()

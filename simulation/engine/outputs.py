@@ -1,0 +1,330 @@
+"""Outputs of a run: the tidy monthly table, the offices table, the household trace, invariants.
+
+The monthly table has one row per month × township × area × programme (docs/contracts.md §5),
+weighted to the locality's population with the household weights. Money is yuan per month.
+Applications, the queue and days to decision concern applications for any assistance (dibao,
+single-person inclusion, tekun) and are reported on the ``dibao`` rows only (0 elsewhere), so a
+sum over programmes does not count them twice.
+
+Every month is checked (a broken invariant raises :class:`InvariantError`): persons are conserved
+(start + births − deaths = end, and each month starts where the last ended), households are
+conserved (start − died out = end), every payment is non-negative, and the payment components add
+up to the total of the month's payments summed household by household.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from numba import njit
+
+from simulation.engine import processes as pr
+from simulation.errors import InputError
+from simulation.rules.entitlement import (
+    N_OUTPUTS,
+    O_DIBAO_ELIGIBLE,
+    O_PER_CAPITA,
+    O_REASON,
+    O_STANDARD,
+    O_TOTAL,
+    REASONS,
+    assess_household,
+)
+from simulation.rules.review import REVIEW_CLASSES
+
+if TYPE_CHECKING:
+    from simulation.engine.model import SimulationModel
+
+
+class InvariantError(RuntimeError):
+    """A broken accounting invariant of the engine (a bug, never a warning)."""
+
+
+#: Programme rows: (programme, persons column, households column, {component: column},
+#: {outcome: column}) with acc column names of processes.ACC_COLUMNS.
+PROGRAMMES: tuple[tuple[str, str | None, str | None, dict[str, str], dict[str, str]], ...] = (
+    ("dibao", "dibao_persons", "dibao_households",
+     {"gap": "dibao_pay_gap", "supplement": "dibao_pay_supplement",
+      "gradual_exit": "dibao_pay_gradual_exit"},
+     {"entries": "dibao_entries", "exits_income": "dibao_exits_income",
+      "exits_gradual_end": "dibao_exits_gradual_end", "exits_death": "dibao_exits_death",
+      "exits_other": "dibao_exits_other", "reviews": "dibao_reviews",
+      "in_gradual_exit": "dibao_in_exit"}),
+    ("single_inclusion", "single_persons", "single_households", {"single": "single_pay"},
+     {"entries": "single_entries", "exits_income": "single_exits_income",
+      "exits_death": "single_exits_death", "exits_other": "single_exits_other"}),
+    ("tekun", "tekun_persons", "tekun_households",
+     {"basic": "tekun_pay_basic", "care": "tekun_pay_care"},
+     {"entries": "tekun_entries", "exits_income": "tekun_exits_income",
+      "exits_death": "tekun_exits_death", "exits_aged_out": "tekun_exits_aged_out",
+      "exits_other": "tekun_exits_other", "reviews": "tekun_reviews"}),
+    ("temporary", None, "temporary_cases",
+     {"urgent": "temporary_pay_urgent", "illness": "temporary_pay_illness",
+      "education": "temporary_pay_education", "applicant": "temporary_pay_applicant"}, {}),
+    ("price_linkage", "price_persons", None, {"price": "price_pay"}, {}),
+    ("employment_subsidy", None, "employment_households", {"employment": "employment_pay"}, {}),
+    ("funeral", "funeral_persons", None, {"funeral": "funeral_pay"}, {}),
+)
+COMPONENTS: tuple[str, ...] = tuple(c for _, _, _, comps, _ in PROGRAMMES for c in comps)
+OUTCOMES = ("entries", "exits_income", "exits_gradual_end", "exits_death", "exits_aged_out",
+            "exits_other", "reviews", "in_gradual_exit")
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    ("month", "township", "area", "programme", "persons", "households", "payment")
+    + tuple(f"payment_{c}" for c in COMPONENTS) + OUTCOMES
+    + ("applications", "pending", "decisions", "decisions_late", "days_to_decision_mean",
+       "days_to_decision_p90", "births", "deaths", "births_blocked"))
+_PAY_COLUMNS = tuple(col for _, _, _, comps, _ in PROGRAMMES for col in comps.values())
+_AREAS = ("urban", "rural")
+
+
+@dataclass
+class SimulationResult:
+    """The result of a run: ``monthly`` (tidy table), ``trace``, ``offices`` and run facts."""
+
+    monthly: pd.DataFrame
+    trace: pd.DataFrame
+    offices: pd.DataFrame
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Per programme: months, mean persons and households a month, total and mean monthly
+        payment (yuan), entries and exits over the run."""
+        m = self.monthly
+        g = m.groupby(["programme", "month"], sort=False)[
+            ["persons", "households", "payment", "entries", "exits_income", "exits_gradual_end",
+             "exits_death", "exits_aged_out", "exits_other"]].sum()
+        by = g.groupby(level="programme", sort=False)
+        out = pd.DataFrame({
+            "months": by.size(),
+            "persons_mean": by["persons"].mean(),
+            "households_mean": by["households"].mean(),
+            "payment_total": by["payment"].sum(),
+            "payment_per_month": by["payment"].mean(),
+            "entries": by["entries"].sum(),
+            "exits": by[["exits_income", "exits_gradual_end", "exits_death", "exits_aged_out",
+                         "exits_other"]].sum().sum(axis=1),
+        })
+        return out
+
+
+class MonthlyRecorder:
+    """Sums the kernels' accumulators each month, checks the invariants, keeps the rows."""
+
+    def __init__(self, model: SimulationModel) -> None:
+        self.model = model
+        self.acc: list[np.ndarray] = []
+        self.hist: list[np.ndarray] = []
+        self.months: list[str] = []
+        self.offices: list[tuple] = []
+        self.last_persons: float | None = None
+        self.last_households: float | None = None
+        hh = model.households
+        group = hh.township.astype(np.int64) * 2 + (1 - hh.urban.astype(np.int64))
+        self.present = np.bincount(group, minlength=model.n_groups) > 0
+        self.pay_idx = np.array([pr.A[c] for c in _PAY_COLUMNS])
+
+    def record(self, t: int, day: dt.date) -> None:
+        """Sum this month's accumulators, check the invariants and keep the month."""
+        m = self.model
+        acc = m.acc.sum(axis=0)
+        hist = m.days_hist.sum(axis=0)
+        label = day.strftime("%Y-%m")
+        self.check(acc, label)
+        self.acc.append(acc)
+        self.hist.append(hist)
+        self.months.append(label)
+        for o in m.offices:
+            self.offices.append((label, o.label, o.staff, o.queue, o.capacity, o.decided,
+                                 o.backlog))
+
+    def check(self, acc: np.ndarray, label: str) -> None:
+        """Raise InvariantError if persons, households or payments do not add up."""
+        tot = acc.sum(axis=0)
+        start, births, deaths, end = (tot[pr.U_PERSONS_START], tot[pr.U_BIRTHS],
+                                      tot[pr.U_DEATHS], tot[pr.U_PERSONS_END])
+        if start + births - deaths != end:
+            raise InvariantError(f"{label}: persons not conserved: start {start:.0f} + births "
+                                 f"{births:.0f} - deaths {deaths:.0f} != end {end:.0f}")
+        if self.last_persons is not None and start != self.last_persons:
+            raise InvariantError(f"{label}: persons at the start {start:.0f} differ from the "
+                                 f"end of the previous month {self.last_persons:.0f}")
+        hs, hd, he = tot[pr.U_HH_START], tot[pr.U_HH_DIED], tot[pr.U_HH_END]
+        if hs - hd != he:
+            raise InvariantError(f"{label}: households not conserved: start {hs:.0f} - died "
+                                 f"out {hd:.0f} != end {he:.0f}")
+        if self.last_households is not None and hs != self.last_households:
+            raise InvariantError(f"{label}: households at the start {hs:.0f} differ from the "
+                                 f"end of the previous month {self.last_households:.0f}")
+        if tot[pr.U_NEGATIVE] > 0:
+            raise InvariantError(f"{label}: {tot[pr.U_NEGATIVE]:.0f} households with a negative "
+                                 "payment")
+        pays = acc[:, self.pay_idx]
+        if (pays < 0).any():
+            bad = np.argwhere(pays < 0)[0]
+            raise InvariantError(f"{label}: negative payment {_PAY_COLUMNS[bad[1]]} = "
+                                 f"{pays[bad[0], bad[1]]:.2f} in group {bad[0]}")
+        parts = pays.sum(axis=1)
+        total = acc[:, pr.A_TOTAL_PAY]
+        gap = np.abs(parts - total)
+        if (gap > 1e-6 * np.maximum(1.0, np.abs(total))).any():
+            k = int(np.argmax(gap))
+            raise InvariantError(f"{label}: payment components {parts[k]:.2f} do not add up to "
+                                 f"the total of household payments {total[k]:.2f} (group {k})")
+        self.last_persons = end
+        self.last_households = he
+
+    def monthly(self) -> pd.DataFrame:
+        """The tidy monthly table (columns ``MONTHLY_COLUMNS``)."""
+        m = self.model
+        if not self.acc:
+            return pd.DataFrame(columns=list(MONTHLY_COLUMNS))
+        acc = np.stack(self.acc)  # months × groups × columns
+        hist = np.stack(self.hist)
+        groups = np.flatnonzero(self.present)
+        n_m, n_g = len(self.months), groups.shape[0]
+        month = np.repeat(np.array(self.months, dtype=object), n_g)
+        town = np.tile(m.township_labels[groups // 2], n_m)
+        area = np.tile(np.array(_AREAS, dtype=object)[groups % 2], n_m)
+        sub = acc[:, groups, :].reshape(n_m * n_g, pr.N_ACC)
+        h = hist[:, groups, :].reshape(n_m * n_g, pr.DAY_BINS)
+        decisions = sub[:, pr.A_DECISIONS]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_days = np.where(decisions > 0, sub[:, pr.A_DAYS_SUM] / decisions, np.nan)
+        p90 = _weighted_p90(h)
+        frames = []
+        zeros = np.zeros(n_m * n_g)
+        for name, persons, households, comps, outcomes in PROGRAMMES:
+            data: dict[str, Any] = {"month": month, "township": town, "area": area,
+                                    "programme": name}
+            data["persons"] = sub[:, pr.A[persons]] if persons else zeros
+            data["households"] = sub[:, pr.A[households]] if households else zeros
+            payment = np.zeros(n_m * n_g)
+            for comp in COMPONENTS:
+                col = comps.get(comp)
+                values = sub[:, pr.A[col]] if col else zeros
+                data[f"payment_{comp}"] = values
+                payment = payment + values
+            data["payment"] = payment
+            for outcome in OUTCOMES:
+                col = outcomes.get(outcome)
+                data[outcome] = sub[:, pr.A[col]] if col else zeros
+            first = name == "dibao"
+            for out_name, col in (("applications", pr.A_APPLICATIONS), ("pending", pr.A_PENDING),
+                                  ("decisions", pr.A_DECISIONS), ("decisions_late", pr.A_LATE),
+                                  ("births", pr.A_BIRTHS), ("deaths", pr.A_DEATHS),
+                                  ("births_blocked", pr.A_BIRTHS_BLOCKED)):
+                data[out_name] = sub[:, col] if first else zeros
+            data["days_to_decision_mean"] = mean_days if first else np.full(n_m * n_g, np.nan)
+            data["days_to_decision_p90"] = p90 if first else np.full(n_m * n_g, np.nan)
+            frames.append(pd.DataFrame(data))
+        table = pd.concat(frames, ignore_index=True)[list(MONTHLY_COLUMNS)]
+        return table.sort_values(["month", "township", "area", "programme"],
+                                 kind="stable").reset_index(drop=True)
+
+    def offices_frame(self) -> pd.DataFrame:
+        """Per month × township: staff, queue, capacity, decided, backlog (weighted cases)."""
+        return pd.DataFrame(self.offices, columns=["month", "township", "staff", "queue",
+                                                   "capacity", "decided", "backlog"])
+
+    def summary_facts(self) -> dict[str, Any]:
+        """Run facts: horizon, demography totals, kernel timings."""
+        m = self.model
+        acc = np.stack(self.acc).sum(axis=1) if self.acc else np.zeros((0, pr.N_ACC))
+        return {
+            "months": len(self.months),
+            "households": m.n_households,
+            "births": float(acc[:, pr.U_BIRTHS].sum()),
+            "deaths": float(acc[:, pr.U_DEATHS].sum()),
+            "births_blocked_weighted": float(acc[:, pr.A_BIRTHS_BLOCKED].sum()),
+            "households_died_out": float(acc[:, pr.U_HH_DIED].sum()),
+            "timings_seconds": dict(m.timings),
+        }
+
+
+def _weighted_p90(hist: np.ndarray) -> np.ndarray:
+    """90th percentile (days) of each row's weighted one-day histogram; NaN when empty."""
+    total = hist.sum(axis=1)
+    cum = np.cumsum(hist, axis=1)
+    out = np.full(hist.shape[0], np.nan)
+    has = total > 0
+    if has.any():
+        idx = (cum[has] >= 0.9 * total[has, None]).argmax(axis=1)
+        out[has] = idx + 0.5
+    return out
+
+
+@njit(cache=True)
+def _trace_assess(positions, bounds, age_y, urban_p, disability, ill, paralysed, rare, labour,
+                  self_care, earned, pension, other, rigid, supporter, assets, care_wish, p, out):
+    for r in range(positions.shape[0]):
+        assess_household(2 * positions[r], r, bounds, age_y, urban_p, disability, ill,
+                         paralysed, rare, labour, self_care, earned, pension, other, rigid,
+                         supporter, assets, care_wish, p, out)
+
+
+TRACE_COLUMNS = ("month", "household_id", "status", "persons", "earned_income",
+                 "per_capita_income", "dibao_standard", "dibao_eligible", "entitled_total",
+                 "paid_dibao", "paid_single", "paid_tekun", "gradual_exit_months_left",
+                 "review_class", "reason", "event")
+
+
+class TraceRecorder:
+    """Follows chosen households month by month: their state, what the rules would pay now,
+    what is paid, and the event that changed them (``processes.EVENTS``)."""
+
+    def __init__(self, model: SimulationModel, ids: Iterable[int] | None) -> None:
+        self.model = model
+        self.rows: list[tuple] = []
+        ids = [] if ids is None else list(ids)
+        hh_ids = model.households.household_id
+        pos = np.searchsorted(hh_ids, np.asarray(ids, dtype=np.int64)) if ids else np.zeros(0, np.int64)
+        for i, hid in enumerate(ids):
+            if pos[i] >= hh_ids.shape[0] or hh_ids[pos[i]] != hid:
+                raise InputError("trace", "household_id", f"unknown household id {hid!r}",
+                                 values=[hid])
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.positions = np.asarray(pos, dtype=np.int64)
+        self.out = np.zeros((max(1, len(ids)), N_OUTPUTS))
+
+    def record(self, t: int, day: dt.date) -> None:
+        """Add this month's row for every traced household."""
+        if self.positions.shape[0] == 0:
+            return
+        m = self.model
+        s, hh = m.persons, m.households
+        _trace_assess(self.positions, m.bounds, s.age_y, s.urban, s.disability, s.ill,
+                      s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other,
+                      s.rigid, s.supporter, s.assets, s.care_wish, m.p, self.out)
+        from simulation.engine.state import STATE_NAMES
+
+        label = day.strftime("%Y-%m")
+        for r, h in enumerate(self.positions):
+            st = int(hh.status[h])
+            alive = int(hh.n_alive[h])
+            lo = int(m.bounds[2 * h])
+            earned = float(s.earned[lo:lo + alive].sum())
+            row = self.out[r]
+            exit_share = pr.gradual_exit_share(int(hh.exit_elapsed[h]) - 1, m.e) \
+                if st == pr.ST_EXIT else 0.0
+            paid_dibao = (float(hh.paid_gap[h] + hh.paid_supplement[h]) if st == pr.ST_ENROLLED
+                          else exit_share * float(hh.exit_base[h]))
+            self.rows.append((
+                label, int(self.ids[r]), STATE_NAMES[st], alive, earned,
+                float(row[O_PER_CAPITA]) if alive else np.nan,
+                float(row[O_STANDARD]) if alive else np.nan,
+                bool(row[O_DIBAO_ELIGIBLE]) if alive else False,
+                float(row[O_TOTAL]) if alive else 0.0,
+                paid_dibao, float(hh.paid_single[h]),
+                float(hh.paid_tekun_basic[h] + hh.paid_tekun_care[h]),
+                int(hh.exit_left[h]), REVIEW_CLASSES[int(hh.review_class[h])],
+                REASONS[int(row[O_REASON])] if alive else "",
+                pr.EVENTS[int(hh.event[h])]))
+
+    def frame(self) -> pd.DataFrame:
+        """The trace as a DataFrame (columns ``TRACE_COLUMNS``)."""
+        return pd.DataFrame(self.rows, columns=list(TRACE_COLUMNS))

@@ -1,0 +1,1008 @@
+"""The monthly processes of the engine, as two fused numba kernels over households.
+
+Each month runs these named processes in this order (households in parallel, chunk by chunk):
+
+Kernel 1, every household (:func:`persons_kernel`):
+  1. ``demography``   ageing (birthdays spread over the year), deaths by age (Gompertz-Makeham,
+                      raised for the severely disabled and seriously ill), births into free slots;
+                      a tekun person's death pays the funeral subsidy 丧葬补贴 (``tekun.funeral_months``
+                      × the basic living standard, qijiang §2) once and ends that person's support.
+  2. ``health``       disability onset and progression (some severe onsets leave the person
+                      paralysed), serious illness onset and recovery, loss of self-care;
+  3. ``jobs``         jobs lost and found (working ages, by labour ability);
+  4. ``income``       persistent AR(1) and transitory log-earnings shocks of the employed;
+                      basic pension from 60;
+  5. ``expenditure``  rigid medical spending while seriously ill; education costs in September;
+  6. ``assessment``   the rules' household calculator (``simulation.rules.entitlement.
+                      assess_household``) on every household's current circumstances;
+  7. ``temporary``    temporary assistance 临时救助: urgent type (``temporary.urgent.amount``) and
+                      expenditure type for illness and education (a multiple of the urban standard,
+                      boshan §3) for low-income, hardship and assisted households;
+  8. ``applications`` eligible non-recipients apply with probability ``take_up``, raised by active
+                      discovery 主动发现; an applicant may get ``temporary.applicant_months`` of the
+                      urban standard while waiting (jiaohe §15). The queue is counted per township.
+
+Between the kernels the township offices (Mesa agents) decide how many queued applications they
+can decide this month (oldest first, within their capacity).
+
+Kernel 2, households in a programme or queue (:func:`programme_kernel`):
+  9. ``decisions``    offices decide queued applications: enrolment if the rules say so; days to
+                      decision are recorded against ``admin.decision_deadline_days``;
+ 10. ``reviews``      on the locality's calendar by review class (``dibao.review.months.A/B/C``,
+                      ``tekun.review.months``, qijiang §4), and when a household reports a major
+                      change between reviews (probability ``report_change``): the payment is
+                      recomputed; between them it does not change;
+ 11. ``gradual_exit`` 渐退: a household found above the standard but below
+                      ``dibao.gradual_exit.ceiling_multiple`` × the standard keeps
+                      ``payment_schedule`` shares of its last benefit for ``months``
+                      (``months_disabled`` with a disabled member), then leaves if still above;
+                      qualifying again ends the exit; at or above the ceiling it leaves at once;
+ 12. ``employment_subsidy`` a registered-unemployed member who finds work gives the household the
+                      reduction of its benefit for ``dibao.employment_subsidy.months`` (qijiang §8);
+ 13. ``price_linkage`` 物价联动: when CPI (or food CPI) year-on-year reaches its trigger, recipients
+                      get the standard × the rate, at least ``price_linkage.floor``, per person;
+ 14. ``payments``     the month's payments and counts, summed by township × area.
+
+Every random draw is keyed (``rng``): the same seed gives the same shocks to every household and
+month in a baseline and a reform; the rules stay pure.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from collections.abc import Mapping  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from simulation.engine.behaviour import B  # noqa: E402
+from simulation.engine.rng import key_hash, sub_key, to_approx_normal, to_uniform  # noqa: E402
+from simulation.errors import InputError  # noqa: E402
+from simulation.population.columns import (  # noqa: E402
+    DISABILITY_MILD,
+    DISABILITY_NONE,
+    DISABILITY_SEVERE,
+    LABOUR_FULL,
+    LABOUR_NONE,
+    LABOUR_PARTIAL,
+    SELF_CARE_UNABLE,
+)
+from simulation.rules.entitlement import (  # noqa: E402
+    O_ASSETS_OK,
+    O_DIBAO_AMOUNT,
+    O_DIBAO_ELIGIBLE,
+    O_DIBAO_GAP,
+    O_DIBAO_SIZE,
+    O_HARDSHIP,
+    O_LOW_INCOME,
+    O_PER_CAPITA,
+    O_REVIEW_CLASS,
+    O_SINGLE_AMOUNT,
+    O_SINGLE_PERSONS,
+    O_STANDARD,
+    O_TEKUN_BASIC,
+    O_TEKUN_CARE,
+    O_TEKUN_PERSONS,
+    assess_household,
+)
+from simulation.rules.income import counted_income  # noqa: E402
+from simulation.rules.params import (  # noqa: E402
+    P_ASSET_LIMIT_MONTHS,
+    P_EMPLOYMENT_COST_DEDUCTION,
+    P_MINOR_AGE,
+    P_PENSION_EXCLUDED,
+    P_STANDARD,
+    P_TEKUN_ELDERLY_AGE,
+)
+from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
+
+# Behaviour vector slots (numba reads module-level integers as constants).
+BI_DISABILITY_ONSET_60 = B["disability_onset_60"]
+BI_DISABILITY_ONSET_SLOPE = B["disability_onset_slope"]
+BI_DISABILITY_SEVERE_RATE = B["disability_severe_rate"]
+BI_DISCOVERY = B["discovery"]
+BI_EDUCATION_COST_PROB = B["education_cost_prob"]
+BI_FERTILITY = B["fertility"]
+BI_FERTILITY_AGE_MAX = B["fertility_age_max"]
+BI_FERTILITY_AGE_MIN = B["fertility_age_min"]
+BI_ILLNESS_COST_MULTIPLE = B["illness_cost_multiple"]
+BI_ILLNESS_ONSET = B["illness_onset"]
+BI_ILLNESS_RECOVERY = B["illness_recovery"]
+BI_INCOME_RHO = B["income_rho"]
+BI_INCOME_SD_PERSISTENT = B["income_sd_persistent"]
+BI_INCOME_SD_TRANSITORY = B["income_sd_transitory"]
+BI_JOB_FIND = B["job_find"]
+BI_JOB_FIND_PARTIAL_FACTOR = B["job_find_partial_factor"]
+BI_JOB_LOSS = B["job_loss"]
+BI_MAJOR_CHANGE_SHARE = B["major_change_share"]
+BI_MORTALITY_DISABLED_MULTIPLE = B["mortality_disabled_multiple"]
+BI_MORTALITY_GOMPERTZ_A = B["mortality_gompertz_a"]
+BI_MORTALITY_GOMPERTZ_B = B["mortality_gompertz_b"]
+BI_MORTALITY_ILL_MULTIPLE = B["mortality_ill_multiple"]
+BI_MORTALITY_MAKEHAM = B["mortality_makeham"]
+BI_PARALYSIS_SHARE = B["paralysis_share"]
+BI_PENSION_AT_60 = B["pension_at_60"]
+BI_PROCESSING_DAYS_MAX = B["processing_days_max"]
+BI_PROCESSING_DAYS_MIN = B["processing_days_min"]
+BI_REPORT_CHANGE = B["report_change"]
+BI_SELF_CARE_DECLINE = B["self_care_decline"]
+BI_TAKE_UP = B["take_up"]
+BI_TEMPORARY_TAKE_UP = B["temporary_take_up"]
+BI_URGENT_RATE = B["urgent_rate"]
+BI_WORK_AGE_MAX = B["work_age_max"]
+BI_WORK_AGE_MIN = B["work_age_min"]
+
+# ---- household states -------------------------------------------------------------------------
+ST_NONE, ST_PENDING, ST_ENROLLED, ST_EXIT, ST_GONE = 0, 1, 2, 3, 4
+
+# ---- trace event codes (one per household and month; the last event of the month wins) -------
+EVENTS = (
+    "", "applied", "approved", "denied", "reviewed", "reported", "exit_started", "exit_ended",
+    "requalified", "left_income", "left_other", "household_died", "temporary", "funeral",
+    "birth", "death",
+)
+(EV_NONE, EV_APPLIED, EV_APPROVED, EV_DENIED, EV_REVIEWED, EV_REPORTED, EV_EXIT_STARTED,
+ EV_EXIT_ENDED, EV_REQUALIFIED, EV_LEFT_INCOME, EV_LEFT_OTHER, EV_HH_DIED, EV_TEMPORARY,
+ EV_FUNERAL, EV_BIRTH, EV_DEATH) = range(len(EVENTS))
+
+# ---- engine parameters (packed from Params once per period) ------------------------------------
+MAX_SCHEDULE = 6
+E_GE_ENABLED = 0
+E_GE_CEILING = 1
+E_GE_MONTHS = 2
+E_GE_MONTHS_DISABLED = 3
+E_GE_EMPLOYED_ONLY = 4
+E_GE_SCHEDULE_N = 5
+E_GE_SCHEDULE = 6  # + year of exit (MAX_SCHEDULE slots)
+E_REVIEW_MASK = E_GE_SCHEDULE + MAX_SCHEDULE  # + class A, B, C, T: bit m-1 set if reviewed in m
+E_EMP_ENABLED = E_REVIEW_MASK + 4
+E_EMP_MONTHS = E_EMP_ENABLED + 1
+E_FUNERAL_MONTHS = E_EMP_MONTHS + 1
+E_TMP_URGENT = E_FUNERAL_MONTHS + 1
+E_TMP_ILL_MIN = E_TMP_URGENT + 1
+E_TMP_ILL_MAX = E_TMP_ILL_MIN + 1
+E_TMP_EDU_MIN = E_TMP_ILL_MAX + 1
+E_TMP_EDU_MAX = E_TMP_EDU_MIN + 1
+E_TMP_APPLICANT = E_TMP_EDU_MAX + 1
+E_PL_TRIGGER = E_TMP_APPLICANT + 1
+E_PL_FOOD_TRIGGER = E_PL_TRIGGER + 1
+E_PL_FLOOR = E_PL_FOOD_TRIGGER + 1
+E_DEADLINE_DAYS = E_PL_FLOOR + 1  # calendar days
+N_ENGINE_PARAMS = E_DEADLINE_DAYS + 1
+
+
+def _month_mask(months: Any, path: str) -> float:
+    mask = 0
+    for m in months:
+        if not 1 <= int(m) <= 12:
+            raise InputError("parameters", path, f"month {m!r} outside 1..12")
+        mask |= 1 << (int(m) - 1)
+    return float(mask)
+
+
+def pack_engine_params(params: Mapping[str, Any]) -> np.ndarray:
+    """The engine's own parameters (gradual exit, review calendar, temporary assistance, price
+    linkage, funeral and employment subsidy, decision deadline) as a float64 vector ``E_*``."""
+    def get(path: str) -> Any:
+        try:
+            return params[path]
+        except KeyError:
+            raise InputError("parameters", path, "missing parameter") from None
+
+    e = np.zeros(N_ENGINE_PARAMS, dtype=np.float64)
+    e[E_GE_ENABLED] = float(bool(get("dibao.gradual_exit.enabled")))
+    e[E_GE_CEILING] = float(get("dibao.gradual_exit.ceiling_multiple"))
+    e[E_GE_MONTHS] = float(get("dibao.gradual_exit.months"))
+    e[E_GE_MONTHS_DISABLED] = float(get("dibao.gradual_exit.months_disabled"))
+    e[E_GE_EMPLOYED_ONLY] = float(bool(get("dibao.gradual_exit.employed_only")))
+    schedule = tuple(get("dibao.gradual_exit.payment_schedule"))
+    if e[E_GE_ENABLED] and not 1 <= len(schedule) <= MAX_SCHEDULE:
+        raise InputError("parameters", "dibao.gradual_exit.payment_schedule",
+                         f"needs 1..{MAX_SCHEDULE} yearly shares, got {schedule!r}")
+    e[E_GE_SCHEDULE_N] = len(schedule)
+    for k, share in enumerate(schedule[:MAX_SCHEDULE]):
+        e[E_GE_SCHEDULE + k] = float(share)
+    for k, cls in enumerate(("A", "B", "C")):
+        path = f"dibao.review.months.{cls}"
+        e[E_REVIEW_MASK + k] = _month_mask(get(path), path)
+    e[E_REVIEW_MASK + 3] = _month_mask(get("tekun.review.months"), "tekun.review.months")
+    e[E_EMP_ENABLED] = float(bool(get("dibao.employment_subsidy.enabled")))
+    e[E_EMP_MONTHS] = float(get("dibao.employment_subsidy.months"))
+    e[E_FUNERAL_MONTHS] = float(get("tekun.funeral_months"))
+    e[E_TMP_URGENT] = float(get("temporary.urgent.amount"))
+    e[E_TMP_ILL_MIN] = float(get("temporary.illness.multiple_min"))
+    e[E_TMP_ILL_MAX] = float(get("temporary.illness.multiple_max"))
+    e[E_TMP_EDU_MIN] = float(get("temporary.education.multiple_min"))
+    e[E_TMP_EDU_MAX] = float(get("temporary.education.multiple_max"))
+    for lo, hi, name in ((E_TMP_ILL_MIN, E_TMP_ILL_MAX, "illness"),
+                         (E_TMP_EDU_MIN, E_TMP_EDU_MAX, "education")):
+        if e[lo] > e[hi]:
+            raise InputError("parameters", f"temporary.{name}.multiple_min",
+                             f"{e[lo]} above temporary.{name}.multiple_max {e[hi]}")
+    e[E_TMP_APPLICANT] = float(get("temporary.applicant_months"))
+    e[E_PL_TRIGGER] = float(get("price_linkage.cpi_trigger"))
+    e[E_PL_FOOD_TRIGGER] = float(get("price_linkage.food_cpi_trigger"))
+    e[E_PL_FLOOR] = float(get("price_linkage.floor"))
+    days = float(get("admin.decision_deadline_days"))
+    basis = get("admin.deadline_basis")
+    if basis not in ("working", "calendar"):
+        raise InputError("parameters", "admin.deadline_basis", f"unknown value {basis!r}")
+    # working days → calendar days: five working days a week (holidays ignored)
+    e[E_DEADLINE_DAYS] = days * 7.0 / 5.0 if basis == "working" else days
+    return e
+
+
+# ---- accumulator columns: one row per township × area, summed over households (weighted) ----
+ACC_COLUMNS = (
+    # dibao 低保 (household payment other than single-person inclusion)
+    "dibao_households", "dibao_persons", "dibao_pay_gap", "dibao_pay_supplement",
+    "dibao_pay_gradual_exit", "dibao_entries", "dibao_exits_income", "dibao_exits_gradual_end",
+    "dibao_exits_death", "dibao_exits_other", "dibao_reviews", "dibao_in_exit",
+    # single-person inclusion 单人户
+    "single_households", "single_persons", "single_pay", "single_entries", "single_exits_income",
+    "single_exits_death", "single_exits_other",
+    # tekun 特困
+    "tekun_households", "tekun_persons", "tekun_pay_basic", "tekun_pay_care", "tekun_entries",
+    "tekun_exits_income", "tekun_exits_death", "tekun_exits_aged_out", "tekun_exits_other",
+    "tekun_reviews",
+    # temporary assistance 临时救助
+    "temporary_cases", "temporary_pay_urgent", "temporary_pay_illness",
+    "temporary_pay_education", "temporary_pay_applicant",
+    # price linkage, employment subsidy, funeral
+    "price_persons", "price_pay", "employment_households", "employment_pay",
+    "funeral_persons", "funeral_pay",
+    # offices
+    "applications", "pending", "decisions", "approvals", "days_sum", "decisions_late",
+    "reports",
+    # demography (weighted)
+    "persons", "births", "deaths", "births_blocked", "households_alive", "households_died",
+    # unweighted counts for the conservation checks
+    "n_persons_start", "n_births", "n_deaths", "n_persons_end", "n_households_start",
+    "n_households_died", "n_households_end", "n_negative_payments",
+    # every payment of the month, summed once per household (checked against the components)
+    "total_pay",
+)
+A = {name: i for i, name in enumerate(ACC_COLUMNS)}
+N_ACC = len(ACC_COLUMNS)
+(A_D_HH, A_D_PERSONS, A_D_GAP, A_D_SUPP, A_D_EXITPAY, A_D_ENTRIES, A_D_EX_INCOME, A_D_EX_GEND,
+ A_D_EX_DEATH, A_D_EX_OTHER, A_D_REVIEWS, A_D_IN_EXIT,
+ A_S_HH, A_S_PERSONS, A_S_PAY, A_S_ENTRIES, A_S_EX_INCOME, A_S_EX_DEATH, A_S_EX_OTHER,
+ A_T_HH, A_T_PERSONS, A_T_BASIC, A_T_CARE, A_T_ENTRIES, A_T_EX_INCOME, A_T_EX_DEATH,
+ A_T_EX_AGED, A_T_EX_OTHER, A_T_REVIEWS,
+ A_TMP_CASES, A_TMP_URGENT, A_TMP_ILLNESS, A_TMP_EDU, A_TMP_APPLICANT,
+ A_PL_PERSONS, A_PL_PAY, A_ES_HH, A_ES_PAY, A_F_PERSONS, A_F_PAY,
+ A_APPLICATIONS, A_PENDING, A_DECISIONS, A_APPROVALS, A_DAYS_SUM, A_LATE, A_REPORTS,
+ A_PERSONS, A_BIRTHS, A_DEATHS, A_BIRTHS_BLOCKED, A_HH_ALIVE, A_HH_DIED,
+ U_PERSONS_START, U_BIRTHS, U_DEATHS, U_PERSONS_END, U_HH_START, U_HH_DIED, U_HH_END,
+ U_NEGATIVE, A_TOTAL_PAY) = range(N_ACC)
+
+#: Queue ages tracked per township (months waited; the last bin holds older applications).
+QUEUE_AGES = 13
+#: Days-to-decision histogram: one-day bins, the last bin holds longer waits.
+DAY_BINS = 400
+
+# ---- key streams inside a household key (sub-key index) --------------------------------------
+K_BIRTH, K_URGENT, K_URGENT_MULT, K_EDU, K_EDU_MULT, K_APPLY, K_APPLY_DAY, K_ILL_TAKE, \
+    K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS = range(12)
+STREAM_HOUSEHOLD = 101
+STREAM_PERSON = 102
+STREAM_INITIAL = 103
+
+
+@njit(cache=True)
+def hazard_tables(b: np.ndarray) -> np.ndarray:
+    """Monthly probabilities by year of age (0..120): death, disability onset, illness onset."""
+    t = np.zeros((3, 121), dtype=np.float64)
+    for age in range(121):
+        m = b[BI_MORTALITY_MAKEHAM] + b[BI_MORTALITY_GOMPERTZ_A] * np.exp(
+            b[BI_MORTALITY_GOMPERTZ_B] * age)
+        t[0, age] = 1.0 - np.exp(-m / 12.0)
+        onset = 0.0
+        if age >= 16:
+            onset = b[BI_DISABILITY_ONSET_60] * np.exp(b[BI_DISABILITY_ONSET_SLOPE] * (age - 60))
+        t[1, age] = 1.0 - np.exp(-min(onset, 5.0) / 12.0)
+        ill = b[BI_ILLNESS_ONSET] * 2.0 ** ((age - 50) / 15.0)
+        t[2, age] = 1.0 - np.exp(-min(ill, 5.0) / 12.0)
+    return t
+
+
+@njit(cache=True, inline="always")
+def _copy_person(src, dst, age_y, birth_m, disability, ill, paralysed, rare, labour, self_care,
+                 employed, wage, perm, earned, pension, other, rigid_base, rigid, unemp,
+                 supporter, assets, care_wish, urban_p):
+    age_y[dst] = age_y[src]
+    birth_m[dst] = birth_m[src]
+    disability[dst] = disability[src]
+    ill[dst] = ill[src]
+    paralysed[dst] = paralysed[src]
+    rare[dst] = rare[src]
+    labour[dst] = labour[src]
+    self_care[dst] = self_care[src]
+    employed[dst] = employed[src]
+    wage[dst] = wage[src]
+    perm[dst] = perm[src]
+    earned[dst] = earned[src]
+    pension[dst] = pension[src]
+    other[dst] = other[src]
+    rigid_base[dst] = rigid_base[src]
+    rigid[dst] = rigid[src]
+    unemp[dst] = unemp[src]
+    supporter[dst] = supporter[src]
+    assets[dst] = assets[src]
+    care_wish[dst] = care_wish[src]
+    urban_p[dst] = urban_p[src]
+
+
+@njit(cache=True, inline="always")
+def _supported(status: int) -> bool:
+    return status == ST_ENROLLED or status == ST_EXIT
+
+
+@njit(parallel=True, cache=True)
+def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
+                   chunk_bounds, slot_start, slot_cap, bounds, n_alive, hh_urban, township,
+                   weight, status, applied_month, applied_day, paid_tekun_n, paid_tekun_basic,
+                   paid_tekun_care, flags,
+                   age_y, birth_m, disability, ill, paralysed, rare, labour, self_care, employed,
+                   wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
+                   assets, care_wish, urban_p,
+                   scratch, acc, queue, event):
+    """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
+
+    ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
+    subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
+    """
+    n_chunks = chunk_bounds.shape[0] - 1
+    minor_age = p[P_MINOR_AGE]
+    tekun_age = p[P_TEKUN_ELDERLY_AGE]
+    deduction = p[P_EMPLOYMENT_COST_DEDUCTION]
+    excluded = p[P_PENSION_EXCLUDED] != 0.0
+    work_min = b[BI_WORK_AGE_MIN]
+    work_max = b[BI_WORK_AGE_MAX]
+    rho = b[BI_INCOME_RHO]
+    sd_p = b[BI_INCOME_SD_PERSISTENT]
+    sd_t = b[BI_INCOME_SD_TRANSITORY]
+    trans_mean = -0.5 * sd_t * sd_t
+    q_loss = b[BI_JOB_LOSS]
+    q_find = b[BI_JOB_FIND]
+    find_partial = b[BI_JOB_FIND_PARTIAL_FACTOR]
+    q_severe = 1.0 - np.exp(-b[BI_DISABILITY_SEVERE_RATE] / 12.0)
+    q_recover = b[BI_ILLNESS_RECOVERY]
+    q_selfcare = b[BI_SELF_CARE_DECLINE]
+    para_share = b[BI_PARALYSIS_SHARE]
+    mult_dis = b[BI_MORTALITY_DISABLED_MULTIPLE]
+    mult_ill = b[BI_MORTALITY_ILL_MULTIPLE]
+    q_birth_person = 1.0 - np.exp(-b[BI_FERTILITY] / 2.0 / 12.0)
+    fert_min = b[BI_FERTILITY_AGE_MIN]
+    fert_max = b[BI_FERTILITY_AGE_MAX]
+    ill_cost = b[BI_ILLNESS_COST_MULTIPLE] * p[P_STANDARD]
+    pension60 = b[BI_PENSION_AT_60]
+    take_up = b[BI_TAKE_UP]
+    discovery = b[BI_DISCOVERY]
+    q_apply = 1.0 - (1.0 - take_up) * (1.0 - discovery)
+    q_urgent = b[BI_URGENT_RATE]
+    q_edu = b[BI_EDUCATION_COST_PROB]
+    q_ill_take = b[BI_TEMPORARY_TAKE_UP]
+    std_urban = p[P_STANDARD]
+    funeral_months = e[E_FUNERAL_MONTHS]
+    applicant_pay = e[E_TMP_APPLICANT] * std_urban
+    asset_limit_m = p[P_ASSET_LIMIT_MONTHS]
+    for c in prange(n_chunks):
+        a = acc[c]
+        q = queue[c]
+        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            st = status[h]
+            if st == ST_GONE:
+                continue
+            g = township[h] * 2 + (1 - hh_urban[h])
+            w = weight[h]
+            s0 = slot_start[h]
+            n = n_alive[h]
+            a[g, U_PERSONS_START] += n
+            a[g, U_HH_START] += 1.0
+            hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
+            area = 1 - hh_urban[h]
+            std = p[P_STANDARD + area]
+            asset_limit = asset_limit_m * std
+            ev = EV_NONE
+            n_fert = 0
+            n_student = 0
+            ill_onset = 0
+            deaths = 0
+            # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
+            j = s0
+            while j < s0 + n:
+                pkey = key_hash(seed, STREAM_PERSON, j, mkey)
+                if birth_m[j] == cal_month and age_y[j] < 120:
+                    age_y[j] += 1
+                    ay = age_y[j]
+                    if ay == minor_age:
+                        if labour[j] == LABOUR_NONE and disability[j] == DISABILITY_NONE:
+                            labour[j] = LABOUR_FULL
+                        if paid_tekun_n[h] > 0 and supporter[j] == 0:
+                            flags[h] += 256  # a tekun minor may have aged out (checked at review)
+                    if ay == 60 and pension[j] == 0.0:
+                        pension[j] = pension60
+                    if ay > work_max and employed[j] == 1:
+                        employed[j] = 0
+                        earned[j] = 0.0
+                ay = age_y[j]
+                u = to_uniform(pkey)
+                qd = haz[0, ay]
+                if disability[j] == DISABILITY_SEVERE:
+                    qd *= mult_dis
+                if ill[j]:
+                    qd *= mult_ill
+                if u < qd:
+                    # death: a tekun person's death pays the funeral subsidy once (qijiang §2)
+                    deaths += 1
+                    ev = EV_DEATH
+                    if paid_tekun_n[h] > 0 and _supported(st):
+                        ci = counted_income(earned[j], pension[j], other[j], deduction, excluded)
+                        if tekun_eligible(ay, disability[j], labour[j], supporter[j] != 0, ci,
+                                          assets[j], asset_limit, tekun_age, minor_age):
+                            basic = tekun_basic(area, care_wish[j], p)
+                            care = tekun_care(self_care[j], p)
+                            a[g, A_F_PERSONS] += w
+                            a[g, A_F_PAY] += w * funeral_months * basic
+                            a[g, A_TOTAL_PAY] += w * funeral_months * basic
+                            a[g, A_T_EX_DEATH] += w
+                            paid_tekun_n[h] -= 1
+                            paid_tekun_basic[h] = max(0.0, paid_tekun_basic[h] - basic)
+                            paid_tekun_care[h] = max(0.0, paid_tekun_care[h] - care)
+                            ev = EV_FUNERAL
+                    # swap-remove: the last member moves into this slot (members stay packed)
+                    last = s0 + n - 1
+                    if last != j:
+                        _copy_person(last, j, age_y, birth_m, disability, ill, paralysed, rare,
+                                     labour, self_care, employed, wage, perm, earned, pension,
+                                     other, rigid_base, rigid, unemp, supporter, assets,
+                                     care_wish, urban_p)
+                    n -= 1
+                    continue  # the moved member is processed in this slot next
+                cum = qd
+                # disability onset / progression (a share of severe onsets: paralysis)
+                if disability[j] == DISABILITY_NONE:
+                    qo = haz[1, ay]
+                    if u < cum + qo:
+                        disability[j] = DISABILITY_MILD
+                        if labour[j] == LABOUR_FULL:
+                            labour[j] = LABOUR_PARTIAL
+                    cum += qo
+                elif disability[j] == DISABILITY_MILD:
+                    if u < cum + q_severe:
+                        disability[j] = DISABILITY_SEVERE
+                        labour[j] = LABOUR_NONE
+                        if employed[j]:
+                            employed[j] = 0
+                            earned[j] = 0.0
+                        if (u - cum) < q_severe * para_share and paralysed[j] == 0:
+                            paralysed[j] = 1
+                    cum += q_severe
+                if paralysed[j] > 0 and paralysed[j] < 32000:
+                    paralysed[j] += 1
+                # serious illness onset / recovery
+                if ill[j]:
+                    if u >= cum and u < cum + q_recover:
+                        ill[j] = False
+                    cum += q_recover
+                else:
+                    qi = haz[2, ay]
+                    if u >= cum and u < cum + qi:
+                        ill[j] = True
+                        ill_onset += 1
+                        if employed[j]:
+                            employed[j] = 0
+                            earned[j] = 0.0
+                    cum += qi
+                # loss of self-care (very old or severely disabled)
+                if (ay >= 80 or disability[j] == DISABILITY_SEVERE) and self_care[j] < SELF_CARE_UNABLE:
+                    if u >= cum and u < cum + q_selfcare:
+                        self_care[j] += 1
+                    cum += q_selfcare
+                # jobs
+                if ay >= work_min and ay <= work_max:
+                    if employed[j]:
+                        if u >= cum and u < cum + q_loss:
+                            employed[j] = 0
+                            earned[j] = 0.0
+                            unemp[j] = True
+                        cum += q_loss
+                    elif labour[j] != LABOUR_NONE and not ill[j]:
+                        qf = q_find if labour[j] == LABOUR_FULL else q_find * find_partial
+                        if u >= cum and u < cum + qf:
+                            employed[j] = 1
+                            if wage[j] <= 0.0:
+                                wage[j] = entry_wage[area]
+                            if unemp[j]:
+                                flags[h] |= 1
+                                unemp[j] = False
+                        cum += qf
+                # income: persistent AR(1) + transitory log shocks (mean-preserving)
+                if employed[j]:
+                    k2 = sub_key(pkey, 0)
+                    perm[j] = rho * perm[j] + sd_p * to_approx_normal(k2)
+                    z = to_approx_normal(sub_key(pkey, 1))
+                    earned[j] = wage[j] * np.exp(perm[j] + sd_t * z + trans_mean)
+                rigid[j] = rigid_base[j] + (ill_cost if ill[j] else 0.0)
+                if ay >= fert_min and ay <= fert_max:
+                    n_fert += 1
+                if ay >= 15 and ay <= 22:
+                    n_student += 1
+                j += 1
+            a[g, U_DEATHS] += deaths
+            a[g, A_DEATHS] += w * deaths
+            # -- births into a free slot -----------------------------------------------------
+            if n_fert > 0 and n > 0:
+                qb = 1.0 - (1.0 - q_birth_person) ** n_fert
+                if to_uniform(sub_key(hkey, K_BIRTH)) < qb:
+                    if n < slot_cap[h]:
+                        k = s0 + n
+                        src = s0  # urban, area flags from any member
+                        urban_p[k] = urban_p[src]
+                        age_y[k] = 0
+                        birth_m[k] = cal_month
+                        disability[k] = DISABILITY_NONE
+                        ill[k] = False
+                        paralysed[k] = 0
+                        rare[k] = False
+                        labour[k] = LABOUR_NONE
+                        self_care[k] = 0
+                        employed[k] = 0
+                        wage[k] = 0.0
+                        perm[k] = 0.0
+                        earned[k] = 0.0
+                        pension[k] = 0.0
+                        other[k] = 0.0
+                        rigid_base[k] = 0.0
+                        rigid[k] = 0.0
+                        unemp[k] = False
+                        supporter[k] = True
+                        assets[k] = 0.0
+                        care_wish[k] = 0
+                        n += 1
+                        a[g, U_BIRTHS] += 1.0
+                        a[g, A_BIRTHS] += w
+                        ev = EV_BIRTH
+                    else:
+                        a[g, A_BIRTHS_BLOCKED] += w
+            n_alive[h] = n
+            bounds[2 * h + 1] = s0 + n
+            a[g, U_PERSONS_END] += n
+            a[g, A_PERSONS] += w * n
+            if n == 0:
+                # the household has died out: every programme ends by death
+                a[g, U_HH_DIED] += 1.0
+                a[g, A_HH_DIED] += w
+                if _supported(st):
+                    flags[h] |= 2  # programme kernel records the exits by death
+                else:
+                    status[h] = ST_GONE
+                event[h] = EV_HH_DIED
+                continue
+            a[g, U_HH_END] += 1.0
+            a[g, A_HH_ALIVE] += w
+            # -- assessment by the rules (current circumstances) ---------------------------
+            assess_household(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
+                             labour, self_care, earned, pension, other, rigid, supporter,
+                             assets, care_wish, p, scratch)
+            sc = scratch[c]
+            eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
+                            or sc[O_TEKUN_PERSONS] > 0)
+            needy = (eligible_any or sc[O_LOW_INCOME] != 0.0 or sc[O_HARDSHIP] != 0.0
+                     or _supported(st))
+            # -- temporary assistance -------------------------------------------------------
+            if needy:
+                if to_uniform(sub_key(hkey, K_URGENT)) < q_urgent:
+                    a[g, A_TMP_CASES] += w
+                    a[g, A_TMP_URGENT] += w * e[E_TMP_URGENT]
+                    a[g, A_TOTAL_PAY] += w * e[E_TMP_URGENT]
+                    ev = EV_TEMPORARY
+                if ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < q_ill_take:
+                    mult = e[E_TMP_ILL_MIN] + (e[E_TMP_ILL_MAX] - e[E_TMP_ILL_MIN]) * to_uniform(
+                        sub_key(hkey, K_ILL_MULT))
+                    a[g, A_TMP_CASES] += w
+                    a[g, A_TMP_ILLNESS] += w * mult * std_urban
+                    a[g, A_TOTAL_PAY] += w * mult * std_urban
+                    ev = EV_TEMPORARY
+                if cal_month == 9 and n_student > 0 and to_uniform(sub_key(hkey, K_EDU)) < q_edu:
+                    mult = e[E_TMP_EDU_MIN] + (e[E_TMP_EDU_MAX] - e[E_TMP_EDU_MIN]) * to_uniform(
+                        sub_key(hkey, K_EDU_MULT))
+                    a[g, A_TMP_CASES] += w
+                    a[g, A_TMP_EDU] += w * mult * std_urban
+                    a[g, A_TOTAL_PAY] += w * mult * std_urban
+                    ev = EV_TEMPORARY
+            # -- applications by eligible non-recipients -------------------------------------
+            if st == ST_NONE and eligible_any:
+                if to_uniform(sub_key(hkey, K_APPLY)) < q_apply:
+                    status[h] = ST_PENDING
+                    st = ST_PENDING
+                    applied_month[h] = t
+                    applied_day[h] = int(to_uniform(sub_key(hkey, K_APPLY_DAY)) * 30.0)
+                    a[g, A_APPLICATIONS] += w
+                    ev = EV_APPLIED
+                    if applicant_pay > 0.0:
+                        # jiaohe §15: applicants may get a month of the urban standard first
+                        a[g, A_TMP_CASES] += w
+                        a[g, A_TMP_APPLICANT] += w * applicant_pay
+                        a[g, A_TOTAL_PAY] += w * applicant_pay
+            if st == ST_PENDING:
+                age_q = t - applied_month[h]
+                if age_q >= QUEUE_AGES:
+                    age_q = QUEUE_AGES - 1
+                q[township[h], age_q] += w
+            event[h] = ev
+    return 0
+
+
+@njit(cache=True, inline="always")
+def _review_due(cls: int, cal_month: int, e) -> bool:
+    mask = int(e[E_REVIEW_MASK + cls])
+    return (mask >> (cal_month - 1)) & 1 == 1
+
+
+@njit(cache=True)
+def gradual_exit_months(per_capita_income: float, standard: float, assets_ok: bool,
+                        any_employed: bool, any_disabled: bool, e) -> int:
+    """Months of gradual exit 渐退 for a recipient found above the standard (0 = leave at once).
+
+    qijiang §1, kaizhou §二(一)1: above the standard but below 1.5 × → 6 months; jiaohe §5: below
+    2 × → 18 months, 24 with a disabled member; lanzhou §十: employed members, up to 6 months.
+    At or above ``dibao.gradual_exit.ceiling_multiple`` × the standard, or failing the asset test,
+    the household leaves at once.
+    """
+    if e[E_GE_ENABLED] == 0.0 or not assets_ok:
+        return 0
+    if per_capita_income < standard or per_capita_income >= e[E_GE_CEILING] * standard:
+        return 0
+    if e[E_GE_EMPLOYED_ONLY] != 0.0 and not any_employed:
+        return 0
+    return int(e[E_GE_MONTHS_DISABLED] if any_disabled else e[E_GE_MONTHS])
+
+
+@njit(cache=True, inline="always")
+def gradual_exit_share(elapsed: int, e) -> float:
+    """Share of the last benefit paid in the exit's month ``elapsed`` (0-based): the
+    ``payment_schedule`` share of its exit year (jiaohe §5: falls 25 % a year)."""
+    year = elapsed // 12
+    n = int(e[E_GE_SCHEDULE_N])
+    if n == 0:
+        return 1.0
+    if year >= n:
+        year = n - 1
+    return e[E_GE_SCHEDULE + year]
+
+
+@njit(parallel=True, cache=True)
+def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_frac,
+                     chunk_bounds, slot_start, bounds, n_alive, hh_urban, township,
+                     weight, status, applied_month, applied_day, review_class,
+                     paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_tekun_care,
+                     paid_dibao_n, paid_single_n, paid_tekun_n, exit_left, exit_elapsed,
+                     exit_base, subsidy_left, subsidy_amount, flags, force_review,
+                     age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
+                     employed, earned, pension, other, rigid, supporter, assets, care_wish,
+                     scratch, acc, days_hist, event):
+    """Kernel 2 (processes 9-14) for households in a programme or the queue."""
+    n_chunks = chunk_bounds.shape[0] - 1
+    q_report = b[BI_REPORT_CHANGE]
+    major = b[BI_MAJOR_CHANGE_SHARE]
+    deadline = e[E_DEADLINE_DAYS]
+    # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
+    rate = 0.0
+    if cpi >= e[E_PL_TRIGGER]:
+        rate = cpi
+    if food_cpi >= e[E_PL_FOOD_TRIGGER] and food_cpi > rate:
+        rate = food_cpi
+    for c in prange(n_chunks):
+        a = acc[c]
+        hist = days_hist[c]
+        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            st = status[h]
+            if st == ST_NONE or st == ST_GONE:
+                continue
+            g = township[h] * 2 + (1 - hh_urban[h])
+            w = weight[h]
+            area = 1 - hh_urban[h]
+            hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
+            ev = event[h]
+            # -- a household that died out: every programme ends by death ------------------
+            if n_alive[h] == 0:
+                if st != ST_PENDING:
+                    if paid_dibao_n[h] > 0:
+                        a[g, A_D_EX_DEATH] += w
+                    if paid_single_n[h] > 0:
+                        a[g, A_S_EX_DEATH] += w
+                    if paid_tekun_n[h] > 0:
+                        a[g, A_T_EX_DEATH] += w
+                status[h] = ST_GONE
+                continue
+            old_total = (paid_gap[h] + paid_supp[h] + paid_single[h] + paid_tekun_basic[h]
+                         + paid_tekun_care[h])
+            if st == ST_EXIT:
+                old_total = exit_base[h] + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
+            # -- which households act on a fresh assessment this month ---------------------
+            decide = False
+            review = False
+            report = False
+            if st == ST_PENDING:
+                age_q = t - applied_month[h]
+                if age_q >= QUEUE_AGES:
+                    age_q = QUEUE_AGES - 1
+                ca = cut_age[township[h]]
+                if age_q > ca or (age_q == ca and to_uniform(sub_key(hkey, K_QUEUE))
+                                  < cut_frac[township[h]]):
+                    decide = True
+                else:
+                    a[g, A_PENDING] += w
+                    event[h] = ev
+                    continue
+            else:
+                cls = review_class[h]
+                review = force_review[0] != 0 or _review_due(cls, cal_month, e)
+            assess_household(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
+                             labour, self_care, earned, pension, other, rigid, supporter,
+                             assets, care_wish, p, scratch)
+            sc = scratch[c]
+            eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
+            new_gap = sc[O_DIBAO_GAP]
+            new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
+            new_single_n = int(sc[O_SINGLE_PERSONS])
+            new_tekun_n = int(sc[O_TEKUN_PERSONS])
+            new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
+                         + sc[O_TEKUN_CARE])
+            if not decide and not review:
+                # a major change between reviews is reported with a probability (qijiang §4)
+                changed = abs(new_total - old_total) >= major * max(old_total, 1.0) or (
+                    st == ST_EXIT and eligible) or (paid_dibao_n[h] > 0 and not eligible
+                                                    and st == ST_ENROLLED)
+                if changed and to_uniform(sub_key(hkey, K_REPORT)) < q_report:
+                    report = True
+                    a[g, A_REPORTS] += w
+            if decide:
+                # days: the wait in the queue plus the office's own processing time
+                proc = b[BI_PROCESSING_DAYS_MIN] + (
+                    b[BI_PROCESSING_DAYS_MAX] - b[BI_PROCESSING_DAYS_MIN]) * to_uniform(
+                    sub_key(hkey, K_PROC_DAYS))
+                days = (t - applied_month[h]) * 30.4 + proc
+                if days < 1.0:
+                    days = 1.0
+                a[g, A_DECISIONS] += w
+                a[g, A_DAYS_SUM] += w * days
+                if days > deadline:
+                    a[g, A_LATE] += w
+                bin_ = int(days)
+                if bin_ >= DAY_BINS:
+                    bin_ = DAY_BINS - 1
+                hist[g, bin_] += w
+                applied_month[h] = -1
+                if eligible or new_single_n > 0 or new_tekun_n > 0:
+                    a[g, A_APPROVALS] += w
+                    st = ST_ENROLLED
+                    ev = EV_APPROVED
+                    if eligible:
+                        a[g, A_D_ENTRIES] += w
+                    if new_single_n > 0:
+                        a[g, A_S_ENTRIES] += w
+                    if new_tekun_n > 0:
+                        a[g, A_T_ENTRIES] += w
+                    paid_gap[h] = new_gap
+                    paid_supp[h] = new_supp
+                    paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
+                    paid_single[h] = sc[O_SINGLE_AMOUNT]
+                    paid_single_n[h] = new_single_n
+                    paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
+                    paid_tekun_care[h] = sc[O_TEKUN_CARE]
+                    paid_tekun_n[h] = new_tekun_n
+                    review_class[h] = int(sc[O_REVIEW_CLASS])
+                    flags[h] &= 2  # clear the job and aged-out markers
+                else:
+                    st = ST_NONE
+                    ev = EV_DENIED
+            elif review or report:
+                ev = EV_REVIEWED if review else EV_REPORTED
+                if paid_dibao_n[h] > 0 or st == ST_EXIT:
+                    a[g, A_D_REVIEWS] += w
+                if paid_tekun_n[h] > 0:
+                    a[g, A_T_REVIEWS] += w
+                # tekun part
+                if new_tekun_n > paid_tekun_n[h]:
+                    a[g, A_T_ENTRIES] += w * (new_tekun_n - paid_tekun_n[h])
+                elif new_tekun_n < paid_tekun_n[h]:
+                    gone = paid_tekun_n[h] - new_tekun_n
+                    aged = flags[h] >> 8
+                    if aged > gone:
+                        aged = gone
+                    a[g, A_T_EX_AGED] += w * aged
+                    if gone > aged:
+                        if sc[O_DIBAO_ELIGIBLE] == 0.0 and sc[O_PER_CAPITA] >= sc[O_STANDARD]:
+                            a[g, A_T_EX_INCOME] += w * (gone - aged)
+                        else:
+                            a[g, A_T_EX_OTHER] += w * (gone - aged)
+                paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
+                paid_tekun_care[h] = sc[O_TEKUN_CARE]
+                paid_tekun_n[h] = new_tekun_n
+                # single-person inclusion part
+                if new_single_n > 0 and paid_single_n[h] == 0:
+                    a[g, A_S_ENTRIES] += w
+                elif new_single_n == 0 and paid_single_n[h] > 0:
+                    if sc[O_PER_CAPITA] >= sc[O_STANDARD] or eligible:
+                        a[g, A_S_EX_INCOME] += w
+                    else:
+                        a[g, A_S_EX_OTHER] += w
+                paid_single[h] = sc[O_SINGLE_AMOUNT]
+                paid_single_n[h] = new_single_n
+                # dibao part: recompute, start or end a gradual exit, or leave
+                if eligible:
+                    if st == ST_EXIT:
+                        ev = EV_REQUALIFIED
+                    elif paid_dibao_n[h] == 0:
+                        a[g, A_D_ENTRIES] += w
+                    st = ST_ENROLLED
+                    paid_gap[h] = new_gap
+                    paid_supp[h] = new_supp
+                    paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+                    exit_left[h] = 0
+                else:
+                    any_emp = False
+                    any_dis = False
+                    for j in range(bounds[2 * h], bounds[2 * h + 1]):
+                        if employed[j]:
+                            any_emp = True
+                        if disability[j] != DISABILITY_NONE:
+                            any_dis = True
+                    assets_ok = sc[O_ASSETS_OK] != 0.0
+                    months = gradual_exit_months(sc[O_PER_CAPITA], sc[O_STANDARD], assets_ok,
+                                                 any_emp, any_dis, e)
+                    if st == ST_EXIT:
+                        if months == 0:  # at or above the ceiling now: leave at once
+                            a[g, A_D_EX_INCOME] += w
+                            paid_dibao_n[h] = 0
+                            exit_left[h] = 0
+                            st = ST_ENROLLED
+                            ev = EV_LEFT_INCOME
+                    elif paid_dibao_n[h] > 0:
+                        if months > 0:
+                            st = ST_EXIT
+                            exit_left[h] = months
+                            exit_elapsed[h] = 0
+                            exit_base[h] = paid_gap[h] + paid_supp[h]
+                            ev = EV_EXIT_STARTED
+                        else:
+                            if sc[O_PER_CAPITA] >= sc[O_STANDARD]:
+                                a[g, A_D_EX_INCOME] += w
+                                ev = EV_LEFT_INCOME
+                            else:
+                                a[g, A_D_EX_OTHER] += w
+                                ev = EV_LEFT_OTHER
+                            paid_dibao_n[h] = 0
+                    if st == ST_ENROLLED and paid_dibao_n[h] == 0:
+                        paid_gap[h] = 0.0
+                        paid_supp[h] = 0.0
+                review_class[h] = int(sc[O_REVIEW_CLASS])
+                # employment subsidy: the benefit reduction after a registered-unemployed
+                # member found work (qijiang §8)
+                if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0:
+                    now_total = (paid_gap[h] + paid_supp[h] + paid_single[h]
+                                 + paid_tekun_basic[h] + paid_tekun_care[h])
+                    if st == ST_EXIT:
+                        now_total = (gradual_exit_share(0, e) * exit_base[h] + paid_single[h]
+                                     + paid_tekun_basic[h] + paid_tekun_care[h])
+                    if now_total < old_total:
+                        subsidy_amount[h] = old_total - now_total
+                        subsidy_left[h] = int(e[E_EMP_MONTHS])
+                flags[h] &= 2
+            # -- gradual exit month: pay the schedule share, end when the months run out ---
+            exit_pay = 0.0
+            if st == ST_EXIT:
+                if exit_left[h] <= 0:
+                    # end of the exit period: still above the standard → leave
+                    if eligible:
+                        st = ST_ENROLLED
+                        paid_gap[h] = new_gap
+                        paid_supp[h] = new_supp
+                        paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+                        ev = EV_REQUALIFIED
+                    else:
+                        a[g, A_D_EX_GEND] += w
+                        paid_dibao_n[h] = 0
+                        paid_gap[h] = 0.0
+                        paid_supp[h] = 0.0
+                        st = ST_ENROLLED
+                        ev = EV_EXIT_ENDED
+                else:
+                    exit_pay = gradual_exit_share(exit_elapsed[h], e) * exit_base[h]
+                    exit_elapsed[h] += 1
+                    exit_left[h] -= 1
+            if st == ST_ENROLLED and paid_dibao_n[h] == 0 and paid_single_n[h] == 0 \
+                    and paid_tekun_n[h] == 0:
+                st = ST_NONE
+                subsidy_left[h] = 0
+            status[h] = st
+            event[h] = ev
+            if st == ST_NONE or st == ST_PENDING:
+                continue
+            # -- payments and counts -------------------------------------------------------
+            hh_total = exit_pay + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
+            if st == ST_ENROLLED:
+                hh_total += paid_gap[h] + paid_supp[h]
+            if st == ST_EXIT:
+                a[g, A_D_HH] += w
+                a[g, A_D_PERSONS] += w * paid_dibao_n[h]
+                a[g, A_D_EXITPAY] += w * exit_pay
+                a[g, A_D_IN_EXIT] += w
+            elif paid_dibao_n[h] > 0:
+                a[g, A_D_HH] += w
+                a[g, A_D_PERSONS] += w * paid_dibao_n[h]
+                a[g, A_D_GAP] += w * paid_gap[h]
+                a[g, A_D_SUPP] += w * paid_supp[h]
+            if paid_single_n[h] > 0:
+                a[g, A_S_HH] += w
+                a[g, A_S_PERSONS] += w * paid_single_n[h]
+                a[g, A_S_PAY] += w * paid_single[h]
+            if paid_tekun_n[h] > 0:
+                a[g, A_T_HH] += w
+                a[g, A_T_PERSONS] += w * paid_tekun_n[h]
+                a[g, A_T_BASIC] += w * paid_tekun_basic[h]
+                a[g, A_T_CARE] += w * paid_tekun_care[h]
+            if subsidy_left[h] > 0:
+                a[g, A_ES_HH] += w
+                a[g, A_ES_PAY] += w * subsidy_amount[h]
+                hh_total += subsidy_amount[h]
+                subsidy_left[h] -= 1
+            if rate > 0.0:
+                covered = paid_dibao_n[h] + paid_single_n[h] + paid_tekun_n[h]
+                per_person = max(p[P_STANDARD + area] * rate, e[E_PL_FLOOR])
+                a[g, A_PL_PERSONS] += w * covered
+                a[g, A_PL_PAY] += w * covered * per_person
+                hh_total += covered * per_person
+            a[g, A_TOTAL_PAY] += w * hh_total
+            if (paid_gap[h] < 0.0 or paid_supp[h] < 0.0 or paid_single[h] < 0.0
+                    or paid_tekun_basic[h] < 0.0 or paid_tekun_care[h] < 0.0 or exit_pay < 0.0
+                    or subsidy_amount[h] < 0.0):
+                a[g, U_NEGATIVE] += 1.0
+    return 0
+
+
+@njit(parallel=True, cache=True)
+def initial_kernel(seed, p, e, share, chunk_bounds, bounds, township, hh_urban, weight, status,
+                   review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
+                   paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
+                   disability, ill, paralysed, rare, labour, self_care, earned, pension, other,
+                   rigid, supporter, assets, care_wish, scratch, n_towns):
+    """The stock of recipients at the start: each household the rules find eligible is enrolled
+    with probability ``share`` (keyed draw), with the payment the rules give. Returns the
+    weighted recipients (persons) per township, for the offices' staffing."""
+    n_chunks = chunk_bounds.shape[0] - 1
+    per_chunk = np.zeros((n_chunks, n_towns), dtype=np.float64)
+    for c in prange(n_chunks):
+        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            assess_household(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
+                             labour, self_care, earned, pension, other, rigid, supporter,
+                             assets, care_wish, p, scratch)
+            sc = scratch[c]
+            review_class[h] = int(sc[O_REVIEW_CLASS])
+            eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
+            n_single = int(sc[O_SINGLE_PERSONS])
+            n_tekun = int(sc[O_TEKUN_PERSONS])
+            if not (eligible or n_single > 0 or n_tekun > 0):
+                continue
+            if to_uniform(key_hash(seed, STREAM_INITIAL, h, 0)) >= share:
+                continue
+            status[h] = ST_ENROLLED
+            if eligible:
+                paid_gap[h] = sc[O_DIBAO_GAP]
+                paid_supp[h] = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
+                paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+            paid_single[h] = sc[O_SINGLE_AMOUNT]
+            paid_single_n[h] = n_single
+            paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
+            paid_tekun_care[h] = sc[O_TEKUN_CARE]
+            paid_tekun_n[h] = n_tekun
+            per_chunk[c, township[h]] += weight[h] * (paid_dibao_n[h] + n_single + n_tekun)
+    return per_chunk.sum(axis=0)
