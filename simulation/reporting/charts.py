@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulation.reporting.fonts import use_cjk_font
-from simulation.reporting.labels import LABELS, Lang, check_lang, label, money_unit
+from simulation.reporting.labels import LABELS, Lang, check_lang, label, money_unit, number
 from simulation.reporting.tables import TableError, require_columns
 
 FIGSIZE = (8.0, 4.2)
@@ -42,7 +42,7 @@ def new_figure(lang: Lang, ncols: int = 1, figsize: tuple[float, float] = FIGSIZ
 def _money_axis(ax: Axes, largest: float, lang: Lang, per: str = "") -> float:
     """Scale the y axis to a readable money unit; returns the divisor used."""
     divisor, unit = money_unit(largest, lang)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.6g}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v / divisor:,.10g}"))
     ax.set_ylabel(f"{unit}{per}")
     return divisor
 
@@ -68,7 +68,7 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
         bottom += values
     divisor = _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
     for xi, total in zip(x, bottom, strict=True):
-        ax.annotate(f"{total / divisor:,.4g}", (xi, total), xytext=(0, 2), textcoords="offset points",
+        ax.annotate(number(total / divisor), (xi, total), xytext=(0, 2), textcoords="offset points",
                     ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, [str(i) for i in annual.index])
     ax.set_xlabel(label("year", lang))
@@ -101,7 +101,7 @@ def band_chart(
     _money_axis(ax, float(bands["p90"].abs().max()), lang, "/年" if lang == "zh" else " per year")
     ax.set_xlabel(name(x, lang))
     ax.set_title(title or label("extra_cost_title", lang))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left")
     return fig
 
 
@@ -117,7 +117,7 @@ def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None =
     ax.set_xlabel(label("month", lang))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_title(title or label("coverage_title", lang))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -138,7 +138,7 @@ def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) ->
     divisor = _money_axis(ax, float(max(cost.max(), limit.max())), lang, "/年" if lang == "zh" else " per year")
     for xi, c, lim in zip(x, cost, limit, strict=True):
         key = "over_cap" if c > lim else "headroom"
-        ax.annotate(f"{label(key, lang)} {abs(lim - c) / divisor:,.4g}", (xi, max(c, lim)),
+        ax.annotate(f"{label(key, lang)} {number(abs(lim - c) / divisor)}", (xi, max(c, lim)),
                     xytext=(0, 4), textcoords="offset points", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, cap["year"].astype(str).tolist())
     ax.set_xlabel(label("year", lang))
@@ -148,8 +148,8 @@ def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) ->
     return fig
 
 
-STAFF_SERIES: tuple[str, ...] = ("staff_current", "staff_ratio_2", "staff_ratio_3", "staff_ratio_4",
-                                 "staff_workload")
+STAFF_SERIES: tuple[str, ...] = ("staff_current", "staff_selected", "staff_ratio_2", "staff_ratio_3",
+                                 "staff_ratio_4", "staff_workload")
 
 
 def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
@@ -169,9 +169,9 @@ def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = N
                label=label(column, lang))
     ax.set_xticks(x, [str(t) for t in staff.index], rotation=45 if len(staff) > 12 else 0)
     ax.set_xlabel(label("township", lang))
-    ax.set_ylabel(label("staff", lang))
+    ax.set_ylabel(label("staff_count", lang))
     ax.set_title(title or label("staffing_title", lang))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right")
     return fig
 
 
@@ -197,7 +197,7 @@ def backlog_chart(
     if deadline_days is not None:
         right.axhline(deadline_days, color="red", linestyle="--", label=label("deadline", lang))
     right.set_ylabel(label("days", lang))
-    right.legend(fontsize=8)
+    right.legend(fontsize=8, loc="upper right")
     for ax in (left, right):
         ax.set_xticks(x, ticks, rotation=45 if len(ticks) > 12 else 0)
         ax.set_xlabel(label("township", lang))
@@ -244,7 +244,7 @@ def demand_chart(demand: pd.DataFrame, lang: Lang = "zh", title: str | None = No
     ax.set_xticks(x, [name(t, lang) for t in demand.index])
     ax.set_xlabel(label("care_tier", lang))
     ax.set_title(title or label("demand_title", lang))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right")
     return fig
 
 

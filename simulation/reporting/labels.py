@@ -22,6 +22,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "employment_subsidy": ("就业渐退补贴", "Employment subsidy"),
     "funeral": ("丧葬补助", "Funeral subsidy"),
     "services": ("购买服务", "Purchased services"),
+    "purchased_services": ("购买服务", "Purchased services"),
+    "staff": ("经办人员经费", "Staff cost"),
     "total": ("合计", "Total"),
     # areas
     "urban": ("城市", "Urban"),
@@ -38,7 +40,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "township": ("乡镇（街道）", "Township"),
     "persons": ("人数", "Persons"),
     "households": ("户数", "Households"),
-    "staff": ("工作人员（人）", "Staff"),
+    "staff_count": ("工作人员（人）", "Staff"),
     "days": ("天", "Days"),
     "cost_title": ("救助资金支出（按项目）", "Assistance spending by programme"),
     "extra_cost_title": ("提标增支（P10–P90）", "Extra cost of the standard increase (P10–P90)"),
@@ -49,6 +51,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "over_cap": ("超出上限", "Over the cap"),
     "staffing_title": ("乡镇经办人员需求", "Township staff required"),
     "staff_current": ("现有人员", "Current staff"),
+    "staff_selected": ("按所选比例配备", "At the selected ratio"),
     "staff_ratio_2": ("按 2‰ 配备", "At 2‰"),
     "staff_ratio_3": ("按 3‰ 配备", "At 3‰"),
     "staff_ratio_4": ("按 4‰ 配备", "At 4‰"),
@@ -84,6 +87,12 @@ def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     return lang  # type: ignore[return-value]
+
+
+def number(value: float) -> str:
+    """A number for a chart annotation: thousands separators, no exponent, 3–4 significant digits."""
+    size = abs(value)
+    return f"{value:,.0f}" if size >= 100 else f"{value:,.1f}" if size >= 10 else f"{value:,.2f}"
 
 
 def label(key: str, lang: Lang = "zh") -> str:

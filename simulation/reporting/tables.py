@@ -7,7 +7,8 @@ figure is the December (last month present) value, not a sum.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -123,3 +124,158 @@ def quantile_bands(
     out = pd.DataFrame({f"p{round(q * 100)}": grouped.quantile(q) for q in quantiles})
     out["replications"] = grouped.size()
     return out.reset_index()
+
+
+# --- tables for the notebooks (purchased services, staffing, calibration) ------------------------
+
+#: self-care value of a person -> care tier label key (labels.LABELS)
+CARE_TIERS: dict[str, str] = {"partial": "partial", "unable": "full"}
+
+
+def care_tier_demand(population: Any, policy: Any, month: str) -> pd.DataFrame:
+    """Purchased-service demand (yuan per year) by care tier among recipients at ``month``.
+
+    Recipients are households the calculator finds receiving dibao, single-person inclusion or
+    tekun; their members who partly or fully cannot look after themselves (``self_care`` partial /
+    unable) need the package (lanzhou 四 "four ones"; the same interpretation as the scenario
+    runner's care share). Returns index tier (``partial``, ``full``), a ``persons`` column
+    (weighted) and one column per service item (yuan per year = persons × unit cost × times per
+    month × 12).
+    """
+    from simulation.admin.services import SERVICE_ITEMS
+    from simulation.rules import assess
+
+    params = policy.at(f"{month}-01")
+    persons = population.persons
+    require_columns(persons, ["household_id", "self_care"], "population.persons")
+    table = assess(persons, policy, month=f"{month}-01")
+    receiving = table.index[(table["dibao_amount"] > 0) | (table["tekun_persons"] > 0)
+                            | (table["single_inclusion_persons"] > 0)]
+    weight = population.households.set_index("household_id")["weight"]
+    chosen = persons[persons["household_id"].isin(receiving)]
+    tier = chosen["self_care"].astype(str).map(CARE_TIERS)
+    weighted = chosen["household_id"].map(weight).groupby(tier).sum()
+    counts = weighted.reindex(list(CARE_TIERS.values()), fill_value=0.0)
+    out = pd.DataFrame({"persons": counts})
+    for item in SERVICE_ITEMS:
+        per_person = float(params[f"services.unit_cost.{item}"]) * float(params[f"services.frequency.{item}"])
+        out[item] = counts * per_person * 12.0
+    out.index.name = "care_tier"
+    return out
+
+
+def staffing_by_township(staffing_rule: pd.DataFrame, monthly: pd.DataFrame, workload: Any) -> pd.DataFrame:
+    """Required staff per township in the last month: at each ratio of the rule, and by workload.
+
+    ``staffing_rule``: the scenario table (month, ratio, township, staff; one variant). By
+    workload = hours of applications, reviews and emergency (temporary) cases that month ÷ the
+    casework hours one staff member has in a month (``simulation.admin.staffing.task_hours``).
+    Columns ``staff_ratio_<‰>`` (e.g. ``staff_ratio_3``) and ``staff_workload``.
+    """
+    from simulation.admin.staffing import task_hours
+
+    require_columns(staffing_rule, ["month", "ratio", "township", "staff"], "staffing_rule")
+    require_columns(monthly, ["month", "township", "programme", "applications", "reviews", "entries"], "monthly")
+    rule = staffing_rule[staffing_rule["month"].astype(str) == str(staffing_rule["month"].astype(str).max())]
+    if "variant" in rule.columns:
+        rule = rule[rule["variant"] == rule["variant"].iloc[0]]
+    out = rule.pivot_table(index="township", columns="ratio", values="staff", aggfunc="sum")
+    out.columns = [f"staff_ratio_{round(r * 1000):g}" for r in out.columns]
+    last = monthly[monthly["month"].astype(str) == str(monthly["month"].astype(str).max())]
+    if "variant" in last.columns:
+        last = last[last["variant"] == last["variant"].iloc[0]]
+    per_town = last.groupby("township")[["applications", "reviews"]].sum()
+    emergencies = last[last["programme"] == "temporary"].groupby("township")["entries"].sum()
+    per_town = per_town.reindex(out.index, fill_value=0.0)
+    decision, other = task_hours(per_town["applications"].to_numpy(float), per_town["reviews"].to_numpy(float),
+                                 emergencies.reindex(out.index, fill_value=0.0).to_numpy(float), workload)
+    out["staff_workload"] = (decision + other) / workload.casework_hours_per_staff_month
+    out.index.name = "township"
+    return out
+
+
+def township_queue(monthly: pd.DataFrame, offices: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Backlog and days to decision per township, averaged over the horizon's months.
+
+    Days come from the engine's monthly table (``days_to_decision_mean`` / ``_p90``, weighted by
+    applications); the backlog from the engine's offices table when given, else the ``pending``
+    applications of the monthly table.
+    """
+    require_columns(monthly, ["month", "township", "applications", "days_to_decision_mean"], "monthly")
+    m = monthly
+    if "variant" in m.columns:
+        m = m[m["variant"] == m["variant"].iloc[0]]
+    weights = _numeric(m, "applications", "monthly")
+    frame = pd.DataFrame({"township": m["township"].to_numpy(), "w": weights,
+                          "days": _numeric(m, "days_to_decision_mean", "monthly") * weights})
+    if "days_to_decision_p90" in m.columns:
+        frame["p90"] = _numeric(m, "days_to_decision_p90", "monthly") * weights
+    sums = frame.groupby("township").sum()
+    out = pd.DataFrame(index=sums.index)
+    w = sums["w"].where(sums["w"] > 0)
+    out["days_to_decision"] = (sums["days"] / w).fillna(0.0)
+    if "p90" in sums.columns:
+        out["days_to_decision_p90"] = (sums["p90"] / w).fillna(0.0)
+    if offices is not None and "backlog" in offices.columns:
+        o = offices[offices["variant"] == offices["variant"].iloc[0]] if "variant" in offices.columns else offices
+        out["backlog"] = o.groupby("township")["backlog"].mean().reindex(out.index, fill_value=0.0)
+    else:
+        require_columns(m, ["pending"], "monthly")
+        months = m["month"].nunique()
+        out["backlog"] = m.groupby("township")["pending"].sum().reindex(out.index, fill_value=0.0) / months
+    return out
+
+
+#: calibration target -> (Chinese, English) label
+TARGET_LABELS: dict[str, tuple[str, str]] = {
+    "dibao_persons.urban": ("城市低保人数", "Urban dibao persons"),
+    "dibao_households.urban": ("城市低保户数", "Urban dibao households"),
+    "dibao_persons.rural": ("农村低保人数", "Rural dibao persons"),
+    "dibao_households.rural": ("农村低保户数", "Rural dibao households"),
+    "tekun_persons.urban": ("城市特困人数", "Urban tekun persons"),
+    "tekun_persons.rural": ("农村特困人数", "Rural tekun persons"),
+    "dibao_payment_share.urban": ("城市低保人均补助÷标准", "Urban dibao payment ÷ standard"),
+    "dibao_payment_share.rural": ("农村低保人均补助÷标准", "Rural dibao payment ÷ standard"),
+}
+
+
+def engine_targets(monthly: pd.DataFrame, month: str, standards: Mapping[str, float]) -> dict[str, float]:
+    """The calibration targets measured on an engine run at ``month`` (YYYY-MM).
+
+    Dibao counts include single-person inclusions (they are dibao recipients); the payment share
+    is dibao payment per dibao person ÷ the standard of the area (``standards``: urban, rural).
+    """
+    require_columns(monthly, ["month", "area", "programme", "persons", "households", "payment"], "monthly")
+    at = monthly[month_periods(monthly["month"], "monthly") == pd.Period(month, "M")]
+    if at.empty:
+        raise TableError(f"monthly: no rows for month {month!r}")
+    out: dict[str, float] = {}
+    for area in ("urban", "rural"):
+        a = at[at["area"] == area]
+        dibao = a[a["programme"].isin(["dibao", "single_inclusion"])]
+        persons = float(dibao["persons"].sum())
+        out[f"dibao_persons.{area}"] = persons
+        out[f"dibao_households.{area}"] = float(dibao["households"].sum())
+        out[f"tekun_persons.{area}"] = float(a.loc[a["programme"] == "tekun", "persons"].sum())
+        out[f"dibao_payment_share.{area}"] = (
+            float(dibao["payment"].sum()) / persons / float(standards[area]) if persons else float("nan"))
+    return out
+
+
+def bulletin_comparison(static_report: pd.DataFrame, engine: Mapping[str, float],
+                        targets: Mapping[str, float]) -> pd.DataFrame:
+    """Published figures beside the calculator (static) and the engine run, one row per target.
+
+    ``static_report``: ``simulation.population.calibrate.report_table`` output (index target name,
+    column ``simulated``). Columns: ``target_name, label_zh, label_en, published, static, model``
+    (``model`` = engine) and ``gap_pct`` (engine vs published).
+    """
+    require_columns(static_report, ["simulated"], "static_report")
+    rows = []
+    for name, published in targets.items():
+        zh, en = TARGET_LABELS.get(name, (name, name))
+        model = float(engine[name]) if name in engine else float("nan")
+        rows.append({"target_name": name, "label_zh": zh, "label_en": en, "published": float(published),
+                     "static": float(static_report.loc[name, "simulated"]), "model": model,
+                     "gap_pct": 100.0 * (model - published) / published})
+    return pd.DataFrame(rows)

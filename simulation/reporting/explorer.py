@@ -1,0 +1,457 @@
+"""The interactive explorer (政策模拟交互界面): change a policy lever, see cost, coverage, cap and staff.
+
+The levers are those of the issue: locality, dibao standard change, gradual-exit (渐退) months and
+ceiling, review frequency, take-up, active discovery (主动发现) and the staffing ratio. Each setting
+is turned into a one-reform scenario (``simulation.scenarios``) run against the locality's own
+policy as baseline, with the same behaviour and the same keyed draws, so the difference shown is
+the reform's effect, not noise.
+
+Speed: engine runs are cached by what changes them (the baseline by locality and behaviour; the
+reform by every policy lever), the staffing ratio changes only the admin tables (no engine run),
+and the widget redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`.
+
+``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
+only part that needs a kernel).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simulation.reporting import charts, tables
+from simulation.reporting.labels import Lang, check_lang, money_unit
+
+#: Review schedules offered (months in which classes A, B and C are reviewed); "seed" keeps the
+#: locality's own (qijiang §4: A in March, B and C in March and September).
+REVIEW_SCHEDULES: dict[str, tuple[int, ...] | None] = {
+    "seed": None,
+    "yearly": (3,),
+    "half_yearly": (3, 9),
+    "quarterly": (3, 6, 9, 12),
+}
+REVIEW_LABELS: dict[str, tuple[str, str]] = {
+    "seed": ("按本地政策", "Local rule"),
+    "yearly": ("每年一次", "Yearly"),
+    "half_yearly": ("每半年一次", "Every six months"),
+    "quarterly": ("每季度一次", "Quarterly"),
+}
+#: seconds the controls must be still before a redraw starts
+DEBOUNCE_SECONDS = 0.3
+#: engine runs kept in memory (each is a small monthly table, not a population)
+CACHE_RUNS = 32
+
+
+class ExplorerError(ValueError):
+    """A setting outside what the explorer accepts; names the field and the value."""
+
+
+@dataclass(frozen=True)
+class ExplorerSettings:
+    """One position of the explorer's controls.
+
+    ``None`` for a lever means the locality's own value (policy file or behaviour defaults).
+    """
+
+    locality: str
+    standard_change: float = 0.0  # yuan/person/month added to the urban and rural dibao standards
+    exit_months: int | None = None  # dibao.gradual_exit.months
+    exit_ceiling: float | None = None  # dibao.gradual_exit.ceiling_multiple (× standard)
+    review: str = "seed"  # a key of REVIEW_SCHEDULES
+    take_up: float | None = None  # monthly probability that an eligible household applies
+    discovery: float | None = None  # monthly probability that active discovery finds one
+    staffing_ratio: float = 0.003  # township staff per recipient (qijiang 三(三): 0.002–0.004)
+
+    def check(self) -> ExplorerSettings:
+        """Return self if every field is in range; raise :class:`ExplorerError` naming the field."""
+        problems = []
+        if self.review not in REVIEW_SCHEDULES:
+            problems.append(("review", self.review, f"one of {sorted(REVIEW_SCHEDULES)}"))
+        if self.exit_months is not None and not (isinstance(self.exit_months, int) and 0 <= self.exit_months <= 60):
+            problems.append(("exit_months", self.exit_months, "a whole number of months 0..60"))
+        if self.exit_ceiling is not None and not 1.0 <= self.exit_ceiling <= 5.0:
+            problems.append(("exit_ceiling", self.exit_ceiling, "a multiple of the standard, 1..5"))
+        for name in ("take_up", "discovery"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                problems.append((name, value, "a monthly probability 0..1"))
+        if not 0.0 < self.staffing_ratio < 0.05:
+            problems.append(("staffing_ratio", self.staffing_ratio, "staff per recipient, e.g. 0.003 for 3‰"))
+        if not np.isfinite(self.standard_change):
+            problems.append(("standard_change", self.standard_change, "a finite yuan amount"))
+        if problems:
+            raise ExplorerError("; ".join(f"explorer setting {f}={v!r}: expected {m}" for f, v, m in problems))
+        return self
+
+    def changes(self, start: str) -> dict[str, Any]:
+        """The policy changes of this setting in scenario form (``simulation.scenarios``)."""
+        day = f"{start}-01"
+        out: dict[str, Any] = {}
+        if self.standard_change:
+            for area in ("urban", "rural"):
+                out[f"dibao.standard.{area}"] = {"from": day, "add": float(self.standard_change)}
+        if self.exit_months is not None:
+            out["dibao.gradual_exit.months"] = {day: int(self.exit_months)}
+        if self.exit_ceiling is not None:
+            out["dibao.gradual_exit.ceiling_multiple"] = {day: float(self.exit_ceiling)}
+        months = REVIEW_SCHEDULES[self.review]
+        if months is not None:
+            for cls in ("A", "B", "C"):
+                out[f"dibao.review.months.{cls}"] = {day: list(months)}
+        return out
+
+    def behaviour(self) -> dict[str, float]:
+        """Engine behaviour overrides of this setting."""
+        return {k: float(v) for k, v in (("take_up", self.take_up), ("discovery", self.discovery))
+                if v is not None}
+
+
+@dataclass
+class ExplorerView:
+    """What the explorer shows for one setting: headline numbers and the tables behind the charts."""
+
+    settings: ExplorerSettings
+    headline: dict[str, float]
+    annual_cost: pd.DataFrame  # index year, columns programme (+ services, staff), yuan/year
+    persons: pd.DataFrame  # index month, columns programme, persons
+    cap: pd.DataFrame  # year, services_cost, cap (yuan/year)
+    staff: pd.DataFrame  # index township, staff_* columns
+    seconds: float  # time to compute this view (engine runs + tables)
+
+
+def _freeze(mapping: Mapping[str, Any]) -> tuple:
+    """A hashable, order-independent key for a nested mapping of scenario changes."""
+    def freeze(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return tuple(sorted((str(k), freeze(x)) for k, x in v.items()))
+        if isinstance(v, list | tuple):
+            return tuple(freeze(x) for x in v)
+        return v
+    return freeze(mapping)
+
+
+class Explorer:
+    """Runs and caches the explorer's scenarios for one population size and horizon.
+
+    Args:
+        households: households simulated per locality (weights scale them to the population).
+        start: first month, ``YYYY-MM``.
+        months: horizon in months.
+        seed: population and engine seed.
+        lang: ``"zh"`` or ``"en"`` for the charts and the text.
+    """
+
+    def __init__(self, households: int = 100_000, start: str = "2025-01", months: int = 36,
+                 seed: int = 1, lang: Lang = "zh") -> None:
+        if households <= 0 or months <= 0:
+            raise ExplorerError(f"households and months must be > 0; got {households!r}, {months!r}")
+        self.households, self.start, self.months, self.seed = int(households), start, int(months), int(seed)
+        self.lang = check_lang(lang)
+        self._runs: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._default_cache: dict[str, ExplorerSettings] = {}
+
+    # --- scenario plumbing ------------------------------------------------------------------
+
+    def localities(self) -> list[str]:
+        """Localities with a policy file and a population profile."""
+        from simulation.scenarios.scenario import known_localities
+
+        return [loc for loc in known_localities() if loc != "china_2021"]
+
+    def locality_name(self, locality: str) -> str:
+        """The locality's Chinese name (from its policy file), or its id in English."""
+        if self.lang == "en":
+            return locality
+        from simulation.policy import load_policy
+
+        return str(load_policy(locality).name_zh or locality)
+
+    def defaults(self, locality: str) -> ExplorerSettings:
+        """The locality's own values of every lever at the start month."""
+        from simulation.engine.behaviour import Behaviour
+        from simulation.policy import load_policy
+
+        params = load_policy(locality).at(f"{self.start}-01")
+        behaviour = Behaviour.defaults()
+        return ExplorerSettings(
+            locality=locality,
+            exit_months=int(params["dibao.gradual_exit.months"]),
+            exit_ceiling=float(params["dibao.gradual_exit.ceiling_multiple"]),
+            take_up=float(behaviour.take_up),
+            discovery=float(behaviour.discovery),
+            staffing_ratio=float(params["staffing.ratio_min"] + params["staffing.ratio_max"]) / 2,
+        )
+
+    def normalised(self, settings: ExplorerSettings) -> ExplorerSettings:
+        """The setting with levers at the locality's own value set to ``None`` (so the reform run
+        is keyed, and cached, by what really changes)."""
+        own = self._defaults(settings.locality)
+        same = {f: None for f in ("exit_months", "exit_ceiling", "take_up", "discovery")
+                if getattr(settings, f) is not None and np.isclose(getattr(settings, f), getattr(own, f))}
+        return replace(settings, **same).check()
+
+    def _defaults(self, locality: str) -> ExplorerSettings:
+        if locality not in self._default_cache:
+            self._default_cache[locality] = self.defaults(locality)
+        return self._default_cache[locality]
+
+    def scenario(self, settings: ExplorerSettings) -> Any:
+        """The one-reform scenario of a setting (baseline = the locality's own policy)."""
+        from simulation.scenarios.scenario import parse_scenario
+
+        settings.check()
+        doc = {
+            "name": "explorer", "locality": settings.locality,
+            "population": {"households": self.households, "seed": self.seed},
+            "start": self.start, "months": self.months, "seed": self.seed, "replications": 1,
+            "reforms": [{"name": "explorer", "label_zh": "交互设定", "changes": settings.changes(self.start)}],
+            "behaviour": settings.behaviour(), "staffing": {"ratios": [settings.staffing_ratio]},
+            "services": {"cap_base": "estimate"}, "executor": {"kind": "serial"},
+        }
+        return parse_scenario(doc, source="explorer")
+
+    def _run(self, scenario: Any, variant: str, key: tuple) -> Any:
+        """One engine run through the scenario runner, cached under ``key`` (LRU)."""
+        from simulation.scenarios.runner import RunTask, run_task
+
+        if key in self._runs:
+            self._runs.move_to_end(key)
+            return self._runs[key]
+        out = run_task(RunTask(scenario, scenario.localities[0], variant, 0, dict(scenario.behaviour)))
+        self._runs[key] = out
+        while len(self._runs) > CACHE_RUNS:
+            self._runs.popitem(last=False)
+        return out
+
+    # --- the view ---------------------------------------------------------------------------
+
+    def compute(self, settings: ExplorerSettings) -> ExplorerView:
+        """Headline numbers and chart tables for a setting (runs the engine only on a cache miss)."""
+        from simulation.scenarios.runner import assemble, build_policy
+
+        began = time.perf_counter()
+        settings = self.normalised(settings)
+        with self._lock:
+            sc = self.scenario(settings)
+            loc = settings.locality
+            behaviour_key = _freeze(settings.behaviour())
+            base = self._run(sc, "baseline", ("baseline", loc, behaviour_key))
+            reform = self._run(sc, "explorer", ("explorer", loc, behaviour_key,
+                                                _freeze(settings.changes(self.start))))
+            policies = {(v.name, loc): build_policy(sc, v, loc) for v in sc.variants}
+            result = assemble(sc, [base, reform], policies)
+        view = view_from_tables(settings, result.tables, self.start)
+        view.seconds = time.perf_counter() - began
+        return view
+
+    def figures(self, view: ExplorerView) -> dict[str, Figure]:
+        """The four charts of a view: cost, coverage, cap and staffing."""
+        lang = self.lang
+        return {
+            "cost": charts.cost_chart(view.annual_cost, lang),
+            "coverage": charts.coverage_chart(view.persons, lang),
+            "cap": charts.cap_chart(view.cap, lang),
+            "staffing": charts.staffing_chart(view.staff, lang),
+        }
+
+    def headline_html(self, view: ExplorerView) -> str:
+        """The headline numbers as HTML (the element the browser test reads)."""
+        return headline_html(view.headline, self.lang)
+
+    def widget(self, initial: ExplorerSettings | None = None) -> Any:
+        """The ipywidgets front end: controls on the left, headline and four charts on the right."""
+        return ExplorerWidget(self, initial or self.defaults(self.localities()[0])).box
+
+
+def _variant(table: pd.DataFrame, variant: str) -> pd.DataFrame:
+    return table[table["variant"] == variant]
+
+
+def _programme(component: str) -> str:
+    """Programme of a cost component: ``dibao.gap`` -> ``dibao``; admin rows (``staff``,
+    ``purchased_services``) are their own."""
+    return component.partition(".")[0]
+
+
+def view_from_tables(settings: ExplorerSettings, result_tables: Mapping[str, pd.DataFrame],
+                     start: str) -> ExplorerView:
+    """Headline numbers and chart tables from a scenario's tables (variants baseline / explorer)."""
+    comp = result_tables["cost_year_component"]
+    reform_cost = _variant(comp, "explorer")
+    base_cost = _variant(comp, "baseline")
+    annual = (reform_cost.assign(programme=reform_cost["component"].map(_programme))
+              .pivot_table(index="year", columns="programme", values="cost", aggfunc="sum", fill_value=0.0))
+
+    monthly = result_tables["monthly"]
+    persons = tables.monthly_by(_variant(monthly, "explorer"), value="persons")
+    recipients = [p for p in ("dibao", "single_inclusion", "tekun") if p in persons.columns]
+
+    cap_rows = _variant(result_tables["services_cap"], "explorer")
+    cap = pd.DataFrame({"year": cap_rows["year"].to_numpy(), "services_cost": cap_rows["cost"].to_numpy(float),
+                        "cap": cap_rows["cap"].to_numpy(float)})
+
+    rule = _variant(result_tables["staffing_rule"], "explorer")
+    last_month = rule["month"].max()
+    at_end = rule[rule["month"] == last_month].set_index("township")
+    staff = pd.DataFrame({"staff_selected": at_end["staff"].astype(float)})
+    offices = result_tables.get("engine_offices")
+    if offices is not None and {"staff", "township", "month"} <= set(offices.columns):
+        now = _variant(offices, "explorer")
+        now = now[now["month"].astype(str) == str(now["month"].astype(str).max())]
+        staff.insert(0, "staff_current", now.groupby("township")["staff"].sum().reindex(staff.index).fillna(0.0))
+
+    years = max(len(annual.index), 1)
+    total = float(reform_cost["cost"].sum())
+    extra = total - float(base_cost["cost"].sum())
+    cpy = result_tables.get("cost_per_yuan")
+    per_yuan = float(cpy["cost_per_yuan_of_standard"].iloc[0]) if cpy is not None and len(cpy) else float("nan")
+    months = len(persons.index)
+    headline = {
+        "cost_per_year": total / months * 12 if months else 0.0,
+        "extra_per_year": extra / months * 12 if months else 0.0,
+        "cost_per_yuan": per_yuan if settings.standard_change else float("nan"),
+        "recipients_end": float(persons[recipients].iloc[-1].sum()) if recipients else 0.0,
+        "cap_headroom_first_year": float(cap_rows["headroom"].iloc[0]) if len(cap_rows) else float("nan"),
+        "staff_required_end": float(staff["staff_selected"].sum()),
+        "years": float(years),
+    }
+    return ExplorerView(settings, headline, annual, persons, cap, staff, seconds=0.0)
+
+
+def headline_html(headline: Mapping[str, float], lang: Lang) -> str:
+    """Headline numbers as a small HTML table."""
+    divisor, unit = money_unit(max(abs(headline["cost_per_year"]), 1.0), lang)
+    zh = lang == "zh"
+
+    def money(v: float) -> str:
+        return f"{v / divisor:,.1f} {unit}"
+
+    rows = [
+        ("年均支出" if zh else "Cost per year", money(headline["cost_per_year"])),
+        ("比基准方案年均增支" if zh else "Extra per year vs baseline", f"{headline['extra_per_year'] / divisor:+,.1f} {unit}"),
+        ("标准每提高 1 元的年增支" if zh else "Extra per year per yuan of standard",
+         "—" if not np.isfinite(headline["cost_per_yuan"]) else f"{headline['cost_per_yuan']:,.0f} {'元' if zh else 'yuan'}"),
+        ("期末救助对象" if zh else "Recipients at the end",
+         f"{headline['recipients_end']:,.0f} {'人' if zh else 'persons'}"),
+        ("首年 2% 上限剩余额度" if zh else "Headroom under the 2% cap, first year", money(headline["cap_headroom_first_year"])),
+        ("期末所需经办人员" if zh else "Staff required at the end",
+         f"{headline['staff_required_end']:,.0f} {'人' if zh else ''}".strip()),
+    ]
+    cells = "".join(f"<tr><td>{k}</td><td style='text-align:right'><b>{v}</b></td></tr>" for k, v in rows)
+    return f"<table class='explorer-headline'>{cells}</table>"
+
+
+class ExplorerWidget:
+    """ipywidgets controls bound to an :class:`Explorer`, redrawn after a debounce."""
+
+    def __init__(self, explorer: Explorer, initial: ExplorerSettings) -> None:
+        import ipywidgets as w
+
+        self.explorer = explorer
+        zh = explorer.lang == "zh"
+        style = {"description_width": "12em"}
+        layout = w.Layout(width="30em")
+
+        def text(zh_text: str, en_text: str) -> str:
+            return zh_text if zh else en_text
+
+        self.controls: dict[str, Any] = {
+            "locality": w.Dropdown(options=[(explorer.locality_name(loc), loc) for loc in explorer.localities()],
+                                   value=initial.locality, description=text("地区", "Locality")),
+            "standard_change": w.IntSlider(value=int(initial.standard_change), min=-100, max=300, step=10,
+                                           description=text("低保标准增减（元/月）", "Standard change (yuan/month)")),
+            "exit_months": w.IntSlider(value=int(initial.exit_months or 0), min=0, max=24, step=1,
+                                       description=text("渐退期（月）", "Gradual-exit months")),
+            "exit_ceiling": w.FloatSlider(value=float(initial.exit_ceiling or 1.5), min=1.0, max=3.0, step=0.1,
+                                          description=text("渐退上限（倍标准）", "Exit ceiling (× standard)")),
+            "review": w.Dropdown(options=[(REVIEW_LABELS[k][0 if zh else 1], k) for k in REVIEW_SCHEDULES],
+                                 value=initial.review, description=text("核查频次", "Review frequency")),
+            "take_up": w.FloatSlider(value=float(initial.take_up or 0.08), min=0.01, max=0.30, step=0.01,
+                                     description=text("申请率（月）", "Take-up (per month)")),
+            "discovery": w.FloatSlider(value=float(initial.discovery or 0.0), min=0.0, max=0.20, step=0.01,
+                                       description=text("主动发现率（月）", "Active discovery (per month)")),
+            "staffing_ratio": w.FloatSlider(value=initial.staffing_ratio * 1000, min=2.0, max=4.0, step=0.5,
+                                            description=text("人员配比（‰）", "Staffing ratio (‰)")),
+        }
+        for name, control in self.controls.items():
+            control.style = style
+            control.layout = layout
+            control.add_class(f"explorer-{name.replace('_', '-')}")
+            if hasattr(control, "continuous_update"):
+                control.continuous_update = False
+            control.observe(self._changed, names="value")
+        self.status = w.HTML().add_class("explorer-status")
+        self.headline = w.HTML().add_class("explorer-cost")
+        self.images = {k: w.Image(format="png", layout=w.Layout(width="100%")).add_class(f"explorer-chart-{k}")
+                       for k in ("cost", "coverage", "cap", "staffing")}
+        self.box = w.HBox([
+            w.VBox([*self.controls.values(), self.status]),
+            w.VBox([self.headline, w.GridBox(list(self.images.values()),
+                                             layout=w.Layout(grid_template_columns="1fr 1fr", width="100%"))],
+                   layout=w.Layout(flex="1")),
+        ])
+        self._timer: threading.Timer | None = None
+        self._redraw_lock = threading.Lock()
+        self.last_seconds: float | None = None
+        self.on_redraw: Callable[[ExplorerView], None] | None = None
+        self.redraw()
+
+    def settings(self) -> ExplorerSettings:
+        """The controls' current position."""
+        c = self.controls
+        return ExplorerSettings(
+            locality=c["locality"].value, standard_change=float(c["standard_change"].value),
+            exit_months=int(c["exit_months"].value), exit_ceiling=round(float(c["exit_ceiling"].value), 3),
+            review=c["review"].value, take_up=round(float(c["take_up"].value), 4),
+            discovery=round(float(c["discovery"].value), 4),
+            staffing_ratio=round(float(c["staffing_ratio"].value) / 1000, 6),
+        )
+
+    def _changed(self, change: Any) -> None:
+        if change["owner"] is self.controls["locality"]:
+            # a new locality starts from its own exit rule, take-up and staffing ratio
+            own = self.explorer.defaults(change["new"])
+            for name, value in (("exit_months", own.exit_months), ("exit_ceiling", own.exit_ceiling),
+                                ("take_up", own.take_up), ("discovery", own.discovery),
+                                ("staffing_ratio", own.staffing_ratio * 1000)):
+                self.controls[name].value = value
+        # debounce: restart the timer on every change, redraw once the controls are still
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(DEBOUNCE_SECONDS, self.redraw)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def redraw(self) -> None:
+        """Compute the current setting and show it (called by the debounce timer)."""
+        zh = self.explorer.lang == "zh"
+        with self._redraw_lock:
+            began = time.perf_counter()
+            self.status.value = "计算中……" if zh else "Computing…"
+            try:
+                view = self.explorer.compute(self.settings())
+                pngs = {k: charts.to_png(fig, dpi=80) for k, fig in self.explorer.figures(view).items()}
+            except Exception as exc:  # shown in the page: a widget callback's traceback is invisible
+                self.status.value = f"<span style='color:red'>{type(exc).__name__}: {exc}</span>"
+                raise
+            for key, png in pngs.items():
+                self.images[key].value = png
+            self.headline.value = self.explorer.headline_html(view)
+            self.last_seconds = time.perf_counter() - began
+            self.status.value = (f"重绘用时 {self.last_seconds:.2f} 秒" if zh
+                                 else f"Redrawn in {self.last_seconds:.2f} s")
+            if self.on_redraw is not None:
+                self.on_redraw(view)
+
+
+__all__ = ["Explorer", "ExplorerError", "ExplorerSettings", "ExplorerView", "ExplorerWidget",
+           "REVIEW_SCHEDULES", "headline_html", "view_from_tables"]

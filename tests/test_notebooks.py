@@ -1,0 +1,90 @@
+"""Every notebook runs on a small population and fails on any cell error; notebooks are stripped.
+
+The notebooks read ``SIM_SMOKE_N`` (households), ``SIM_SMOKE_MONTHS`` and ``SIM_SMOKE_REPLICATIONS``
+in their ``parameters`` cell; the kernel inherits them from this process. The kernel is the
+``python3`` kernelspec, which jupyter_client starts with this interpreter (the venv's).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+EXPECTED = ["01_quick_start", "02_finance_bureau", "03_explorer", "04_services_cap", "05_staffing",
+            "06_checking_the_model"]
+SMOKE_ENV = {"SIM_SMOKE_N": "2000", "SIM_SMOKE_MONTHS": "12", "SIM_SMOKE_REPLICATIONS": "3"}
+NBSTRIPOUT = Path(sys.executable).with_name("nbstripout")
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Run every cell in the python3 kernel; nbclient raises CellExecutionError on the first error."""
+    client = NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                            resources={"metadata": {"path": str(cwd)}})
+    return client.execute()
+
+
+def test_the_six_notebooks_are_there() -> None:
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+def test_kernel_is_this_interpreter(tmp_path: Path) -> None:
+    """The python3 kernel runs in the same environment as pytest (the venv)."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import sys; print(sys.prefix)")]
+    out = execute(nb, tmp_path, timeout=120)
+    assert out.cells[0].outputs[0]["text"].strip() == sys.prefix
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_is_stripped_with_a_parameters_cell(path: Path) -> None:
+    result = subprocess.run([str(NBSTRIPOUT), "--verify", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, f"{path.name} has outputs; run: .venv/bin/nbstripout {path}"
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
+    assert "SIM_SMOKE_N" in tagged[0].source
+    # no model logic in a notebook: functions and classes live in the package
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert "\ndef " not in f"\n{cell.source}" and "\nclass " not in f"\n{cell.source}", path.name
+
+
+def test_stripped_check_fails_on_a_notebook_with_outputs(tmp_path: Path) -> None:
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code")
+    cell.execution_count = 1
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x\n")]
+    dirty = tmp_path / "dirty.ipynb"
+    nbformat.write(nb, dirty)
+    result = subprocess.run([str(NBSTRIPOUT), "--verify", str(dirty)], capture_output=True)
+    assert result.returncode == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_on_a_small_population(path: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in SMOKE_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SIM_OUTPUT_DIR", str(tmp_path))
+    nb = nbformat.read(path, as_version=4)
+    executed = execute(nb, tmp_path)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors, json.dumps(errors[0], ensure_ascii=False)[:2000]
+    # every notebook shows something: at least one image or table
+    shown = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+             if o.get("output_type") in ("display_data", "execute_result")]
+    assert shown, f"{path.name} displayed nothing"
+    if path.stem == "02_finance_bureau":
+        assert list(tmp_path.rglob("*.xlsx")), "the finance notebook ends by writing the Excel workbook"
