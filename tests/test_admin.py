@@ -127,3 +127,25 @@ def test_admin_parameter_file_errors_name_the_field(tmp_path):
     bad.write_text(text.replace("value: 6.0", "value: -6.0"), encoding="utf-8")
     with pytest.raises(AdminParameterError, match=r"hours_per_task\.application\.value"):
         load_admin_parameters(bad)
+
+
+def test_office_queue_wait_is_first_in_first_out():
+    w = ADMIN.workload
+    own = w.hours_per_task["application"] / (w.hours_per_working_day * w.casework_share)
+    cap = 2 * w.casework_hours_per_staff_month
+    z = np.zeros((3, 1))
+    # arrivals well below capacity: decided within the month, only the own handling time
+    light = office_queue(np.full((3, 1), 0.1 * cap / 6.0), z, z, np.array([2]), w)
+    assert light.days_to_decision == pytest.approx(np.full((3, 1), own))
+    # two months of work arrive in the first month: the middle applicant waits half a month
+    apps = np.array([[2 * cap / 6.0], [0.0], [0.0]])
+    burst = office_queue(apps, z, z, np.array([2]), w)
+    assert burst.days_to_decision[0, 0] == pytest.approx(0.5 * w.working_days_per_month + own)
+    assert burst.backlog_hours[:, 0] == pytest.approx([cap, 0.0, 0.0])
+    # emergencies beyond capacity carry over and come first
+    emer = np.array([[1.5 * cap / 2.0], [0.0], [0.0]])
+    urgent = office_queue(np.array([[0.0], [0.8 * cap / 6.0], [0.0]]), z, emer, np.array([2]), w)
+    assert urgent.utilisation[0, 0] == pytest.approx(1.0)
+    # half the capacity of month 2 goes to the carried emergencies: 0.8 of a month of work
+    # gets 0.5, the middle applicant finishes at 0.8 of month 2, 0.3 months after arriving
+    assert urgent.days_to_decision[1, 0] == pytest.approx(0.3 * w.working_days_per_month + own)

@@ -133,12 +133,17 @@ def office_queue(
 ) -> QueueResult:
     """Run the township offices' work month by month for a given staffing.
 
-    Emergency cases come first (paid within 24 hours, boshan 3), then applications in arrival
-    order, then reviews, which can slip. An application waits for the decision work queued before
-    it plus half of its own month's arrivals (arrivals spread over the month), served at the
-    office's daily capacity left after emergencies and scheduled reviews. Reviews that do not fit in
-    a month are not carried: the model treats them as delayed to the next review date, and
-    ``utilisation`` shows the pressure.
+    Emergency cases come first (paid within 24 hours, boshan 3); emergency work a month cannot
+    finish carries to the next month, still first. Scheduled reviews get the time they need but
+    at most half of what is left (interpretation: legal deadlines first); reviews that do not fit
+    are treated as postponed to the next review date, and ``utilisation`` shows the pressure. The
+    rest decides applications in arrival order (first in, first out), and undecided work carries.
+
+    Days to decision: applications arrive evenly within their month; the work of the month's
+    middle applicant is finished when cumulative decided work reaches the work queued up to it
+    (decided work is spread evenly within a month). Work still open at the end of the horizon is
+    finished at the mean decision capacity of the last three months. The applicant's own
+    handling (one person, ``hours_per_task.application``) is added.
 
     Args:
         applications, reviews, emergencies: counts per month × township (weighted to population).
@@ -161,7 +166,6 @@ def office_queue(
     review_hours = revs * workload.hours_per_review
     emergency_hours = emer * workload.hours_per_task["emergency"]
     days = workload.working_days_per_month if deadline_basis == "working" else workload.calendar_days_per_month
-
     # one person works an application through: its own handling time in days of the basis
     own_days = workload.hours_per_task["application"] / (
         workload.hours_per_working_day * workload.casework_share
@@ -170,28 +174,43 @@ def office_queue(
         own_days *= workload.calendar_days_per_month / workload.working_days_per_month
 
     backlog = np.zeros(towns)
+    emergency_backlog = np.zeros(towns)
+    decided = np.zeros((months, towns))
+    decision_capacity = np.zeros((months, towns))
     out_backlog = np.zeros((months, towns))
-    out_wait = np.zeros((months, towns))
     out_util = np.zeros((months, towns))
     for t in range(months):
         cap = capacity[t]
-        left = np.maximum(cap - emergency_hours[t], 0.0)
-        # reviews are scheduled: the office gives them the time they need, but no more than half
-        # of what is left while applications wait (interpretation: legal deadlines first)
-        waiting = backlog + app_hours[t] > 0
-        review_time = np.minimum(review_hours[t], np.where(waiting, 0.5 * left, left))
-        decision_capacity = left - review_time
-        daily = decision_capacity / days
-        queued = backlog + 0.5 * app_hours[t]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            wait = np.where(daily > 0, queued / daily, np.inf)
-            out_util[t] = np.where(cap > 0, (cap - left + review_time) / cap, 1.0)
-        out_wait[t] = np.where(waiting, wait + own_days, 0.0)
-        done = np.minimum(backlog + app_hours[t], decision_capacity)
-        backlog = backlog + app_hours[t] - done
+        urgent = emergency_backlog + emergency_hours[t]
+        served = np.minimum(urgent, cap)
+        emergency_backlog = urgent - served
+        left = cap - served
+        review_time = np.minimum(review_hours[t], 0.5 * left)
+        decision_capacity[t] = left - review_time
+        decided[t] = np.minimum(backlog + app_hours[t], decision_capacity[t])
+        backlog = backlog + app_hours[t] - decided[t]
         out_backlog[t] = backlog
         with np.errstate(divide="ignore", invalid="ignore"):
-            out_util[t] += np.where(cap > 0, done / cap, 0.0)
+            out_util[t] = np.where(cap > 0, (served + review_time + decided[t]) / cap, 1.0)
+
+    # departure time (in months from the start) of the middle applicant of each month
+    done_end = np.cumsum(decided, axis=0)  # cumulative decided work at each month's end
+    # FIFO: the middle applicant is decided when all work that arrived before it is done
+    target = np.cumsum(app_hours, axis=0) - 0.5 * app_hours
+    tail_rate = decision_capacity[-3:].mean(axis=0)
+    wait_months = np.zeros((months, towns))
+    for j in range(towns):
+        k = np.searchsorted(done_end[:, j], target[:, j] - 1e-9)  # first month that reaches it
+        inside = k < months
+        kk = np.minimum(k, months - 1)
+        before = np.where(kk > 0, done_end[np.maximum(kk - 1, 0), j], 0.0)
+        step = decided[kk, j]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            frac = np.where(step > 0, (target[:, j] - before) / step, 0.0)
+            beyond = np.where(tail_rate[j] > 0, (target[:, j] - done_end[-1, j]) / tail_rate[j], np.inf)
+        finish = np.where(inside, kk + np.clip(frac, 0.0, 1.0), months + beyond)
+        wait_months[:, j] = np.maximum(finish - (np.arange(months) + 0.5), 0.0)
+    out_wait = np.where(app_hours > 0, wait_months * days + own_days, 0.0)
     return QueueResult(
         backlog_hours=out_backlog,
         backlog_applications=out_backlog / workload.hours_per_task["application"],

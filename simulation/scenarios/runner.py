@@ -274,13 +274,15 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
                                fill_value=0.0).reindex(index=months, columns=towns, fill_value=0.0)
         m = out.monthly
         tasks = {}
-        for col, sel in (("applications", None), ("reviews", None), ("entries", "temporary")):
+        # emergency cases: temporary-assistance cases (the engine's temporary ``households``)
+        for key, col, sel in (("applications", "applications", None), ("reviews", "reviews", None),
+                              ("entries", "households", "temporary")):
             src = m if sel is None else m[m["programme"] == sel]
             if col in src.columns:
-                tasks[col] = src.pivot_table(index="month", columns="township", values=col, aggfunc="sum",
+                tasks[key] = src.pivot_table(index="month", columns="township", values=col, aggfunc="sum",
                                              fill_value=0.0).reindex(index=months, columns=towns, fill_value=0.0).to_numpy()
             else:
-                tasks[col] = np.zeros(grid.shape)
+                tasks[key] = np.zeros(grid.shape)
         for ratio in ratios:
             staff = np.vstack([
                 required_staff(grid.loc[mo].to_numpy(), ratio, int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))

@@ -42,6 +42,14 @@ def _year(month: pd.Series) -> pd.Series:
     return pd.Series(pd.PeriodIndex(month.astype(str), freq="M").year, index=month.index, name="year")
 
 
+def component_names(programme: pd.Series, part: str) -> pd.Series:
+    """``<programme>.<part>``, or just ``<programme>`` when the part only repeats its name
+    (``single_inclusion`` / ``single``, ``funeral`` / ``funeral``, ``price_linkage`` / ``price``)."""
+    prog = programme.astype(str)
+    same = prog.map(lambda p: p == part or p.startswith(part + "_"))
+    return prog.where(same, prog + "." + part)
+
+
 def cost_components(monthly: pd.DataFrame) -> pd.DataFrame:
     """Long table of cost by component: run keys, month, year, township, area, component, cost.
 
@@ -60,7 +68,7 @@ def cost_components(monthly: pd.DataFrame) -> pd.DataFrame:
         vals = pd.to_numeric(monthly[col], errors="coerce").fillna(0.0).to_numpy(dtype=float)
         covered += vals
         f = base.copy()
-        f["component"] = monthly["programme"].astype(str) + "." + col[len("payment_"):]
+        f["component"] = component_names(monthly["programme"], col[len("payment_"):])
         f["cost"] = vals
         frames.append(f[vals != 0])
     rest = monthly["payment"].to_numpy(dtype=float) - covered
@@ -121,8 +129,9 @@ def coverage(monthly: pd.DataFrame, population_persons: pd.DataFrame) -> pd.Data
     ``eligible_not_receiving``, ``receiving_not_eligible`` when present) are summed alongside.
     """
     check_monthly(monthly)
-    extra = [c for c in ("pending", "eligible_not_receiving", "receiving_not_eligible",
-                         "entries", "applications", "reviews") if c in monthly.columns]
+    extra = [c for c in ("pending", "in_gradual_exit", "eligible_not_receiving", "receiving_not_eligible",
+                         "entries", "applications", "decisions", "decisions_late", "reviews")
+             if c in monthly.columns]
     extra += [c for c in monthly.columns if c.startswith("exits_")]
     cov = monthly.groupby(RUN_KEYS + ["month", "programme"], as_index=False, observed=True)[
         ["persons", "households", *extra]].sum()
