@@ -231,3 +231,22 @@ def test_contracts_person_table_is_generated_from_columns():
 
     contracts = (Path(__file__).parents[1] / "docs" / "contracts.md").read_text(encoding="utf-8")
     assert columns_markdown() in contracts
+
+
+def test_person_results_add_up_to_household_results_in_input_order():
+    from simulation.rules import assess_persons
+
+    df = random_persons(800, 5).sample(frac=1.0, random_state=6)
+    people = assess_persons(df, PARAMS)
+    assert list(people.index) == list(df.index)
+    assert (people["household_id"].to_numpy() == df["household_id"].to_numpy()).all()
+    households = assess(df, PARAMS)
+    sums = people.groupby("household_id")[["tekun", "tekun_amount", "supplement_amount",
+                                           "single_inclusion", "single_inclusion_amount"]].sum()
+    assert (sums["tekun"] == households["tekun_persons"]).all()
+    assert np.allclose(sums["tekun_amount"], households["tekun_amount"])
+    supp = households[[c for c in OUTPUT_COLUMNS if c.startswith("dibao_supplement_")]].sum(axis=1)
+    assert np.allclose(sums["supplement_amount"], supp)
+    assert (sums["single_inclusion"] == households["single_inclusion_persons"]).all()
+    assert np.allclose(sums["single_inclusion_amount"], households["single_inclusion_amount"])
+    assert people["single_inclusion"].any() and people["tekun"].any()

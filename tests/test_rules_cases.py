@@ -3,7 +3,8 @@
 A case file names a ``locality`` and ``month``; each case has an ``id``, the ``clause`` it checks,
 the hand ``computation``, optional ``reforms`` (passed to ``load_policy``), a household (``urban``,
 ``members``: person columns differing from tests/cases/defaults.yaml) and ``expect``: output
-columns of ``assess`` with their values (numbers compared to 1e-6 yuan). Expectations use the
+columns of ``assess`` with their values (numbers compared to 1e-6 yuan); optional
+``expect_persons``: one mapping per member of ``assess_persons`` columns (who gets what). Expectations use the
 values in data/policies/*.yaml through ``load_policy(locality)``.
 """
 
@@ -15,12 +16,13 @@ import pytest
 import yaml
 
 from simulation.policy import load_policy
-from simulation.rules import OUTPUT_COLUMNS, assess
+from simulation.rules import OUTPUT_COLUMNS, assess, assess_persons
 from simulation.rules.examples import persons_from_households
 
 CASES_DIR = Path(__file__).parent / "cases"
 DEFAULTS = yaml.safe_load((CASES_DIR / "defaults.yaml").read_text(encoding="utf-8"))
-CASE_KEYS = {"id", "clause", "computation", "reforms", "urban", "members", "expect", "month"}
+CASE_KEYS = {"id", "clause", "computation", "reforms", "urban", "members", "expect", "month",
+             "expect_persons"}
 
 
 def load_cases() -> list:
@@ -57,14 +59,26 @@ def test_case(locality, month, case, file):
     policy = load_policy(locality, reforms=case.get("reforms"))
     household = {"household_id": 1, "urban": case["urban"], "members": case["members"]}
     persons = persons_from_households([household], DEFAULTS, f"{file}:{case['id']}")
-    row = assess(persons, policy, case.get("month", month)).loc[1]
+    month = case.get("month", month)
+    row = assess(persons, policy, month).loc[1]
+    mismatches = compare(row, case["expect"], "")
+    if "expect_persons" in case:
+        assert len(case["expect_persons"]) == len(case["members"]), case["id"]
+        people = assess_persons(persons, policy, month)
+        for m, expected in enumerate(case["expect_persons"]):
+            mismatches += compare(people.iloc[m], expected, f"members[{m}].")
+    assert not mismatches, f"{case['id']} ({case['clause']}): " + "; ".join(mismatches)
+
+
+def compare(row, expect: dict, prefix: str) -> list[str]:
+    """Mismatches between a result row and expected values (numbers to 1e-6)."""
     mismatches = []
-    for column, expected in case["expect"].items():
+    for column, expected in expect.items():
         actual = row[column]
-        if isinstance(expected, bool) or isinstance(expected, str):
+        if isinstance(expected, (bool, str)):
             ok = actual == expected
         else:
             ok = actual == pytest.approx(expected, abs=1e-6)
         if not ok:
-            mismatches.append(f"{column}: expected {expected!r}, got {actual!r}")
-    assert not mismatches, f"{case['id']} ({case['clause']}): " + "; ".join(mismatches)
+            mismatches.append(f"{prefix}{column}: expected {expected!r}, got {actual!r}")
+    return mismatches

@@ -12,6 +12,7 @@ from simulation.rules.entitlement import (
     REASONS,
     assess,
     assess_arrays,
+    assess_persons,
     format_assessment,
     label_outputs,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "REASONS",
     "assess",
     "assess_arrays",
+    "assess_persons",
     "example_persons",
     "format_assessment",
     "label_outputs",

@@ -106,6 +106,17 @@ REASONS: tuple[str, ...] = (
  R_SINGLE_INCLUSION, R_TEKUN, R_LOW_INCOME, R_HARDSHIP, R_ALL_TEKUN, R_NOT_APPLICABLE,
  R_NO_QUALIFYING, R_INCOME_OVER_MULTIPLE, R_POLICY_DISABLED, R_NO_ELIGIBLE) = range(len(REASONS))
 
+#: Per-person output columns (``assess_persons``); ``PO_<NAME>`` is the column index.
+PERSON_OUTPUT_COLUMNS: tuple[str, ...] = (
+    "counted_income", "tekun", "tekun_amount", "supplement_category", "supplement_amount",
+    "single_inclusion", "single_inclusion_amount",
+)
+(PO_COUNTED, PO_TEKUN, PO_TEKUN_AMOUNT, PO_SUPP_CATEGORY, PO_SUPP_AMOUNT, PO_SINGLE,
+ PO_SINGLE_AMOUNT) = range(len(PERSON_OUTPUT_COLUMNS))
+N_PERSON_OUTPUTS = len(PERSON_OUTPUT_COLUMNS)
+# Passed when per-person results are not wanted (a 0-row matrix: nothing is written).
+_NO_PERSON_OUT = np.zeros((0, N_PERSON_OUTPUTS))
+
 _BOOL_OUTPUTS = ("urban", "asset_test_passed", "dibao_eligible", "low_income",
                  "expenditure_hardship")
 _INT_OUTPUTS = ("size", "dibao_size", "dibao_tier", "single_inclusion_persons", "tekun_persons")
@@ -117,7 +128,26 @@ def assess_household(h, row, hh_start, age, urban, disability, serious_illness,
                      paralysed_months, rare_disease, labour_ability, self_care, earned_income,
                      basic_pension, other_income, rigid_expenditure, has_supporter,
                      financial_assets, care_wish, p, out):
-    """Assess household ``h`` (persons ``hh_start[h]:hh_start[h+1]``) into ``out[row, :]``."""
+    """Assess household ``h`` (persons ``hh_start[h]:hh_start[h+1]``) into ``out[row, :]``.
+
+    Reads only ``hh_start[h]`` and ``hh_start[h + 1]``, so a caller may pass any array holding a
+    household's start and end at those two positions.
+    """
+    assess_household_detail(h, row, hh_start, age, urban, disability, serious_illness,
+                            paralysed_months, rare_disease, labour_ability, self_care,
+                            earned_income, basic_pension, other_income, rigid_expenditure,
+                            has_supporter, financial_assets, care_wish, p, out, _NO_PERSON_OUT)
+
+
+@njit(cache=True)
+def assess_household_detail(h, row, hh_start, age, urban, disability, serious_illness,
+                            paralysed_months, rare_disease, labour_ability, self_care,
+                            earned_income, basic_pension, other_income, rigid_expenditure,
+                            has_supporter, financial_assets, care_wish, p, out, pout):
+    """:func:`assess_household`, also writing per-person results to ``pout[j, PO_*]`` for each
+    person ``j`` of the household when ``pout`` has rows (who is tekun, included alone, paid a
+    supplement, and how much)."""
+    persons_out = pout.shape[0] > 0
     s = hh_start[h]
     e = hh_start[h + 1]
     area = 0 if urban[s] else 1
@@ -149,11 +179,21 @@ def assess_household(h, row, hh_start, age, urban, disability, serious_illness,
         assets += financial_assets[j]
         if disability[j] != 0:
             n_disabled += 1
+        if persons_out:
+            for k in range(N_PERSON_OUTPUTS):
+                pout[j, k] = 0.0
+            pout[j, PO_COUNTED] = ci
+            pout[j, PO_SUPP_CATEGORY] = -1.0
         if tekun_eligible(age[j], disability[j], labour_ability[j], has_supporter[j], ci,
                           financial_assets[j], asset_limit, tekun_age, minor_age):
             n_tekun += 1
-            t_basic += tekun_basic(area, care_wish[j], p)
-            t_care += tekun_care(self_care[j], p)
+            basic = tekun_basic(area, care_wish[j], p)
+            care = tekun_care(self_care[j], p)
+            t_basic += basic
+            t_care += care
+            if persons_out:
+                pout[j, PO_TEKUN] = 1.0
+                pout[j, PO_TEKUN_AMOUNT] = basic + care
         else:
             counted += ci
             rigid += rigid_expenditure[j]
@@ -236,12 +276,18 @@ def assess_household(h, row, hh_start, age, urban, disability, serious_illness,
                 if cat >= 0:
                     out[row, O_SUPP + cat] += amount
                     dibao_amount += amount
+                    if persons_out:
+                        pout[j, PO_SUPP_CATEGORY] = cat
+                        pout[j, PO_SUPP_AMOUNT] = amount
             elif single_person_candidate(disability[j], serious_illness[j],
                                          paralysed_months[j], rare_disease[j], p):
                 benefit = single_person_benefit(standard, ci, p)
                 if benefit > 0.0:
                     n_single += 1
                     single_amount += benefit
+                    if persons_out:
+                        pout[j, PO_SINGLE] = 1.0
+                        pout[j, PO_SINGLE_AMOUNT] = benefit
     if n_single > 0:
         out[row, O_SINGLE_REASON] = R_SINGLE_INCLUSION
     out[row, O_DIBAO_ELIGIBLE] = 1.0 if eligible else 0.0
@@ -286,17 +332,19 @@ def assess_household(h, row, hh_start, age, urban, disability, serious_illness,
 def _assess_kernel(households, hh_start, age, urban, disability, serious_illness,
                    paralysed_months, rare_disease, labour_ability, self_care, earned_income,
                    basic_pension, other_income, rigid_expenditure, has_supporter,
-                   financial_assets, care_wish, p, out):
+                   financial_assets, care_wish, p, out, pout):
     for r in prange(households.shape[0]):
-        assess_household(households[r], r, hh_start, age, urban, disability, serious_illness,
-                         paralysed_months, rare_disease, labour_ability, self_care,
-                         earned_income, basic_pension, other_income, rigid_expenditure,
-                         has_supporter, financial_assets, care_wish, p, out)
+        assess_household_detail(households[r], r, hh_start, age, urban, disability,
+                                serious_illness, paralysed_months, rare_disease, labour_ability,
+                                self_care, earned_income, basic_pension, other_income,
+                                rigid_expenditure, has_supporter, financial_assets, care_wish, p,
+                                out, pout)
 
 
 def assess_arrays(persons: PersonArrays, packed: np.ndarray,
                   households: np.ndarray | None = None,
-                  out: np.ndarray | None = None) -> np.ndarray:
+                  out: np.ndarray | None = None,
+                  person_out: np.ndarray | None = None) -> np.ndarray:
     """Assess households of ``persons`` with packed parameters; returns ``out[r, O_*]`` (float64).
 
     ``packed`` comes from :func:`~simulation.rules.params.pack_params` (once per month).
@@ -304,8 +352,15 @@ def assess_arrays(persons: PersonArrays, packed: np.ndarray,
     result belongs to ``households[r]``. ``out``: a preallocated C-contiguous float64 buffer of
     at least ``(len(households), N_OUTPUTS)`` to reuse across months (allocation is slow here).
     Codes in the result: booleans 0/1, ``review_class`` indexes ``REVIEW_CLASSES``, reasons index
-    ``REASONS``, ``dibao_tier`` is 0 in gap mode.
+    ``REASONS``, ``dibao_tier`` is 0 in gap mode. ``person_out``: optional float64
+    ``(n_persons, N_PERSON_OUTPUTS)`` matrix receiving per-person results (``PO_*``, rows in the
+    sorted person order) for the assessed households' persons.
     """
+    if person_out is None:
+        person_out = _NO_PERSON_OUT
+    elif person_out.shape != (persons.n_persons, N_PERSON_OUTPUTS) or person_out.dtype != np.float64:
+        raise ValueError(f"person_out must be float64 with shape ({persons.n_persons}, "
+                         f"{N_PERSON_OUTPUTS}), got {person_out.dtype} {person_out.shape}")
     if households is None:
         households = np.arange(persons.n_households, dtype=np.int64)
     else:
@@ -325,7 +380,7 @@ def assess_arrays(persons: PersonArrays, packed: np.ndarray,
                    persons.labour_ability, persons.self_care, persons.earned_income,
                    persons.basic_pension, persons.other_income, persons.rigid_expenditure,
                    persons.has_supporter, persons.financial_assets, persons.care_wish, packed,
-                   out)
+                   out, person_out)
     return out[:n]
 
 
@@ -357,6 +412,34 @@ def assess(persons: pd.DataFrame | PersonArrays, policy_or_params: Any,
     arrays = persons if isinstance(persons, PersonArrays) else validate_persons(persons, source)
     packed = pack_params(resolve_params(policy_or_params, month))
     return label_outputs(assess_arrays(arrays, packed), arrays.household_ids)
+
+
+def assess_persons(persons: pd.DataFrame | PersonArrays, policy_or_params: Any,
+                   month: str | _dt.date = "2024-06-01", source: str = "persons") -> pd.DataFrame:
+    """Per-person results: who is tekun, who is included alone 单人户, who gets which supplement.
+
+    One row per person in the input's order and index (for :class:`PersonArrays`, sorted order),
+    columns ``household_id`` and ``PERSON_OUTPUT_COLUMNS``: ``counted_income``, ``tekun`` (bool),
+    ``tekun_amount``, ``supplement_category`` (``elderly`` … ``severe`` or ``""``),
+    ``supplement_amount``, ``single_inclusion`` (bool), ``single_inclusion_amount`` (yuan/month).
+    """
+    is_frame = not isinstance(persons, PersonArrays)
+    arrays = validate_persons(persons, source) if is_frame else persons
+    packed = pack_params(resolve_params(policy_or_params, month))
+    pout = np.empty((arrays.n_persons, N_PERSON_OUTPUTS), dtype=np.float64)
+    assess_arrays(arrays, packed, person_out=pout)
+    table = pd.DataFrame(pout, columns=list(PERSON_OUTPUT_COLUMNS))
+    table.insert(0, "household_id", np.repeat(arrays.household_ids, arrays.household_size()))
+    for name in ("tekun", "single_inclusion"):
+        table[name] = table[name].to_numpy() != 0.0
+    labels = np.asarray(SUPPLEMENTS + ("",), dtype=object)  # code -1 -> ""
+    table["supplement_category"] = labels[table["supplement_category"].to_numpy().astype(np.int64)]
+    if is_frame:  # back to the input's row order and index
+        back = np.empty_like(arrays.row)
+        back[arrays.row] = np.arange(arrays.n_persons)
+        table = table.iloc[back]
+        table.index = persons.index
+    return table
 
 
 _SHOWN = (
