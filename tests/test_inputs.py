@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,3 +185,37 @@ def test_columns_markdown_lists_every_column():
     text = columns_markdown()
     for c in COLUMNS:
         assert f"`{c.name}`" in text
+
+
+def test_person_arrays_from_coded_columns_round_trip():
+    from simulation.population.columns import person_arrays_from_columns
+
+    arrays = validate_persons(table(*GOOD))
+    columns = {name: getattr(arrays, name) for name in (
+        "age", "urban", "disability", "serious_illness", "paralysed_months", "rare_disease",
+        "labour_ability", "self_care", "earned_income", "basic_pension", "other_income",
+        "rigid_expenditure", "registered_unemployed", "has_supporter", "financial_assets",
+        "care_wish")}
+    columns["household_id"] = np.repeat(arrays.household_ids, arrays.household_size())
+    again = person_arrays_from_columns(columns)
+    np.testing.assert_array_equal(again.hh_start, arrays.hh_start)
+    np.testing.assert_array_equal(again.labour_ability, arrays.labour_ability)
+    columns["disability"] = np.array([0, 5, 0])  # code 5 does not exist
+    with pytest.raises((InputError, IndexError)):
+        person_arrays_from_columns(columns)
+
+
+def test_examples_file_errors_name_file_household_and_key(tmp_path):
+    from simulation.rules.examples import load_examples
+
+    bad = tmp_path / "households.yaml"
+    bad.write_text("households:\n  - {household_id: 1, urban: true, members: [{age: 30, income: 5}]}\n")
+    with pytest.raises(InputError, match=r"households\[0\]\.members\[0\]\.income': unknown person column"):
+        load_examples(bad)
+    defaults = (Path(__file__).parent / "cases" / "defaults.yaml").read_text(encoding="utf-8")
+    indented = "".join(f"  {line}\n" for line in defaults.splitlines() if not line.startswith("#"))
+    bad.write_text("defaults:\n" + indented
+                   + "households:\n  - {household_id: 1, urban: true, members: [{age: -2}]}\n")
+    with pytest.raises(InputError, match="column 'age'.*households\\[0\\]\\.members\\[0\\]") as err:
+        load_examples(bad)
+    assert str(bad) in str(err.value)
