@@ -78,6 +78,8 @@ class ProcessExecutor:
         if len(tasks) <= 1 or self.workers == 1:
             return SerialExecutor().map(fn, tasks, progress=progress, desc=desc)
         if self._pool is None:
+            # the platform's default start method (fork on Linux): workers inherit the loaded
+            # modules and numba's compiled kernels; forkserver/spawn would need a __main__ guard
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         futures: dict[Future[Any], int] = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
         out: list[Any] = [None] * len(tasks)

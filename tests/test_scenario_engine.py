@@ -1,0 +1,113 @@
+"""End to end on the real engine with small populations: a scenario run, common random numbers,
+the same results serially, on local processes and on a Dask LocalCluster, atomic results, CLI."""
+
+from __future__ import annotations
+
+import os
+
+import openpyxl
+import pandas as pd
+import pytest
+import yaml
+
+from simulation.cli import main
+from simulation.scenarios import runner
+from simulation.scenarios.executors import make_executor
+from simulation.scenarios.results import list_results, read_results
+from simulation.scenarios.scenario import parse_scenario
+
+DOC = {
+    "name": "small", "locality": "qijiang", "population": {"households": 400, "seed": 3},
+    "start": "2025-01", "months": 12, "seed": 5, "replications": 2,
+    "reforms": [{"name": "plus5", "changes": {
+        "dibao.standard.urban": {"from": "2025-01-01", "scale": 1.05},
+        "dibao.standard.rural": {"from": "2025-01-01", "scale": 1.05}}}],
+    "services": {"cap_base": "estimate"}, "executor": {"kind": "serial"},
+}
+
+
+@pytest.fixture(scope="module")
+def small():
+    return parse_scenario(DOC, "small.yaml")
+
+
+@pytest.fixture(scope="module")
+def serial(small, tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    return runner.run_scenario(small, executor=make_executor("serial"), output=root)
+
+
+def test_run_writes_tables_and_a_traceable_manifest(serial):
+    stored = read_results(serial.path)
+    m = stored.manifest
+    assert m["seed"] == 5 and m["population"] == {"households": 400, "seed": 3}
+    assert {h[0] for h in m["policy_hashes"]} == {"baseline", "plus5"}
+    assert len({h[2] for h in m["policy_hashes"]}) == 2 and m["package_version"]
+    cy = stored.tables["cost_year_component"]
+    assert {"dibao.gap", "tekun.basic", "staff", "purchased_services"} <= set(cy["component"])
+    # components add up to the engine's payments
+    monthly = stored.tables["monthly"]
+    prog = cy[~cy["component"].isin(["staff", "purchased_services"])]["cost"].sum()
+    assert prog == pytest.approx(monthly["payment"].sum(), rel=1e-9)
+    cap = stored.tables["services_cap"]
+    assert cap["cap_base_is_estimate"].all() and cap["cap_base_label"].str.startswith("ESTIMATE").all()
+
+
+def test_reform_costs_more_with_the_same_draws(serial):
+    t = serial.tables
+    diff = t["difference_year_bands"]
+    assert (diff["p10"] > 0).all()  # a higher standard costs more in every replication
+    monthly = t["monthly"]
+    deaths = monthly.groupby(["variant", "replication", "month"])["deaths"].sum().unstack("variant")
+    # common random numbers: deaths do not depend on the policy
+    assert deaths["baseline"].to_numpy() == pytest.approx(deaths["plus5"].to_numpy())
+    cpy = t["cost_per_yuan"]
+    assert (cpy["cost_per_yuan_of_standard"] > 0).all()
+
+
+def test_dask_local_cluster_and_processes_give_the_serial_results(small, serial, tmp_path):
+    tasks = runner.tasks_for(small)
+    with make_executor("dask", workers=2) as ex:
+        dask_out = ex.map(runner.run_task, tasks)
+    with make_executor("process", workers=2) as ex:
+        proc_out = ex.map(runner.run_task, tasks)
+    serial_monthly = serial.tables["monthly"]
+    for outs in (dask_out, proc_out):
+        merged = pd.concat([o.monthly for o in outs], ignore_index=True)
+        pd.testing.assert_frame_equal(merged, serial_monthly)
+
+
+def test_a_failed_run_leaves_earlier_results_untouched(small, serial, monkeypatch):
+    root = serial.path.parent
+    before = sorted(p.name for p in root.iterdir())
+    calls = {"n": 0}
+    real = runner.run_task
+
+    def failing(task):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker died")
+        return real(task)
+
+    monkeypatch.setattr(runner, "run_task", failing)
+    with pytest.raises(RuntimeError, match="worker died"):
+        runner.run_scenario(small, executor=make_executor("serial"), output=root)
+    assert sorted(p.name for p in root.iterdir()) == before
+    assert list_results(root) == [serial.path]
+
+
+def test_cli_run_prints_a_summary_and_writes_excel(tmp_path, capsys):
+    file = tmp_path / "s.yaml"
+    file.write_text(yaml.safe_dump({**DOC, "replications": 1}), encoding="utf-8")
+    xlsx = tmp_path / "out.xlsx"
+    code = main(["run", str(file), "--households", "300", "--months", "6", "--output",
+                 str(tmp_path / "res"), "--excel", str(xlsx), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Reform minus baseline" in out and "Purchased services vs the 2% cap" in out
+    assert "ESTIMATE" in out and "ratio 2.0‰" in out
+    [run_dir] = list_results(tmp_path / "res")
+    assert read_results(run_dir).manifest["months"] == 6
+    wb = openpyxl.load_workbook(xlsx)
+    assert all(len(n) <= 31 for n in wb.sheetnames) and len(wb.sheetnames) == 8
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
