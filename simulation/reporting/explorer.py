@@ -46,8 +46,8 @@ REVIEW_LABELS: dict[str, tuple[str, str]] = {
 }
 #: seconds the controls must be still before a redraw starts
 DEBOUNCE_SECONDS = 0.3
-#: engine runs kept in memory (each is a small monthly table, not a population)
-CACHE_RUNS = 32
+#: engine runs, policies and chart images kept in memory (small tables and PNGs, few populations)
+CACHE_RUNS = 64
 
 
 class ExplorerError(ValueError):
@@ -127,6 +127,12 @@ class ExplorerView:
     seconds: float  # time to compute this view (engine runs + tables)
 
 
+def _table_key(table: pd.DataFrame) -> tuple:
+    """A content key for a small table (values, index and columns)."""
+    values = int(pd.util.hash_pandas_object(table, index=True).sum()) if len(table) else 0
+    return (values, tuple(map(str, table.columns)), tuple(map(str, table.index)))
+
+
 def _freeze(mapping: Mapping[str, Any]) -> tuple:
     """A hashable, order-independent key for a nested mapping of scenario changes."""
     def freeze(v: Any) -> Any:
@@ -158,6 +164,7 @@ class Explorer:
         self._runs: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._default_cache: dict[str, ExplorerSettings] = {}
+        self._admin: Any = None
 
     # --- scenario plumbing ------------------------------------------------------------------
 
@@ -219,49 +226,86 @@ class Explorer:
         }
         return parse_scenario(doc, source="explorer")
 
-    def _run(self, scenario: Any, variant: str, key: tuple) -> Any:
-        """One engine run through the scenario runner, cached under ``key`` (LRU)."""
-        from simulation.scenarios.runner import RunTask, run_task
-
+    def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """LRU cache of engine runs and policies (``CACHE_RUNS`` entries)."""
         if key in self._runs:
             self._runs.move_to_end(key)
             return self._runs[key]
-        out = run_task(RunTask(scenario, scenario.localities[0], variant, 0, dict(scenario.behaviour)))
-        self._runs[key] = out
+        value = make()
+        self._runs[key] = value
         while len(self._runs) > CACHE_RUNS:
             self._runs.popitem(last=False)
-        return out
+        return value
+
+    def _population(self, locality: str) -> Any:
+        from simulation.population import generate, load_profile
+
+        return self._cached(("population", locality),
+                            lambda: generate(load_profile(locality), n_households=self.households, seed=self.seed))
+
+    def _care_share(self, locality: str) -> float:
+        """Share of recipients' members who need care (partial or unable), at the start, baseline."""
+        from simulation.policy import load_policy
+
+        def make() -> float:
+            need = tables.care_need(self._population(locality), load_policy(locality), self.start)
+            return float(need.attrs["care_share"])
+
+        return self._cached(("care_share", locality), make)
+
+    def _engine_run(self, settings: ExplorerSettings, variant: str) -> RunTables:
+        """One engine run (baseline or the setting's reform), summarised and cached."""
+        from simulation.engine import run
+        from simulation.scenarios.runner import build_policy
+
+        changes = settings.changes(self.start) if variant == "explorer" else {}
+        key = ("run", settings.locality, _freeze(settings.behaviour()), _freeze(changes))
+
+        def make() -> RunTables:
+            policy = build_policy(self.scenario(settings), variant, settings.locality)
+            result = run(self._population(settings.locality), policy, start=self.start, months=self.months,
+                         seed=self.seed, behaviour=settings.behaviour() or None)
+            return RunTables.from_result(result.monthly, getattr(result, "offices", None), policy)
+
+        return self._cached(key, make)
 
     # --- the view ---------------------------------------------------------------------------
 
     def compute(self, settings: ExplorerSettings) -> ExplorerView:
         """Headline numbers and chart tables for a setting (runs the engine only on a cache miss)."""
-        from simulation.scenarios.runner import assemble, build_policy
+        from simulation.admin.parameters import load_admin_parameters
 
         began = time.perf_counter()
         settings = self.normalised(settings)
         with self._lock:
-            sc = self.scenario(settings)
-            loc = settings.locality
-            behaviour_key = _freeze(settings.behaviour())
-            base = self._run(sc, "baseline", ("baseline", loc, behaviour_key))
-            reform = self._run(sc, "explorer", ("explorer", loc, behaviour_key,
-                                                _freeze(settings.changes(self.start))))
-            policies = {(v.name, loc): build_policy(sc, v, loc) for v in sc.variants}
-            result = assemble(sc, [base, reform], policies)
-        view = view_from_tables(settings, result.tables, self.start)
+            if self._admin is None:
+                self._admin = load_admin_parameters()
+            base = self._engine_run(settings, "baseline")
+            reform = self._engine_run(settings, "explorer") if settings.changes(self.start) else base
+            share = self._care_share(settings.locality)
+            view = build_view(settings, base, reform, share, self._admin)
         view.seconds = time.perf_counter() - began
         return view
 
     def figures(self, view: ExplorerView) -> dict[str, Figure]:
         """The four charts of a view: cost, coverage, cap and staffing."""
-        lang = self.lang
+        return {name: draw(table, self.lang) for name, (draw, table) in self._chart_inputs(view).items()}
+
+    def _chart_inputs(self, view: ExplorerView) -> dict[str, tuple[Callable[[pd.DataFrame, Lang], Figure], pd.DataFrame]]:
         return {
-            "cost": charts.cost_chart(view.annual_cost, lang),
-            "coverage": charts.coverage_chart(view.persons, lang),
-            "cap": charts.cap_chart(view.cap, lang),
-            "staffing": charts.staffing_chart(view.staff, lang),
+            "cost": (charts.cost_chart, view.annual_cost),
+            "coverage": (charts.coverage_chart, view.persons),
+            "cap": (charts.cap_chart, view.cap),
+            "staffing": (charts.staffing_chart, view.staff),
         }
+
+    def pngs(self, view: ExplorerView, dpi: int = 80) -> dict[str, bytes]:
+        """The four charts as PNG bytes; a chart whose table has not changed is not redrawn."""
+        out = {}
+        for name, (draw, table) in self._chart_inputs(view).items():
+            key = ("png", name, self.lang, dpi, _table_key(table))
+            out[name] = self._cached(key, lambda draw=draw, table=table: charts.to_png(draw(table, self.lang), dpi=dpi))
+        return out
 
     def headline_html(self, view: ExplorerView) -> str:
         """The headline numbers as HTML (the element the browser test reads)."""
@@ -272,59 +316,98 @@ class Explorer:
         return ExplorerWidget(self, initial or self.defaults(self.localities()[0])).box
 
 
-def _variant(table: pd.DataFrame, variant: str) -> pd.DataFrame:
-    return table[table["variant"] == variant]
+RECIPIENT_PROGRAMMES = ("dibao", "single_inclusion", "tekun")
 
 
-def _programme(component: str) -> str:
-    """Programme of a cost component: ``dibao.gap`` -> ``dibao``; admin rows (``staff``,
-    ``purchased_services``) are their own."""
-    return component.partition(".")[0]
+@dataclass(frozen=True)
+class RunTables:
+    """What the explorer keeps of one engine run: small tables, not the population."""
+
+    annual: pd.DataFrame  # index year, columns programme: payments, yuan/year
+    persons: pd.DataFrame  # index month (Period), columns programme: persons
+    recipients: pd.DataFrame  # index month, columns township: recipients (dibao, single, tekun)
+    staff_now: pd.Series | None  # engine offices' staff by township, last month
+    params: tuple  # Params at the start of each month of the horizon
+
+    @classmethod
+    def from_result(cls, monthly: pd.DataFrame, offices: pd.DataFrame | None, policy: Any) -> RunTables:
+        """Summarise an engine run's monthly (and offices) table."""
+        persons = tables.monthly_by(monthly, value="persons")
+        chosen = monthly[monthly["programme"].isin(RECIPIENT_PROGRAMMES)]
+        recipients = tables.monthly_by(chosen, value="persons", by="township").reindex(persons.index, fill_value=0.0)
+        staff_now = None
+        if offices is not None and {"staff", "township", "month"} <= set(offices.columns):
+            last = offices[offices["month"].astype(str) == str(offices["month"].astype(str).max())]
+            staff_now = last.groupby("township")["staff"].sum().astype(float)
+        params = tuple(policy.at(f"{m}-01") for m in persons.index)
+        return cls(tables.annual_by(monthly), persons, recipients, staff_now, params)
 
 
-def view_from_tables(settings: ExplorerSettings, result_tables: Mapping[str, pd.DataFrame],
-                     start: str) -> ExplorerView:
-    """Headline numbers and chart tables from a scenario's tables (variants baseline / explorer)."""
-    comp = result_tables["cost_year_component"]
-    reform_cost = _variant(comp, "explorer")
-    base_cost = _variant(comp, "baseline")
-    annual = (reform_cost.assign(programme=reform_cost["component"].map(_programme))
-              .pivot_table(index="year", columns="programme", values="cost", aggfunc="sum", fill_value=0.0))
+def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Staff and purchased-services cost per year, the cap table, and staff by township at the end.
 
-    monthly = result_tables["monthly"]
-    persons = tables.monthly_by(_variant(monthly, "explorer"), value="persons")
-    recipients = [p for p in ("dibao", "single_inclusion", "tekun") if p in persons.columns]
+    Staff per township and month by the ratio rule (``simulation.admin.staffing.required_staff``,
+    qijiang 三(三)), costed at ``staffing.annual_cost``; services for recipients × ``care_share``
+    at the package cost (``simulation.admin.services``); the cap base is the labelled estimate
+    (``estimate_cap_base``), as in the scenario runner with ``cap_base: estimate``.
+    """
+    from simulation.admin.services import (
+        assess_cap,
+        estimate_cap_base,
+        package_cost_per_person_month,
+    )
+    from simulation.admin.staffing import required_staff
 
-    cap_rows = _variant(result_tables["services_cap"], "explorer")
-    cap = pd.DataFrame({"year": cap_rows["year"].to_numpy(), "services_cost": cap_rows["cost"].to_numpy(float),
-                        "cap": cap_rows["cap"].to_numpy(float)})
+    months = run.recipients.index
+    rec = run.recipients.to_numpy(float)
+    staff = np.vstack([required_staff(rec[i], ratio, int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
+                       for i, p in enumerate(run.params)]) if len(months) else np.zeros((0, rec.shape[1]))
+    staff_cost = staff.sum(axis=1) * np.array([float(p["staffing.annual_cost"]) / 12.0 for p in run.params])
+    total_rec = rec.sum(axis=1)
+    care = total_rec * care_share
+    services = care * np.array([package_cost_per_person_month(p) for p in run.params])
+    years = pd.Index(months.year, name="year")
+    costs = pd.DataFrame({"staff": staff_cost, "purchased_services": services}, index=years).groupby(level=0).sum()
+    cap_rows = []
+    for year in costs.index:
+        sel = np.flatnonzero(years == year)
+        base, _label = estimate_cap_base(float(total_rec[sel].mean()), int(year), admin.cap_estimate)
+        a = assess_cap(int(year), float(care[sel].mean()), run.params[sel[0]], base,
+                       cap_base_is_estimate=True, months=float(len(sel)))
+        cap_rows.append({"year": int(year), "services_cost": a.cost, "cap": a.cap, "headroom": a.headroom})
+    staff_end = pd.Series(staff[-1].astype(float), index=run.recipients.columns, name="staff_selected")
+    return costs, pd.DataFrame(cap_rows), staff_end
 
-    rule = _variant(result_tables["staffing_rule"], "explorer")
-    last_month = rule["month"].max()
-    at_end = rule[rule["month"] == last_month].set_index("township")
-    staff = pd.DataFrame({"staff_selected": at_end["staff"].astype(float)})
-    offices = result_tables.get("engine_offices")
-    if offices is not None and {"staff", "township", "month"} <= set(offices.columns):
-        now = _variant(offices, "explorer")
-        now = now[now["month"].astype(str) == str(now["month"].astype(str).max())]
-        staff.insert(0, "staff_current", now.groupby("township")["staff"].sum().reindex(staff.index).fillna(0.0))
 
-    years = max(len(annual.index), 1)
-    total = float(reform_cost["cost"].sum())
-    extra = total - float(base_cost["cost"].sum())
-    cpy = result_tables.get("cost_per_yuan")
-    per_yuan = float(cpy["cost_per_yuan_of_standard"].iloc[0]) if cpy is not None and len(cpy) else float("nan")
-    months = len(persons.index)
+def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, care_share: float,
+               admin: Any) -> ExplorerView:
+    """Headline numbers and chart tables for a setting from its baseline and reform runs."""
+    ratio = settings.staffing_ratio
+    costs, cap, staff_end = admin_costs(reform, ratio, care_share, admin)
+    annual = reform.annual.join(costs, how="outer").fillna(0.0)
+    base_costs, _, _ = admin_costs(base, ratio, care_share, admin)
+    base_total = float(base.annual.to_numpy().sum() + base_costs.to_numpy().sum())
+    total = float(annual.to_numpy().sum())
+    staff = staff_end.to_frame()
+    if reform.staff_now is not None:
+        staff.insert(0, "staff_current", reform.staff_now.reindex(staff.index).fillna(0.0))
+    staff.index.name = "township"
+    months = len(reform.persons.index)
+    per_year = 12.0 / months if months else 0.0
+    extra = (total - base_total) * per_year
+    recipients = [p for p in RECIPIENT_PROGRAMMES if p in reform.persons.columns]
     headline = {
-        "cost_per_year": total / months * 12 if months else 0.0,
-        "extra_per_year": extra / months * 12 if months else 0.0,
-        "cost_per_yuan": per_yuan if settings.standard_change else float("nan"),
-        "recipients_end": float(persons[recipients].iloc[-1].sum()) if recipients else 0.0,
-        "cap_headroom_first_year": float(cap_rows["headroom"].iloc[0]) if len(cap_rows) else float("nan"),
-        "staff_required_end": float(staff["staff_selected"].sum()),
-        "years": float(years),
+        "cost_per_year": total * per_year,
+        "extra_per_year": extra,
+        # the setting adds the same yuan to the urban and rural standards, so the weighted increase
+        # of the standard is the setting itself
+        "cost_per_yuan": extra / settings.standard_change if settings.standard_change else float("nan"),
+        "recipients_end": float(reform.persons[recipients].iloc[-1].sum()) if recipients and months else 0.0,
+        "cap_headroom_first_year": float(cap["headroom"].iloc[0]) if len(cap) else float("nan"),
+        "staff_required_end": float(staff_end.sum()),
     }
-    return ExplorerView(settings, headline, annual, persons, cap, staff, seconds=0.0)
+    return ExplorerView(settings, headline, annual, reform.persons, cap[["year", "services_cost", "cap"]],
+                        staff, seconds=0.0)
 
 
 def headline_html(headline: Mapping[str, float], lang: Lang) -> str:
@@ -439,7 +522,7 @@ class ExplorerWidget:
             self.status.value = "计算中……" if zh else "Computing…"
             try:
                 view = self.explorer.compute(self.settings())
-                pngs = {k: charts.to_png(fig, dpi=80) for k, fig in self.explorer.figures(view).items()}
+                pngs = self.explorer.pngs(view)
             except Exception as exc:  # shown in the page: a widget callback's traceback is invisible
                 self.status.value = f"<span style='color:red'>{type(exc).__name__}: {exc}</span>"
                 raise
@@ -454,4 +537,5 @@ class ExplorerWidget:
 
 
 __all__ = ["Explorer", "ExplorerError", "ExplorerSettings", "ExplorerView", "ExplorerWidget",
-           "REVIEW_SCHEDULES", "headline_html", "view_from_tables"]
+           "REVIEW_SCHEDULES", "RunTables", "admin_costs", "build_view", "headline_html"]
+

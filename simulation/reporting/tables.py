@@ -132,20 +132,17 @@ def quantile_bands(
 CARE_TIERS: dict[str, str] = {"partial": "partial", "unable": "full"}
 
 
-def care_tier_demand(population: Any, policy: Any, month: str) -> pd.DataFrame:
-    """Purchased-service demand (yuan per year) by care tier among recipients at ``month``.
+def care_need(population: Any, policy: Any, month: str) -> pd.DataFrame:
+    """Recipients' members needing care, by care tier, at ``month`` (weighted persons).
 
     Recipients are households the calculator finds receiving dibao, single-person inclusion or
     tekun; their members who partly or fully cannot look after themselves (``self_care`` partial /
-    unable) need the package (lanzhou 四 "four ones"; the same interpretation as the scenario
-    runner's care share). Returns index tier (``partial``, ``full``), a ``persons`` column
-    (weighted) and one column per service item (yuan per year = persons × unit cost × times per
-    month × 12).
+    unable) need the purchased-service package (lanzhou 四 "four ones"; the same interpretation
+    as the scenario runner's care share). Returns index tier (``partial``, ``full``) and a
+    ``persons`` column; ``attrs["care_share"]`` is their share of all recipients' members.
     """
-    from simulation.admin.services import SERVICE_ITEMS
     from simulation.rules import assess
 
-    params = policy.at(f"{month}-01")
     persons = population.persons
     require_columns(persons, ["household_id", "self_care"], "population.persons")
     table = assess(persons, policy, month=f"{month}-01")
@@ -153,14 +150,29 @@ def care_tier_demand(population: Any, policy: Any, month: str) -> pd.DataFrame:
                             | (table["single_inclusion_persons"] > 0)]
     weight = population.households.set_index("household_id")["weight"]
     chosen = persons[persons["household_id"].isin(receiving)]
+    person_weight = chosen["household_id"].map(weight)
     tier = chosen["self_care"].astype(str).map(CARE_TIERS)
-    weighted = chosen["household_id"].map(weight).groupby(tier).sum()
-    counts = weighted.reindex(list(CARE_TIERS.values()), fill_value=0.0)
-    out = pd.DataFrame({"persons": counts})
+    counts = person_weight.groupby(tier).sum().reindex(list(CARE_TIERS.values()), fill_value=0.0)
+    out = pd.DataFrame({"persons": counts.astype(float)})
+    out.index.name = "care_tier"
+    total = float(person_weight.sum())
+    out.attrs["care_share"] = float(counts.sum()) / total if total > 0 else 0.0
+    return out
+
+
+def care_tier_demand(population: Any, policy: Any, month: str) -> pd.DataFrame:
+    """Purchased-service demand (yuan per year) by care tier among recipients at ``month``.
+
+    :func:`care_need` plus one column per service item: persons × unit cost × times per month × 12
+    (``services.unit_cost.*``, ``services.frequency.*``).
+    """
+    from simulation.admin.services import SERVICE_ITEMS
+
+    params = policy.at(f"{month}-01")
+    out = care_need(population, policy, month)
     for item in SERVICE_ITEMS:
         per_person = float(params[f"services.unit_cost.{item}"]) * float(params[f"services.frequency.{item}"])
-        out[item] = counts * per_person * 12.0
-    out.index.name = "care_tier"
+        out[item] = out["persons"] * per_person * 12.0
     return out
 
 

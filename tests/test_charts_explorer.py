@@ -1,0 +1,115 @@
+"""The explorer's logic without the engine: settings, policy changes, admin costs, headline, caching."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.admin.parameters import load_admin_parameters
+from simulation.reporting.explorer import (
+    Explorer,
+    ExplorerError,
+    ExplorerSettings,
+    RunTables,
+    _table_key,
+    admin_costs,
+    build_view,
+    headline_html,
+)
+
+PARAMS = {
+    "staffing.minimum": 2, "staffing.small_threshold": 1000, "staffing.annual_cost": 60_000.0,
+    "services.cap_share": 0.02,
+    "services.unit_cost.haircut": 20.0, "services.frequency.haircut": 1.0,
+    "services.unit_cost.laundry": 15.0, "services.frequency.laundry": 2.0,
+    "services.unit_cost.cleaning": 50.0, "services.frequency.cleaning": 4.0,
+    "services.unit_cost.necessities": 120.0, "services.frequency.necessities": 0.5,
+}
+PACKAGE = 20 + 30 + 200 + 60  # yuan/person/month
+
+
+def run_tables(recipients: tuple[float, float], payment: float, months: int = 12) -> RunTables:
+    index = pd.period_range("2025-01", periods=months, freq="M")
+    persons = pd.DataFrame({"dibao": [float(sum(recipients))] * months}, index=index)
+    rec = pd.DataFrame({0: [recipients[0]] * months, 1: [recipients[1]] * months}, index=index)
+    annual = pd.DataFrame({"dibao": [payment * months]}, index=pd.Index([2025], name="year"))
+    return RunTables(annual, persons, rec, pd.Series({0: 2.0, 1: 3.0}), tuple([PARAMS] * months))
+
+
+def test_settings_are_checked_naming_the_field() -> None:
+    with pytest.raises(ExplorerError, match="review='weekly'"):
+        ExplorerSettings("qijiang", review="weekly").check()
+    with pytest.raises(ExplorerError, match="take_up=1.5"):
+        ExplorerSettings("qijiang", take_up=1.5).check()
+    with pytest.raises(ExplorerError, match="staffing_ratio=3"):
+        ExplorerSettings("qijiang", staffing_ratio=3).check()
+
+
+def test_levers_become_scenario_changes() -> None:
+    s = ExplorerSettings("qijiang", standard_change=30, exit_months=12, review="half_yearly")
+    changes = s.changes("2025-01")
+    assert changes["dibao.standard.urban"] == {"from": "2025-01-01", "add": 30.0}
+    assert changes["dibao.standard.rural"] == {"from": "2025-01-01", "add": 30.0}
+    assert changes["dibao.gradual_exit.months"] == {"2025-01-01": 12}
+    assert changes["dibao.review.months.B"] == {"2025-01-01": [3, 9]}
+    assert "dibao.gradual_exit.ceiling_multiple" not in changes
+    assert ExplorerSettings("qijiang").changes("2025-01") == {}
+    assert ExplorerSettings("qijiang", take_up=0.1).behaviour() == {"take_up": 0.1}
+
+
+def test_admin_costs_follow_the_ratio_rule_and_the_package() -> None:
+    admin = load_admin_parameters()
+    costs, cap, staff_end = admin_costs(run_tables((500.0, 1500.0), 1e5), 0.003, 0.1, admin)
+    # township 0: 1.5 -> at least 2 (fewer than 1,000 recipients); township 1: ceil(4.5) = 5
+    assert staff_end.tolist() == [2.0, 5.0]
+    assert costs.loc[2025, "staff"] == pytest.approx(7 * 60_000.0)
+    assert costs.loc[2025, "purchased_services"] == pytest.approx(2000 * 0.1 * PACKAGE * 12)
+    assert cap.loc[0, "services_cost"] == pytest.approx(2000 * 0.1 * PACKAGE * 12)
+    assert cap.loc[0, "cap"] > 0
+
+
+def test_view_headline_compares_with_the_baseline() -> None:
+    admin = load_admin_parameters()
+    base = run_tables((500.0, 1500.0), 1e5)
+    reform = run_tables((600.0, 1800.0), 1.3e5)
+    view = build_view(ExplorerSettings("qijiang", standard_change=20), base, reform, 0.1, admin)
+    h = view.headline
+    extra_payments = (1.3e5 - 1e5) * 12
+    extra_services = (2400 - 2000) * 0.1 * PACKAGE * 12
+    extra_staff = (2 + 6 - 7) * 60_000.0  # township 1: ceil(5.4) = 6
+    assert h["extra_per_year"] == pytest.approx(extra_payments + extra_services + extra_staff)
+    assert h["cost_per_yuan"] == pytest.approx(h["extra_per_year"] / 20)
+    assert h["recipients_end"] == 2400
+    assert list(view.staff.columns) == ["staff_current", "staff_selected"]
+    no_change = build_view(ExplorerSettings("qijiang"), base, base, 0.1, admin).headline
+    assert no_change["extra_per_year"] == 0 and math.isnan(no_change["cost_per_yuan"])
+
+
+def test_headline_html_has_the_numbers_in_both_languages() -> None:
+    headline = {"cost_per_year": 2.5e8, "extra_per_year": 1.2e7, "cost_per_yuan": 4.0e5,
+                "recipients_end": 56_000.0, "cap_headroom_first_year": -1.0e6, "staff_required_end": 180.0}
+    zh = headline_html(headline, "zh")
+    assert "年均支出" in zh and "25,000.0 万元" in zh and "+1,200.0 万元" in zh and "56,000 人" in zh
+    en = headline_html(headline, "en")
+    assert "Cost per year" in en and "250.0 million yuan" in en and "400,000 yuan" in en
+
+
+def test_chart_cache_key_follows_the_content() -> None:
+    a = pd.DataFrame({"x": [1.0, 2.0]}, index=[2025, 2026])
+    assert _table_key(a) == _table_key(a.copy())
+    assert _table_key(a) != _table_key(a.assign(x=[1.0, 2.5]))
+
+
+def test_levers_at_the_locality_value_are_not_a_reform() -> None:
+    explorer = Explorer(households=100, months=12)
+    own = explorer.defaults("qijiang")
+    assert own.exit_months is not None and own.take_up is not None
+    normal = explorer.normalised(replace(own, standard_change=0.0))
+    assert normal.changes(explorer.start) == {} and normal.behaviour() == {}
+    moved = explorer.normalised(replace(own, exit_months=own.exit_months + 6))
+    assert moved.changes(explorer.start)["dibao.gradual_exit.months"] == {"2025-01-01": own.exit_months + 6}
+    assert np.isclose(explorer.defaults("jiaohe").staffing_ratio, 0.003)
