@@ -131,10 +131,12 @@ def test_tekun_type_persons(pop):
 
 def test_free_parameters_change_only_what_they_govern(profile):
     base = generate(profile, 20_000, seed=3)
-    more = generate(profile, 20_000, seed=3, free={"tail_share.rural": 0.15})
+    more = generate(profile, 20_000, seed=3,
+                    free={"tail_share.rural": profile.free["tail_share.rural"] + 0.1})
     assert more.tail.sum() > base.tail.sum()
     assert np.array_equal(base.persons.age, more.persons.age)  # same households (common draws)
-    tk = generate(profile, 20_000, seed=3, free={"tekun_share.rural": 0.6})
+    tk = generate(profile, 20_000, seed=3,
+                  free={"tekun_share.rural": profile.free["tekun_share.rural"] + 0.2})
     assert tk.tekun_type.sum() > base.tekun_type.sum()
 
 

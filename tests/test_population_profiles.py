@@ -79,7 +79,7 @@ def test_assumption_without_reason_and_bad_calibration_block(tmp_path):
     src = (Path(load_profile("china_2021").path)).read_text(encoding="utf-8")
     src = src.replace('reference: "assumption: listed rare diseases (2018 first list, 121 diseases), '
                       'about 1 per 1,000 residents"', 'reference: "assumption:"')
-    src = src.replace("calibration: {}", "calibration:\n  values: {tail_share.urban: 1.5, bogus: 1}")
+    src = src[:src.index("\ncalibration:")] + "\ncalibration:\n  values: {tail_share.urban: 1.5, bogus: 1}\n"
     f = tmp_path / "china_2021.yaml"
     f.write_text(src, encoding="utf-8")
     err = _problems_at(f)

@@ -92,6 +92,14 @@ def _household_urban_share(profile: Profile) -> float:
     return (s / mu) / (s / mu + (1 - s) / mr)
 
 
+def household_count(profile: Profile) -> int:
+    """Number of households of the whole locality (residents ÷ mean household size)."""
+    share_u_hh = _household_urban_share(profile)
+    mean_size = share_u_hh * _mean_size(profile["household_size.urban"]) + \
+        (1 - share_u_hh) * _mean_size(profile["household_size.rural"])
+    return int(round(profile["population.residents"] / mean_size))
+
+
 def _mean_size(shares: tuple[float, ...]) -> float:
     return float(np.dot(np.arange(1, len(shares) + 1), shares) / sum(shares))
 
@@ -133,29 +141,31 @@ def _area_income(profile: Profile, area: str, fp: dict[str, float], log_cap: np.
                  size: np.ndarray, pension_hh: np.ndarray) -> np.ndarray:
     """Per-capita non-pension income (yuan/month) of one area's households.
 
-    Body: ``capacity × exp(sigma z)``, rescaled so the person-weighted mean per-capita income
-    (pensions included) is the profile's mean; sigma is set so the median matches too (a few
-    fixed-point steps on the first 50,000 households, which are a random subset). Tail:
-    ``mean × exp(tail_level + tail_spread z_tail)``. Tekun-type households: 0.
+    Body (households not in the low tail): ``body_floor × mean + s × capacity × exp(sigma z)``,
+    a shifted lognormal: the poor are modelled by the tail, so the body has no households below
+    the floor. ``s`` is set so the person-weighted mean per-capita income (pensions included)
+    is the profile's mean; sigma so the median matches too (a few fixed-point steps on the first
+    50,000 households, which are a random subset). Tail: ``mean × exp(tail_level + tail_spread
+    z_tail)``. Tekun-type households: 0.
     """
     mean_m = profile[f"income.mean.{area}"] / 12.0
     log_ratio = np.log(profile[f"income.mean.{area}"] / profile[f"income.median.{area}"])
     w = size.astype(float)
     tail_x = mean_m * np.exp(fp[f"tail_level.{area}"] + profile["income.tail_spread"] * z_tail)
-    fixed = in_tail | tekun
-    body = ~fixed
+    floor = profile["income.body_floor"] * mean_m
+    body = ~(in_tail | tekun)
 
     def build(sigma: float, idx: slice) -> np.ndarray:
         x = np.where(in_tail[idx], tail_x[idx], np.exp(log_cap[idx] + sigma * z[idx]))
         x[tekun[idx]] = 0.0
         b, ww = body[idx], w[idx]
-        need = mean_m * ww.sum() - (x * ww)[~b].sum() - pension_hh[idx].sum()
+        need = mean_m * ww.sum() - (x * ww)[~b].sum() - pension_hh[idx].sum() - floor * ww[b].sum()
         have = (x * ww)[b].sum()
         if need <= 0 or have <= 0:
             raise ProfileError([(str(profile.path), f"free_parameters.tail_share.{area}",
                                  fp[f"tail_share.{area}"],
                                  "the low tail leaves no income for the other households")])
-        x[b] *= need / have
+        x[b] = floor + x[b] * (need / have)
         return x
 
     # the household's earning capacity already spreads incomes; the lognormal adds the rest
@@ -183,9 +193,7 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     pop = float(profile["population.residents"])
     share_u_hh = _household_urban_share(profile)
     if n_households is None:
-        mean_size = share_u_hh * _mean_size(profile["household_size.urban"]) + \
-            (1 - share_u_hh) * _mean_size(profile["household_size.rural"])
-        n_households = int(round(pop / mean_size))
+        n_households = household_count(profile)
     if not isinstance(n_households, (int, np.integer)) or n_households < 2:
         raise ValueError(f"n_households must be an integer >= 2, got {n_households!r}")
     n = int(n_households)
@@ -287,7 +295,7 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     earners = np.add.reduceat(earner_w, head)
     vulnerable = ((labour == LABOUR_NONE) & ~minor) | severe | serious_illness
     vuln_share = np.add.reduceat(vulnerable.astype(float), head) / size
-    capacity = (earners + profile["income.earner_floor"]) / size
+    capacity = ((earners + profile["income.earner_floor"]) / size) ** profile["income.capacity_elasticity"]
 
     pension_share = np.where(urban, profile["pension.urban_residents_share"], 1.0)
     basic_pension = np.where(elderly & (u_pension < pension_share), profile["pension.basic_amount"], 0.0)

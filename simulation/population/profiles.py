@@ -13,8 +13,9 @@ Sections besides the figures:
   (:data:`TARGETS`).
 - ``free_parameters``: starting values of the generator's free parameters (:data:`FREE`), each
   referenced (usually ``assumption:``); calibration replaces them.
-- ``calibration``: ``fitted`` (date), ``procedure`` (text), ``values`` (name -> number). Written
-  by ``python -m simulation.population.calibrate``; values named in :data:`FREE` override the
+- ``calibration``: ``fitted`` (date), ``procedure`` (text), ``sample`` (n_households, seed),
+  ``values`` (name -> number) and ``report`` (target -> [target, simulated, gap %]). Written by
+  ``python -m simulation.population.calibrate``; values named in :data:`FREE` override the
   starting values.
 - ``behaviour``: referenced defaults the engine reads (same node format as
   ``data/behaviour/defaults.yaml``).
@@ -96,6 +97,8 @@ FIELDS: dict[str, FieldSpec] = {
     "income.median.rural": _f("amount", "yuan/person/year", "rural per-capita disposable income, median", low=1),
     "income.other_share": _f("share", "share", "share of a working household's income that is not earned"),
     "income.earner_floor": _f("positive", "earner equivalents", "income capacity of a household without earners"),
+    "income.capacity_elasticity": _f("positive", "elasticity", "per-capita income elasticity to earners ÷ size"),
+    "income.body_floor": _f("share", "share of area mean", "lowest per-capita income outside the low tail"),
     "income.vulnerability_risk": _f("multiple", "multiple", "low-tail risk of a fully vulnerable household vs none"),
     "income.tail_spread": _f("positive", "log points", "sd of log per-capita income in the low tail"),
     "pension.basic_amount": _f("amount", "yuan/person/month", "residents' basic pension 城乡居民基础养老金"),
@@ -373,7 +376,7 @@ def validate_profile(raw: Any, file: str) -> Profile:
         problems.append((file, "calibration", calibration, "expected a mapping"))
         calibration = {}
     else:
-        for k in sorted(set(calibration) - {"fitted", "procedure", "values", "report"}):
+        for k in sorted(set(calibration) - {"fitted", "procedure", "sample", "values", "report"}):
             problems.append((file, f"calibration.{k}", calibration[k], "unknown key"))
         fitted = calibration.get("values") or {}
         if fitted and not calibration.get("procedure"):

@@ -1,0 +1,351 @@
+"""Calibration (校准) of a locality's free parameters to published caseloads.
+
+Procedure (what ``python -m simulation.population.calibrate <locality|all>`` runs):
+
+1. Generate a fixed-seed sample of the locality (``n_households`` = the whole locality up to
+   150,000 households, seed 20211201). Every random draw is fixed by the seed, so changing a
+   free parameter changes only what it governs (common random numbers).
+2. Assess every household with the calculator (``simulation.rules.assess_arrays``) under the
+   locality's policy (``profile.policy``) at the target date.
+3. Recipients: eligible dibao households (and single-person inclusions) whose seeded take-up draw
+   is below ``take_up``; tekun persons whose draw is below ``take_up_tekun``. Weighted to the
+   locality, this gives the simulated targets (:data:`~simulation.population.profiles.TARGETS`):
+   dibao persons and households (urban, rural), tekun persons (urban, rural), and the average
+   dibao payment ÷ the standard (urban, rural).
+4. Fit with a deterministic least-squares solver (``scipy.optimize.least_squares``, trust-region
+   reflective, bounds, finite differences with a 3% step so that the step functions of counts in
+   a finite sample are seen): residuals are (simulated − target) ÷ target, plus prior terms
+   (value − prior) ÷ sd for parameters the targets cannot separate (take-up vs. the size of
+   the low tail; assets; tekun take-up vs. tekun prevalence).
+5. Report target, simulated and gap (%) per target; write the fitted values, the date, the
+   procedure, the sample and the report into the ``calibration:`` block of the locality file
+   (the rest of the file, with its references and comments, is left as it is).
+
+The pieces are pluggable, for the engine's own calibration: a list of :class:`FreeParameter`
+(name, bounds, start, optional prior), a model ``params -> simulated targets``, a target table
+(name -> value) and a fitter (:func:`least_squares_fitter` by default), combined by :func:`fit`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import math
+import re
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from simulation.population.generator import Population, generate, household_count
+from simulation.population.profiles import (
+    FREE,
+    Profile,
+    _StringDateLoader,
+    list_profiles,
+    load_profile,
+    validate_profile,
+)
+
+#: Largest calibration sample (households); smaller localities use all their households.
+MAX_SAMPLE = 150_000
+#: Seed of the calibration sample and of the take-up draws.
+SEED = 20211201
+#: Tolerance every target must meet (share of the target).
+TOLERANCE = 0.03
+#: Where the command writes its report tables.
+RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "calibration"
+
+Model = Callable[[Mapping[str, float]], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter the fitter may move: bounds, start and an optional prior (value, sd)."""
+
+    name: str
+    low: float
+    high: float
+    start: float
+    prior: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.low < self.high or not self.low <= self.start <= self.high:
+            raise ValueError(f"free parameter {self.name}: need low < high and start within "
+                             f"bounds, got low={self.low}, high={self.high}, start={self.start}")
+
+
+@dataclass
+class FitResult:
+    """Fitted values, the simulated targets at them, the report table and fitter diagnostics."""
+
+    values: dict[str, float]
+    simulated: dict[str, float]
+    targets: dict[str, float]
+    evaluations: int
+    message: str
+    report: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def max_gap(self) -> float:
+        """Largest absolute gap, as a share of the target."""
+        return float(self.report["gap_pct"].abs().max() / 100) if len(self.report) else math.nan
+
+
+Fitter = Callable[[Sequence[FreeParameter], Mapping[str, float], Model], tuple[dict[str, float], int, str]]
+
+
+def report_table(targets: Mapping[str, float], simulated: Mapping[str, float]) -> pd.DataFrame:
+    """Target, simulated and gap in % of the target, one row per target."""
+    rows = [{"target_name": k, "target": float(v), "simulated": float(simulated[k]),
+             "gap_pct": 100.0 * (simulated[k] - v) / v} for k, v in targets.items()]
+    return pd.DataFrame(rows).set_index("target_name")
+
+
+def least_squares_fitter(parameters: Sequence[FreeParameter], targets: Mapping[str, float],
+                         model: Model, diff_step: float = 0.03, max_nfev: int = 400,
+                         ) -> tuple[dict[str, float], int, str]:
+    """Deterministic bounded least squares on relative gaps plus prior terms.
+
+    Returns (values, model evaluations, solver message). ``diff_step`` is the relative
+    finite-difference step: large enough that counts from a finite sample move.
+    """
+    from scipy.optimize import least_squares  # optional heavy import, only when fitting
+
+    names = [p.name for p in parameters]
+    tnames = list(targets)
+    tvals = np.array([targets[t] for t in tnames], float)
+    priors = [(i, p.prior) for i, p in enumerate(parameters) if p.prior is not None]
+    count = 0
+
+    def residuals(x: np.ndarray) -> np.ndarray:
+        nonlocal count
+        count += 1
+        sim = model(dict(zip(names, map(float, x), strict=True)))
+        r = (np.array([sim[t] for t in tnames]) - tvals) / tvals
+        pr = [(x[i] - mu) / sd for i, (mu, sd) in priors]
+        return np.concatenate([r, np.asarray(pr, float)])
+
+    x0 = np.array([p.start for p in parameters], float)
+    lo = np.array([p.low for p in parameters], float)
+    hi = np.array([p.high for p in parameters], float)
+    sol = least_squares(residuals, x0, bounds=(lo, hi), method="trf", diff_step=diff_step,
+                        x_scale="jac", max_nfev=max_nfev, xtol=1e-6, ftol=1e-8)
+    return dict(zip(names, map(float, sol.x), strict=True)), count, str(sol.message)
+
+
+def fit(parameters: Sequence[FreeParameter], targets: Mapping[str, float], model: Model,
+        fitter: Fitter = least_squares_fitter) -> FitResult:
+    """Fit ``parameters`` so that ``model(params)`` reproduces ``targets``; report the gaps."""
+    missing = [t for t in targets if not targets[t]]
+    if missing:
+        raise ValueError(f"targets must be non-zero (relative gaps): {missing}")
+    values, nfev, message = fitter(parameters, targets, model)
+    simulated = model(values)
+    return FitResult(values=values, simulated=simulated, targets=dict(targets), evaluations=nfev,
+                     message=message, report=report_table(targets, simulated))
+
+
+# ---- the population model: generator + calculator + take-up draws ---------------------------
+
+#: Bounds of the population's free parameters (starts come from the profile).
+BOUNDS: dict[str, tuple[float, float]] = {
+    "tail_share.urban": (1e-4, 0.5),
+    "tail_share.rural": (1e-3, 0.8),
+    "tail_level.urban": (-5.0, 0.0),
+    "tail_level.rural": (-5.0, 0.0),
+    "tail_size_tilt.urban": (-3.0, 1.0),
+    "tail_size_tilt.rural": (-3.0, 1.0),
+    "tekun_share.urban": (1e-4, 1.0),
+    "tekun_share.rural": (1e-4, 1.0),
+    "asset_months": (1.0, 60.0),
+    "take_up": (0.2, 1.0),
+    "take_up_tekun": (0.5, 1.0),
+}
+#: Prior sd of parameters the targets do not separate from others (take-up vs. the size of the
+#: low tail; assets; tekun take-up vs. tekun prevalence); the prior mean is the profile's
+#: referenced starting value.
+PRIOR_SD: dict[str, float] = {"asset_months": 3.0, "take_up": 0.05, "take_up_tekun": 0.03}
+
+
+def population_parameters(profile: Profile, names: Sequence[str] | None = None) -> list[FreeParameter]:
+    """The free parameters of the population model, starting at the profile's values.
+
+    Priors sit at the profile's referenced starting values (``free_parameters``), not at fitted
+    values, so a re-run does not drift.
+    """
+    out = []
+    for name in names or list(FREE):
+        low, high = BOUNDS[name]
+        start = min(max(profile.free[name], low), high)
+        prior = (profile.free_start[name], PRIOR_SD[name]) if name in PRIOR_SD else None
+        out.append(FreeParameter(name, low, high, start, prior))
+    return out
+
+
+def sample_size(profile: Profile) -> int:
+    """Calibration sample: the whole locality up to :data:`MAX_SAMPLE` households."""
+    return int(min(household_count(profile), MAX_SAMPLE))
+
+
+def simulate_targets(pop: Population, out: np.ndarray, take_up: float, take_up_tekun: float,
+                     seed: int = SEED) -> dict[str, float]:
+    """Simulated targets from an assessment matrix ``out`` (rows = households of ``pop``).
+
+    Dibao recipients: eligible households and single-person inclusions whose seeded take-up
+    draw is below ``take_up`` (single inclusions count one person and one household each);
+    tekun recipients: tekun persons of households whose second draw is below
+    ``take_up_tekun``. Weighted to the locality.
+    """
+    from simulation.rules.entitlement import (
+        O_DIBAO_AMOUNT,
+        O_DIBAO_ELIGIBLE,
+        O_DIBAO_SIZE,
+        O_SINGLE_AMOUNT,
+        O_SINGLE_PERSONS,
+        O_STANDARD,
+        O_TEKUN_PERSONS,
+    )
+
+    n = pop.arrays.n_households
+    draws = np.random.default_rng([seed, 1]).random((2, n))
+    w = pop.weight
+    urban = pop.households["urban"].to_numpy()
+    takes = draws[0] < take_up
+    dibao = takes & (out[:, O_DIBAO_ELIGIBLE] != 0)
+    single = takes & (out[:, O_SINGLE_PERSONS] > 0)
+    tekun = (draws[1] < take_up_tekun) * out[:, O_TEKUN_PERSONS]
+    persons = np.where(dibao, out[:, O_DIBAO_SIZE], 0.0) + np.where(single, out[:, O_SINGLE_PERSONS], 0.0)
+    households = dibao.astype(float) + np.where(single, out[:, O_SINGLE_PERSONS], 0.0)
+    payment = np.where(dibao, out[:, O_DIBAO_AMOUNT], 0.0) + np.where(single, out[:, O_SINGLE_AMOUNT], 0.0)
+    result: dict[str, float] = {}
+    for area, mask in (("urban", urban), ("rural", ~urban)):
+        wa = w[mask]
+        p = float((persons[mask] * wa).sum())
+        result[f"dibao_persons.{area}"] = p
+        result[f"dibao_households.{area}"] = float((households[mask] * wa).sum())
+        result[f"tekun_persons.{area}"] = float((tekun[mask] * wa).sum())
+        standard_persons = float((persons[mask] * out[mask, O_STANDARD] * wa).sum())
+        result[f"dibao_payment_share.{area}"] = (
+            float((payment[mask] * wa).sum()) / standard_persons if standard_persons else 0.0)
+    return result
+
+
+def population_model(profile: Profile, n_households: int, seed: int = SEED) -> Model:
+    """Model ``free parameters -> simulated targets`` for a locality (generator + calculator)."""
+    from simulation.policy import load_policy
+    from simulation.rules.entitlement import N_OUTPUTS, assess_arrays
+    from simulation.rules.params import pack_params
+
+    packed = pack_params(load_policy(profile.policy).at(profile.target_date))
+    buffer = np.empty((n_households, N_OUTPUTS))
+
+    def model(params: Mapping[str, float]) -> dict[str, float]:
+        free = {**profile.free, **params}
+        pop = generate(profile, n_households, seed=seed, free=free)
+        out = assess_arrays(pop.arrays, packed, out=buffer)
+        return simulate_targets(pop, out, free["take_up"], free["take_up_tekun"], seed)
+
+    return model
+
+
+PROCEDURE = ("simulation.population.calibrate: fixed-seed sample, calculator at the target date "
+             "with the locality policy, seeded take-up draws; scipy least_squares (trf, bounds, "
+             "diff_step 0.03) on relative gaps plus priors on asset_months, take_up, take_up_tekun "
+             "at the referenced starting values")
+
+
+def calibrate(locality: str, n_households: int | None = None, seed: int = SEED) -> FitResult:
+    """Fit a locality's free parameters to its targets (nothing is written)."""
+    profile = load_profile(locality)
+    n = n_households or sample_size(profile)
+    model = population_model(profile, n, seed)
+    result = fit(population_parameters(profile), profile.targets, model)
+    result.message += f" (sample {n} households, seed {seed})"
+    return result
+
+
+def check(locality: str) -> FitResult:
+    """Simulated targets with the stored fitted values on the stored sample (no fitting)."""
+    profile = load_profile(locality)
+    sample = profile.calibration.get("sample") or {}
+    n = int(sample.get("n_households") or sample_size(profile))
+    seed = int(sample.get("seed", SEED))
+    simulated = population_model(profile, n, seed)({})
+    return FitResult(values=dict(profile.free), simulated=simulated, targets=dict(profile.targets),
+                     evaluations=1, message="stored values", report=report_table(profile.targets, simulated))
+
+
+def _yaml_number(v: float) -> str:
+    return repr(float(round(v, 6))) if abs(v) >= 1e-3 else f"{v:.6g}"
+
+
+def calibration_block(result: FitResult, n_households: int, seed: int, date: str) -> str:
+    """The ``calibration:`` YAML block for a locality file."""
+    lines = ["calibration:", f'  fitted: "{date}"', f"  procedure: \"{PROCEDURE}\"",
+             f"  sample: {{n_households: {n_households}, seed: {seed}}}", "  values:"]
+    lines += [f"    {k}: {_yaml_number(v)}" for k, v in result.values.items()]
+    lines.append("  report:  # target, simulated, gap %")
+    for name, row in result.report.iterrows():
+        lines.append(f"    {name}: [{_yaml_number(row.target)}, {_yaml_number(row.simulated)}, "
+                     f"{round(row.gap_pct, 2)}]")
+    return "\n".join(lines) + "\n"
+
+
+_BLOCK = re.compile(r"^calibration:.*?(?=^[A-Za-z_][\w]*:|\Z)", re.S | re.M)
+
+
+def write_calibration(path: Path, block: str) -> None:
+    """Replace the ``calibration:`` block of a locality file (or append it), leaving the rest."""
+    text = path.read_text(encoding="utf-8")
+    new = _BLOCK.sub(lambda _: block, text, count=1) if _BLOCK.search(text) else text.rstrip("\n") + "\n" + block
+    load_check = path.with_suffix(".yaml.tmp")
+    load_check.write_text(new, encoding="utf-8")
+    try:
+        validate_profile(yaml.load(new, Loader=_StringDateLoader), str(path))  # noqa: S506
+        load_check.replace(path)
+    finally:
+        if load_check.exists():
+            load_check.unlink()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m simulation.population.calibrate <locality|all> [--check]``."""
+    ap = argparse.ArgumentParser(prog="python -m simulation.population.calibrate",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("locality", help="locality id or 'all' (" + ", ".join(list_profiles()) + ")")
+    ap.add_argument("--check", action="store_true",
+                    help="report the gaps with the stored values; do not fit or write")
+    ap.add_argument("--no-write", action="store_true", help="fit and report, but do not write")
+    ap.add_argument("--n-households", type=int, default=None)
+    args = ap.parse_args(argv)
+    ids = list_profiles() if args.locality == "all" else [args.locality]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    worst = 0.0
+    for locality in ids:
+        if args.check:
+            result = check(locality)
+        else:
+            profile = load_profile(locality)
+            n = args.n_households or sample_size(profile)
+            result = calibrate(locality, n, SEED)
+            if not args.no_write:
+                write_calibration(profile.path, calibration_block(
+                    result, n, SEED, _dt.date.today().isoformat()))
+        table = result.report.copy()
+        table.insert(0, "locality", locality)
+        table.to_csv(RESULTS_DIR / f"{locality}.csv")
+        worst = max(worst, result.max_gap)
+        print(f"\n== {locality}: {result.message}; {result.evaluations} model evaluations")
+        print(result.report.to_string(float_format=lambda v: f"{v:,.3f}"))
+        print("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in result.values.items()))
+    print(f"\nlargest gap: {100 * worst:.2f}% (tolerance {100 * TOLERANCE:.0f}%)")
+    return 0 if worst <= TOLERANCE else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
