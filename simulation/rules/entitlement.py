@@ -208,8 +208,11 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
     assets_pc = assets / size
     assets_ok = asset_test(assets_pc, standard, p[P_ASSET_LIMIT_MONTHS])
 
-    for k in range(N_OUTPUTS):
-        out[row, k] = 0.0
+    # Columns not written on every path start at zero (the rest are always written below).
+    for k in range(5):
+        out[row, O_SUPP + k] = 0.0
+    out[row, O_DIBAO_TIER] = 0.0
+    out[row, O_DIBAO_GAP] = 0.0
     out[row, O_SIZE] = size
     out[row, O_DIBAO_SIZE] = n_dibao
     out[row, O_URBAN] = 1.0 if urban[s] else 0.0
@@ -385,19 +388,21 @@ def assess_arrays(persons: PersonArrays, packed: np.ndarray,
 
 
 def label_outputs(result: np.ndarray, household_ids: np.ndarray) -> pd.DataFrame:
-    """Turn an :func:`assess_arrays` matrix into the labelled table of :func:`assess`."""
-    table = pd.DataFrame(result, columns=list(OUTPUT_COLUMNS),
-                         index=pd.Index(household_ids, name="household_id"))
-    for name in _BOOL_OUTPUTS:
-        table[name] = table[name].to_numpy() != 0.0
-    for name in _INT_OUTPUTS:
-        table[name] = table[name].to_numpy().astype(np.int64)
-    reasons = np.asarray(REASONS, dtype=object)
-    for name in _REASON_OUTPUTS:
-        table[name] = reasons[table[name].to_numpy().astype(np.int64)]
-    table["review_class"] = np.asarray(REVIEW_CLASSES, dtype=object)[
-        table["review_class"].to_numpy().astype(np.int64)]
-    return table
+    """Turn an :func:`assess_arrays` matrix into the labelled table of :func:`assess` (a copy)."""
+    columns: dict[str, Any] = {}
+    for k, name in enumerate(OUTPUT_COLUMNS):
+        values = result[:, k]
+        if name in _BOOL_OUTPUTS:
+            columns[name] = values != 0.0
+        elif name in _INT_OUTPUTS:
+            columns[name] = values.astype(np.int64)
+        elif name in _REASON_OUTPUTS or name == "review_class":
+            # Categoricals from codes: fast, and the categories list every possible code.
+            labels = REVIEW_CLASSES if name == "review_class" else REASONS
+            columns[name] = pd.Categorical.from_codes(values.astype(np.int8), categories=list(labels))
+        else:
+            columns[name] = values.copy()
+    return pd.DataFrame(columns, index=pd.Index(household_ids, name="household_id"))
 
 
 def assess(persons: pd.DataFrame | PersonArrays, policy_or_params: Any,
