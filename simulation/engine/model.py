@@ -138,7 +138,7 @@ class SimulationModel(mesa.Model):
     def __init__(self, population: Any, policy: Any, start: Any = "2024-01", months: int = 12,
                  seed: int = 1, behaviour: Behaviour | Mapping[str, Any] | None = None,
                  trace: Iterable[int] | None = None, cpi: Any = None, n_chunks: int = 64,
-                 initial_enrolment: float | None = None) -> None:
+                 initial_enrolment: float | None = None, max_townships: int = 500) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise InputError("arguments", "seed", f"expected a non-negative integer, got {seed!r}")
         if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
@@ -163,9 +163,19 @@ class SimulationModel(mesa.Model):
         self.entry_wage = entry
         n = hh.household_id.shape[0]
         self.n_households = n
+        # A national sample spreads over tens of thousands of townships: beyond max_townships
+        # the table and the offices are pooled into one township "all" (staff still follow the
+        # rule township by township, then are summed).
+        self.original_township = hh.township.copy()
+        self.n_original_towns = int(self.township_labels.shape[0])
+        self.townships_pooled = self.n_original_towns > max_townships
+        if self.townships_pooled:
+            hh.township[:] = 0
+            self.township_labels = np.array(["all"], dtype=object)
         self.n_towns = int(self.township_labels.shape[0])
         self.n_groups = 2 * self.n_towns
-        n_chunks = max(1, min(int(n_chunks), n))
+        # enough chunks to balance two threads, few enough to keep the accumulators small
+        n_chunks = max(1, min(int(n_chunks), n, max(4, 40_000 // self.n_groups)))
         self.chunk_bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
         self.n_chunks = n_chunks
         self.slot_cap = np.diff(hh.hh_start).astype(np.int32)
@@ -178,12 +188,13 @@ class SimulationModel(mesa.Model):
         self.queue = np.zeros((n_chunks, self.n_towns, pr.QUEUE_AGES), dtype=np.float64)
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.force_review = np.zeros(1, dtype=np.int8)
+        self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
         self.t = 0  # months simulated
         enrol = self.behaviour_initial_enrolment(initial_enrolment)
-        recipients = self._initial_enrolment(enrol)
-        self._make_offices(recipients)
+        self._initial_enrolment(enrol)
+        self._make_offices()
         end = add_months(self.start, self.months - 1)
         for day in policy.changes_between(self.start.isoformat(), end.isoformat()):
             k = (day.year * 12 + day.month) - (self.start.year * 12 + self.start.month)
@@ -195,12 +206,23 @@ class SimulationModel(mesa.Model):
                                           "outputs": 0.0}
 
     # -- set-up --------------------------------------------------------------------------------
-    def behaviour_initial_enrolment(self, value: float | None) -> float:
-        """Share of eligible households enrolled at the start (the stock of recipients)."""
-        v = self.behaviour.initial_enrolment if value is None else value
-        if not 0.0 <= v <= 1.0:
-            raise InputError("arguments", "initial_enrolment", f"share {v!r} outside 0..1")
-        return float(v)
+    def behaviour_initial_enrolment(self, value: float | None) -> tuple[float, float]:
+        """Shares of eligible households enrolled at the start (dibao, tekun households).
+
+        The caller's value, else the population's fitted cross-section take-up (``take_up``,
+        ``take_up_tekun`` of the profile's free parameters, so the stock at the start matches
+        the calibration targets), else ``behaviour.initial_enrolment`` for both.
+        """
+        if value is not None:
+            shares = (value, value)
+        elif "take_up" in self.free:
+            shares = (self.free["take_up"], self.free.get("take_up_tekun", self.free["take_up"]))
+        else:
+            shares = (self.behaviour.initial_enrolment,) * 2
+        for v in shares:
+            if not 0.0 <= float(v) <= 1.0:
+                raise InputError("arguments", "initial_enrolment", f"share {v!r} outside 0..1")
+        return float(shares[0]), float(shares[1])
 
     def _set_params(self, day: dt.date) -> None:
         params = self.policy.at(day.isoformat())
@@ -215,23 +237,29 @@ class SimulationModel(mesa.Model):
         if not np.array_equal(old, self.p):
             self.force_review[0] = 1  # 调标: recalculate every enrolled household this month
 
-    def _initial_enrolment(self, share: float) -> np.ndarray:
+    def _initial_enrolment(self, shares: tuple[float, float]) -> None:
         hh = self.households
         s = self.persons
-        return pr.initial_kernel(
-            self.seed, self.p, self.e, share, self.chunk_bounds, self.bounds, hh.township,
+        pr.initial_kernel(
+            self.seed, self.p, self.e, shares[0], shares[1], self.chunk_bounds, self.bounds, hh.township,
             hh.urban, hh.weight, hh.status, hh.review_class, hh.paid_gap, hh.paid_supplement,
             hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
             hh.paid_single_n, hh.paid_tekun_n, s.age_y, s.urban, s.disability, s.ill,
             s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid,
-            s.supporter, s.assets, s.care_wish, self.scratch, self.n_towns)
+            s.supporter, s.assets, s.care_wish, self.scratch)
 
-    def _make_offices(self, recipients: np.ndarray) -> None:
+    def _make_offices(self) -> None:
         from simulation.admin.staffing import required_staff
 
+        hh = self.households
+        covered = (hh.paid_dibao_n.astype(np.float64) + hh.paid_single_n + hh.paid_tekun_n)
+        recipients = np.bincount(self.original_township, weights=hh.weight * covered,
+                                 minlength=self.n_original_towns)
         staff = required_staff(recipients, float(self.params["staffing.ratio_min"]),
                                int(self.params["staffing.minimum"]),
                                int(self.params["staffing.small_threshold"]))
+        if self.townships_pooled:
+            staff = np.array([staff.sum()])
         self.offices = [TownshipOffice(self, i, label, int(staff[i]))
                         for i, label in enumerate(self.township_labels)]
 

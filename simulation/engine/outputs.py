@@ -27,13 +27,14 @@ from simulation.engine import processes as pr
 from simulation.errors import InputError
 from simulation.rules.entitlement import (
     N_OUTPUTS,
+    N_PERSON_OUTPUTS,
     O_DIBAO_ELIGIBLE,
     O_PER_CAPITA,
     O_REASON,
     O_STANDARD,
     O_TOTAL,
     REASONS,
-    assess_household,
+    assess_household_detail,
 )
 from simulation.rules.review import REVIEW_CLASSES
 
@@ -118,7 +119,7 @@ class MonthlyRecorder:
     def __init__(self, model: SimulationModel) -> None:
         self.model = model
         self.acc: list[np.ndarray] = []
-        self.hist: list[np.ndarray] = []
+        self.p90: list[np.ndarray] = []
         self.months: list[str] = []
         self.offices: list[tuple] = []
         self.last_persons: float | None = None
@@ -132,11 +133,10 @@ class MonthlyRecorder:
         """Sum this month's accumulators, check the invariants and keep the month."""
         m = self.model
         acc = m.acc.sum(axis=0)
-        hist = m.days_hist.sum(axis=0)
         label = day.strftime("%Y-%m")
         self.check(acc, label)
         self.acc.append(acc)
-        self.hist.append(hist)
+        self.p90.append(_weighted_p90(m.days_hist.sum(axis=0)))
         self.months.append(label)
         for o in m.offices:
             self.offices.append((label, o.label, o.staff, o.queue, o.capacity, o.decided,
@@ -184,18 +184,17 @@ class MonthlyRecorder:
         if not self.acc:
             return pd.DataFrame(columns=list(MONTHLY_COLUMNS))
         acc = np.stack(self.acc)  # months × groups × columns
-        hist = np.stack(self.hist)
+        p90_all = np.stack(self.p90)  # months × groups
         groups = np.flatnonzero(self.present)
         n_m, n_g = len(self.months), groups.shape[0]
         month = np.repeat(np.array(self.months, dtype=object), n_g)
         town = np.tile(m.township_labels[groups // 2], n_m)
         area = np.tile(np.array(_AREAS, dtype=object)[groups % 2], n_m)
         sub = acc[:, groups, :].reshape(n_m * n_g, pr.N_ACC)
-        h = hist[:, groups, :].reshape(n_m * n_g, pr.DAY_BINS)
         decisions = sub[:, pr.A_DECISIONS]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_days = np.where(decisions > 0, sub[:, pr.A_DAYS_SUM] / decisions, np.nan)
-        p90 = _weighted_p90(h)
+        p90 = p90_all[:, groups].reshape(n_m * n_g)
         frames = []
         zeros = np.zeros(n_m * n_g)
         for name, persons, households, comps, outcomes in PROGRAMMES:
@@ -242,6 +241,8 @@ class MonthlyRecorder:
             "deaths": float(acc[:, pr.U_DEATHS].sum()),
             "births_blocked_weighted": float(acc[:, pr.A_BIRTHS_BLOCKED].sum()),
             "households_died_out": float(acc[:, pr.U_HH_DIED].sum()),
+            "townships": m.n_original_towns,
+            "townships_pooled": bool(m.townships_pooled),
             "timings_seconds": dict(m.timings),
         }
 
@@ -261,10 +262,11 @@ def _weighted_p90(hist: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def _trace_assess(positions, bounds, age_y, urban_p, disability, ill, paralysed, rare, labour,
                   self_care, earned, pension, other, rigid, supporter, assets, care_wish, p, out):
+    no_pout = np.zeros((0, N_PERSON_OUTPUTS))
     for r in range(positions.shape[0]):
-        assess_household(2 * positions[r], r, bounds, age_y, urban_p, disability, ill,
+        assess_household_detail(2 * positions[r], r, bounds, age_y, urban_p, disability, ill,
                          paralysed, rare, labour, self_care, earned, pension, other, rigid,
-                         supporter, assets, care_wish, p, out)
+                         supporter, assets, care_wish, p, out, no_pout)
 
 
 TRACE_COLUMNS = ("month", "household_id", "status", "persons", "earned_income",

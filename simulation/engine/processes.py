@@ -73,6 +73,7 @@ from simulation.population.columns import (  # noqa: E402
     SELF_CARE_UNABLE,
 )
 from simulation.rules.entitlement import (  # noqa: E402
+    N_PERSON_OUTPUTS,
     O_ASSETS_OK,
     O_DIBAO_AMOUNT,
     O_DIBAO_ELIGIBLE,
@@ -88,14 +89,17 @@ from simulation.rules.entitlement import (  # noqa: E402
     O_TEKUN_BASIC,
     O_TEKUN_CARE,
     O_TEKUN_PERSONS,
-    assess_household,
+    assess_household_detail,
 )
 from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
     P_ASSET_LIMIT_MONTHS,
     P_EMPLOYMENT_COST_DEDUCTION,
+    P_LOW_INCOME_MULTIPLE,
     P_MINOR_AGE,
     P_PENSION_EXCLUDED,
+    P_SINGLE_ENABLED,
+    P_SINGLE_INCOME_MULTIPLE,
     P_STANDARD,
     P_TEKUN_ELDERLY_AGE,
 )
@@ -358,6 +362,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
     """
     n_chunks = chunk_bounds.shape[0] - 1
+    no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
     minor_age = p[P_MINOR_AGE]
     tekun_age = p[P_TEKUN_ELDERLY_AGE]
     deduction = p[P_EMPLOYMENT_COST_DEDUCTION]
@@ -392,6 +397,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     funeral_months = e[E_FUNERAL_MONTHS]
     applicant_pay = e[E_TMP_APPLICANT] * std_urban
     asset_limit_m = p[P_ASSET_LIMIT_MONTHS]
+    screen_multiple = max(1.0, p[P_LOW_INCOME_MULTIPLE])
+    if p[P_SINGLE_ENABLED] != 0.0:
+        screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
     for c in prange(n_chunks):
         a = acc[c]
         q = queue[c]
@@ -414,6 +422,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             n_student = 0
             ill_onset = 0
             deaths = 0
+            ci_sum = 0.0
+            maybe_tekun = False
             # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
             j = s0
             while j < s0 + n:
@@ -530,6 +540,10 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     z = to_approx_normal(sub_key(pkey, 1))
                     earned[j] = wage[j] * np.exp(perm[j] + sd_t * z + trans_mean)
                 rigid[j] = rigid_base[j] + (ill_cost if ill[j] else 0.0)
+                ci = counted_income(earned[j], pension[j], other[j], deduction, excluded)
+                ci_sum += ci
+                if labour[j] == LABOUR_NONE and not supporter[j] and ci == 0.0:
+                    maybe_tekun = True
                 if ay >= fert_min and ay <= fert_max:
                     n_fert += 1
                 if ay >= 15 and ay <= 22:
@@ -587,30 +601,46 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 continue
             a[g, U_HH_END] += 1.0
             a[g, A_HH_ALIVE] += w
-            # -- assessment by the rules (current circumstances) ---------------------------
-            assess_household(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
-                             labour, self_care, earned, pension, other, rigid, supporter,
-                             assets, care_wish, p, scratch)
-            sc = scratch[c]
-            eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
-                            or sc[O_TEKUN_PERSONS] > 0)
-            needy = (eligible_any or sc[O_LOW_INCOME] != 0.0 or sc[O_HARDSHIP] != 0.0
-                     or _supported(st))
+            # -- temporary-assistance events (drawn for every household: keyed, cheap) --------
+            urgent_hit = to_uniform(sub_key(hkey, K_URGENT)) < q_urgent
+            ill_hit = ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < q_ill_take
+            edu_hit = (cal_month == 9 and n_student > 0
+                       and to_uniform(sub_key(hkey, K_EDU)) < q_edu)
+            # -- assessment by the rules, only where it can matter -------------------------
+            # A household whose per-capita counted income is at or above every income line
+            # (standard, single-inclusion and low-income multiples) and that has no possible
+            # tekun member cannot be eligible or low-income: the rules are not called for it
+            # unless an event needs the expenditure-hardship test. Enrolled households are
+            # reassessed by the programme kernel.
+            eligible_any = False
+            needy = _supported(st)
+            if not needy:
+                screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
+                if (st == ST_NONE and screen_pass) or urgent_hit or ill_hit or edu_hit:
+                    assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
+                                            paralysed, rare, labour, self_care, earned, pension,
+                                            other, rigid, supporter, assets, care_wish, p,
+                                            scratch, no_pout)
+                    sc = scratch[c]
+                    eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
+                                    or sc[O_TEKUN_PERSONS] > 0)
+                    needy = (eligible_any or sc[O_LOW_INCOME] != 0.0
+                             or sc[O_HARDSHIP] != 0.0)
             # -- temporary assistance -------------------------------------------------------
             if needy:
-                if to_uniform(sub_key(hkey, K_URGENT)) < q_urgent:
+                if urgent_hit:
                     a[g, A_TMP_CASES] += w
                     a[g, A_TMP_URGENT] += w * e[E_TMP_URGENT]
                     a[g, A_TOTAL_PAY] += w * e[E_TMP_URGENT]
                     ev = EV_TEMPORARY
-                if ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < q_ill_take:
+                if ill_hit:
                     mult = e[E_TMP_ILL_MIN] + (e[E_TMP_ILL_MAX] - e[E_TMP_ILL_MIN]) * to_uniform(
                         sub_key(hkey, K_ILL_MULT))
                     a[g, A_TMP_CASES] += w
                     a[g, A_TMP_ILLNESS] += w * mult * std_urban
                     a[g, A_TOTAL_PAY] += w * mult * std_urban
                     ev = EV_TEMPORARY
-                if cal_month == 9 and n_student > 0 and to_uniform(sub_key(hkey, K_EDU)) < q_edu:
+                if edu_hit:
                     mult = e[E_TMP_EDU_MIN] + (e[E_TMP_EDU_MAX] - e[E_TMP_EDU_MIN]) * to_uniform(
                         sub_key(hkey, K_EDU_MULT))
                     a[g, A_TMP_CASES] += w
@@ -690,6 +720,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                      scratch, acc, days_hist, event):
     """Kernel 2 (processes 9-14) for households in a programme or the queue."""
     n_chunks = chunk_bounds.shape[0] - 1
+    no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
     q_report = b[BI_REPORT_CHANGE]
     major = b[BI_MAJOR_CHANGE_SHARE]
     deadline = e[E_DEADLINE_DAYS]
@@ -745,9 +776,9 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
             else:
                 cls = review_class[h]
                 review = force_review[0] != 0 or _review_due(cls, cal_month, e)
-            assess_household(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
+            assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
                              labour, self_care, earned, pension, other, rigid, supporter,
-                             assets, care_wish, p, scratch)
+                             assets, care_wish, p, scratch, no_pout)
             sc = scratch[c]
             eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
             new_gap = sc[O_DIBAO_GAP]
@@ -970,21 +1001,21 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
 
 
 @njit(parallel=True, cache=True)
-def initial_kernel(seed, p, e, share, chunk_bounds, bounds, township, hh_urban, weight, status,
+def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, township, hh_urban, weight, status,
                    review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
                    paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
                    disability, ill, paralysed, rare, labour, self_care, earned, pension, other,
-                   rigid, supporter, assets, care_wish, scratch, n_towns):
+                   rigid, supporter, assets, care_wish, scratch):
     """The stock of recipients at the start: each household the rules find eligible is enrolled
-    with probability ``share`` (keyed draw), with the payment the rules give. Returns the
-    weighted recipients (persons) per township, for the offices' staffing."""
+    with probability ``share`` (``share_tekun`` when it has tekun persons; keyed draw), with the
+    payment the rules give."""
     n_chunks = chunk_bounds.shape[0] - 1
-    per_chunk = np.zeros((n_chunks, n_towns), dtype=np.float64)
+    no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
     for c in prange(n_chunks):
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            assess_household(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
+            assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
                              labour, self_care, earned, pension, other, rigid, supporter,
-                             assets, care_wish, p, scratch)
+                             assets, care_wish, p, scratch, no_pout)
             sc = scratch[c]
             review_class[h] = int(sc[O_REVIEW_CLASS])
             eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
@@ -992,7 +1023,8 @@ def initial_kernel(seed, p, e, share, chunk_bounds, bounds, township, hh_urban, 
             n_tekun = int(sc[O_TEKUN_PERSONS])
             if not (eligible or n_single > 0 or n_tekun > 0):
                 continue
-            if to_uniform(key_hash(seed, STREAM_INITIAL, h, 0)) >= share:
+            if to_uniform(key_hash(seed, STREAM_INITIAL, h, 0)) >= (
+                    share_tekun if n_tekun > 0 else share):
                 continue
             status[h] = ST_ENROLLED
             if eligible:
@@ -1004,5 +1036,3 @@ def initial_kernel(seed, p, e, share, chunk_bounds, bounds, township, hh_urban, 
             paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
             paid_tekun_care[h] = sc[O_TEKUN_CARE]
             paid_tekun_n[h] = n_tekun
-            per_chunk[c, township[h]] += weight[h] * (paid_dibao_n[h] + n_single + n_tekun)
-    return per_chunk.sum(axis=0)

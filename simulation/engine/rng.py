@@ -118,3 +118,11 @@ def to_approx_normal(h: np.uint64) -> float:
     s = (float(h & m) + float((h >> np.uint64(16)) & m) + float((h >> np.uint64(32)) & m)
          + float(h >> np.uint64(48)) + 2.0) * _INV16
     return (s - 2.0) * _IH_SCALE
+
+
+@njit(cache=True)
+def normal_pair(seed: int, stream: int, unit: int, month: int) -> tuple[float, float]:
+    """Two approximately normal draws keyed by (seed, stream, unit, month) (income shocks), as the
+    engine's kernels draw them; callable from Python."""
+    h = key_hash(seed, stream, unit, month)
+    return to_approx_normal(sub_key(h, 0)), to_approx_normal(sub_key(h, 1))
