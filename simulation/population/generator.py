@@ -18,12 +18,15 @@ Model, per area (urban / rural):
   registered unemployment;
 - tekun-type persons (特困: no labour ability, no supporter, no income): a share ``tekun_share`` of
   one-person households of elderly or severely disabled persons without labour ability;
-- income: per-capita income lognormal around the area mean, scaled by the household's earning
-  capacity (earners ÷ size); a low tail (share ``tail_share``, risk higher for households of
-  persons unable to work and, through ``tail_size_tilt``, for small ones) has per-capita income
-  ``mean × exp(tail_level + tail_spread × z)``; the body is rescaled so the area's mean
-  per-capita income equals the profile's; residents' basic pension for rural elderly and urban
-  elderly in the residents' scheme; assets lognormal, correlated with income.
+- income: households outside the low tail have per-capita income ``body_floor × mean`` plus a
+  lognormal part scaled by the household's earning capacity
+  (``((earners + earner_floor) ÷ size) ** capacity_elasticity``), its scale set so the area's
+  mean per-capita income equals the profile's and its spread so the median does too; a low
+  tail (share ``tail_share``; risk higher for households of persons unable to work, by
+  ``vulnerability_risk``, and for small ones, by ``tail_size_tilt``) has per-capita income
+  ``mean × exp(tail_level + tail_spread × z)``; residents' basic pension for rural elderly and
+  urban elderly in the residents' scheme; assets lognormal around ``asset_months`` of
+  household income, correlated with income.
 """
 
 from __future__ import annotations
@@ -57,12 +60,12 @@ _AREAS = ("urban", "rural")
 _ASSET_INCOME_FLOOR = 100.0
 
 
-@dataclass
+@dataclass(eq=False)
 class Population:
     """A generated population.
 
     ``persons``: one row per person (columns of docs/contracts.md §2 plus township, village),
-    sorted by household; ``households``: household_id, township, village, urban, size, weight
+    sorted by household, built on first use; ``households``: household_id, township, village, urban, size, weight
     (persons represented per sample person: ``(weight * size).sum()`` is the resident
     population). ``arrays`` is the same persons as :class:`PersonArrays` (codes), built
     without a second pass of validation. ``tail`` marks households drawn into the low-income
@@ -71,12 +74,20 @@ class Population:
 
     profile_id: str
     seed: int
-    persons: pd.DataFrame
     households: pd.DataFrame
     arrays: PersonArrays
     free: dict[str, float]
     tail: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, bool))
     tekun_type: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, bool))
+    _persons: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def persons(self) -> pd.DataFrame:
+        """The person table (built from ``arrays`` on first use and kept); categories as pandas
+        Categorical of the labels in docs/contracts.md §2."""
+        if self._persons is None:
+            self._persons = _frame(self.arrays)
+        return self._persons
 
     @property
     def weight(self) -> np.ndarray:
@@ -251,9 +262,9 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     rare_disease = u_rare < profile["health.rare_disease"]
     severe = disability == DISABILITY_SEVERE
     paralysed = severe & (u_para < profile["health.paralysed_share_of_severe"])
-    paralysed_months = np.where(
-        paralysed, 1 + np.floor(-profile["health.paralysed_mean_months"] * np.log1p(-u_para_m)), 0
-    ).clip(0, 1200).astype(np.int16)
+    paralysed_months = np.zeros(n_p, np.int16)
+    paralysed_months[paralysed] = np.minimum(
+        1 + np.floor(-profile["health.paralysed_mean_months"] * np.log1p(-u_para_m[paralysed])), 1200)
 
     partial_6069 = np.where(urban, profile["labour.partial_60_69.urban"], profile["labour.partial_60_69.rural"])
     labour = np.full(n_p, LABOUR_FULL, np.int8)
@@ -317,22 +328,25 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     other_share = np.where(earners > 0, profile["income.other_share"], 1.0)
     other_hh = total * other_share
     earned_hh = total - other_hh
-    earned_income = np.zeros(n_p)
-    has_earner = earners[hh_of] > 0
-    earned_income[has_earner] = (earned_hh[hh_of] * earner_w / np.where(earners > 0, earners, 1)[hh_of])[has_earner]
-    other_income = other_hh[hh_of] / size_p
+    # earned income split over earners by their weight (full 1, partial 0.5)
+    per_earner = np.divide(earned_hh, earners, out=np.zeros(n), where=earners > 0)
+    earned_income = per_earner[hh_of]
+    earned_income *= earner_w
+    other_income = (other_hh / size)[hh_of]
 
     # assets: lognormal around asset_months of household income, correlated with income
     rho, sig_a = profile["assets.income_correlation"], profile["assets.sigma"]
     eps = rho * z_hh + np.sqrt(1 - rho ** 2) * e_asset
     base = np.maximum(pc_income + pension_hh / size, _ASSET_INCOME_FLOOR) * size
     assets_hh = fp["asset_months"] * base * np.exp(sig_a * eps)
-    financial_assets = assets_hh[hh_of] / size_p
+    financial_assets = (assets_hh / size)[hh_of]
 
     u_rigid = rng.random(n_p)
     schooling = (age >= 6) & minor
-    rigid = np.where(serious_illness, profile["rigid.illness_median"] * np.exp(0.8 * (u_rigid - 0.5) * 2), 0.0)
-    rigid = rigid + np.where(schooling, profile["rigid.schooling"], 0.0)
+    rigid = np.zeros(n_p)
+    # medical spending of the seriously ill: log-uniform within ±0.8 log points of the median
+    rigid[serious_illness] = profile["rigid.illness_median"] * np.exp(1.6 * (u_rigid[serious_illness] - 0.5))
+    rigid[schooling] += profile["rigid.schooling"]
 
     # ---- townships and villages ----------------------------------------------------------------
     n_t, n_s = int(profile["townships.count"]), int(profile["townships.streets"])
@@ -362,13 +376,13 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     )
     households = pd.DataFrame({"household_id": household_id, "township": township, "village": village,
                                "urban": urban_hh, "size": size, "weight": weight})
-    return Population(profile_id=profile.id, seed=seed, persons=_frame(arrays, hh_of), households=households,
-                      arrays=arrays, free=fp, tail=tail, tekun_type=tekun_hh[hh_of])
+    return Population(profile_id=profile.id, seed=seed, households=households, arrays=arrays,
+                      free=fp, tail=tail, tekun_type=tekun_hh[hh_of])
 
 
-def _frame(arrays: PersonArrays, hh_of: np.ndarray) -> pd.DataFrame:
+def _frame(arrays: PersonArrays) -> pd.DataFrame:
     """The person table (categorical labels) from the arrays."""
-    data: dict[str, Any] = {"household_id": arrays.household_ids[hh_of]}
+    data: dict[str, Any] = {"household_id": np.repeat(arrays.household_ids, arrays.household_size())}
     for c in COLUMNS:
         if c.name == "household_id":
             continue
@@ -376,5 +390,5 @@ def _frame(arrays: PersonArrays, hh_of: np.ndarray) -> pd.DataFrame:
         if c.kind == "category":
             data[c.name] = pd.Categorical.from_codes(values, categories=list(CATEGORIES[c.name]))
         else:
-            data[c.name] = values
-    return pd.DataFrame(data)
+            data[c.name] = values.copy()  # the table must not share memory with the arrays
+    return pd.DataFrame(data, copy=False)  # copy=False: no block consolidation (slow here)
