@@ -4,4 +4,6 @@ import sys
 
 from simulation.cli import main
 
-sys.exit(main())
+# guarded: Dask and spawn-started workers import this module again as __mp_main__
+if __name__ == "__main__":
+    sys.exit(main())

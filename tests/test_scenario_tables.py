@@ -136,3 +136,13 @@ def test_excel_has_bilingual_headings_totals_as_values(tmp_path, result):
     cap = list(wb[SHEETS["cap"]].iter_rows(values_only=True))
     assert cap[1][0] == "方案" and "Cap (yuan)" in cap[2]
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_care_demand_applies_each_group_share_to_its_programmes(result):
+    care = result.tables["services_care"]
+    m = result.tables["monthly"]
+    one = m[(m["variant"] == "baseline") & (m["replication"] == 1) & (m["month"] == "2025-06")]
+    by = one.groupby("programme")["persons"].sum()
+    expected = 0.3 * by["tekun"] + 0.1 * (by["dibao"] + by["single_inclusion"])
+    row = care[(care["variant"] == "baseline") & (care["replication"] == 1) & (care["month"] == "2025-06")]
+    assert row["persons_needing_care"].iloc[0] == pytest.approx(expected)

@@ -60,7 +60,7 @@ class RunOutput:
     monthly: pd.DataFrame
     offices: pd.DataFrame | None
     population_persons: float  # weighted resident persons
-    care_share: float  # share of recipient persons who cannot look after themselves
+    care_share: dict[str, float]  # per CARE_GROUPS: share of recipients needing care
     policy_hash: str
     standards: pd.DataFrame  # month, urban, rural dibao standards in force
     behaviour: dict[str, float]
@@ -110,25 +110,40 @@ def _population(locality: str, households: int | None, seed: int) -> Any:
     return generate(load_profile(locality), n_households=households, seed=seed)
 
 
-def _care_share(population: Any, policy: Any, month: str) -> float:
-    """Share of recipient persons (dibao, single inclusion, tekun) with self-care limits at start.
+#: Which engine programmes' persons each care share applies to (purchased-services demand).
+CARE_GROUPS = {"tekun": ("tekun",), "dibao": ("dibao", "single_inclusion")}
 
-    Used for purchased-services demand when the engine's table has no care counts: the static
-    calculator on the start population finds the recipient households; persons in them whose
-    ``self_care`` is ``partial`` or ``unable`` need the package (interpretation).
+
+def _care_share(population: Any, policy: Any, month: str) -> dict[str, float]:
+    """Shares of recipients who cannot look after themselves, at the start (per care group).
+
+    ``tekun``: dispersed tekun persons (``care_wish`` dispersed) whose ``self_care`` is
+    ``partial`` or ``unable``, as a share of all tekun persons; ``dibao``: members of dibao
+    households and persons included alone with such limits, as a share of those recipients
+    (lanzhou 二: services for dispersed tekun and dibao members who cannot look after themselves).
+    The static calculator (``rules.assess_persons``) on the start population finds who is which;
+    the engine's monthly persons carry the shares through the horizon, because its table has no
+    care counts.
     """
     from simulation.rules import assess
+    from simulation.rules.entitlement import assess_persons
 
     persons = population.persons
-    table = assess(persons, policy, month=f"{month}-01")
-    recip = table.index[(table["dibao_amount"] > 0) | (table["tekun_persons"] > 0)
-                        | (table["single_inclusion_persons"] > 0)]
-    w = population.households.set_index("household_id")["weight"]
-    sel = persons[persons["household_id"].isin(recip)]
-    pw = sel["household_id"].map(w).to_numpy(dtype=float)
-    limited = sel["self_care"].astype(str).isin(["partial", "unable"]).to_numpy()
-    total = pw.sum()
-    return float((pw * limited).sum() / total) if total > 0 else 0.0
+    when = f"{month}-01"
+    hh_table = assess(persons, policy, month=when)
+    per = assess_persons(persons, policy, month=when)
+    w = persons["household_id"].map(population.households.set_index("household_id")["weight"]).to_numpy(dtype=float)
+    limited = persons["self_care"].astype(str).isin(["partial", "unable"]).to_numpy()
+    dispersed = persons["care_wish"].astype(str).eq("dispersed").to_numpy()
+    tekun = per["tekun"].to_numpy()
+    dibao_hh = hh_table.index[hh_table["dibao_amount"] > 0]
+    dibao = (persons["household_id"].isin(dibao_hh).to_numpy() & ~tekun) | per["single_inclusion"].to_numpy()
+
+    def share(group: np.ndarray, need: np.ndarray) -> float:
+        total = float(w[group].sum())
+        return float(w[group & need].sum() / total) if total > 0 else 0.0
+
+    return {"tekun": share(tekun, limited & dispersed), "dibao": share(dibao, limited)}
 
 
 def run_task(task: RunTask) -> RunOutput:
@@ -207,6 +222,7 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str],
     for out in outputs:
         rec = S.recipients_by_township(out.monthly)
         engine_staff = _engine_staff(out)
+        by_prog = out.monthly.groupby([out.monthly["month"].astype(str), "programme"])["persons"].sum().to_dict()
         for month, grp in rec.groupby("month", sort=True):
             p = _params_at(policies, out.variant, out.locality, str(month))
             if engine_staff is not None:
@@ -219,7 +235,9 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str],
             for town, cost in zip(grp["township"], monthly_staff_cost, strict=True):
                 rows.append((out.variant, out.replication, out.locality, str(month), year, town, "all",
                              "admin", "staff", float(cost)))
-            persons_care = float(grp["persons"].sum()) * out.care_share
+            persons_care = sum(
+                share * float(by_prog.get((str(month), prog), 0.0))
+                for group, share in out.care_share.items() for prog in CARE_GROUPS[group])
             services = persons_care * package_cost_per_person_month(p)
             rows.append((out.variant, out.replication, out.locality, str(month), year, -1, "all",
                          "admin", "purchased_services", services))

@@ -72,7 +72,7 @@ def run_output(variant: str, replication: int, scale: float = 1.0, months: int =
     months_s = sorted(m["month"].unique())
     std = pd.DataFrame({"month": months_s, "urban": standard, "rural": standard * 610 / 750}).assign(
         variant=variant, replication=replication, locality="testville")
-    return RunOutput("testville", variant, replication, m, None, 1_000_000.0, 0.12,
+    return RunOutput("testville", variant, replication, m, None, 1_000_000.0, {"tekun": 0.3, "dibao": 0.1},
                      f"hash-{variant}", std, {})
 
 
