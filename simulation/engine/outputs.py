@@ -264,6 +264,8 @@ def _trace_assess(positions, bounds, age_y, urban_p, disability, ill, paralysed,
                   self_care, earned, pension, other, rigid, supporter, assets, care_wish, p, out):
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))
     for r in range(positions.shape[0]):
+        if bounds[2 * positions[r] + 1] == bounds[2 * positions[r]]:
+            continue  # the household has died out: nothing to assess
         assess_household_detail(2 * positions[r], r, bounds, age_y, urban_p, disability, ill,
                          paralysed, rare, labour, self_care, earned, pension, other, rigid,
                          supporter, assets, care_wish, p, out, no_pout)

@@ -1,0 +1,253 @@
+"""Engine processes on small hand-built populations, invariants, keyed draws and determinism."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.engine import Behaviour, InvariantError, SimulationModel, life_expectancy, run
+from simulation.engine import processes as pr
+from simulation.engine.rng import normal_array, uniform_array
+from simulation.errors import InputError
+from simulation.policy import load_policy
+from simulation.population import generate, load_profile
+from simulation.rules.params import pack_params
+from simulation.rules.tekun import tekun_basic
+
+#: No shocks, no demography, no take-up: only what a test sets happens.
+QUIET = dict(
+    income_sd_persistent=0.0, income_sd_transitory=0.0, job_loss=0.0, job_find=0.0,
+    mortality_makeham=0.0, mortality_gompertz_a=0.0, fertility=0.0, disability_onset_60=0.0,
+    disability_severe_rate=0.0, illness_onset=0.0, illness_recovery=0.0, self_care_decline=0.0,
+    urgent_rate=0.0, education_cost_prob=0.0, temporary_take_up=0.0, report_change=0.0,
+    take_up=0.0, discovery=0.0,
+)
+
+PERSON = dict(age=40, urban=True, disability="none", serious_illness=False, paralysed_months=0,
+              rare_disease=False, labour_ability="full", self_care="able", earned_income=0.0,
+              basic_pension=0.0, other_income=0.0, rigid_expenditure=0.0,
+              registered_unemployed=False, has_supporter=True, financial_assets=0.0,
+              care_wish="dispersed", township=0, village=0)
+
+
+def population(households: list[list[dict]], weight: float = 10.0) -> SimpleNamespace:
+    """A population object from lists of persons (each a dict of overrides)."""
+    rows = []
+    for hid, members in enumerate(households):
+        for m in members:
+            rows.append({**PERSON, **m, "household_id": hid})
+    persons = pd.DataFrame(rows)
+    hh = persons.groupby("household_id").agg(township=("township", "first"),
+                                             urban=("urban", "first"),
+                                             size=("age", "size")).reset_index()
+    hh["village"] = 0
+    hh["weight"] = weight
+    return SimpleNamespace(persons=persons, households=hh, free={})
+
+
+def model(pop, locality="qijiang", start="2024-01", months=6, behaviour=None, **kw):
+    b = Behaviour.defaults().with_overrides({**QUIET, **(behaviour or {})})
+    return SimulationModel(pop, load_policy(locality), start=start, months=months, seed=7,
+                           behaviour=b, initial_enrolment=1.0, trace=[0], **kw)
+
+
+def dibao_rows(result, programme="dibao"):
+    m = result.monthly
+    return m[m.programme == programme].groupby("month").sum(numeric_only=True)
+
+
+def standard(locality="qijiang", day="2024-01-01"):
+    return float(load_policy(locality).at(day)["dibao.standard.urban"])
+
+
+def test_review_in_march_finds_raised_income_and_unreported_change_keeps_payment():
+    std = standard()
+    m = model(population([[dict(earned_income=500.0)]]))
+    paid0 = float(m.households.paid_gap[0])
+    assert paid0 == pytest.approx((std - 500 * 0.7), rel=1e-5)
+    m.persons.wage[m.households.hh_start[0]] = 3 * std  # far above the 1.5x ceiling
+    m.run_for(3)  # Jan, Feb (no review, no report), Mar (review)
+    r = dibao_rows(m.result())
+    assert r.loc["2024-01", "payment"] == pytest.approx(10 * paid0, rel=1e-6)
+    assert r.loc["2024-02", "payment"] == pytest.approx(10 * paid0, rel=1e-6)
+    assert r.loc["2024-03", "households"] == 0
+    assert r.loc["2024-03", "exits_income"] == 10
+    assert r.loc["2024-03", "reviews"] == 10
+    assert list(m.result().trace.event)[:3] == ["", "", "left_income"]
+
+
+def test_reported_change_is_acted_on_between_reviews():
+    std = standard()
+    m = model(population([[dict(earned_income=500.0)]]), behaviour={"report_change": 1.0})
+    m.persons.wage[m.households.hh_start[0]] = 3 * std
+    m.run_for(1)
+    r = dibao_rows(m.result())
+    assert r.loc["2024-01", "households"] == 0 and r.loc["2024-01", "exits_income"] == 10
+    assert m.result().trace.event.iloc[0] == "left_income"
+
+
+@pytest.mark.parametrize("locality", ["qijiang", "jiaohe"])
+def test_gradual_exit_pays_the_schedule_for_the_locality_months_then_leaves(locality):
+    params = load_policy(locality).at("2024-01-01")
+    std = float(params["dibao.standard.urban"])
+    deduction = float(params["dibao.employment_cost_deduction"])
+    months = int(params["dibao.gradual_exit.months"])
+    schedule = params["dibao.gradual_exit.payment_schedule"]
+    horizon = 2 + months + 2
+    m = model(population([[dict(earned_income=300.0)]]), locality=locality, months=horizon)
+    base = float(m.households.paid_gap[0] + m.households.paid_supplement[0])
+    # counted income between the standard and the ceiling multiple
+    m.persons.wage[m.households.hh_start[0]] = 1.2 * std / (1 - deduction)
+    m.run_for(horizon)
+    res = m.result()
+    r = dibao_rows(res)
+    months_list = list(r.index)
+    exit_rows = r.iloc[2:2 + months]  # from the March review
+    expected = [schedule[min(k // 12, len(schedule) - 1)] * base * 10 for k in range(months)]
+    assert np.allclose(exit_rows["payment_gradual_exit"], expected, rtol=1e-5)
+    assert (exit_rows["payment_gap"] == 0).all()
+    end = months_list[2 + months]
+    assert r.loc[end, "exits_gradual_end"] == 10 and r.loc[end, "households"] == 0
+    assert r["exits_gradual_end"].sum() == 10
+    events = list(res.trace.event)
+    assert events[2] == "exit_started" and events[2 + months] == "exit_ended"
+
+
+def test_requalifying_during_exit_ends_the_exit_and_recomputes():
+    std = standard()
+    m = model(population([[dict(earned_income=300.0)]]), months=6,
+              behaviour={"report_change": 1.0})
+    slot = m.households.hh_start[0]
+    m.persons.wage[slot] = 1.2 * std / 0.7
+    m.run_for(1)  # reported in January: gradual exit starts
+    assert m.result().trace.event.iloc[0] == "exit_started"
+    m.persons.wage[slot] = 100.0  # income falls again: qualifies
+    m.run_for(2)
+    res = m.result()
+    assert list(res.trace.event)[1] == "requalified"
+    assert int(m.households.status[0]) == pr.ST_ENROLLED
+    assert float(m.households.paid_gap[0]) == pytest.approx(std - 70.0, rel=1e-5)
+    r = dibao_rows(res)
+    assert r.loc["2024-03", "payment_gradual_exit"] == 0
+    assert r.loc["2024-03", "payment_gap"] == pytest.approx(10 * (std - 70.0), rel=1e-5)
+
+
+def test_tekun_death_pays_the_funeral_subsidy_once():
+    pop = population([[dict(age=75, labour_ability="none", has_supporter=False)],
+                      [dict(earned_income=5000.0)]])
+    m = model(pop, months=4, behaviour={"mortality_makeham": 1000.0})
+    assert int(m.households.paid_tekun_n[0]) == 1
+    m.run_for(4)
+    res = m.result()
+    params = load_policy("qijiang").at("2024-01-01")
+    basic = tekun_basic(0, 0, pack_params(params))
+    f = dibao_rows(res, "funeral")
+    assert f["payment"].sum() == pytest.approx(10 * 6 * basic, rel=1e-6)
+    assert f.loc["2024-01", "persons"] == 10 and f["persons"].sum() == 10
+    t = dibao_rows(res, "tekun")
+    assert t.loc["2024-01", "exits_death"] == 10 and t["exits_death"].sum() == 10
+    assert t.loc["2024-02", "persons"] == 0
+    assert res.facts["deaths"] == 2  # the other household's member died too (hazard ~1)
+
+
+def test_invariant_violations_raise():
+    m = model(population([[dict(earned_income=500.0)], [dict()]]), months=2)
+    m.run_for(1)
+    acc = m.acc.sum(axis=0)
+    broken = acc.copy()
+    broken[0, pr.U_DEATHS] += 1  # a person vanishes
+    with pytest.raises(InvariantError, match="persons not conserved"):
+        m.recorder.check(broken, "test")
+    broken = acc.copy()
+    broken[0, pr.A_D_GAP] = -5.0
+    with pytest.raises(InvariantError, match="negative payment"):
+        m.recorder.check(broken, "test")
+    broken = acc.copy()
+    broken[0, pr.A_D_SUPP] += 100.0  # a component not in the household totals
+    with pytest.raises(InvariantError, match="do not add up"):
+        m.recorder.check(broken, "test")
+
+
+def test_bad_inputs_name_the_field():
+    pop = population([[dict(earned_income=500.0)]])
+    with pytest.raises(InputError, match="take_upp"):
+        Behaviour.defaults().with_overrides({"take_upp": 0.1})
+    with pytest.raises(InputError, match="report_change"):
+        Behaviour.defaults().with_overrides({"report_change": 1.5})
+    with pytest.raises(InputError, match="weight"):
+        bad = population([[dict()]])
+        bad.households["weight"] = -1.0
+        model(bad)
+    with pytest.raises(InputError, match="unknown household id 99"):
+        SimulationModel(pop, load_policy("qijiang"), trace=[99])
+    with pytest.raises(InputError, match="start"):
+        run(pop, load_policy("qijiang"), start="2024-13")
+
+
+def test_keyed_draws_are_uniform_and_independent():
+    units = np.arange(200_000)
+    u = uniform_array(1, 5, units, 3)
+    assert abs(u.mean() - 0.5) < 0.005 and abs(u.var() - 1 / 12) < 0.002
+    assert abs(np.corrcoef(u, uniform_array(1, 5, units, 4))[0, 1]) < 0.01
+    assert abs(np.corrcoef(u, uniform_array(2, 5, units, 3))[0, 1]) < 0.01
+    assert np.array_equal(u[1000:2000], uniform_array(1, 5, units[1000:2000], 3))
+    z = normal_array(1, 6, units, 3)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01
+
+
+def test_mortality_fits_life_expectancy():
+    assert life_expectancy(Behaviour.defaults()) == pytest.approx(77.9, abs=0.3)
+
+
+@pytest.fixture(scope="module")
+def small_population():
+    return generate(load_profile("qijiang"), 3000, seed=4)
+
+
+def test_same_seed_same_table_different_seed_different_table(small_population):
+    policy = load_policy("qijiang")
+    a = run(small_population, policy, start="2024-01", months=12, seed=1)
+    b = run(small_population, policy, start="2024-01", months=12, seed=1)
+    c = run(small_population, policy, start="2024-01", months=12, seed=2)
+    pd.testing.assert_frame_equal(a.monthly, b.monthly)
+    assert not a.monthly["payment"].equals(c.monthly["payment"])
+    assert a.monthly["payment"].sum() > 0
+
+
+def test_noop_reform_gives_exactly_zero_difference_and_reforms_share_shocks(small_population):
+    policy = load_policy("qijiang")
+    # a dated reform value holds from its date on: restate the value of the last change in the
+    # horizon (2024-07) for a no-op
+    value = policy.value("dibao.standard.urban", "2024-07-01")
+    noop = policy.with_reforms({"dibao.standard.urban": {"2024-07-01": value}})
+    raised = policy.with_reforms({"dibao.standard.urban": {"2024-07-01": value * 1.2}})
+    base = run(small_population, policy, start="2024-01", months=12, seed=3)
+    same = run(small_population, noop, start="2024-01", months=12, seed=3)
+    more = run(small_population, raised, start="2024-01", months=12, seed=3)
+    diff = base.monthly.select_dtypes("number") - same.monthly.select_dtypes("number")
+    assert (diff.fillna(0).to_numpy() == 0).all()
+    # the reform pays more, and sees exactly the same births and deaths
+    assert more.monthly["payment"].sum() > base.monthly["payment"].sum()
+    for col in ("births", "deaths"):
+        assert more.monthly[col].to_numpy().tolist() == base.monthly[col].to_numpy().tolist()
+
+
+def test_monthly_table_schema_and_weighting(small_population):
+    res = run(small_population, load_policy("qijiang"), start="2024-01", months=3, seed=1,
+              trace=list(small_population.households.household_id[:3]))
+    m = res.monthly
+    assert set(m.programme) == {"dibao", "single_inclusion", "tekun", "temporary",
+                                "price_linkage", "employment_subsidy", "funeral"}
+    comps = [c for c in m.columns if c.startswith("payment_")]
+    assert np.allclose(m[comps].sum(axis=1), m["payment"])
+    # persons alive in the table are weighted to the locality's population
+    hh = small_population.households
+    pop_weighted = float((hh.weight * hh["size"]).sum())
+    assert len(res.trace) == 9 and set(res.trace.month) == {"2024-01", "2024-02", "2024-03"}
+    assert res.offices["staff"].min() >= 2
+    s = res.summary()
+    assert s.loc["dibao", "persons_mean"] > 0 and s.loc["dibao", "payment_total"] > 0
+    assert pop_weighted > 0
