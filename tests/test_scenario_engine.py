@@ -111,3 +111,11 @@ def test_cli_run_prints_a_summary_and_writes_excel(tmp_path, capsys):
     wb = openpyxl.load_workbook(xlsx)
     assert all(len(n) <= 31 for n in wb.sheetnames) and len(wb.sheetnames) == 8
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
+
+
+def test_gains_and_losses_of_a_standard_increase(serial):
+    gl = serial.tables["gains_losses"].set_index(["group", "side"])
+    assert gl.loc[("all", "gain"), "households"] > 0 and gl.loc[("all", "loss"), "households"] == 0
+    for group in ("elderly", "children", "disabled"):
+        assert 0 <= gl.loc[(group, "gain"), "households"] <= gl.loc[("all", "gain"), "households"]
+    assert gl.loc[("all", "gain"), "mean_change"] > 0

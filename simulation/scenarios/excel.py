@@ -36,6 +36,8 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "package_cost_per_person_month": ("每人每月服务包费用(元)", "Package cost per person-month (yuan)"),
     "parameter": ("参数", "Parameter"), "value_at_start": ("期初取值", "Value at start"),
     "item": ("项目", "Item"), "value": ("取值", "Value"),
+    "group": ("人群", "Group"), "side": ("受益/受损", "Gain or loss"), "households": ("户数", "Households"),
+    "persons": ("人数", "Persons"), "mean_change": ("户均变化(元/月)", "Mean change per household (yuan/month)"),
     "standard_increase_weighted": ("标准平均提高(元/人/月)", "Mean standard increase (yuan/person/month)"),
     "extra_cost_per_year": ("年增支出(元)", "Extra cost per year (yuan)"),
     "cost_per_yuan_of_standard": ("标准每提高1元的年支出(元)", "Cost per year per yuan of standard"),
@@ -175,8 +177,12 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
         cov = tables["coverage_year_bands"]
         cov = cov.assign(programme=cov["programme"].map(lambda p: PROGRAMMES.get(p, p)))
         ws = wb.add_worksheet(SHEETS["coverage"])
-        _write_table(ws, fmt, cov[["variant", "year", "programme", "mean", "p10", "p50", "p90"]], 0,
-                     "救助对象人数(年均) Recipients, persons (yearly mean)")
+        row = _write_table(ws, fmt, cov[["variant", "year", "programme", "mean", "p10", "p50", "p90"]], 0,
+                           "救助对象人数(年均) Recipients, persons (yearly mean)")
+        if "gains_losses" in tables:
+            gl = tables["gains_losses"]
+            _write_table(ws, fmt, gl[["variant", "locality", "group", "side", "households", "persons", "mean_change"]],
+                         row, "改革受益与受损(首月, 静态测算) Who gains and who loses (first month, static calculator)")
 
         if "services_cap" in tables:
             cap = tables["services_cap"].groupby(["variant", "year"], as_index=False).agg(

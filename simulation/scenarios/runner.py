@@ -256,11 +256,15 @@ def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[tuple[s
         persons_needing_care=("persons_needing_care", "mean"), recipients=("recipients", "mean"),
         months=("month", "nunique"))
     n_loc = len(scenario.localities)
+    # the allocation does not depend on the reform: an estimate uses the baseline's recipients
+    base_rec = {(r.replication, r.locality, r.year): r.recipients
+                for r in yearly[yearly["variant"] == scenario.baseline.name].itertuples(index=False)}
     for r in yearly.itertuples(index=False):
         p = _params_at(policies, r.variant, r.locality, f"{r.year}-06" if r.months == 12 else
                        care[(care["year"] == r.year)]["month"].min())
         if scenario.cap_base == "estimate":
-            base, label = estimate_cap_base(r.recipients, int(r.year), admin.cap_estimate)
+            recipients = base_rec.get((r.replication, r.locality, r.year), r.recipients)
+            base, label = estimate_cap_base(recipients, int(r.year), admin.cap_estimate)
             estimated = True
         else:
             assert isinstance(scenario.cap_base, dict)
@@ -367,6 +371,53 @@ def _cost_per_yuan(outputs: Sequence[RunOutput], components: pd.DataFrame, basel
     return pd.DataFrame(rows)
 
 
+def gains_and_losses(scenario: Scenario, policies: Mapping[tuple[str, str], Any],
+                     replication: int = 0) -> pd.DataFrame:
+    """Who gains and who loses from each reform, by group, in the first month (static calculator).
+
+    The start population of a replication is assessed under the baseline and under each reform
+    (``rules.assess``, yuan per month, dibao + single-person inclusion + tekun); households whose
+    total rises gain, falls lose. Groups: households with a member aged 60+ (elderly), under 18
+    (children), with a disability (disabled), and all. Weighted households and persons, and the
+    mean change per gaining or losing household. Dynamics (take-up, exits) are the engine's.
+    """
+    from simulation.rules import assess
+
+    rows = []
+    when = f"{scenario.start}-01"
+    for loc in scenario.localities:
+        pop = _population(loc, scenario.households, scenario.population_seed + replication)
+        persons, hh = pop.persons, pop.households.set_index("household_id")
+        base = assess(persons, policies[(scenario.baseline.name, loc)], month=when)["total_amount"]
+        g = persons.assign(elderly=persons["age"] >= 60, children=persons["age"] < 18,
+                           disabled=persons["disability"].astype(str) != "none")
+        groups = g.groupby("household_id")[["elderly", "children", "disabled"]].any()
+        groups["all"] = True
+        groups = groups.reindex(base.index)
+        weight = hh["weight"].reindex(base.index).to_numpy(dtype=float)
+        size = hh["size"].reindex(base.index).to_numpy(dtype=float)
+        for v in scenario.reforms:
+            delta = (assess(persons, policies[(v.name, loc)], month=when)["total_amount"] - base).to_numpy()
+            for group in ("all", "elderly", "children", "disabled"):
+                member = groups[group].to_numpy(dtype=bool)
+                for side, sel in (("gain", delta > 0.005), ("loss", delta < -0.005)):
+                    m = member & sel
+                    w = weight[m]
+                    rows.append({"variant": v.name, "locality": loc, "replication": replication,
+                                 "group": group, "side": side, "households": float(w.sum()),
+                                 "persons": float((w * size[m]).sum()),
+                                 "mean_change": float((w * delta[m]).sum() / w.sum()) if w.sum() > 0 else 0.0})
+    return pd.DataFrame(rows, columns=["variant", "locality", "replication", "group", "side",
+                                       "households", "persons", "mean_change"])
+
+
+def _can_assess_population(scenario: Scenario) -> bool:
+    """Whether the scenario's localities have population profiles (not so for hand-made tests)."""
+    from simulation.scenarios.scenario import known_localities
+
+    return set(scenario.localities) <= set(known_localities())
+
+
 def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
              policies: Mapping[tuple[str, str], Any], admin: AdminParameters | None = None) -> ScenarioResult:
     """Build every table of a scenario from its run outputs.
@@ -406,6 +457,8 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     tables["coverage_year_bands"] = S.bands(
         cov_year.groupby(S.RUN_KEYS + ["year", "programme"], as_index=False)[["persons"]].mean(),
         ["year", "programme"], "persons")
+    if scenario.reforms and _can_assess_population(scenario):
+        tables["gains_losses"] = gains_and_losses(scenario, policies)
     tables["services_care"] = care
     if scenario.services_enabled:
         tables["services_cap"] = _cap_table(scenario, care, policies, admin)
@@ -473,31 +526,39 @@ def _fmt(x: float) -> str:
     return f"{x / 1e4:,.1f}"
 
 
+def _band_cells(grp: pd.DataFrame, years: Sequence[int]) -> str:
+    """'P50 [P10–P90]' in 万元 for each year, right-aligned in 32 characters."""
+    g = grp.set_index("year")
+    return "".join(
+        (f"{_fmt(g.at[y, 'p50'])} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]" if y in g.index else "–").rjust(32)
+        for y in years)
+
+
 def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
     """Terminal summary: cost per year by variant (10k yuan, P50 [P10–P90]), Δ, recipients, staff, cap."""
     lines = ["Cost by year, 万元 (10,000 yuan): P50 [P10–P90] over replications"]
     tb = tables["cost_total_bands"]
     years = sorted(tb["year"].unique())
-    header = f"{'variant':<28}" + "".join(f"{y:>26}" for y in years)
-    lines.append(header)
+    lines.append(f"{'variant':<28}" + "".join(f"{y:>32}" for y in years))
     for variant, grp in tb.groupby("variant", sort=False):
-        g = grp.set_index("year")
-        cells = "".join(f"{_fmt(g.at[y, 'p50']):>12} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]".rjust(26)
-                        for y in years)
-        lines.append(f"{variant:<28}{cells}")
+        lines.append(f"{variant:<28}{_band_cells(grp, years)}")
     if "difference_year_bands" in tables:
         lines.append("")
         lines.append("Reform minus baseline (same draws), 万元")
         for variant, grp in tables["difference_year_bands"].groupby("variant", sort=False):
-            g = grp.set_index("year")
-            cells = "".join(f"{_fmt(g.at[y, 'p50']):>12} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]".rjust(26)
-                            for y in years if y in g.index)
-            lines.append(f"{variant:<28}{cells}")
+            lines.append(f"{variant:<28}{_band_cells(grp, years)}")
         cpy = tables.get("cost_per_yuan")
         if cpy is not None and not cpy.empty:
             for variant, grp in cpy.groupby("variant"):
                 lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
                              f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
+    gl = tables.get("gains_losses")
+    if gl is not None and not gl.empty:
+        for variant, grp in gl[gl["group"] == "all"].groupby("variant", sort=False):
+            g = grp.set_index("side")
+            lines.append(f"{variant}: in the first month {g.at['gain', 'households']:,.0f} households gain "
+                         f"({g.at['gain', 'mean_change']:,.1f} yuan/month on average), "
+                         f"{g.at['loss', 'households']:,.0f} lose")
     lines.append("")
     cy = tables["coverage_year_bands"]
     lines.append("Recipients (persons, yearly mean, P50)")
