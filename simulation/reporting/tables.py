@@ -177,64 +177,73 @@ def care_tier_demand(population: Any, policy: Any, month: str) -> pd.DataFrame:
 
 
 def staffing_by_township(staffing_rule: pd.DataFrame, monthly: pd.DataFrame, workload: Any) -> pd.DataFrame:
-    """Required staff per township in the last month: at each ratio of the rule, and by workload.
+    """Required staff per township: by the ratio rule in the last month, and by mean workload.
 
-    ``staffing_rule``: the scenario table (month, ratio, township, staff; one variant). By
-    workload = hours of applications, reviews and emergency (temporary) cases that month ÷ the
-    casework hours one staff member has in a month (``simulation.admin.staffing.task_hours``).
-    Columns ``staff_ratio_<‰>`` (e.g. ``staff_ratio_3``) and ``staff_workload``.
+    ``staffing_rule``: the scenario table (month, ratio, township, staff; first variant used). By
+    workload = the mean monthly hours of applications, reviews and emergency (temporary) cases over
+    the horizon (reviews bunch in review months, so one month would mislead) ÷ the casework hours
+    one staff member has in a month (``simulation.admin.staffing.task_hours``). Columns
+    ``staff_ratio_<‰>`` (e.g. ``staff_ratio_3``) and ``staff_workload``.
     """
     from simulation.admin.staffing import task_hours
 
     require_columns(staffing_rule, ["month", "ratio", "township", "staff"], "staffing_rule")
     require_columns(monthly, ["month", "township", "programme", "applications", "reviews", "entries"], "monthly")
-    rule = staffing_rule[staffing_rule["month"].astype(str) == str(staffing_rule["month"].astype(str).max())]
+    rule = staffing_rule
     if "variant" in rule.columns:
         rule = rule[rule["variant"] == rule["variant"].iloc[0]]
+    rule = rule[rule["month"].astype(str) == str(rule["month"].astype(str).max())]
     out = rule.pivot_table(index="township", columns="ratio", values="staff", aggfunc="sum")
     out.columns = [f"staff_ratio_{round(r * 1000):g}" for r in out.columns]
-    last = monthly[monthly["month"].astype(str) == str(monthly["month"].astype(str).max())]
-    if "variant" in last.columns:
-        last = last[last["variant"] == last["variant"].iloc[0]]
-    per_town = last.groupby("township")[["applications", "reviews"]].sum()
-    emergencies = last[last["programme"] == "temporary"].groupby("township")["entries"].sum()
-    per_town = per_town.reindex(out.index, fill_value=0.0)
+    m = monthly
+    if "variant" in m.columns:
+        m = m[m["variant"] == m["variant"].iloc[0]]
+    n_months = m["month"].nunique()
+    per_town = m.groupby("township")[["applications", "reviews"]].sum().reindex(out.index, fill_value=0.0)
+    emergencies = m[m["programme"] == "temporary"].groupby("township")["entries"].sum()
     decision, other = task_hours(per_town["applications"].to_numpy(float), per_town["reviews"].to_numpy(float),
                                  emergencies.reindex(out.index, fill_value=0.0).to_numpy(float), workload)
-    out["staff_workload"] = (decision + other) / workload.casework_hours_per_staff_month
+    out["staff_workload"] = (decision + other) / n_months / workload.casework_hours_per_staff_month
     out.index.name = "township"
     return out
 
 
 def township_queue(monthly: pd.DataFrame, offices: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Backlog and days to decision per township, averaged over the horizon's months.
+    """Backlog and days to decision per township over the horizon.
 
-    Days come from the engine's monthly table (``days_to_decision_mean`` / ``_p90``, weighted by
-    applications); the backlog from the engine's offices table when given, else the ``pending``
-    applications of the monthly table.
+    Days come from the engine's monthly table (``days_to_decision_mean`` / ``_p90``), averaged
+    with the month's ``decisions`` as weights; a row without decisions has no days (the engine
+    writes NaN there) and so no weight, while a row with decisions and no days is an error. The
+    P90 column is the decision-weighted mean of the monthly P90s. The backlog is the mean of the
+    engine's offices table when given, else of the ``pending`` applications.
     """
-    require_columns(monthly, ["month", "township", "applications", "days_to_decision_mean"], "monthly")
+    require_columns(monthly, ["month", "township", "decisions", "days_to_decision_mean"], "monthly")
     m = monthly
     if "variant" in m.columns:
         m = m[m["variant"] == m["variant"].iloc[0]]
-    weights = _numeric(m, "applications", "monthly")
-    frame = pd.DataFrame({"township": m["township"].to_numpy(), "w": weights,
-                          "days": _numeric(m, "days_to_decision_mean", "monthly") * weights})
-    if "days_to_decision_p90" in m.columns:
-        frame["p90"] = _numeric(m, "days_to_decision_p90", "monthly") * weights
+    weights = _numeric(m, "decisions", "monthly")
+    decided = weights > 0
+    frame = pd.DataFrame({"township": m["township"].to_numpy(), "w": weights})
+    columns = {"days_to_decision": "days_to_decision_mean", "days_to_decision_p90": "days_to_decision_p90"}
+    for name, column in columns.items():
+        if column not in m.columns:
+            continue
+        days = pd.to_numeric(m[column], errors="raise").to_numpy(dtype=float)
+        bad = np.flatnonzero(decided & ~np.isfinite(days))
+        if bad.size:
+            raise TableError(f"monthly: column {column!r} is missing where decisions > 0, first at row "
+                             f"{m.index[bad[0]]!r}")
+        frame[name] = np.where(decided, days, 0.0) * weights
     sums = frame.groupby("township").sum()
-    out = pd.DataFrame(index=sums.index)
-    w = sums["w"].where(sums["w"] > 0)
-    out["days_to_decision"] = (sums["days"] / w).fillna(0.0)
-    if "p90" in sums.columns:
-        out["days_to_decision_p90"] = (sums["p90"] / w).fillna(0.0)
+    w = sums.pop("w").where(lambda x: x > 0)
+    out = sums.div(w, axis=0).fillna(0.0)
     if offices is not None and "backlog" in offices.columns:
         o = offices[offices["variant"] == offices["variant"].iloc[0]] if "variant" in offices.columns else offices
         out["backlog"] = o.groupby("township")["backlog"].mean().reindex(out.index, fill_value=0.0)
     else:
         require_columns(m, ["pending"], "monthly")
-        months = m["month"].nunique()
-        out["backlog"] = m.groupby("township")["pending"].sum().reindex(out.index, fill_value=0.0) / months
+        out["backlog"] = m.groupby(["township", "month"])["pending"].sum().groupby(level=0).mean().reindex(
+            out.index, fill_value=0.0)
     return out
 
 

@@ -1,0 +1,97 @@
+"""The notebook tables on hand-made inputs: staffing by township, office queue, bulletin comparison."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.admin.parameters import load_admin_parameters
+from simulation.reporting.tables import (
+    TableError,
+    bulletin_comparison,
+    engine_targets,
+    staffing_by_township,
+    township_queue,
+)
+
+
+def monthly_rows() -> pd.DataFrame:
+    rows = []
+    for month in ("2025-01", "2025-02"):
+        for township in (0, 1):
+            for programme in ("dibao", "temporary"):
+                rows.append({"month": month, "township": township, "area": "urban", "programme": programme,
+                             "persons": 100.0, "households": 50.0, "payment": 1e4,
+                             "applications": 10.0 if programme == "dibao" else 0.0,
+                             "reviews": 20.0 if programme == "dibao" else 0.0,
+                             "entries": 4.0 if programme == "temporary" else 1.0,
+                             "decisions": 8.0 * (township + 1) if programme == "dibao" else 0.0,
+                             "days_to_decision_mean": (10.0 if month == "2025-01" else 20.0)
+                             if programme == "dibao" else np.nan,
+                             "days_to_decision_p90": 30.0 if programme == "dibao" else np.nan,
+                             "pending": 3.0 * (township + 1)})
+    return pd.DataFrame(rows)
+
+
+def test_staffing_by_township_rule_and_workload() -> None:
+    workload = load_admin_parameters().workload
+    rule = pd.DataFrame({"month": ["2025-02"] * 4 + ["2025-01"] * 2, "ratio": [0.002, 0.004] * 3,
+                         "township": [0, 0, 1, 1, 0, 0], "staff": [2, 3, 4, 7, 99, 99]})
+    staff = staffing_by_township(rule, monthly_rows(), workload)
+    assert staff.loc[0, "staff_ratio_2"] == 2 and staff.loc[1, "staff_ratio_4"] == 7  # last month only
+    hours = (10 * workload.hours_per_task["application"] + 20 * workload.hours_per_review
+             + 4 * workload.hours_per_task["emergency"])  # per township per month
+    assert staff.loc[0, "staff_workload"] == pytest.approx(hours / workload.casework_hours_per_staff_month)
+
+
+def test_township_queue_weights_days_by_decisions_and_skips_months_without_any() -> None:
+    queue = township_queue(monthly_rows())
+    assert queue.loc[0, "days_to_decision"] == pytest.approx(15.0)  # (8×10 + 8×20) / 16
+    assert queue.loc[1, "days_to_decision_p90"] == pytest.approx(30.0)
+    assert queue.loc[1, "backlog"] == pytest.approx(12.0)  # pending 6 per row, 2 rows a month
+    offices = pd.DataFrame({"month": ["2025-01", "2025-02"] * 2, "township": [0, 0, 1, 1],
+                            "backlog": [1.0, 3.0, 5.0, 7.0]})
+    assert township_queue(monthly_rows(), offices).loc[1, "backlog"] == pytest.approx(6.0)
+
+
+def test_township_queue_names_missing_days_where_decisions_were_made() -> None:
+    bad = monthly_rows()
+    bad.loc[0, "days_to_decision_mean"] = np.nan
+    with pytest.raises(TableError, match="'days_to_decision_mean' is missing where decisions > 0, first at row 0"):
+        township_queue(bad)
+
+
+def test_engine_targets_and_bulletin_comparison() -> None:
+    m = monthly_rows()
+    m.loc[m["programme"] == "temporary", "programme"] = "tekun"
+    got = engine_targets(m, "2025-02", {"urban": 500.0, "rural": 400.0})
+    assert got["dibao_persons.urban"] == 200.0 and got["tekun_persons.urban"] == 200.0
+    assert got["dibao_payment_share.urban"] == pytest.approx(2e4 / 200 / 500)
+    assert math.isnan(got["dibao_payment_share.rural"])
+    static = pd.DataFrame({"simulated": [150.0]}, index=["dibao_persons.urban"])
+    table = bulletin_comparison(static, got, {"dibao_persons.urban": 250.0})
+    row = table.iloc[0]
+    assert (row["label_zh"], row["published"], row["static"], row["model"]) == ("城市低保人数", 250.0, 150.0, 200.0)
+    assert row["gap_pct"] == pytest.approx(-20.0)
+    with pytest.raises(TableError, match="no rows for month '2030-01'"):
+        engine_targets(m, "2030-01", {"urban": 1.0, "rural": 1.0})
+
+
+def test_care_tier_demand_prices_the_package_for_recipients_needing_care() -> None:
+    from simulation.admin.services import package_cost_per_person_month
+    from simulation.policy import load_policy
+    from simulation.population import generate, load_profile
+    from simulation.reporting.tables import care_tier_demand
+
+    policy = load_policy("qijiang")
+    population = generate(load_profile("qijiang"), n_households=1500, seed=3)
+    demand = care_tier_demand(population, policy, "2025-01")
+    assert list(demand.index) == ["partial", "full"]
+    assert 0.0 < demand.attrs["care_share"] < 1.0
+    assert demand["persons"].sum() > 0
+    yearly = demand.drop(columns="persons").sum(axis=1)
+    per_person = package_cost_per_person_month(policy.at("2025-01-01")) * 12
+    assert np.allclose(yearly, demand["persons"] * per_person)
