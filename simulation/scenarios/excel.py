@@ -36,6 +36,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "package_cost_per_person_month": ("每人每月服务包费用(元)", "Package cost per person-month (yuan)"),
     "parameter": ("参数", "Parameter"), "value_at_start": ("期初取值", "Value at start"),
     "item": ("项目", "Item"), "value": ("取值", "Value"),
+    "backlog_mean": ("平均积压(件)", "Mean backlog (cases)"), "decisions": ("决定数", "Decisions"),
+    "decisions_late": ("超时决定数", "Late decisions"), "days_to_decision_mean": ("平均办理天数", "Mean days to decision"),
+    "late_share": ("超时比例", "Share decided late"),
     "group": ("人群", "Group"), "side": ("受益/受损", "Gain or loss"), "households": ("户数", "Households"),
     "persons": ("人数", "Persons"), "mean_change": ("户均变化(元/月)", "Mean change per household (yuan/month)"),
     "standard_increase_weighted": ("标准平均提高(元/人/月)", "Mean standard increase (yuan/person/month)"),
@@ -200,8 +203,12 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
         st = tables["staffing_year_bands"][["variant", "year", "ratio", "mean", "p10", "p50", "p90"]]
         _write_table(ws, fmt, st, 0, "按比例配备的乡镇工作人员(人) Township staff by the ratio rule (persons)")
         ws = wb.add_worksheet(SHEETS["queue"])
-        _write_table(ws, fmt, tables["staffing_queue_summary"], 0,
+        row = _write_table(ws, fmt, tables["staffing_queue_summary"], 0,
                      "各配备水平下的积压与办理天数 Backlog and days to decision under each staffing level")
+
+        if "engine_decisions" in tables:
+            _write_table(ws, fmt, tables["engine_decisions"], row,
+                         "模型乡镇经办机构(按最低比例配备) Engine's township offices (staffed at staffing.ratio_min)")
 
         ws = wb.add_worksheet(SHEETS["parameters"])
         _write_table(ws, fmt, tables["parameters"], 0, "所用政策参数(期初) Policy parameters used (at start)")

@@ -411,6 +411,28 @@ def gains_and_losses(scenario: Scenario, policies: Mapping[tuple[str, str], Any]
                                        "households", "persons", "mean_change"])
 
 
+def engine_decisions(monthly: pd.DataFrame, offices: pd.DataFrame) -> pd.DataFrame | None:
+    """The engine's own decisions per variant: staff, backlog, days to decision, late share.
+
+    Per variant over all months and replications: mean office staff and backlog (weighted
+    cases), days to decision weighted by decisions, and the share of decisions past the legal
+    limit (``decisions_late`` ÷ ``decisions``). None when the engine's table lacks the columns.
+    """
+    need = {"decisions", "decisions_late", "days_to_decision_mean"}
+    if not need <= set(monthly.columns) or not {"staff", "backlog"} <= set(offices.columns):
+        return None
+    m = monthly.assign(days_x=monthly["days_to_decision_mean"].fillna(0.0) * monthly["decisions"])
+    d = m.groupby(["variant", "replication", "month"], as_index=False)[["decisions", "decisions_late", "days_x"]].sum()
+    o = offices.groupby(["variant", "replication", "month"], as_index=False)[["staff", "backlog"]].sum()
+    d = d.merge(o, on=["variant", "replication", "month"], how="left")
+    out = d.groupby("variant", as_index=False, sort=False).agg(
+        staff_mean=("staff", "mean"), backlog_mean=("backlog", "mean"), decisions=("decisions", "sum"),
+        decisions_late=("decisions_late", "sum"), days_x=("days_x", "sum"))
+    out["days_to_decision_mean"] = np.where(out["decisions"] > 0, out["days_x"] / out["decisions"], np.nan)
+    out["late_share"] = np.where(out["decisions"] > 0, out["decisions_late"] / out["decisions"], np.nan)
+    return out.drop(columns="days_x")
+
+
 def _can_assess_population(scenario: Scenario) -> bool:
     """Whether the scenario's localities have population profiles (not so for hand-made tests)."""
     from simulation.scenarios.scenario import known_localities
@@ -476,6 +498,9 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     offices = [o.offices for o in outputs if o.offices is not None]
     if offices:
         tables["engine_offices"] = pd.concat(offices, ignore_index=True)
+        decisions = engine_decisions(monthly, tables["engine_offices"])
+        if decisions is not None:
+            tables["engine_decisions"] = decisions
     params_rows = []
     for (variant, loc), pol in sorted(policies.items()):
         for path, value in sorted(pol.at(f"{scenario.start}-01").items()):
@@ -572,6 +597,12 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
     for r in qs.itertuples(index=False):
         lines.append(f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰: staff {r.staff_mean:,.0f}, mean days to decision "
                      f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), townships within limit {r.share_within_limit:.0%}")
+    ed = tables.get("engine_decisions")
+    if ed is not None and not ed.empty:
+        lines.append("Engine's township offices (staffed by staffing.ratio_min)")
+        for r in ed.itertuples(index=False):
+            lines.append(f"  {r.variant:<26} staff {r.staff_mean:,.0f}, backlog {r.backlog_mean:,.0f} cases, "
+                         f"mean days to decision {r.days_to_decision_mean:,.1f}, decided late {r.late_share:.1%}")
     if "services_cap" in tables:
         cap = tables["services_cap"].groupby(["variant", "year"], as_index=False)[
             ["cost", "cap", "headroom", "affordable_coverage"]].median()
