@@ -8,7 +8,8 @@ Commands:
   calibrate     fit a locality's free population parameters (simulation.population.calibrate)
   export-excel  write a stored result as an Excel workbook for the finance bureau
 
-Bad input exits with status 2 and a message naming the file, field and value.
+Bad input exits with status 2 and a message naming the file, field and value; a failed engine
+run exits with status 1 naming the locality, variant and replication.
 """
 
 from __future__ import annotations
@@ -176,12 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
+    from simulation.scenarios.runner import TaskError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.fn(args))
     except _input_errors() as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except TaskError as exc:
+        print(f"error: {exc}\nno results were written; earlier results are untouched", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,3 +106,28 @@ def test_engine_staffing_levels_become_policy_variants():
     assert pol.value("staffing.ratio_min", "2025-06-01") == 0.004
     with pytest.raises(ScenarioError, match="'staffing.ratios'"):
         parse_scenario({**doc, "staffing": {"engine": True}}, "mem.yaml")
+
+
+class _Unpicklable(Exception):
+    def __init__(self, a, b):  # an error whose type cannot be rebuilt from its message
+        super().__init__(f"{a} {b}")
+
+
+def test_a_failing_worker_names_the_task(monkeypatch):
+    from simulation.scenarios import runner
+    from simulation.scenarios.executors import ProcessExecutor
+
+    def broken(task):
+        raise _Unpicklable("bad", task.variant)
+
+    monkeypatch.setattr(runner, "_run_task", broken)  # forked workers inherit the patch
+    doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"},
+           "reforms": [{"name": "r", "changes": {}}]}
+    tasks = runner.tasks_for(parse_scenario(doc, "mem.yaml"))
+    with ProcessExecutor(2) as ex, pytest.raises(runner.TaskError,
+                                                 match=r"qijiang / (baseline|r) / replication 0 failed: _Unpicklable: bad"):
+        ex.map(runner.run_task, tasks)
+    err = ScenarioError([("f.yaml", "months", -1, "bad")])
+    import pickle
+
+    assert pickle.loads(pickle.dumps(err)).problems == err.problems

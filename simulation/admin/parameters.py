@@ -30,6 +30,9 @@ class AdminParameterError(ValueError):
         self.source, self.field, self.value, self.problem = source, field, value, problem
         super().__init__(f"{source}: field '{field}': {problem} (value {value!r})")
 
+    def __reduce__(self) -> tuple[type, tuple[str, str, Any, str]]:
+        return (AdminParameterError, (self.source, self.field, self.value, self.problem))
+
 
 @dataclass(frozen=True)
 class WorkloadParameters:

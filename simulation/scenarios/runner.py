@@ -146,8 +146,29 @@ def _care_share(population: Any, policy: Any, month: str) -> dict[str, float]:
     return {"tekun": share(tekun, limited & dispersed), "dibao": share(dibao, limited)}
 
 
+class TaskError(RuntimeError):
+    """An engine task failed; the message names the locality, variant and replication.
+
+    Raised in the worker in place of the original error, whose type may not survive the trip
+    back from a process or Dask worker; the original's type and message are in the text.
+    """
+
+
 def run_task(task: RunTask) -> RunOutput:
-    """Run one engine task (top-level so that process and Dask workers can import it)."""
+    """Run one engine task (top-level so that process and Dask workers can import it).
+
+    Any failure is re-raised as TaskError naming the task (a scenario error passes unchanged).
+    """
+    try:
+        return _run_task(task)
+    except (ScenarioError, EngineUnavailable):
+        raise
+    except Exception as exc:
+        raise TaskError(f"run {task.locality} / {task.variant} / replication {task.replication} failed: "
+                        f"{type(exc).__name__}: {exc}") from None
+
+
+def _run_task(task: RunTask) -> RunOutput:
     try:
         from simulation.engine import run as engine_run
     except ImportError as exc:
@@ -579,7 +600,10 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
                              f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
     gl = tables.get("gains_losses")
     if gl is not None and not gl.empty:
-        for variant, grp in gl[gl["group"] == "all"].groupby("variant", sort=False):
+        a = gl[gl["group"] == "all"].assign(change=lambda d: d["households"] * d["mean_change"])
+        a = a.groupby(["variant", "side"], as_index=False, sort=False)[["households", "change"]].sum()
+        a["mean_change"] = np.where(a["households"] > 0, a["change"] / a["households"].where(a["households"] > 0, 1), 0.0)
+        for variant, grp in a.groupby("variant", sort=False):
             g = grp.set_index("side")
             lines.append(f"{variant}: in the first month {g.at['gain', 'households']:,.0f} households gain "
                          f"({g.at['gain', 'mean_change']:,.1f} yuan/month on average), "

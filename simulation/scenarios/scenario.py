@@ -65,6 +65,10 @@ class ScenarioError(ValueError):
         lines = [f"{f}: field '{k}': {msg} (value {v!r})" for f, k, v, msg in problems]
         super().__init__("bad scenario:\n  " + "\n  ".join(lines))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
+        # rebuilt from the problems when it crosses a process boundary (workers)
+        return (ScenarioError, (self.problems,))
+
 
 @dataclass(frozen=True)
 class Variant:
