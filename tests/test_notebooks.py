@@ -21,7 +21,8 @@ NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 EXPECTED = ["01_quick_start", "02_finance_bureau", "03_explorer", "04_services_cap", "05_staffing",
             "06_checking_the_model"]
-SMOKE_ENV = {"SIM_SMOKE_N": "2000", "SIM_SMOKE_MONTHS": "12", "SIM_SMOKE_REPLICATIONS": "3"}
+SMOKE_ENV = {"SIM_SMOKE_N": "2000", "SIM_SMOKE_MONTHS": "12", "SIM_SMOKE_REPLICATIONS": "3",
+             "SIM_EXECUTOR": "serial"}
 NBSTRIPOUT = Path(sys.executable).with_name("nbstripout")
 
 
