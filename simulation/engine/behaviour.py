@@ -27,13 +27,13 @@ DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "data" / "behaviour" / "de
 
 #: Fields that are probabilities (0..1).
 _SHARES = {
-    "initial_enrolment", "take_up", "discovery", "report_change", "major_change_share", "job_loss", "job_find",
+    "initial_enrolment", "take_up", "take_up_tekun", "labour_loss_elderly", "discovery", "report_change", "major_change_share", "job_loss", "job_find",
     "job_find_partial_factor", "income_rho", "disability_severe_rate", "paralysis_share",
     "self_care_decline", "education_cost_prob", "urgent_rate", "temporary_take_up",
     "illness_recovery", "illness_onset", "disability_onset_60", "fertility",
 }
 #: Fields that are whole numbers.
-_INTEGERS = {"work_age_min", "work_age_max", "fertility_age_min", "fertility_age_max",
+_INTEGERS = {"labour_loss_age", "job_find_stationary", "work_age_min", "work_age_max", "fertility_age_min", "fertility_age_max",
              "birth_slots", "processing_days_min", "processing_days_max"}
 
 
@@ -43,18 +43,22 @@ class Behaviour:
 
     initial_enrolment: float
     take_up: float
+    take_up_tekun: float
     discovery: float
     report_change: float
     major_change_share: float
     job_loss: float
     job_find: float
     job_find_partial_factor: float
+    job_find_stationary: int
     work_age_min: int
     work_age_max: int
     entry_wage_multiple: float
     income_rho: float
     income_sd_persistent: float
     income_sd_transitory: float
+    income_smoothing_months: float
+    income_growth: float
     mortality_makeham: float
     mortality_gompertz_a: float
     mortality_gompertz_b: float
@@ -71,6 +75,8 @@ class Behaviour:
     illness_recovery: float
     paralysis_share: float
     self_care_decline: float
+    labour_loss_age: int
+    labour_loss_elderly: float
     illness_cost_multiple: float
     education_cost_prob: float
     urgent_rate: float

@@ -19,6 +19,7 @@ import datetime as dt
 import math
 import time as _time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import mesa
@@ -159,6 +160,9 @@ class SimulationModel(mesa.Model):
                                       (self.behaviour.work_age_min, self.behaviour.work_age_max))
         self.persons = slots
         self.households = hh
+        if self.behaviour.job_find_stationary:
+            self.behaviour = stationary_job_finding(self.behaviour, slots, hh)
+            self.b = self.behaviour.pack()
         self.township_labels = meta["township_labels"]
         self.entry_wage = entry
         n = hh.household_id.shape[0]
@@ -320,6 +324,27 @@ class SimulationModel(mesa.Model):
         """The result of the months simulated so far."""
         return SimulationResult(self.recorder.monthly(), self.tracer.frame(),
                                 self.recorder.offices_frame(), self.recorder.summary_facts())
+
+
+def stationary_job_finding(behaviour: Behaviour, slots: Any, hh: Any) -> Behaviour:
+    """The behaviour with ``job_find`` set so that the population's employment rate among
+    working-age persons able to work is stationary: job_loss × employed = job_find × (full-ability
+    non-employed + partial factor × partial-ability non-employed), weighted by households."""
+    from simulation.population.columns import LABOUR_FULL, LABOUR_NONE
+
+    w = np.repeat(hh.weight, np.diff(hh.hh_start))
+    alive = np.zeros(slots.age_y.shape[0], dtype=bool)
+    for lo, n in zip(hh.hh_start[:-1], hh.n_alive, strict=True):
+        alive[lo:lo + n] = True
+    able = (alive & (slots.age_y >= behaviour.work_age_min)
+            & (slots.age_y <= behaviour.work_age_max) & (slots.labour != LABOUR_NONE) & ~slots.ill)
+    employed = float((w * (able & (slots.employed > 0))).sum())
+    idle = able & (slots.employed == 0)
+    seekers = float((w * idle * np.where(slots.labour == LABOUR_FULL, 1.0,
+                                          behaviour.job_find_partial_factor)).sum())
+    if employed <= 0.0 or seekers <= 0.0:
+        return behaviour
+    return replace(behaviour, job_find=float(min(0.9, behaviour.job_loss * employed / seekers)))
 
 
 def resolve_behaviour(population: Any, behaviour: Behaviour | Mapping[str, Any] | None) -> Behaviour:

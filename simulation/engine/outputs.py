@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from simulation.engine import _cache
 from simulation.engine import processes as pr
 from simulation.errors import InputError
 from simulation.rules.entitlement import (
@@ -41,6 +42,9 @@ from simulation.rules.review import REVIEW_CLASSES
 if TYPE_CHECKING:
     from simulation.engine.model import SimulationModel
 
+
+# numba kernels below are cached by the hash of everything they compile in (_cache.py)
+_PREVIOUS_CACHE = _cache.begin()
 
 class InvariantError(RuntimeError):
     """A broken accounting invariant of the engine (a bug, never a warning)."""
@@ -332,3 +336,6 @@ class TraceRecorder:
     def frame(self) -> pd.DataFrame:
         """The trace as a DataFrame (columns ``TRACE_COLUMNS``)."""
         return pd.DataFrame(self.rows, columns=list(TRACE_COLUMNS))
+
+
+_cache.end(_PREVIOUS_CACHE)

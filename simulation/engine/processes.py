@@ -60,6 +60,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
+from simulation.engine import _cache  # noqa: E402
 from simulation.engine.behaviour import B  # noqa: E402
 from simulation.engine.rng import key_hash, sub_key, to_approx_normal, to_uniform  # noqa: E402
 from simulation.errors import InputError  # noqa: E402
@@ -105,6 +106,9 @@ from simulation.rules.params import (  # noqa: E402
 )
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
 
+# numba kernels below are cached by the hash of everything they compile in (_cache.py)
+_PREVIOUS_CACHE = _cache.begin()
+
 # Behaviour vector slots (numba reads module-level integers as constants).
 BI_DISABILITY_ONSET_60 = B["disability_onset_60"]
 BI_DISABILITY_ONSET_SLOPE = B["disability_onset_slope"]
@@ -120,6 +124,8 @@ BI_ILLNESS_RECOVERY = B["illness_recovery"]
 BI_INCOME_RHO = B["income_rho"]
 BI_INCOME_SD_PERSISTENT = B["income_sd_persistent"]
 BI_INCOME_SD_TRANSITORY = B["income_sd_transitory"]
+BI_INCOME_SMOOTHING_MONTHS = B["income_smoothing_months"]
+BI_INCOME_GROWTH = B["income_growth"]
 BI_JOB_FIND = B["job_find"]
 BI_JOB_FIND_PARTIAL_FACTOR = B["job_find_partial_factor"]
 BI_JOB_LOSS = B["job_loss"]
@@ -136,6 +142,9 @@ BI_PROCESSING_DAYS_MIN = B["processing_days_min"]
 BI_REPORT_CHANGE = B["report_change"]
 BI_SELF_CARE_DECLINE = B["self_care_decline"]
 BI_TAKE_UP = B["take_up"]
+BI_TAKE_UP_TEKUN = B["take_up_tekun"]
+BI_LABOUR_LOSS_AGE = B["labour_loss_age"]
+BI_LABOUR_LOSS_ELDERLY = B["labour_loss_elderly"]
 BI_TEMPORARY_TAKE_UP = B["temporary_take_up"]
 BI_URGENT_RATE = B["urgent_rate"]
 BI_WORK_AGE_MAX = B["work_age_max"]
@@ -373,6 +382,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     sd_p = b[BI_INCOME_SD_PERSISTENT]
     sd_t = b[BI_INCOME_SD_TRANSITORY]
     trans_mean = -0.5 * sd_t * sd_t
+    smooth = 1.0 / max(1.0, b[BI_INCOME_SMOOTHING_MONTHS])
+    # nominal wage growth since the start of the run (t months)
+    growth_t = (1.0 + b[BI_INCOME_GROWTH]) ** (t / 12.0)
     q_loss = b[BI_JOB_LOSS]
     q_find = b[BI_JOB_FIND]
     find_partial = b[BI_JOB_FIND_PARTIAL_FACTOR]
@@ -390,6 +402,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     take_up = b[BI_TAKE_UP]
     discovery = b[BI_DISCOVERY]
     q_apply = 1.0 - (1.0 - take_up) * (1.0 - discovery)
+    q_apply_tekun = 1.0 - (1.0 - b[BI_TAKE_UP_TEKUN]) * (1.0 - discovery)
+    labour_loss_age = b[BI_LABOUR_LOSS_AGE]
+    q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
     q_urgent = b[BI_URGENT_RATE]
     q_edu = b[BI_EDUCATION_COST_PROB]
     q_ill_take = b[BI_TEMPORARY_TAKE_UP]
@@ -403,6 +418,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     for c in prange(n_chunks):
         a = acc[c]
         q = queue[c]
+        sc = scratch[c]
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
             st = status[h]
             if st == ST_GONE:
@@ -440,7 +456,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         pension[j] = pension60
                     if ay > work_max and employed[j] == 1:
                         employed[j] = 0
-                        earned[j] = 0.0
                 ay = age_y[j]
                 u = to_uniform(pkey)
                 qd = haz[0, ay]
@@ -490,7 +505,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         labour[j] = LABOUR_NONE
                         if employed[j]:
                             employed[j] = 0
-                            earned[j] = 0.0
                         if (u - cum) < q_severe * para_share and paralysed[j] == 0:
                             paralysed[j] = 1
                     cum += q_severe
@@ -508,19 +522,23 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         ill_onset += 1
                         if employed[j]:
                             employed[j] = 0
-                            earned[j] = 0.0
                     cum += qi
                 # loss of self-care (very old or severely disabled)
                 if (ay >= 80 or disability[j] == DISABILITY_SEVERE) and self_care[j] < SELF_CARE_UNABLE:
                     if u >= cum and u < cum + q_selfcare:
                         self_care[j] += 1
                     cum += q_selfcare
+                # old age: loss of labour ability (the way into tekun for the elderly alone)
+                if ay >= labour_loss_age and labour[j] != LABOUR_NONE:
+                    if u >= cum and u < cum + q_labour_loss:
+                        labour[j] = LABOUR_NONE
+                        employed[j] = 0
+                    cum += q_labour_loss
                 # jobs
                 if ay >= work_min and ay <= work_max:
                     if employed[j]:
                         if u >= cum and u < cum + q_loss:
                             employed[j] = 0
-                            earned[j] = 0.0
                             unemp[j] = True
                         cum += q_loss
                     elif labour[j] != LABOUR_NONE and not ill[j]:
@@ -534,11 +552,15 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                                 unemp[j] = False
                         cum += qf
                 # income: persistent AR(1) + transitory log shocks (mean-preserving)
+                # the means test counts average income over recent months (national 审核确认办法):
+                # ``earned`` is an exponential average of this month's earnings
+                current = 0.0
                 if employed[j]:
                     k2 = sub_key(pkey, 0)
                     perm[j] = rho * perm[j] + sd_p * to_approx_normal(k2)
                     z = to_approx_normal(sub_key(pkey, 1))
-                    earned[j] = wage[j] * np.exp(perm[j] + sd_t * z + trans_mean)
+                    current = wage[j] * growth_t * np.exp(perm[j] + sd_t * z + trans_mean)
+                earned[j] += smooth * (current - earned[j])
                 rigid[j] = rigid_base[j] + (ill_cost if ill[j] else 0.0)
                 ci = counted_income(earned[j], pension[j], other[j], deduction, excluded)
                 ci_sum += ci
@@ -621,7 +643,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                                             paralysed, rare, labour, self_care, earned, pension,
                                             other, rigid, supporter, assets, care_wish, p,
                                             scratch, no_pout)
-                    sc = scratch[c]
                     eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
                                     or sc[O_TEKUN_PERSONS] > 0)
                     needy = (eligible_any or sc[O_LOW_INCOME] != 0.0
@@ -649,7 +670,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     ev = EV_TEMPORARY
             # -- applications by eligible non-recipients -------------------------------------
             if st == ST_NONE and eligible_any:
-                if to_uniform(sub_key(hkey, K_APPLY)) < q_apply:
+                qa = q_apply_tekun if sc[O_TEKUN_PERSONS] > 0 else q_apply
+                if to_uniform(sub_key(hkey, K_APPLY)) < qa:
                     status[h] = ST_PENDING
                     st = ST_PENDING
                     applied_month[h] = t
@@ -1036,3 +1058,6 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
             paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
             paid_tekun_care[h] = sc[O_TEKUN_CARE]
             paid_tekun_n[h] = n_tekun
+
+
+_cache.end(_PREVIOUS_CACHE)

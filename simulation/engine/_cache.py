@@ -1,0 +1,59 @@
+"""Where the engine's numba kernels are cached: a directory keyed by their dependencies' source.
+
+numba invalidates a cached kernel only when the kernel's own source file changes, not when a
+function or constant it uses from another module does (the rules' kernels and slot numbers, the
+behaviour slots, the draws). The engine's kernels are therefore cached under
+``__pycache__/numba-<hash>``, where the hash covers every source file they compile in; a change
+in any of them gives a fresh cache instead of a stale kernel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from numba.core import config
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: Source files compiled into the engine's kernels.
+DEPENDENCIES = ("engine/processes.py", "engine/outputs.py", "engine/rng.py", "engine/behaviour.py",
+                "population/columns.py", "rules/*.py")
+
+
+def dependency_hash() -> str:
+    """SHA-256 (first 16 hex digits) of the sources the engine's kernels compile in."""
+    h = hashlib.sha256()
+    for pattern in DEPENDENCIES:
+        for path in sorted(_PACKAGE.glob(pattern)):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+CACHE_DIR = str(Path(__file__).resolve().parent / "__pycache__" / f"numba-{dependency_hash()}")
+
+
+@contextmanager
+def kernel_cache() -> Iterator[None]:
+    """Within this block, ``@njit(cache=True)`` decorations cache under :data:`CACHE_DIR`."""
+    previous = config.CACHE_DIR
+    config.CACHE_DIR = CACHE_DIR
+    try:
+        yield
+    finally:
+        config.CACHE_DIR = previous
+
+
+def begin() -> str | None:
+    """Start caching module-level kernels under :data:`CACHE_DIR`; returns the previous setting
+    for :func:`end` (for modules whose kernels are defined at top level)."""
+    previous = config.CACHE_DIR
+    config.CACHE_DIR = CACHE_DIR
+    return previous
+
+
+def end(previous: str | None) -> None:
+    """Restore the cache setting saved by :func:`begin`."""
+    config.CACHE_DIR = previous
