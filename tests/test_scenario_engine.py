@@ -119,3 +119,17 @@ def test_gains_and_losses_of_a_standard_increase(serial):
     for group in ("elderly", "children", "disabled"):
         assert 0 <= gl.loc[(group, "gain"), "households"] <= gl.loc[("all", "gain"), "households"]
     assert gl.loc[("all", "gain"), "mean_change"] > 0
+
+
+def test_an_existing_dask_cluster_by_address(small, serial):
+    from dask.distributed import LocalCluster
+
+    tasks = runner.tasks_for(small)[:2]
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+        with make_executor("dask", address=cluster.scheduler_address) as ex:
+            out = ex.map(runner.run_task, tasks)
+        assert cluster.status.name == "running"  # the executor leaves a cluster it did not start
+    merged = pd.concat([o.monthly for o in out], ignore_index=True)
+    expected = serial.tables["monthly"]
+    expected = expected[(expected["replication"] == 0)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(merged, expected)
