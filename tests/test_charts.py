@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 
 from simulation.reporting import charts, tables
 from simulation.reporting.fonts import find_cjk_family, use_cjk_font
-from simulation.reporting.labels import LABELS, label, money_unit
+from simulation.reporting.labels import LABELS, PART_LABELS, label, money_unit
+from simulation.reporting.tables import TARGET_LABELS
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "charts"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -138,9 +139,17 @@ def test_money_units() -> None:
 
 
 def test_every_chinese_label_has_an_english_one() -> None:
-    for key, (zh, en) in LABELS.items():
+    for key, (zh, en) in {**LABELS, **PART_LABELS, **TARGET_LABELS}.items():
         assert CJK.search(zh), key
         assert not CJK.search(en), key
+
+
+def test_cost_components_and_named_series_get_labels() -> None:
+    assert charts.name("dibao.gap", "zh") == "低保·补差"
+    assert charts.name("tekun.care", "en") == "Tekun support: care"
+    assert charts.name("dibao.unknown_part", "zh") == "dibao.unknown_part"
+    assert charts.name("plus_50", "zh", {"plus_50": "低保标准提高50元"}) == "低保标准提高50元"
+    assert charts.name(7, "zh") == "7"
 
 
 def _all_charts(monthly: pd.DataFrame, lang: str) -> dict[str, Figure]:

@@ -9,24 +9,46 @@ font set up by :func:`simulation.reporting.fonts.use_cjk_font`; ``lang="en"`` dr
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulation.reporting.fonts import use_cjk_font
-from simulation.reporting.labels import LABELS, Lang, check_lang, label, money_unit, number
+from simulation.reporting.labels import (
+    LABELS,
+    Lang,
+    check_lang,
+    component_label,
+    label,
+    money_unit,
+    number,
+)
 from simulation.reporting.tables import TableError, require_columns
 
 FIGSIZE = (8.0, 4.2)
 
 
-def name(key: object, lang: Lang) -> str:
-    """Label for a programme/series/column key; keys without a label (township ids) as text."""
-    return label(key, lang) if isinstance(key, str) and key in LABELS else str(key)
+def name(key: object, lang: Lang, names: Mapping[str, str] | None = None) -> str:
+    """Label for a programme/component/series key: ``names`` first, then :data:`LABELS`, then
+    ``<programme>.<part>`` components; other keys (township ids, variant names) as text."""
+    if names and key in names:
+        return names[key]  # type: ignore[index]
+    if isinstance(key, str):
+        if key in LABELS:
+            return label(key, lang)
+        return component_label(key, lang) or key
+    return str(key)
+
+
+def _colours(n: int) -> list:
+    """Distinct colours for ``n`` stacked series (tab10, or tab20 beyond ten)."""
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
 
 
 def new_figure(lang: Lang, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, list[Axes]]:
@@ -62,9 +84,9 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
     fig, (ax,) = new_figure(lang)
     x = np.arange(len(annual.index))
     bottom = np.zeros(len(x))
-    for column in annual.columns:
+    for column, colour in zip(annual.columns, _colours(len(annual.columns)), strict=True):
         values = annual[column].to_numpy(dtype=float)
-        ax.bar(x, values, bottom=bottom, label=name(column, lang), width=0.6)
+        ax.bar(x, values, bottom=bottom, label=name(column, lang), width=0.6, color=colour)
         bottom += values
     divisor = _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
     for xi, total in zip(x, bottom, strict=True):
@@ -79,12 +101,13 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
 
 def band_chart(
     bands: pd.DataFrame, lang: Lang = "zh", x: str = "year", series: str | None = None,
-    title: str | None = None,
+    title: str | None = None, names: Mapping[str, str] | None = None,
 ) -> Figure:
     """Median line with a shaded P10–P90 band, one line per ``series`` value if given.
 
     ``bands``: columns ``x``, ``p10``, ``p50``, ``p90`` (yuan), e.g. from
-    :func:`simulation.reporting.tables.quantile_bands`.
+    :func:`simulation.reporting.tables.quantile_bands`; ``names`` maps series values to labels
+    (e.g. a reform's ``label_zh``).
     """
     require_columns(bands, [x, "p10", "p50", "p90", *([series] if series else [])], "band_chart")
     _nonempty(bands, "band_chart")
@@ -93,7 +116,7 @@ def band_chart(
     for key, part in groups:
         part = part.sort_values(x)
         xs = part[x].astype(str).to_numpy()
-        line_label = name(key, lang) if key is not None else label("median", lang)
+        line_label = name(key, lang, names) if key is not None else label("median", lang)
         (line,) = ax.plot(xs, part["p50"].to_numpy(float), marker="o", label=line_label)
         ax.fill_between(xs, part["p10"].to_numpy(float), part["p90"].to_numpy(float),
                         color=line.get_color(), alpha=0.2,
@@ -110,8 +133,8 @@ def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None =
     _nonempty(persons, "coverage_chart")
     fig, (ax,) = new_figure(lang)
     xs = [str(m) for m in persons.index]
-    for column in persons.columns:
-        ax.plot(xs, persons[column].to_numpy(float), label=name(column, lang))
+    for column, colour in zip(persons.columns, _colours(len(persons.columns)), strict=True):
+        ax.plot(xs, persons[column].to_numpy(float), label=name(column, lang), color=colour)
     ax.xaxis.set_major_locator(MaxNLocator(8))
     ax.set_ylabel(label("persons", lang))
     ax.set_xlabel(label("month", lang))
@@ -236,9 +259,9 @@ def demand_chart(demand: pd.DataFrame, lang: Lang = "zh", title: str | None = No
     fig, (ax,) = new_figure(lang)
     x = np.arange(len(demand))
     bottom = np.zeros(len(x))
-    for column in demand.columns:
+    for column, colour in zip(demand.columns, _colours(len(demand.columns)), strict=True):
         values = demand[column].to_numpy(float)
-        ax.bar(x, values, bottom=bottom, width=0.6, label=name(column, lang))
+        ax.bar(x, values, bottom=bottom, width=0.6, label=name(column, lang), color=colour)
         bottom += values
     _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
     ax.set_xticks(x, [name(t, lang) for t in demand.index])

@@ -70,6 +70,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "partial": ("部分失能", "Partly unable"),
     "full": ("完全失能", "Fully unable"),
     "demand_title": ("购买服务需求（按照料等级）", "Service demand by care tier"),
+    "haircut": ("理发", "Haircut"),
+    "laundry": ("洗衣", "Laundry"),
+    "cleaning": ("清洁", "Cleaning"),
+    "necessities": ("生活用品", "Necessities"),
+}
+
+#: parts of a programme's payment (``payment_<part>`` columns; cost components ``<programme>.<part>``)
+PART_LABELS: dict[str, tuple[str, str]] = {
+    "gap": ("补差", "gap"),
+    "supplement": ("分档增发", "supplements"),
+    "gradual_exit": ("渐退", "gradual exit"),
+    "basic": ("基本生活", "basic living"),
+    "care": ("照料护理", "care"),
+    "urgent": ("急难型", "urgent"),
+    "illness": ("大病", "illness"),
+    "education": ("教育", "education"),
+    "applicant": ("申请期间", "while applying"),
 }
 
 #: money units: (divisor, unit), largest first
@@ -93,6 +110,15 @@ def number(value: float) -> str:
     """A number for a chart annotation: thousands separators, no exponent, 3–4 significant digits."""
     size = abs(value)
     return f"{value:,.0f}" if size >= 100 else f"{value:,.1f}" if size >= 10 else f"{value:,.2f}"
+
+
+def component_label(key: str, lang: Lang = "zh") -> str | None:
+    """Label of a cost component ``<programme>.<part>`` (e.g. 低保·补差), or None if unknown."""
+    programme, _, part = key.partition(".")
+    if programme not in LABELS or part not in PART_LABELS:
+        return None
+    zh, en = PART_LABELS[part]
+    return f"{label(programme, lang)}·{zh}" if lang == "zh" else f"{label(programme, lang)}: {en}"
 
 
 def label(key: str, lang: Lang = "zh") -> str:

@@ -257,6 +257,7 @@ TARGET_LABELS: dict[str, tuple[str, str]] = {
     "tekun_persons.rural": ("农村特困人数", "Rural tekun persons"),
     "dibao_payment_share.urban": ("城市低保人均补助÷标准", "Urban dibao payment ÷ standard"),
     "dibao_payment_share.rural": ("农村低保人均补助÷标准", "Rural dibao payment ÷ standard"),
+    "disabled_assisted_persons": ("困难残疾人生活补贴人数", "Disabled persons with the living subsidy"),
 }
 
 
