@@ -133,3 +133,22 @@ def test_an_existing_dask_cluster_by_address(small, serial):
     expected = serial.tables["monthly"]
     expected = expected[(expected["replication"] == 0)].reset_index(drop=True)
     pd.testing.assert_frame_equal(merged, expected)
+
+
+def test_a_sharded_run_merges_localities(tmp_path):
+    doc = {**DOC, "replications": 1, "months": 6, "population": {"households": 200, "seed": 3},
+           "reforms": []}
+    doc.pop("locality")
+    both = parse_scenario({**doc, "localities": ["qijiang", "jiaohe"]}, "both.yaml")
+    alone = parse_scenario({**doc, "locality": "jiaohe"}, "alone.yaml")
+    with make_executor("serial") as ex:
+        merged = runner.run_scenario(both, executor=ex, write=False)
+        single = runner.run_scenario(alone, executor=ex, write=False)
+    m = merged.tables["cost_year_component"]
+    assert set(m["locality"]) == {"qijiang", "jiaohe"}
+    j = m[m["locality"] == "jiaohe"].reset_index(drop=True)
+    s = single.tables["cost_year_component"]
+    # the jiaohe shard is the jiaohe run, every component
+    pd.testing.assert_frame_equal(j, s)
+    total = merged.tables["cost_total_bands"]["mean"].sum()
+    assert total == pytest.approx(m["cost"].sum())
