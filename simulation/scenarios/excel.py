@@ -52,6 +52,11 @@ HEADINGS: dict[str, tuple[str, str]] = {
 COMPONENTS: dict[str, tuple[str, str]] = {
     "dibao": ("低保金", "Dibao"), "dibao.gap": ("低保补差", "Dibao gap payment"),
     "dibao.supplement": ("低保分类增发", "Dibao supplements"),
+    "dibao.gradual_exit": ("低保渐退", "Dibao gradual exit"),
+    "temporary.urgent": ("临时救助(急难型)", "Temporary assistance, urgent"),
+    "temporary.illness": ("临时救助(大病支出)", "Temporary assistance, illness"),
+    "temporary.education": ("临时救助(教育支出)", "Temporary assistance, education"),
+    "temporary.applicant": ("申请期间临时救助", "Temporary aid to applicants"),
     "single_inclusion": ("单人户低保", "Single-person inclusion"),
     "tekun": ("特困供养", "Tekun"), "tekun.basic": ("特困基本生活", "Tekun basic living"),
     "tekun.care": ("特困照料护理", "Tekun care"), "funeral": ("丧葬补助", "Funeral subsidy"),
