@@ -131,7 +131,7 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
                                timeout=60_000)
         before = _cost_text(page)
         assert CJK.search(before), f"headline has no Chinese label: {before!r}"
-        status_before = page.inner_text(".explorer-status")
+        redraws_before = int(page.get_attribute(".explorer-status [data-redraws]", "data-redraws"))
 
         # keyboard on the slider handle, as a user would: +3 steps of 10 yuan
         page.click(".explorer-standard-change .noUi-handle")
@@ -140,9 +140,9 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
         page.wait_for_function(
             "prev => document.querySelector('.explorer-cost').innerText !== prev", arg=before,
             timeout=240_000)
-        page.wait_for_function(
-            "s => { const t = document.querySelector('.explorer-status').innerText;"
-            " return t !== s && /[0-9]/.test(t); }", arg=status_before, timeout=240_000)
+        page.wait_for_function(  # the redraw has finished (all four charts drawn)
+            "n => { const e = document.querySelector('.explorer-status [data-redraws]');"
+            " return e && Number(e.dataset.redraws) > n; }", arg=redraws_before, timeout=240_000)
         after = _cost_text(page)
         page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
 

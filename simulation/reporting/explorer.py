@@ -44,6 +44,8 @@ REVIEW_LABELS: dict[str, tuple[str, str]] = {
     "half_yearly": ("每半年一次", "Every six months"),
     "quarterly": ("每季度一次", "Quarterly"),
 }
+#: the explorer's charts, in the order they are drawn
+CHARTS: tuple[str, ...] = ("cost", "coverage", "cap", "staffing")
 #: seconds the controls must be still before a redraw starts
 DEBOUNCE_SECONDS = 0.3
 #: engine runs, policies and chart images kept in memory (small tables and PNGs, few populations)
@@ -299,13 +301,16 @@ class Explorer:
             "staffing": (charts.staffing_chart, view.staff),
         }
 
+    def png(self, view: ExplorerView, chart: str, dpi: int = 80) -> bytes:
+        """One chart (``cost``, ``coverage``, ``cap`` or ``staffing``) as PNG bytes; drawn only when
+        its table differs from every table drawn before (cached by content)."""
+        draw, table = self._chart_inputs(view)[chart]
+        key = ("png", chart, self.lang, dpi, _table_key(table))
+        return self._cached(key, lambda: charts.to_png(draw(table, self.lang), dpi=dpi))
+
     def pngs(self, view: ExplorerView, dpi: int = 80) -> dict[str, bytes]:
-        """The four charts as PNG bytes; a chart whose table has not changed is not redrawn."""
-        out = {}
-        for name, (draw, table) in self._chart_inputs(view).items():
-            key = ("png", name, self.lang, dpi, _table_key(table))
-            out[name] = self._cached(key, lambda draw=draw, table=table: charts.to_png(draw(table, self.lang), dpi=dpi))
-        return out
+        """The four charts as PNG bytes."""
+        return {chart: self.png(view, chart, dpi) for chart in CHARTS}
 
     def headline_html(self, view: ExplorerView) -> str:
         """The headline numbers as HTML (the element the browser test reads)."""
@@ -475,7 +480,7 @@ class ExplorerWidget:
         self.status = w.HTML().add_class("explorer-status")
         self.headline = w.HTML().add_class("explorer-cost")
         self.images = {k: w.Image(format="png", layout=w.Layout(width="100%")).add_class(f"explorer-chart-{k}")
-                       for k in ("cost", "coverage", "cap", "staffing")}
+                       for k in CHARTS}
         self.box = w.HBox([
             w.VBox([*self.controls.values(), self.status]),
             w.VBox([self.headline, w.GridBox(list(self.images.values()),
@@ -485,6 +490,7 @@ class ExplorerWidget:
         self._timer: threading.Timer | None = None
         self._redraw_lock = threading.Lock()
         self.last_seconds: float | None = None
+        self.redraws = 0  # completed redraws (shown in the page as data-redraws, for tests)
         self.on_redraw: Callable[[ExplorerView], None] | None = None
         self.redraw()
 
@@ -522,16 +528,17 @@ class ExplorerWidget:
             self.status.value = "计算中……" if zh else "Computing…"
             try:
                 view = self.explorer.compute(self.settings())
-                pngs = self.explorer.pngs(view)
+                # numbers first, then each chart as soon as it is drawn
+                self.headline.value = self.explorer.headline_html(view)
+                for chart in CHARTS:
+                    self.images[chart].value = self.explorer.png(view, chart)
             except Exception as exc:  # shown in the page: a widget callback's traceback is invisible
                 self.status.value = f"<span style='color:red'>{type(exc).__name__}: {exc}</span>"
                 raise
-            for key, png in pngs.items():
-                self.images[key].value = png
-            self.headline.value = self.explorer.headline_html(view)
             self.last_seconds = time.perf_counter() - began
-            self.status.value = (f"重绘用时 {self.last_seconds:.2f} 秒" if zh
-                                 else f"Redrawn in {self.last_seconds:.2f} s")
+            self.redraws += 1
+            text = f"重绘用时 {self.last_seconds:.2f} 秒" if zh else f"Redrawn in {self.last_seconds:.2f} s"
+            self.status.value = f"<span data-redraws='{self.redraws}'>{text}</span>"
             if self.on_redraw is not None:
                 self.on_redraw(view)
 
