@@ -39,6 +39,8 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "backlog_mean": ("平均积压(件)", "Mean backlog (cases)"), "decisions": ("决定数", "Decisions"),
     "decisions_late": ("超时决定数", "Late decisions"), "days_to_decision_mean": ("平均办理天数", "Mean days to decision"),
     "late_share": ("超时比例", "Share decided late"),
+    "township": ("乡镇", "Township"), "recipients": ("救助对象人数", "Recipients (persons)"),
+    "staff": ("所需人员", "Staff required"), "staff_cost": ("人员经费(元/年)", "Staff cost (yuan/year)"),
     "group": ("人群", "Group"), "side": ("受益/受损", "Gain or loss"), "households": ("户数", "Households"),
     "persons": ("人数", "Persons"), "mean_change": ("户均变化(元/月)", "Mean change per household (yuan/month)"),
     "standard_increase_weighted": ("标准平均提高(元/人/月)", "Mean standard increase (yuan/person/month)"),
@@ -206,7 +208,11 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
 
         ws = wb.add_worksheet(SHEETS["staffing"])
         st = tables["staffing_year_bands"][["variant", "year", "ratio", "mean", "p10", "p50", "p90"]]
-        _write_table(ws, fmt, st, 0, "按比例配备的乡镇工作人员(人) Township staff by the ratio rule (persons)")
+        row = _write_table(ws, fmt, st, 0, "按比例配备的乡镇工作人员(人) Township staff by the ratio rule (persons)")
+        if "staffing_township_year" in tables:
+            _write_table(ws, fmt, tables["staffing_township_year"], row,
+                         "分乡镇: 救助对象、所需人员与人员经费(年, 中位数) By township: recipients, staff "
+                         "and staff cost (yearly, median)")
         ws = wb.add_worksheet(SHEETS["queue"])
         row = _write_table(ws, fmt, tables["staffing_queue_summary"], 0,
                      "各配备水平下的积压与办理天数 Backlog and days to decision under each staffing level")

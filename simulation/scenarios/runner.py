@@ -512,6 +512,11 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     staff_year = staff_year.groupby(S.RUN_KEYS + ["year", "ratio"], as_index=False).agg(
         staff=("staff", "mean"), staff_cost=("staff_cost", "sum"))
     tables["staffing_year_bands"] = S.bands(staff_year, ["year", "ratio"], "staff")
+    town_year = rule.groupby(S.RUN_KEYS + ["year", "ratio", "township"], as_index=False).agg(
+        recipients=("recipients", "mean"), staff=("staff", "mean"), staff_cost=("staff_cost", "sum"))
+    tables["staffing_township_year"] = town_year.groupby(
+        ["variant", "locality", "year", "ratio", "township"], as_index=False)[
+        ["recipients", "staff", "staff_cost"]].median()
     tables["staffing_queue_summary"] = queue.groupby(["variant", "ratio"], as_index=False).agg(
         staff_mean=("staff", "mean"), backlog_max=("backlog_applications", "max"),
         days_mean=("days_to_decision_mean", "mean"), days_max=("days_to_decision_max", "max"),
