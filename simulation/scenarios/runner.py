@@ -243,6 +243,9 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str],
     for out in outputs:
         rec = S.recipients_by_township(out.monthly)
         engine_staff = _engine_staff(out)
+        # purchased services are bought for the locality, not a township: -1 (or "all" when the
+        # engine pooled its townships under that label)
+        whole = -1 if pd.api.types.is_numeric_dtype(out.monthly["township"]) else "all"
         by_prog = out.monthly.groupby([out.monthly["month"].astype(str), "programme"])["persons"].sum().to_dict()
         for month, grp in rec.groupby("month", sort=True):
             p = _params_at(policies, out.variant, out.locality, str(month))
@@ -260,7 +263,7 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str],
                 share * float(by_prog.get((str(month), prog), 0.0))
                 for group, share in out.care_share.items() for prog in CARE_GROUPS[group])
             services = persons_care * package_cost_per_person_month(p)
-            rows.append((out.variant, out.replication, out.locality, str(month), year, -1, "all",
+            rows.append((out.variant, out.replication, out.locality, str(month), year, whole, "all",
                          "admin", "purchased_services", services))
             care.append((out.variant, out.replication, out.locality, str(month), year, persons_care,
                          float(grp["persons"].sum()), services))
