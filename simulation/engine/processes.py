@@ -96,7 +96,6 @@ from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
     P_ASSET_LIMIT_MONTHS,
     P_EMPLOYMENT_COST_DEDUCTION,
-    P_LOW_INCOME_MULTIPLE,
     P_MINOR_AGE,
     P_PENSION_EXCLUDED,
     P_SINGLE_ENABLED,
@@ -356,7 +355,7 @@ def _supported(status: int) -> bool:
     return status == ST_ENROLLED or status == ST_EXIT
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    chunk_bounds, slot_start, slot_cap, bounds, n_alive, hh_urban, township,
                    weight, status, applied_month, applied_day, paid_tekun_n, paid_tekun_basic,
@@ -403,6 +402,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     discovery = b[BI_DISCOVERY]
     q_apply = 1.0 - (1.0 - take_up) * (1.0 - discovery)
     q_apply_tekun = 1.0 - (1.0 - b[BI_TAKE_UP_TEKUN]) * (1.0 - discovery)
+    q_apply_max = max(q_apply, q_apply_tekun)
     labour_loss_age = b[BI_LABOUR_LOSS_AGE]
     q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
     q_urgent = b[BI_URGENT_RATE]
@@ -412,7 +412,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     funeral_months = e[E_FUNERAL_MONTHS]
     applicant_pay = e[E_TMP_APPLICANT] * std_urban
     asset_limit_m = p[P_ASSET_LIMIT_MONTHS]
-    screen_multiple = max(1.0, p[P_LOW_INCOME_MULTIPLE])
+    screen_multiple = 1.0
     if p[P_SINGLE_ENABLED] != 0.0:
         screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
     for c in prange(n_chunks):
@@ -630,15 +630,19 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                        and to_uniform(sub_key(hkey, K_EDU)) < q_edu)
             # -- assessment by the rules, only where it can matter -------------------------
             # A household whose per-capita counted income is at or above every income line
-            # (standard, single-inclusion and low-income multiples) and that has no possible
-            # tekun member cannot be eligible or low-income: the rules are not called for it
-            # unless an event needs the expenditure-hardship test. Enrolled households are
-            # reassessed by the programme kernel.
+            # (standard, single-inclusion multiple) and that has no possible tekun member cannot
+            # be eligible: the rules are not called for it unless a temporary-assistance event
+            # needs the low-income and hardship tests. Enrolled households are reassessed by
+            # the programme kernel.
+            u_apply = to_uniform(sub_key(hkey, K_APPLY))
+            apply_hit = st == ST_NONE and u_apply < q_apply_max
             eligible_any = False
             needy = _supported(st)
             if not needy:
                 screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
-                if (st == ST_NONE and screen_pass) or urgent_hit or ill_hit or edu_hit:
+                # the application draw first: a household that would not apply this month even
+                # if eligible needs no assessment for it (same draws, same result, far cheaper)
+                if (apply_hit and screen_pass) or urgent_hit or ill_hit or edu_hit:
                     assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
                                             paralysed, rare, labour, self_care, earned, pension,
                                             other, rigid, supporter, assets, care_wish, p,
@@ -671,7 +675,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             # -- applications by eligible non-recipients -------------------------------------
             if st == ST_NONE and eligible_any:
                 qa = q_apply_tekun if sc[O_TEKUN_PERSONS] > 0 else q_apply
-                if to_uniform(sub_key(hkey, K_APPLY)) < qa:
+                if u_apply < qa:
                     status[h] = ST_PENDING
                     st = ST_PENDING
                     applied_month[h] = t
@@ -730,7 +734,7 @@ def gradual_exit_share(elapsed: int, e) -> float:
     return e[E_GE_SCHEDULE + year]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_frac,
                      chunk_bounds, slot_start, bounds, n_alive, hh_urban, township,
                      weight, status, applied_month, applied_day, review_class,
@@ -755,6 +759,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
     for c in prange(n_chunks):
         a = acc[c]
         hist = days_hist[c]
+        sc = scratch[c]
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
             st = status[h]
             if st == ST_NONE or st == ST_GONE:
@@ -798,23 +803,34 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
             else:
                 cls = review_class[h]
                 review = force_review[0] != 0 or _review_due(cls, cal_month, e)
-            assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed, rare,
-                             labour, self_care, earned, pension, other, rigid, supporter,
-                             assets, care_wish, p, scratch, no_pout)
-            sc = scratch[c]
-            eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
-            new_gap = sc[O_DIBAO_GAP]
-            new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
-            new_single_n = int(sc[O_SINGLE_PERSONS])
-            new_tekun_n = int(sc[O_TEKUN_PERSONS])
-            new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
-                         + sc[O_TEKUN_CARE])
+            # the report draw first: only a household that would report a change (or is
+            # decided, reviewed or at the end of its exit) needs a fresh assessment
+            report_hit = False
             if not decide and not review:
+                report_hit = to_uniform(sub_key(hkey, K_REPORT)) < q_report
+            eligible = False
+            new_gap = 0.0
+            new_supp = 0.0
+            new_single_n = 0
+            new_tekun_n = 0
+            if decide or review or report_hit or (st == ST_EXIT and exit_left[h] <= 0):
+                assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
+                                        paralysed, rare, labour, self_care, earned, pension,
+                                        other, rigid, supporter, assets, care_wish, p, scratch,
+                                        no_pout)
+                eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
+                new_gap = sc[O_DIBAO_GAP]
+                new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
+                new_single_n = int(sc[O_SINGLE_PERSONS])
+                new_tekun_n = int(sc[O_TEKUN_PERSONS])
+            if report_hit:
                 # a major change between reviews is reported with a probability (qijiang §4)
+                new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
+                             + sc[O_TEKUN_CARE])
                 changed = abs(new_total - old_total) >= major * max(old_total, 1.0) or (
                     st == ST_EXIT and eligible) or (paid_dibao_n[h] > 0 and not eligible
                                                     and st == ST_ENROLLED)
-                if changed and to_uniform(sub_key(hkey, K_REPORT)) < q_report:
+                if changed:
                     report = True
                     a[g, A_REPORTS] += w
             if decide:
@@ -1022,7 +1038,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
     return 0
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, township, hh_urban, weight, status,
                    review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
                    paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
