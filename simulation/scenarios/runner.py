@@ -337,30 +337,32 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
             q = office_queue(tasks["applications"], tasks["reviews"], tasks["entries"], staff,
                              admin.workload, str(p0["admin.deadline_basis"]))
             deadline = float(p0["admin.decision_deadline_days"])
-            for i, mo in enumerate(months):
-                year = int(mo[:4])
-                for j, town in enumerate(towns):
-                    rule_rows.append((out.variant, out.replication, out.locality, mo, year, ratio, town,
-                                      float(grid.iat[i, j]), int(staff[i, j]), staff[i, j] * annual_cost[i] / 12.0))
-                apps = tasks["applications"][i]
-                w = apps / apps.sum() if apps.sum() > 0 else np.full(len(towns), 1.0 / max(len(towns), 1))
-                days = q.days_to_decision[i]
-                finite = np.isfinite(days)
-                queue_rows.append((
-                    out.variant, out.replication, out.locality, mo, year, ratio, int(staff[i].sum()),
-                    float(apps.sum()), float(tasks["reviews"][i].sum()), float(tasks["entries"][i].sum()),
-                    float(q.backlog_applications[i].sum()),
-                    float(np.sum(w * np.where(finite, days, 0.0))) if finite.all() else float("inf"),
-                    float(days.max()) if len(days) else 0.0,
-                    float(np.mean(days <= deadline)) if len(days) else 1.0,
-                    deadline, float(q.utilisation[i].mean()) if len(towns) else 0.0))
-    rule = pd.DataFrame(rule_rows, columns=S.RUN_KEYS + ["month", "year", "ratio", "township", "recipients",
-                                                          "staff", "staff_cost"])
-    queue = pd.DataFrame(queue_rows, columns=S.RUN_KEYS + [
-        "month", "year", "ratio", "staff", "applications", "reviews", "emergencies",
-        "backlog_applications", "days_to_decision_mean", "days_to_decision_max",
-        "share_townships_within_limit", "deadline_days", "utilisation_mean"])
-    return rule, queue
+            n_m, n_t = staff.shape
+            keys = {"variant": out.variant, "replication": out.replication, "locality": out.locality}
+            years = np.array([int(mo[:4]) for mo in months])
+            rule_rows.append(pd.DataFrame({
+                **keys, "month": np.repeat(months, n_t), "year": np.repeat(years, n_t), "ratio": ratio,
+                "township": np.tile(towns, n_m), "recipients": grid.to_numpy(dtype=float).ravel(),
+                "staff": staff.ravel(), "staff_cost": (staff * annual_cost[:, None] / 12.0).ravel()}))
+            apps = tasks["applications"]
+            total_apps = apps.sum(axis=1)
+            w = np.where(total_apps[:, None] > 0, apps / np.where(total_apps > 0, total_apps, 1.0)[:, None],
+                         1.0 / max(n_t, 1))
+            days = q.days_to_decision
+            with np.errstate(invalid="ignore"):
+                mean_days = np.where(np.isfinite(days).all(axis=1),
+                                     (w * np.where(np.isfinite(days), days, 0.0)).sum(axis=1), np.inf)
+            queue_rows.append(pd.DataFrame({
+                **keys, "month": months, "year": years, "ratio": ratio, "staff": staff.sum(axis=1),
+                "applications": total_apps, "reviews": tasks["reviews"].sum(axis=1),
+                "emergencies": tasks["entries"].sum(axis=1),
+                "backlog_applications": q.backlog_applications.sum(axis=1),
+                "days_to_decision_mean": mean_days,
+                "days_to_decision_max": days.max(axis=1) if n_t else np.zeros(n_m),
+                "share_townships_within_limit": (days <= deadline).mean(axis=1) if n_t else np.ones(n_m),
+                "deadline_days": deadline,
+                "utilisation_mean": q.utilisation.mean(axis=1) if n_t else np.zeros(n_m)}))
+    return pd.concat(rule_rows, ignore_index=True), pd.concat(queue_rows, ignore_index=True)
 
 
 def _cost_per_yuan(outputs: Sequence[RunOutput], components: pd.DataFrame, baseline: str) -> pd.DataFrame:
