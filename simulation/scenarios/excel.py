@@ -50,41 +50,23 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "standard_increase_rural": ("农村标准提高", "Rural standard increase"),
 }
 
-#: Budget components: name -> (Chinese, English).
-COMPONENTS: dict[str, tuple[str, str]] = {
-    "dibao": ("低保金", "Dibao"), "dibao.gap": ("低保补差", "Dibao gap payment"),
-    "dibao.supplement": ("低保分类增发", "Dibao supplements"),
-    "dibao.gradual_exit": ("低保渐退", "Dibao gradual exit"),
-    "temporary.urgent": ("临时救助(急难型)", "Temporary assistance, urgent"),
-    "temporary.illness": ("临时救助(大病支出)", "Temporary assistance, illness"),
-    "temporary.education": ("临时救助(教育支出)", "Temporary assistance, education"),
-    "temporary.applicant": ("申请期间临时救助", "Temporary aid to applicants"),
-    "single_inclusion": ("单人户低保", "Single-person inclusion"),
-    "tekun": ("特困供养", "Tekun"), "tekun.basic": ("特困基本生活", "Tekun basic living"),
-    "tekun.care": ("特困照料护理", "Tekun care"), "funeral": ("丧葬补助", "Funeral subsidy"),
-    "temporary": ("临时救助", "Temporary assistance"), "price_linkage": ("价格临时补贴", "Price-linkage subsidy"),
-    "employment_subsidy": ("就业补贴", "Employment subsidy"),
-    "purchased_services": ("购买服务", "Purchased services"), "staff": ("工作人员", "Staff"),
-    "total": ("合计", "Total"),
-}
+def _bilingual(key: str) -> str:
+    """'中文 English' for a programme or cost component from the reporting layer's labels
+    (simulation.reporting.labels, one table for charts and workbooks); the key when unknown."""
+    from simulation.reporting.labels import LABELS, component_label
 
-PROGRAMMES: dict[str, str] = {
-    "dibao": "低保 dibao", "single_inclusion": "单人户 single-person", "tekun": "特困 tekun",
-    "temporary": "临时救助 temporary", "price_linkage": "物价补贴 price linkage",
-    "employment_subsidy": "就业补贴 employment", "funeral": "丧葬 funeral",
-}
+    if key in LABELS:
+        zh, en = LABELS[key]
+        return f"{zh} {en}"
+    zh_c, en_c = component_label(key, "zh"), component_label(key, "en")
+    return f"{zh_c} {en_c}" if zh_c and en_c else key
+
 
 SHEETS = {
     "summary": "摘要 Summary", "cost": "成本 Cost by year", "difference": "差额 Reform vs baseline",
     "coverage": "覆盖 Coverage", "cap": "服务上限 Services cap", "staffing": "人员 Staffing",
     "queue": "办理时限 Decisions", "parameters": "参数 Parameters",
 }
-
-
-def component_label(name: str) -> str:
-    """'中文 English' label of a budget component (the raw name when not listed)."""
-    zh, en = COMPONENTS.get(name, (name, name))
-    return f"{zh} {en}" if zh != en else name
 
 
 def _write_table(ws: Any, fmt: Mapping[str, Any], df: pd.DataFrame, row: int, title: str | None = None) -> int:
@@ -172,7 +154,7 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
         # cost by component and year with bands, totals as values
         cost = tables["cost_year_bands"][["variant", "year", "component", "mean", "p10", "p50", "p90"]]
         cost = _with_totals(cost, ["variant", "year"], ["mean", "p10", "p50", "p90"])
-        cost = cost.assign(component=cost["component"].map(component_label))
+        cost = cost.assign(component=cost["component"].map(_bilingual))
         ws = wb.add_worksheet(SHEETS["cost"])
         _write_table(ws, fmt, cost, 0, "分项目年度支出(元)及P10–P90区间 Cost by component and year (yuan), P10–P90 "
                                        "(total row = sum of each column's component values)")
@@ -180,12 +162,12 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
             d = tables["difference_year_component"]
             d = d.groupby(["variant", "year", "component"], as_index=False)["cost"].median()
             d = _with_totals(d, ["variant", "year"], ["cost"])
-            d = d.assign(component=d["component"].map(component_label))
+            d = d.assign(component=d["component"].map(_bilingual))
             ws = wb.add_worksheet(SHEETS["difference"])
             _write_table(ws, fmt, d, 0, "改革与基线之差, 各项目中位数(元) Reform minus baseline by component, median (yuan)")
 
         cov = tables["coverage_year_bands"]
-        cov = cov.assign(programme=cov["programme"].map(lambda p: PROGRAMMES.get(p, p)))
+        cov = cov.assign(programme=cov["programme"].map(_bilingual))
         ws = wb.add_worksheet(SHEETS["coverage"])
         row = _write_table(ws, fmt, cov[["variant", "year", "programme", "mean", "p10", "p50", "p90"]], 0,
                            "救助对象人数(年均) Recipients, persons (yearly mean)")
