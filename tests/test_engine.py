@@ -48,10 +48,11 @@ def population(households: list[list[dict]], weight: float = 10.0) -> SimpleName
     return SimpleNamespace(persons=persons, households=hh, free={})
 
 
-def model(pop, locality="qijiang", start="2024-01", months=6, behaviour=None, **kw):
+def model(pop, locality="qijiang", start="2024-01", months=6, behaviour=None,
+          initial_enrolment=1.0, **kw):
     b = Behaviour.defaults().with_overrides({**QUIET, **(behaviour or {})})
     return SimulationModel(pop, load_policy(locality), start=start, months=months, seed=7,
-                           behaviour=b, initial_enrolment=1.0, trace=[0], **kw)
+                           behaviour=b, initial_enrolment=initial_enrolment, trace=[0], **kw)
 
 
 def dibao_rows(result, programme="dibao"):
@@ -151,6 +152,53 @@ def test_tekun_death_pays_the_funeral_subsidy_once():
     assert t.loc["2024-01", "exits_death"] == 10 and t["exits_death"].sum() == 10
     assert t.loc["2024-02", "persons"] == 0
     assert res.facts["deaths"] == 2  # the other household's member died too (hazard ~1)
+
+
+def test_price_linkage_pays_recipients_when_cpi_reaches_the_trigger():
+    std = standard()
+    months = pd.date_range("2024-01-01", periods=3, freq="MS").strftime("%Y-%m")
+    cpi = pd.DataFrame({"cpi": [0.02, 0.04, 0.02], "food_cpi": [0.02, 0.02, 0.001]},
+                       index=months)
+    m = model(population([[dict(earned_income=500.0)]]), months=3, cpi=cpi)
+    m.run_for(3)
+    r = dibao_rows(m.result(), "price_linkage")
+    assert r.loc["2024-01", "payment"] == 0 and r.loc["2024-03", "payment"] == 0
+    assert r.loc["2024-02", "persons"] == 10
+    assert r.loc["2024-02", "payment"] == pytest.approx(10 * max(std * 0.04, 10.0), rel=1e-6)
+
+
+def test_employment_subsidy_pays_the_benefit_reduction_for_the_locality_months():
+    std = standard()
+    pop = population([[dict(earned_income=300.0),
+                       dict(age=30, registered_unemployed=True)]])
+    m = model(pop, months=4, behaviour={"job_find": 1.0})
+    old = float(m.households.paid_gap[0])
+    assert old == pytest.approx((std - 300 * 0.7 / 2) * 2, rel=1e-5)
+    m.run_for(4)  # the unemployed member finds work in January; the March review sees it
+    entry = 1.8 * std
+    new = (std - (300 + entry) * 0.7 / 2) * 2
+    r = dibao_rows(m.result(), "employment_subsidy")
+    assert r.loc["2024-02", "payment"] == 0
+    assert r.loc["2024-03", "payment"] == pytest.approx(10 * (old - new), rel=1e-4)
+    assert r.loc["2024-04", "payment"] == pytest.approx(10 * (old - new), rel=1e-4)
+    assert int(m.households.subsidy_left[0]) == 12 - 2
+
+
+def test_applicant_gets_temporary_aid_and_a_decision_within_the_processing_days():
+    b = Behaviour.defaults()
+    m = model(population([[dict(earned_income=200.0)]]), locality="jiaohe", months=2,
+              behaviour={"take_up": 1.0}, initial_enrolment=0.0)
+    m.run_for(2)
+    res = m.result()
+    std = float(load_policy("jiaohe").at("2024-01-01")["dibao.standard.urban"])
+    t = dibao_rows(res, "temporary")
+    assert t.loc["2024-01", "payment_applicant"] == pytest.approx(10 * std)
+    d = dibao_rows(res)
+    assert d.loc["2024-01", "applications"] == 10 and d.loc["2024-01", "entries"] == 10
+    days = res.monthly.query("programme == 'dibao' and month == '2024-01'")
+    days = days["days_to_decision_mean"].dropna().iloc[0]
+    assert b.processing_days_min <= days <= b.processing_days_max
+    assert list(res.trace.event) == ["approved", ""]
 
 
 def test_invariant_violations_raise():
