@@ -6,6 +6,7 @@ import pytest
 
 from simulation.population import generate, list_profiles, load_profile
 from simulation.population.calibrate import (
+    FITTED_TARGETS,
     TOLERANCE,
     FreeParameter,
     calibration_block,
@@ -26,8 +27,12 @@ def test_stored_calibration_meets_every_target(locality):
     assert profile.calibration["fitted"] and profile.calibration["procedure"]
     result = check(locality)
     assert set(result.report.index) == set(TARGETS)
-    worst = result.report["gap_pct"].abs()
-    assert (worst <= 100 * TOLERANCE).all(), result.report.to_string()
+    fitted = result.report[result.report["fitted"]]
+    assert set(fitted.index) == set(FITTED_TARGETS)
+    assert (fitted["gap_pct"].abs() <= 100 * TOLERANCE).all(), result.report.to_string()
+    # the checks are simulated too (a real number, not a placeholder)
+    checks = result.report[~result.report["fitted"]]
+    assert (checks["simulated"] > 0).all()
 
 
 def test_fit_recovers_known_parameters_of_a_toy_model():
@@ -92,6 +97,8 @@ def test_simulate_targets_counts_recipients():
     assert all_take["tekun_persons.urban"] == pytest.approx(w[10:13].sum())
     assert all_take["dibao_payment_share.urban"] == pytest.approx(0.5)
     assert all_take["dibao_persons.rural"] == 0
+    disabled = np.add.reduceat((pop.arrays.disability[:] != 0).astype(float), pop.arrays.hh_start[:-1])
+    assert all_take["disabled_assisted_persons"] == pytest.approx((disabled[:10] * w[:10]).sum())
     none = simulate_targets(pop, out, 0.0, 0.0)
     assert none["dibao_persons.urban"] == 0 and none["tekun_persons.urban"] == 0
 

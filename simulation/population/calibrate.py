@@ -10,8 +10,9 @@ Procedure (what ``python -m simulation.population.calibrate <locality|all>`` run
 3. Recipients: eligible dibao households (and single-person inclusions) whose seeded take-up draw
    is below ``take_up``; tekun persons whose draw is below ``take_up_tekun``. Weighted to the
    locality, this gives the simulated targets (:data:`~simulation.population.profiles.TARGETS`):
-   dibao persons and households (urban, rural), tekun persons (urban, rural), and the average
-   dibao payment ÷ the standard (urban, rural).
+   dibao persons and households (urban, rural), tekun persons (urban, rural), the average
+   dibao payment ÷ the standard (urban, rural) and disabled persons in assisted households
+   (the disability living subsidy's recipients).
 4. Fit with a deterministic least-squares solver (``scipy.optimize.least_squares``, trust-region
    reflective, bounds, finite differences with a 3% step so that the step functions of counts in
    a finite sample are seen): residuals are (simulated − target) ÷ target, plus prior terms
@@ -57,6 +58,14 @@ MAX_SAMPLE = 150_000
 SEED = 20211201
 #: Tolerance every target must meet (share of the target).
 TOLERANCE = 0.03
+#: Targets the population's free parameters are fitted to; the profile's other targets are
+#: reported as checks (``disabled_assisted_persons``: our low-income population is too small
+#: for the living-subsidy count to be reached together with the dibao targets).
+FITTED_TARGETS: tuple[str, ...] = (
+    "dibao_persons.urban", "dibao_households.urban", "dibao_persons.rural",
+    "dibao_households.rural", "tekun_persons.urban", "tekun_persons.rural",
+    "dibao_payment_share.urban", "dibao_payment_share.rural",
+)
 #: Where the command writes its report tables.
 RESULTS_DIR = Path(__file__).resolve().parents[2] / "results" / "calibration"
 
@@ -92,17 +101,20 @@ class FitResult:
 
     @property
     def max_gap(self) -> float:
-        """Largest absolute gap, as a share of the target."""
-        return float(self.report["gap_pct"].abs().max() / 100) if len(self.report) else math.nan
+        """Largest absolute gap of the fitted targets, as a share of the target."""
+        fitted = self.report[self.report["fitted"]] if len(self.report) else self.report
+        return float(fitted["gap_pct"].abs().max() / 100) if len(fitted) else math.nan
 
 
 Fitter = Callable[[Sequence[FreeParameter], Mapping[str, float], Model], tuple[dict[str, float], int, str]]
 
 
-def report_table(targets: Mapping[str, float], simulated: Mapping[str, float]) -> pd.DataFrame:
-    """Target, simulated and gap in % of the target, one row per target."""
+def report_table(targets: Mapping[str, float], simulated: Mapping[str, float],
+                 checks: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Target, simulated, gap in % of the target and whether it was fitted (else a check)."""
     rows = [{"target_name": k, "target": float(v), "simulated": float(simulated[k]),
-             "gap_pct": 100.0 * (simulated[k] - v) / v} for k, v in targets.items()]
+             "gap_pct": 100.0 * (simulated[k] - v) / v, "fitted": fitted}
+            for group, fitted in ((targets, True), (checks or {}, False)) for k, v in group.items()]
     return pd.DataFrame(rows).set_index("target_name")
 
 
@@ -139,15 +151,16 @@ def least_squares_fitter(parameters: Sequence[FreeParameter], targets: Mapping[s
 
 
 def fit(parameters: Sequence[FreeParameter], targets: Mapping[str, float], model: Model,
-        fitter: Fitter = least_squares_fitter) -> FitResult:
-    """Fit ``parameters`` so that ``model(params)`` reproduces ``targets``; report the gaps."""
+        fitter: Fitter = least_squares_fitter, checks: Mapping[str, float] | None = None) -> FitResult:
+    """Fit ``parameters`` so that ``model(params)`` reproduces ``targets``; report the gaps
+    (and those of ``checks``, figures the model also simulates but that are not fitted)."""
     missing = [t for t in targets if not targets[t]]
     if missing:
         raise ValueError(f"targets must be non-zero (relative gaps): {missing}")
     values, nfev, message = fitter(parameters, targets, model)
     simulated = model(values)
     return FitResult(values=values, simulated=simulated, targets=dict(targets), evaluations=nfev,
-                     message=message, report=report_table(targets, simulated))
+                     message=message, report=report_table(targets, simulated, checks))
 
 
 # ---- the population model: generator + calculator + take-up draws ---------------------------
@@ -199,12 +212,16 @@ def simulate_targets(pop: Population, out: np.ndarray, take_up: float, take_up_t
     Dibao recipients: eligible households and single-person inclusions whose seeded take-up
     draw is below ``take_up`` (single inclusions count one person and one household each);
     tekun recipients: tekun persons of households whose second draw is below
-    ``take_up_tekun``. Weighted to the locality.
+    ``take_up_tekun``; disabled assisted persons (the disability living subsidy): disabled
+    members (any grade) of dibao-recipient households, of households with a single-person
+    inclusion, and of low-income households with the same take-up draw. Weighted to the
+    locality.
     """
     from simulation.rules.entitlement import (
         O_DIBAO_AMOUNT,
         O_DIBAO_ELIGIBLE,
         O_DIBAO_SIZE,
+        O_LOW_INCOME,
         O_SINGLE_AMOUNT,
         O_SINGLE_PERSONS,
         O_STANDARD,
@@ -219,10 +236,15 @@ def simulate_targets(pop: Population, out: np.ndarray, take_up: float, take_up_t
     dibao = takes & (out[:, O_DIBAO_ELIGIBLE] != 0)
     single = takes & (out[:, O_SINGLE_PERSONS] > 0)
     tekun = (draws[1] < take_up_tekun) * out[:, O_TEKUN_PERSONS]
+    # living-subsidy recipients: disabled members of households that receive dibao (or a
+    # single-person inclusion) or that are low-income and apply (same take-up draw)
+    arrays = pop.arrays
+    disabled = np.add.reduceat((arrays.disability != 0).astype(np.float64), arrays.hh_start[:-1])
+    assisted = dibao | single | (takes & (out[:, O_LOW_INCOME] != 0))
+    result: dict[str, float] = {"disabled_assisted_persons": float((disabled * assisted * w).sum())}
     persons = np.where(dibao, out[:, O_DIBAO_SIZE], 0.0) + np.where(single, out[:, O_SINGLE_PERSONS], 0.0)
     households = dibao.astype(float) + np.where(single, out[:, O_SINGLE_PERSONS], 0.0)
     payment = np.where(dibao, out[:, O_DIBAO_AMOUNT], 0.0) + np.where(single, out[:, O_SINGLE_AMOUNT], 0.0)
-    result: dict[str, float] = {}
     for area, mask in (("urban", urban), ("rural", ~urban)):
         wa = w[mask]
         p = float((persons[mask] * wa).sum())
@@ -264,7 +286,8 @@ def calibrate(locality: str, n_households: int | None = None, seed: int = SEED) 
     profile = load_profile(locality)
     n = n_households or sample_size(profile)
     model = population_model(profile, n, seed)
-    result = fit(population_parameters(profile), profile.targets, model)
+    targets, checks = split_targets(profile)
+    result = fit(population_parameters(profile), targets, model, checks=checks)
     result.message += f" (sample {n} households, seed {seed})"
     return result
 
@@ -276,8 +299,16 @@ def check(locality: str) -> FitResult:
     n = int(sample.get("n_households") or sample_size(profile))
     seed = int(sample.get("seed", SEED))
     simulated = population_model(profile, n, seed)({})
-    return FitResult(values=dict(profile.free), simulated=simulated, targets=dict(profile.targets),
-                     evaluations=1, message="stored values", report=report_table(profile.targets, simulated))
+    targets, checks = split_targets(profile)
+    return FitResult(values=dict(profile.free), simulated=simulated, targets=targets,
+                     evaluations=1, message="stored values",
+                     report=report_table(targets, simulated, checks))
+
+
+def split_targets(profile: Profile) -> tuple[dict[str, float], dict[str, float]]:
+    """The profile's targets split into fitted ones (:data:`FITTED_TARGETS`) and checks."""
+    fitted = {k: v for k, v in profile.targets.items() if k in FITTED_TARGETS}
+    return fitted, {k: v for k, v in profile.targets.items() if k not in FITTED_TARGETS}
 
 
 def _yaml_number(v: float) -> str:
@@ -292,7 +323,7 @@ def calibration_block(result: FitResult, n_households: int, seed: int, date: str
     lines.append("  report:  # target, simulated, gap %")
     for name, row in result.report.iterrows():
         lines.append(f"    {name}: [{_yaml_number(row.target)}, {_yaml_number(row.simulated)}, "
-                     f"{round(row.gap_pct, 2)}]")
+                     f"{round(row.gap_pct, 2)}]" + ("" if row.fitted else "  # check, not fitted"))
     return "\n".join(lines) + "\n"
 
 
@@ -343,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n== {locality}: {result.message}; {result.evaluations} model evaluations")
         print(result.report.to_string(float_format=lambda v: f"{v:,.3f}"))
         print("fitted: " + ", ".join(f"{k}={v:.4g}" for k, v in result.values.items()))
-    print(f"\nlargest gap: {100 * worst:.2f}% (tolerance {100 * TOLERANCE:.0f}%)")
+    print(f"\nlargest gap of a fitted target: {100 * worst:.2f}% (tolerance {100 * TOLERANCE:.0f}%)")
     return 0 if worst <= TOLERANCE else 1
 
 

@@ -23,7 +23,8 @@ Model, per area (urban / rural):
   (``((earners + earner_floor) ÷ size) ** capacity_elasticity``), its scale set so the area's
   mean per-capita income equals the profile's and its spread so the median does too; a low
   tail (share ``tail_share``; risk higher for households of persons unable to work, by
-  ``vulnerability_risk``, and for small ones, by ``tail_size_tilt``) has per-capita income
+  ``vulnerability_risk``, for households with a disabled member, by ``disability_risk``,
+  and for small ones, by ``tail_size_tilt``) has per-capita income
   ``mean × exp(tail_level + tail_spread × z)``; residents' basic pension for rural elderly and
   urban elderly in the residents' scheme; assets lognormal around ``asset_months`` of
   household income, correlated with income.
@@ -306,6 +307,7 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     earners = np.add.reduceat(earner_w, head)
     vulnerable = ((labour == LABOUR_NONE) & ~minor) | severe | serious_illness
     vuln_share = np.add.reduceat(vulnerable.astype(float), head) / size
+    any_disabled = np.add.reduceat((disability != DISABILITY_NONE).astype(np.int32), head) > 0
     capacity = ((earners + profile["income.earner_floor"]) / size) ** profile["income.capacity_elasticity"]
 
     pension_share = np.where(urban, profile["pension.urban_residents_share"], 1.0)
@@ -317,7 +319,8 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     for area_flag, area in ((True, "urban"), (False, "rural")):
         sel = urban_hh == area_flag
         risk = np.exp(fp[f"tail_size_tilt.{area}"] * (size[sel] - 1)) * \
-            (1 + (profile["income.vulnerability_risk"] - 1) * vuln_share[sel])
+            (1 + (profile["income.vulnerability_risk"] - 1) * vuln_share[sel]) * \
+            np.where(any_disabled[sel], profile["income.disability_risk"], 1.0)
         p_tail = np.minimum(fp[f"tail_share.{area}"] * risk / risk.mean(), 1.0)
         in_tail = (u_tail[sel] < p_tail) & ~tekun_hh[sel]
         tail[sel] = in_tail

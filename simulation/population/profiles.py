@@ -99,6 +99,7 @@ FIELDS: dict[str, FieldSpec] = {
     "income.earner_floor": _f("positive", "earner equivalents", "income capacity of a household without earners"),
     "income.capacity_elasticity": _f("positive", "elasticity", "per-capita income elasticity to earners ÷ size"),
     "income.body_floor": _f("share", "share of area mean", "lowest per-capita income outside the low tail"),
+    "income.disability_risk": _f("multiple", "multiple", "low-tail risk of a household with a disabled member vs none"),
     "income.vulnerability_risk": _f("multiple", "multiple", "low-tail risk of a fully vulnerable household vs none"),
     "income.tail_spread": _f("positive", "log points", "sd of log per-capita income in the low tail"),
     "pension.basic_amount": _f("amount", "yuan/person/month", "residents' basic pension 城乡居民基础养老金"),
@@ -126,6 +127,7 @@ FREE: dict[str, FieldSpec] = {
 }
 
 #: Calibration targets: name -> meaning (values are persons or households, or a share).
+#: ``calibrate.FITTED_TARGETS`` are fitted; the others are reported as checks.
 TARGETS: dict[str, FieldSpec] = {
     "dibao_persons.urban": _f("count", "persons", "urban dibao recipients"),
     "dibao_households.urban": _f("count", "households", "urban dibao households"),
@@ -133,6 +135,8 @@ TARGETS: dict[str, FieldSpec] = {
     "dibao_households.rural": _f("count", "households", "rural dibao households"),
     "tekun_persons.urban": _f("count", "persons", "urban tekun recipients"),
     "tekun_persons.rural": _f("count", "persons", "rural tekun recipients"),
+    "disabled_assisted_persons": _f("count", "persons",
+                                    "disabled persons in dibao or low-income households (living subsidy)"),
     "dibao_payment_share.urban": _f("share", "share", "average urban dibao payment ÷ urban standard"),
     "dibao_payment_share.rural": _f("share", "share", "average rural dibao payment ÷ rural standard"),
 }
