@@ -22,7 +22,7 @@ DOC = {
     "reforms": [{"name": "plus5", "changes": {
         "dibao.standard.urban": {"from": "2025-01-01", "scale": 1.05},
         "dibao.standard.rural": {"from": "2025-01-01", "scale": 1.05}}}],
-    "services": {"cap_base": "estimate"}, "executor": {"kind": "serial"},
+    "services": {"cap_base": "estimate"}, "executor": {"kind": "serial"}, "coverage": {"gaps": True},
 }
 
 
@@ -152,3 +152,15 @@ def test_a_sharded_run_merges_localities(tmp_path):
     pd.testing.assert_frame_equal(j, s)
     total = merged.tables["cost_total_bands"]["mean"].sum()
     assert total == pytest.approx(m["cost"].sum())
+
+
+def test_coverage_gaps_by_group(serial):
+    g = serial.tables["coverage_gaps_month"]
+    assert set(g["category"]) <= set(runner.GAP_CATEGORIES.values())
+    assert "eligible_not_applied" in set(g["category"])
+    wide = g.pivot_table(index=["variant", "replication", "month", "category"], columns="group",
+                         values="households", aggfunc="sum", fill_value=0.0)
+    for group in ("elderly", "children", "disabled"):
+        assert (wide[group] <= wide["all"] + 1e-6).all()
+    b = serial.tables["coverage_gaps_year_bands"]
+    assert (b["p10"] <= b["p90"]).all()

@@ -146,3 +146,26 @@ def test_care_demand_applies_each_group_share_to_its_programmes(result):
     expected = 0.3 * by["tekun"] + 0.1 * (by["dibao"] + by["single_inclusion"])
     row = care[(care["variant"] == "baseline") & (care["replication"] == 1) & (care["month"] == "2025-06")]
     assert row["persons_needing_care"].iloc[0] == pytest.approx(expected)
+
+
+def test_coverage_gaps_from_a_hand_made_trace():
+    from simulation.scenarios.runner import coverage_gaps
+
+    trace = pd.DataFrame({
+        "month": ["2025-01"] * 5,
+        "household_id": [1, 2, 3, 4, 5],
+        "status": ["none", "pending", "gradual_exit", "enrolled", "enrolled"],
+        "persons": [2, 3, 1, 4, 2],
+        "entitled_total": [300.0, 500.0, 0.0, 0.0, 800.0],
+    })
+    groups = pd.DataFrame({"elderly": [True, False, True, False, True], "children": False,
+                           "disabled": [False, True, False, False, False], "all": True,
+                           "weight": [10.0, 20.0, 30.0, 40.0, 50.0]}, index=[1, 2, 3, 4, 5])
+    g = coverage_gaps(trace, groups).set_index(["group", "category"])
+    assert g.loc[("all", "eligible_not_applied"), "households"] == 10
+    assert g.loc[("all", "eligible_waiting"), "persons"] == 60
+    assert g.loc[("all", "receiving_gradual_exit"), "households"] == 30
+    assert g.loc[("all", "receiving_until_review"), "persons"] == 160  # household 5 is entitled
+    assert g.loc[("elderly", "eligible_not_applied"), "households"] == 10
+    assert ("elderly", "eligible_waiting") not in g.index
+    assert g.loc[("disabled", "eligible_waiting"), "households"] == 20

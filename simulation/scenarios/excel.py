@@ -41,7 +41,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "late_share": ("超时比例", "Share decided late"),
     "township": ("乡镇", "Township"), "recipients": ("救助对象人数", "Recipients (persons)"),
     "staff": ("所需人员", "Staff required"), "staff_cost": ("人员经费(元/年)", "Staff cost (yuan/year)"),
-    "group": ("人群", "Group"), "side": ("受益/受损", "Gain or loss"), "households": ("户数", "Households"),
+    "group": ("人群", "Group"), "category": ("类别", "Category"), "side": ("受益/受损", "Gain or loss"), "households": ("户数", "Households"),
     "persons": ("人数", "Persons"), "mean_change": ("户均变化(元/月)", "Mean change per household (yuan/month)"),
     "standard_increase_weighted": ("标准平均提高(元/人/月)", "Mean standard increase (yuan/person/month)"),
     "extra_cost_per_year": ("年增支出(元)", "Extra cost per year (yuan)"),
@@ -171,6 +171,12 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
         ws = wb.add_worksheet(SHEETS["coverage"])
         row = _write_table(ws, fmt, cov[["variant", "year", "programme", "mean", "p10", "p50", "p90"]], 0,
                            "救助对象人数(年均) Recipients, persons (yearly mean)")
+        if "coverage_gaps_year_bands" in tables:
+            gb = tables["coverage_gaps_year_bands"]
+            row = _write_table(ws, fmt, gb[["variant", "year", "group", "category", "mean", "p10", "p50", "p90"]], row,
+                               "覆盖缺口(户, 月均): 符合条件未获救助(未申请/待审批)与不再符合仍获救助(渐退/待复核) "
+                               "Coverage gaps (households, monthly mean): eligible not receiving (not applied, "
+                               "waiting) and receiving not eligible (gradual exit, until review)")
         if "gains_losses" in tables:
             gl = tables["gains_losses"]
             _write_table(ws, fmt, gl[["variant", "locality", "group", "side", "households", "persons", "mean_change"]],

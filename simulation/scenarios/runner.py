@@ -64,6 +64,7 @@ class RunOutput:
     policy_hash: str
     standards: pd.DataFrame  # month, urban, rural dibao standards in force
     behaviour: dict[str, float]
+    gaps: pd.DataFrame | None = None  # coverage gaps by group (when the scenario asks for them)
 
 
 def _variant(scenario: Scenario, name: str) -> Variant:
@@ -146,6 +147,56 @@ def _care_share(population: Any, policy: Any, month: str) -> dict[str, float]:
     return {"tekun": share(tekun, limited & dispersed), "dibao": share(dibao, limited)}
 
 
+GROUPS = ("all", "elderly", "children", "disabled")
+GAP_CATEGORIES = {
+    # eligible (the rules would pay now) but not receiving
+    ("entitled", "none"): "eligible_not_applied",
+    ("entitled", "pending"): "eligible_waiting",
+    # receiving but no longer eligible
+    ("not_entitled", "gradual_exit"): "receiving_gradual_exit",
+    ("not_entitled", "enrolled"): "receiving_until_review",
+}
+
+
+def household_groups(population: Any) -> pd.DataFrame:
+    """Per household (index household_id): weight and membership of each group at the start.
+
+    Groups: a member aged 60+ (elderly), under 18 (children), with a disability (disabled), all.
+    """
+    p = population.persons
+    g = p.assign(elderly=p["age"] >= 60, children=p["age"] < 18,
+                 disabled=p["disability"].astype(str) != "none")
+    out = g.groupby("household_id")[["elderly", "children", "disabled"]].any()
+    out["all"] = True
+    out["weight"] = population.households.set_index("household_id")["weight"].reindex(out.index)
+    return out
+
+
+def coverage_gaps(trace: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Households eligible but not receiving, and receiving but no longer eligible, by group.
+
+    From the engine's household trace (every household traced): ``entitled_total > 0`` means the
+    rules would pay now; a household ``none`` (not applied or not found) or ``pending`` (waiting
+    for the decision) while entitled is a coverage gap; one in ``gradual_exit`` (渐退) or still
+    ``enrolled`` until its next review while not entitled receives without being eligible.
+    Weighted households and persons per month, group and category.
+    """
+    entitled = np.where(trace["entitled_total"].to_numpy() > 0, "entitled", "not_entitled")
+    status = trace["status"].astype(str).to_numpy()
+    cat = pd.Series(list(zip(entitled, status, strict=True))).map(GAP_CATEGORIES).to_numpy()
+    keep = pd.notna(cat)
+    t = trace.loc[keep, ["month", "household_id", "persons"]].assign(category=cat[keep])
+    g = groups.reindex(t["household_id"].to_numpy())
+    w = g["weight"].to_numpy(dtype=float)
+    frames = []
+    for group in GROUPS:
+        sel = g[group].to_numpy(dtype=bool)
+        f = t[sel].assign(group=group, households=w[sel], persons=w[sel] * t["persons"].to_numpy()[sel])
+        frames.append(f.groupby(["month", "group", "category"], as_index=False)[["households", "persons"]].sum())
+    out = pd.concat(frames, ignore_index=True)
+    return out[["month", "group", "category", "households", "persons"]]
+
+
 class TaskError(RuntimeError):
     """An engine task failed; the message names the locality, variant and replication.
 
@@ -176,8 +227,9 @@ def _run_task(task: RunTask) -> RunOutput:
     sc = task.scenario
     policy = build_policy(sc, task.variant, task.locality)
     pop = _population(task.locality, sc.households, sc.population_seed + task.replication)
+    trace = pop.households["household_id"].to_numpy() if sc.coverage_gaps else None
     result = engine_run(pop, policy, start=sc.start, months=sc.months,
-                        seed=sc.seed + task.replication, behaviour=task.behaviour or None)
+                        seed=sc.seed + task.replication, behaviour=task.behaviour or None, trace=trace)
     keys = {"variant": task.variant, "replication": task.replication, "locality": task.locality}
     monthly = result.monthly.assign(**keys)
     offices = getattr(result, "offices", None)
@@ -191,9 +243,10 @@ def _run_task(task: RunTask) -> RunOutput:
         "urban": [float(policy.value("dibao.standard.urban", f"{m}-01")) for m in months],
         "rural": [float(policy.value("dibao.standard.rural", f"{m}-01")) for m in months],
     }).assign(**keys)
+    gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if sc.coverage_gaps else None
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
                      persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
-                     standards, dict(task.behaviour))
+                     standards, dict(task.behaviour), gaps)
 
 
 def tasks_for(scenario: Scenario) -> list[RunTask]:
@@ -507,6 +560,16 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         ["year", "programme"], "persons")
     if scenario.reforms and _can_assess_population(scenario):
         tables["gains_losses"] = gains_and_losses(scenario, policies)
+    gaps = [o.gaps for o in outputs if o.gaps is not None]
+    if gaps:
+        g = pd.concat(gaps, ignore_index=True)
+        tables["coverage_gaps_month"] = g
+        g_year = g.assign(year=pd.PeriodIndex(g["month"].astype(str), freq="M").year)
+        per_year = g_year.groupby(S.RUN_KEYS + ["year", "month", "group", "category"], as_index=False)[
+            ["households", "persons"]].sum()
+        per_year = per_year.groupby(S.RUN_KEYS + ["year", "group", "category"], as_index=False)[
+            ["households", "persons"]].mean()
+        tables["coverage_gaps_year_bands"] = S.bands(per_year, ["year", "group", "category"], "households")
     tables["services_care"] = care
     if scenario.services_enabled:
         tables["services_cap"] = _cap_table(scenario, care, policies, admin)
@@ -626,6 +689,13 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
                  for prog in S.RECIPIENT_PROGRAMMES if (grp["programme"] == prog).any()]
         lines.append(f"  {variant:<26} last year: " + ", ".join(parts))
     qs = tables["staffing_queue_summary"]
+    gb = tables.get("coverage_gaps_year_bands")
+    if gb is not None and not gb.empty:
+        last = gb[(gb["year"] == gb["year"].max()) & (gb["group"] == "all")]
+        lines.append("Coverage gaps, households (last year's monthly mean, P50; all groups)")
+        for variant, grp in last.groupby("variant", sort=False):
+            g = grp.set_index("category")["p50"]
+            lines.append(f"  {variant:<26} " + ", ".join(f"{c} {g.get(c, 0.0):,.0f}" for c in GAP_CATEGORIES.values()))
     lines.append("")
     lines.append("Staffing rule and office queue (all townships)")
     for r in qs.itertuples(index=False):

@@ -19,6 +19,7 @@ A scenario file (``data/scenarios/*.yaml``) says what to run and compare::
     behaviour: {take_up: 0.7}         # engine behaviour overrides
     uncertainty: {take_up: [0.5, 0.8]}  # sampled per replication (stratified, no random draws)
     staffing: {ratios: [0.002, 0.003, 0.004]}
+    coverage: {gaps: true}            # trace households: eligible not receiving, and the reverse
     services: {cap_base: {2025: 60000000, 2026: 62000000, 2027: 64000000}}   # or: estimate
     executor: {kind: process, workers: 2, address: null}
     output: results
@@ -48,7 +49,7 @@ DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"
 _KEYS = {
     "name", "description", "locality", "localities", "population", "start", "months", "seed",
     "replications", "baseline", "reforms", "behaviour", "uncertainty", "staffing", "services",
-    "executor", "output",
+    "executor", "output", "coverage",
 }
 _REFORM_KEYS = {"name", "label_zh", "description", "changes"}
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -98,6 +99,7 @@ class Scenario:
     uncertainty: dict[str, tuple[float, float]] = field(default_factory=dict)
     staffing_ratios: tuple[float, ...] | None = None
     services_enabled: bool = True
+    coverage_gaps: bool = False  # trace every household for eligible-not-receiving and the reverse
     cap_base: dict[int, float] | str | None = None  # per year (yuan) or "estimate"
     executor: str = "process"
     workers: int | None = None
@@ -326,6 +328,15 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
                     continue
             uncertainty[str(key)] = (float(rng[0]), float(rng[1]))
 
+    coverage = doc.get("coverage", {}) or {}
+    gaps = False
+    if not isinstance(coverage, Mapping) or set(map(str, coverage)) - {"gaps"}:
+        problems.append((src, "coverage", coverage, "expected {gaps: true|false}"))
+    else:
+        gaps = coverage.get("gaps", False)
+        if not isinstance(gaps, bool):
+            problems.append((src, "coverage.gaps", gaps, "must be true or false"))
+
     staffing = doc.get("staffing", {}) or {}
     ratios = None
     if not isinstance(staffing, Mapping) or set(map(str, staffing)) - {"ratios", "engine"}:
@@ -410,7 +421,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
         households=households, population_seed=int(pop_seed), start=start, months=int(months),
         seed=int(seed), replications=int(reps), baseline=baseline, reforms=tuple(reforms),
         behaviour=dict(behaviour), uncertainty=uncertainty, staffing_ratios=ratios,
-        services_enabled=bool(enabled), cap_base=cap_base, executor=str(kind), workers=workers,
+        services_enabled=bool(enabled), coverage_gaps=bool(gaps), cap_base=cap_base, executor=str(kind), workers=workers,
         address=address, output=Path(output), source=src,
     )
 
