@@ -57,3 +57,12 @@ def test_compare_prints_costs_side_by_side(capsys, stored):
     assert main(["compare", str(stored[0]), str(stored[1])]) == 0
     out = capsys.readouterr().out
     assert "test:a" in out and "test:b" in out and "2026" in out and "minus the first row" in out
+
+
+def test_run_falls_back_to_assess_without_the_engine(monkeypatch, capsys):
+    import simulation.engine
+
+    monkeypatch.delattr(simulation.engine, "run")
+    assert main(["run"]) == 0
+    captured = capsys.readouterr()
+    assert "falling back to `assess`" in captured.err and "DIBAO_GAP" in captured.out
