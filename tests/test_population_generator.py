@@ -143,3 +143,24 @@ def test_free_parameters_change_only_what_they_govern(profile):
 def test_bad_sample_size(profile):
     with pytest.raises(ValueError, match="n_households"):
         generate(profile, 1)
+
+
+def test_tiny_sample_has_both_areas_weighted(profile):
+    pop = generate(profile, 3, seed=1)
+    hh = pop.households
+    assert hh.urban.any() and (~hh.urban).any()
+    assert (hh.weight * hh["size"]).sum() == pytest.approx(profile["population.residents"])
+
+
+def test_age_shares_impossible_for_household_sizes(profile):
+    from simulation.population import ProfileError
+
+    old = profile.values.copy()
+    try:
+        profile.values.update({"age.aged_60_plus": 0.75, "age.aged_65_plus": 0.6,
+                               "age.aged_18_59": 0.05})
+        with pytest.raises(ProfileError, match="age shares cannot be reached"):
+            generate(profile, 1_000, seed=1)
+    finally:
+        profile.values.clear()
+        profile.values.update(old)

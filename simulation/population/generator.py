@@ -318,6 +318,8 @@ def generate(profile: Profile, n_households: int | None = None, seed: int = 1,
     tail = np.zeros(n, bool)
     for area_flag, area in ((True, "urban"), (False, "rural")):
         sel = urban_hh == area_flag
+        if not sel.any():
+            continue
         risk = np.exp(fp[f"tail_size_tilt.{area}"] * (size[sel] - 1)) * \
             (1 + (profile["income.vulnerability_risk"] - 1) * vuln_share[sel]) * \
             np.where(any_disabled[sel], profile["income.disability_risk"], 1.0)
