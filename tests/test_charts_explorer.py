@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -43,8 +44,8 @@ def run_tables(recipients: tuple[float, float], payment: float, months: int = 12
 def test_settings_are_checked_naming_the_field() -> None:
     with pytest.raises(ExplorerError, match="review='weekly'"):
         ExplorerSettings("qijiang", review="weekly").check()
-    with pytest.raises(ExplorerError, match="take_up=1.5"):
-        ExplorerSettings("qijiang", take_up=1.5).check()
+    with pytest.raises(ExplorerError, match="take_up_scale=-1"):
+        ExplorerSettings("qijiang", take_up_scale=-1).check()
     with pytest.raises(ExplorerError, match="staffing_ratio=3"):
         ExplorerSettings("qijiang", staffing_ratio=3).check()
 
@@ -58,7 +59,10 @@ def test_levers_become_scenario_changes() -> None:
     assert changes["dibao.review.months.B"] == {"2025-01-01": [3, 9]}
     assert "dibao.gradual_exit.ceiling_multiple" not in changes
     assert ExplorerSettings("qijiang").changes("2025-01") == {}
-    assert ExplorerSettings("qijiang", take_up=0.1).behaviour() == {"take_up": 0.1}
+    own = SimpleNamespace(take_up=0.004, discovery=0.5)
+    assert ExplorerSettings("qijiang").behaviour(own) == {}
+    assert ExplorerSettings("qijiang", take_up_scale=1.5, discovery_scale=3).behaviour(own) == {
+        "take_up": pytest.approx(0.006), "discovery": 1.0}  # a monthly probability stays <= 1
 
 
 def test_admin_costs_follow_the_ratio_rule_and_the_package() -> None:
@@ -107,9 +111,10 @@ def test_chart_cache_key_follows_the_content() -> None:
 def test_levers_at_the_locality_value_are_not_a_reform() -> None:
     explorer = Explorer(households=100, months=12)
     own = explorer.defaults("qijiang")
-    assert own.exit_months is not None and own.take_up is not None
+    assert own.exit_months is not None and own.take_up_scale == 1.0
     normal = explorer.normalised(replace(own, standard_change=0.0))
-    assert normal.changes(explorer.start) == {} and normal.behaviour() == {}
+    assert normal.changes(explorer.start) == {} and explorer.behaviour(normal) == {}
+    assert set(explorer.behaviour(replace(own, take_up_scale=2.0))) == {"take_up"}
     moved = explorer.normalised(replace(own, exit_months=own.exit_months + 6))
     assert moved.changes(explorer.start)["dibao.gradual_exit.months"] == {"2025-01-01": own.exit_months + 6}
     assert np.isclose(explorer.defaults("jiaohe").staffing_ratio, 0.003)

@@ -68,8 +68,8 @@ class ExplorerSettings:
     exit_months: int | None = None  # dibao.gradual_exit.months
     exit_ceiling: float | None = None  # dibao.gradual_exit.ceiling_multiple (× standard)
     review: str = "seed"  # a key of REVIEW_SCHEDULES
-    take_up: float | None = None  # monthly probability that an eligible household applies
-    discovery: float | None = None  # monthly probability that active discovery finds one
+    take_up_scale: float = 1.0  # × the locality's monthly take-up rate (behaviour ``take_up``)
+    discovery_scale: float = 1.0  # × its active-discovery rate (behaviour ``discovery``); 0 = none
     staffing_ratio: float = 0.003  # township staff per recipient (qijiang 三(三): 0.002–0.004)
 
     def check(self) -> ExplorerSettings:
@@ -81,10 +81,10 @@ class ExplorerSettings:
             problems.append(("exit_months", self.exit_months, "a whole number of months 0..60"))
         if self.exit_ceiling is not None and not 1.0 <= self.exit_ceiling <= 5.0:
             problems.append(("exit_ceiling", self.exit_ceiling, "a multiple of the standard, 1..5"))
-        for name in ("take_up", "discovery"):
+        for name in ("take_up_scale", "discovery_scale"):
             value = getattr(self, name)
-            if value is not None and not 0.0 <= value <= 1.0:
-                problems.append((name, value, "a monthly probability 0..1"))
+            if not (np.isfinite(value) and 0.0 <= value <= 5.0):
+                problems.append((name, value, "a multiple of the locality's rate, 0..5"))
         if not 0.0 < self.staffing_ratio < 0.05:
             problems.append(("staffing_ratio", self.staffing_ratio, "staff per recipient, e.g. 0.003 for 3‰"))
         if not np.isfinite(self.standard_change):
@@ -110,10 +110,12 @@ class ExplorerSettings:
                 out[f"dibao.review.months.{cls}"] = {day: list(months)}
         return out
 
-    def behaviour(self) -> dict[str, float]:
-        """Engine behaviour overrides of this setting."""
-        return {k: float(v) for k, v in (("take_up", self.take_up), ("discovery", self.discovery))
-                if v is not None}
+    def behaviour(self, own: Any) -> dict[str, float]:
+        """Engine behaviour overrides of this setting, given the locality's own ``Behaviour``
+        (rates are capped at 1: they are monthly probabilities)."""
+        return {name: min(1.0, float(getattr(own, name)) * scale)
+                for name, scale in (("take_up", self.take_up_scale), ("discovery", self.discovery_scale))
+                if scale != 1.0}
 
 
 @dataclass
@@ -185,26 +187,32 @@ class Explorer:
         return str(load_policy(locality).name_zh or locality)
 
     def defaults(self, locality: str) -> ExplorerSettings:
-        """The locality's own values of every lever at the start month."""
-        from simulation.engine.behaviour import Behaviour
+        """The locality's own values of every lever at the start month (policy file; take-up and
+        discovery at 1 × the locality's own rates)."""
         from simulation.policy import load_policy
 
         params = load_policy(locality).at(f"{self.start}-01")
-        behaviour = Behaviour.defaults()
         return ExplorerSettings(
             locality=locality,
             exit_months=int(params["dibao.gradual_exit.months"]),
             exit_ceiling=float(params["dibao.gradual_exit.ceiling_multiple"]),
-            take_up=float(behaviour.take_up),
-            discovery=float(behaviour.discovery),
             staffing_ratio=float(params["staffing.ratio_min"] + params["staffing.ratio_max"]) / 2,
         )
+
+    def behaviour(self, settings: ExplorerSettings) -> dict[str, float]:
+        """Engine behaviour overrides of a setting: the locality's own rates (defaults with the
+        profile's overrides, as the engine resolves them) times the setting's scales."""
+        from simulation.engine.model import resolve_behaviour
+
+        own = self._cached(("behaviour", settings.locality),
+                           lambda: resolve_behaviour(self._population(settings.locality), None))
+        return settings.behaviour(own)
 
     def normalised(self, settings: ExplorerSettings) -> ExplorerSettings:
         """The setting with levers at the locality's own value set to ``None`` (so the reform run
         is keyed, and cached, by what really changes)."""
         own = self._defaults(settings.locality)
-        same = {f: None for f in ("exit_months", "exit_ceiling", "take_up", "discovery")
+        same = {f: None for f in ("exit_months", "exit_ceiling")
                 if getattr(settings, f) is not None and np.isclose(getattr(settings, f), getattr(own, f))}
         return replace(settings, **same).check()
 
@@ -223,7 +231,7 @@ class Explorer:
             "population": {"households": self.households, "seed": self.seed},
             "start": self.start, "months": self.months, "seed": self.seed, "replications": 1,
             "reforms": [{"name": "explorer", "label_zh": "交互设定", "changes": settings.changes(self.start)}],
-            "behaviour": settings.behaviour(), "staffing": {"ratios": [settings.staffing_ratio]},
+            "behaviour": self.behaviour(settings), "staffing": {"ratios": [settings.staffing_ratio]},
             "services": {"cap_base": "estimate"}, "executor": {"kind": "serial"},
         }
         return parse_scenario(doc, source="explorer")
@@ -261,12 +269,13 @@ class Explorer:
         from simulation.scenarios.runner import build_policy
 
         changes = settings.changes(self.start) if variant == "explorer" else {}
-        key = ("run", settings.locality, _freeze(settings.behaviour()), _freeze(changes))
+        behaviour = self.behaviour(settings)
+        key = ("run", settings.locality, _freeze(behaviour), _freeze(changes))
 
         def make() -> RunTables:
             policy = build_policy(self.scenario(settings), variant, settings.locality)
             result = run(self._population(settings.locality), policy, start=self.start, months=self.months,
-                         seed=self.seed, behaviour=settings.behaviour() or None)
+                         seed=self.seed, behaviour=behaviour or None)
             return RunTables.from_result(result.monthly, getattr(result, "offices", None), policy)
 
         return self._cached(key, make)
@@ -463,10 +472,10 @@ class ExplorerWidget:
                                           description=text("渐退上限（倍标准）", "Exit ceiling (× standard)")),
             "review": w.Dropdown(options=[(REVIEW_LABELS[k][0 if zh else 1], k) for k in REVIEW_SCHEDULES],
                                  value=initial.review, description=text("核查频次", "Review frequency")),
-            "take_up": w.FloatSlider(value=float(initial.take_up or 0.08), min=0.01, max=0.30, step=0.01,
-                                     description=text("申请率（月）", "Take-up (per month)")),
-            "discovery": w.FloatSlider(value=float(initial.discovery or 0.0), min=0.0, max=0.20, step=0.01,
-                                       description=text("主动发现率（月）", "Active discovery (per month)")),
+            "take_up_scale": w.FloatSlider(value=initial.take_up_scale, min=0.5, max=2.0, step=0.1,
+                                           description=text("申请率（×本地值）", "Take-up (× local)")),
+            "discovery_scale": w.FloatSlider(value=initial.discovery_scale, min=0.0, max=3.0, step=0.25,
+                                             description=text("主动发现（×本地值）", "Active discovery (× local)")),
             "staffing_ratio": w.FloatSlider(value=initial.staffing_ratio * 1000, min=2.0, max=4.0, step=0.5,
                                             description=text("人员配比（‰）", "Staffing ratio (‰)")),
         }
@@ -500,8 +509,8 @@ class ExplorerWidget:
         return ExplorerSettings(
             locality=c["locality"].value, standard_change=float(c["standard_change"].value),
             exit_months=int(c["exit_months"].value), exit_ceiling=round(float(c["exit_ceiling"].value), 3),
-            review=c["review"].value, take_up=round(float(c["take_up"].value), 4),
-            discovery=round(float(c["discovery"].value), 4),
+            review=c["review"].value, take_up_scale=round(float(c["take_up_scale"].value), 3),
+            discovery_scale=round(float(c["discovery_scale"].value), 3),
             staffing_ratio=round(float(c["staffing_ratio"].value) / 1000, 6),
         )
 
@@ -510,7 +519,7 @@ class ExplorerWidget:
             # a new locality starts from its own exit rule, take-up and staffing ratio
             own = self.explorer.defaults(change["new"])
             for name, value in (("exit_months", own.exit_months), ("exit_ceiling", own.exit_ceiling),
-                                ("take_up", own.take_up), ("discovery", own.discovery),
+                                ("take_up_scale", own.take_up_scale), ("discovery_scale", own.discovery_scale),
                                 ("staffing_ratio", own.staffing_ratio * 1000)):
                 self.controls[name].value = value
         # debounce: restart the timer on every change, redraw once the controls are still
