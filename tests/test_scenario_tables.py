@@ -146,6 +146,8 @@ def test_care_demand_applies_each_group_share_to_its_programmes(result):
     expected = 0.3 * by["tekun"] + 0.1 * (by["dibao"] + by["single_inclusion"])
     row = care[(care["variant"] == "baseline") & (care["replication"] == 1) & (care["month"] == "2025-06")]
     assert row["persons_needing_care"].iloc[0] == pytest.approx(expected)
+    assert row["persons_tekun_unable"].iloc[0] == pytest.approx(0.1 * by["tekun"])
+    assert row["persons_dibao_partial"].iloc[0] == pytest.approx(0.06 * (by["dibao"] + by["single_inclusion"]))
 
 
 def test_coverage_gaps_from_a_hand_made_trace():

@@ -60,7 +60,7 @@ class RunOutput:
     monthly: pd.DataFrame
     offices: pd.DataFrame | None
     population_persons: float  # weighted resident persons
-    care_share: dict[str, float]  # per CARE_GROUPS: share of recipients needing care
+    care_share: dict[str, float]  # '<CARE_GROUPS key>.<CARE_TIERS tier>': share needing care
     policy_hash: str
     standards: pd.DataFrame  # month, urban, rural dibao standards in force
     behaviour: dict[str, float]
@@ -113,10 +113,13 @@ def _population(locality: str, households: int | None, seed: int) -> Any:
 
 #: Which engine programmes' persons each care share applies to (purchased-services demand).
 CARE_GROUPS = {"tekun": ("tekun",), "dibao": ("dibao", "single_inclusion")}
+#: Care tiers (``self_care``): partly and fully unable to look after oneself.
+CARE_TIERS = ("partial", "unable")
 
 
 def _care_share(population: Any, policy: Any, month: str) -> dict[str, float]:
-    """Shares of recipients who cannot look after themselves, at the start (per care group).
+    """Shares of recipients who cannot look after themselves, at the start, per care group and
+    tier (keys ``tekun.partial``, ``tekun.unable``, ``dibao.partial``, ``dibao.unable``).
 
     ``tekun``: dispersed tekun persons (``care_wish`` dispersed) whose ``self_care`` is
     ``partial`` or ``unable``, as a share of all tekun persons; ``dibao``: members of dibao
@@ -134,7 +137,7 @@ def _care_share(population: Any, policy: Any, month: str) -> dict[str, float]:
     hh_table = assess(persons, policy, month=when)
     per = assess_persons(persons, policy, month=when)
     w = persons["household_id"].map(population.households.set_index("household_id")["weight"]).to_numpy(dtype=float)
-    limited = persons["self_care"].astype(str).isin(["partial", "unable"]).to_numpy()
+    care = persons["self_care"].astype(str).to_numpy()
     dispersed = persons["care_wish"].astype(str).eq("dispersed").to_numpy()
     tekun = per["tekun"].to_numpy()
     dibao_hh = hh_table.index[hh_table["dibao_amount"] > 0]
@@ -144,7 +147,11 @@ def _care_share(population: Any, policy: Any, month: str) -> dict[str, float]:
         total = float(w[group].sum())
         return float(w[group & need].sum() / total) if total > 0 else 0.0
 
-    return {"tekun": share(tekun, limited & dispersed), "dibao": share(dibao, limited)}
+    out = {}
+    for tier in CARE_TIERS:
+        out[f"tekun.{tier}"] = share(tekun, (care == tier) & dispersed)
+        out[f"dibao.{tier}"] = share(dibao, care == tier)
+    return out
 
 
 GROUPS = ("all", "elderly", "children", "disabled")
@@ -312,17 +319,19 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str],
             for town, cost in zip(grp["township"], monthly_staff_cost, strict=True):
                 rows.append((out.variant, out.replication, out.locality, str(month), year, town, "all",
                              "admin", "staff", float(cost)))
-            persons_care = sum(
-                share * float(by_prog.get((str(month), prog), 0.0))
-                for group, share in out.care_share.items() for prog in CARE_GROUPS[group])
+            by_key = {key: share * sum(float(by_prog.get((str(month), prog), 0.0))
+                                       for prog in CARE_GROUPS[key.split(".")[0]])
+                      for key, share in out.care_share.items()}
+            persons_care = sum(by_key.values())
             services = persons_care * package_cost_per_person_month(p)
             rows.append((out.variant, out.replication, out.locality, str(month), year, whole, "all",
                          "admin", "purchased_services", services))
-            care.append((out.variant, out.replication, out.locality, str(month), year, persons_care,
-                         float(grp["persons"].sum()), services))
+            care.append({"variant": out.variant, "replication": out.replication, "locality": out.locality,
+                         "month": str(month), "year": year, "persons_needing_care": persons_care,
+                         **{f"persons_{k.replace('.', '_')}": v for k, v in sorted(by_key.items())},
+                         "recipients": float(grp["persons"].sum()), "services_cost": services})
     cols = S.RUN_KEYS + ["month", "year", "township", "area", "programme", "component", "cost"]
-    care_cols = S.RUN_KEYS + ["month", "year", "persons_needing_care", "recipients", "services_cost"]
-    return pd.DataFrame(rows, columns=cols), pd.DataFrame(care, columns=care_cols)
+    return pd.DataFrame(rows, columns=cols), pd.DataFrame(care).fillna(0.0)
 
 
 def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[tuple[str, str], Any],

@@ -72,7 +72,8 @@ def run_output(variant: str, replication: int, scale: float = 1.0, months: int =
     months_s = sorted(m["month"].unique())
     std = pd.DataFrame({"month": months_s, "urban": standard, "rural": standard * 610 / 750}).assign(
         variant=variant, replication=replication, locality="testville")
-    return RunOutput("testville", variant, replication, m, None, 1_000_000.0, {"tekun": 0.3, "dibao": 0.1},
+    return RunOutput("testville", variant, replication, m, None, 1_000_000.0,
+                     {"tekun.partial": 0.2, "tekun.unable": 0.1, "dibao.partial": 0.06, "dibao.unable": 0.04},
                      f"hash-{variant}", std, {})
 
 
