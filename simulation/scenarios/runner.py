@@ -710,6 +710,11 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
     for r in qs.itertuples(index=False):
         lines.append(f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰: staff {r.staff_mean:,.0f}, mean days to decision "
                      f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), townships within limit {r.share_within_limit:.0%}")
+    for variant, grp in qs.groupby("variant", sort=False):
+        ok = grp[grp["share_within_limit"] >= 1 - 1e-9]["ratio"]
+        lines.append(f"  {variant}: " + (f"the smallest ratio that keeps every township within the limit in every "
+                                          f"month is {ok.min() * 1000:g}‰" if len(ok) else
+                                          "no ratio tried keeps every township within the limit in every month"))
     ed = tables.get("engine_decisions")
     if ed is not None and not ed.empty:
         lines.append("Engine's township offices (staffed by staffing.ratio_min)")
