@@ -44,8 +44,10 @@ def cmd_assess(args: argparse.Namespace) -> int:
     """Print the example households' entitlements (simulation.rules) for a locality and month."""
     from simulation.policy import load_policy
     from simulation.rules import assess, example_persons, format_assessment
+    from simulation.scenarios.scenario import known_localities, policy_of
 
-    policy = load_policy(args.locality)
+    # a population profile id (e.g. china_2021) assesses under the policy it names
+    policy = load_policy(policy_of(args.locality) if args.locality in known_localities() else args.locality)
     persons = pd.read_csv(args.persons) if args.persons else example_persons()
     table = assess(persons, policy, month=f"{args.month}-01", source=str(args.persons or "examples"))
     print(f"{args.locality} {policy.name_zh} — entitlements in {args.month} (yuan per month)")

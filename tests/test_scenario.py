@@ -131,3 +131,13 @@ def test_a_failing_worker_names_the_task(monkeypatch):
     import pickle
 
     assert pickle.loads(pickle.dumps(err)).problems == err.problems
+
+
+def test_a_locality_is_a_profile_and_uses_the_policy_it_names():
+    from simulation.scenarios.scenario import known_localities, policy_of
+
+    assert {"qijiang", "china_2021"} <= set(known_localities())
+    assert policy_of("china_2021") == "national" and policy_of("qijiang") == "qijiang"
+    doc = {"locality": "china_2021", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"}}
+    sc = parse_scenario(doc, "national.yaml")
+    assert build_policy(sc, "baseline", "china_2021").locality == "national"

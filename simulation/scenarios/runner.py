@@ -32,7 +32,13 @@ from simulation.admin.staffing import default_ratios, office_queue, required_sta
 from simulation.scenarios import summary as S
 from simulation.scenarios.executors import make_executor
 from simulation.scenarios.results import file_hash, new_run_id, write_results
-from simulation.scenarios.scenario import Scenario, ScenarioError, Variant, policy_reforms
+from simulation.scenarios.scenario import (
+    Scenario,
+    ScenarioError,
+    Variant,
+    policy_of,
+    policy_reforms,
+)
 
 
 class EngineUnavailable(RuntimeError):
@@ -80,7 +86,7 @@ def build_policy(scenario: Scenario, variant: Variant | str, locality: str) -> A
 
     v = _variant(scenario, variant) if isinstance(variant, str) else variant
     try:
-        return load_policy(locality, reforms=policy_reforms(scenario, v, locality))
+        return load_policy(policy_of(locality), reforms=policy_reforms(scenario, v, locality))
     except PolicyError as exc:
         raise ScenarioError([(scenario.source, f"{v.name}.changes.{p}", val, f"{src}: {msg}")
                              for src, p, val, msg in exc.problems]) from None

@@ -32,6 +32,7 @@ the baseline's own change dates, so "baseline × 1.05" holds through later basel
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -134,12 +135,35 @@ class Scenario:
 
 
 def known_localities() -> list[str]:
-    """Localities with both a policy file and a population profile."""
-    from simulation.policy.loader import list_localities
+    """Localities (population profiles, data/localities) whose policy file exists.
 
-    policies = set(list_localities())
-    profiles = {p.stem for p in (DATA_DIR / "localities").glob("*.yaml")}
-    return sorted(policies & profiles)
+    A profile names its policy (``policy:``; e.g. the national profile ``china_2021`` uses the
+    ``national`` policy), so a scenario's locality is a profile id.
+    """
+    from simulation.population import list_profiles
+
+    return sorted(loc for loc in list_profiles() if _policy_of_profile(loc) is not None)
+
+
+@functools.lru_cache(maxsize=64)
+def _policy_of_profile(locality: str) -> str | None:
+    from simulation.policy.loader import NATIONAL, list_localities
+
+    path = DATA_DIR / "localities" / f"{locality}.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    policy = doc.get("policy") if isinstance(doc, dict) else None
+    return policy if policy == NATIONAL or policy in list_localities() else None
+
+
+def policy_of(locality: str) -> str:
+    """The policy id a locality's population profile names (raises KeyError when none)."""
+    policy = _policy_of_profile(locality)
+    if policy is None:
+        raise KeyError(f"locality {locality!r} has no population profile naming a known policy")
+    return policy
 
 
 def _is_int(v: object) -> bool:
@@ -452,7 +476,7 @@ def policy_reforms(scenario: Scenario, variant: Variant, locality: str) -> list[
 
     out: list[dict[str, Any]] = []
     layers = [scenario.baseline] if variant is scenario.baseline else [scenario.baseline, variant]
-    base = load_policy(locality)
+    base = load_policy(policy_of(locality))
     for layer in layers:
         if not layer.changes:
             continue
