@@ -1,9 +1,11 @@
 """Time the explorer's redraw: what one control change costs with 100,000 households × 36 months.
 
 Runs the explorer's own path (``Explorer.compute`` then ``Explorer.pngs``, what the widget does
-after its debounce) for a sequence of control changes and prints, per change: whether the engine
-ran, compute seconds, chart seconds and the total. The widget adds its debounce delay
-(``DEBOUNCE_SECONDS``) before a redraw starts; that wait is printed, not included.
+after its debounce) for a sequence of control changes and prints, per change: the engine runs,
+compute seconds, chart seconds and the total. The widget adds its debounce delay
+(``DEBOUNCE_SECONDS``) before a redraw starts; that wait is printed, not included. Steps marked
+"prefetched" first let the explorer run the neighbouring slider position in the background, as
+the widget does after each redraw while the user looks (the prefetch time is printed).
 
 Usage: .venv/bin/python benchmarks/bench_explorer.py [--households 100000] [--months 36]
        [--locality qijiang]
@@ -35,12 +37,17 @@ def main() -> None:
         ("review: half-yearly", replace(start, standard_change=10.0, staffing_ratio=0.004, exit_months=12,
                                         review="half_yearly")),
         ("back to standard +10 (cached)", replace(start, standard_change=10.0)),
+        ("standard +20 (prefetched)", replace(start, standard_change=20.0)),
     ]
     print(f"explorer redraw, {args.households:,} households × {args.months} months, {args.locality}; "
           f"debounce {DEBOUNCE_SECONDS:.2f} s before each redraw (not included)")
     print(f"{'change':<40}{'engine runs':>12}{'compute s':>11}{'charts s':>10}{'total s':>9}")
     redraws = []
     for name, settings in steps:
+        if "prefetched" in name:
+            began = time.perf_counter()
+            explorer.prefetch([settings]).join()
+            print(f"{'  (background prefetch while idle)':<40}{'':>12}{time.perf_counter() - began:>11.2f}")
         runs_before = sum(1 for k in explorer._runs if k[0] == "run")
         began = time.perf_counter()
         view = explorer.compute(settings)

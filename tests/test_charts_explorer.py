@@ -118,3 +118,29 @@ def test_levers_at_the_locality_value_are_not_a_reform() -> None:
     moved = explorer.normalised(replace(own, exit_months=own.exit_months + 6))
     assert moved.changes(explorer.start)["dibao.gradual_exit.months"] == {"2025-01-01": own.exit_months + 6}
     assert np.isclose(explorer.defaults("jiaohe").staffing_ratio, 0.003)
+
+
+def _runs(explorer: Explorer) -> int:
+    return sum(1 for key in explorer._runs if key[0] == "run")
+
+
+@pytest.mark.slow
+def test_prefetch_fills_the_cache_and_gives_way_to_a_foreground_compute() -> None:
+    explorer = Explorer(households=400, months=6)
+    own = explorer.defaults("qijiang")
+    explorer.compute(own)
+    assert _runs(explorer) == 1  # the baseline; no reform at the locality's own values
+    explorer.prefetch([replace(own, standard_change=10.0)]).join()
+    assert _runs(explorer) == 2
+    prefetched = explorer.compute(replace(own, standard_change=10.0))
+    assert _runs(explorer) == 2  # served from the prefetch, no engine run
+    fresh = Explorer(households=400, months=6).compute(replace(own, standard_change=10.0))
+    assert pd.Series(prefetched.headline).equals(pd.Series(fresh.headline))
+
+    # a foreground compute started during a prefetch wins; the result is the same as without it
+    thread = explorer.prefetch([replace(own, standard_change=20.0), replace(own, standard_change=30.0)])
+    view = explorer.compute(replace(own, exit_months=12))
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    alone = Explorer(households=400, months=6).compute(replace(own, exit_months=12))
+    assert pd.Series(view.headline).equals(pd.Series(alone.headline))

@@ -56,6 +56,10 @@ class ExplorerError(ValueError):
     """A setting outside what the explorer accepts; names the field and the value."""
 
 
+class _Cancelled(Exception):
+    """A prefetch run stopped because a foreground compute started."""
+
+
 @dataclass(frozen=True)
 class ExplorerSettings:
     """One position of the explorer's controls.
@@ -166,7 +170,11 @@ class Explorer:
         self.households, self.start, self.months, self.seed = int(households), start, int(months), int(seed)
         self.lang = check_lang(lang)
         self._runs: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one foreground compute at a time
+        self._cache_lock = threading.RLock()  # guards the cache and the generation counter
+        # numba's parallel kernels (engine, calculator) must not run from two threads at once
+        self._engine_lock = threading.Lock()
+        self._generation = 0  # bumped by each foreground compute; a prefetch stops when it moves
         self._default_cache: dict[str, ExplorerSettings] = {}
         self._admin: Any = None
 
@@ -237,14 +245,16 @@ class Explorer:
         return parse_scenario(doc, source="explorer")
 
     def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
-        """LRU cache of engine runs and policies (``CACHE_RUNS`` entries)."""
-        if key in self._runs:
-            self._runs.move_to_end(key)
-            return self._runs[key]
+        """LRU cache of populations, engine runs and chart images (``CACHE_RUNS`` entries)."""
+        with self._cache_lock:
+            if key in self._runs:
+                self._runs.move_to_end(key)
+                return self._runs[key]
         value = make()
-        self._runs[key] = value
-        while len(self._runs) > CACHE_RUNS:
-            self._runs.popitem(last=False)
+        with self._cache_lock:
+            self._runs[key] = value
+            while len(self._runs) > CACHE_RUNS:
+                self._runs.popitem(last=False)
         return value
 
     def _population(self, locality: str) -> Any:
@@ -258,14 +268,20 @@ class Explorer:
         from simulation.policy import load_policy
 
         def make() -> float:
-            need = tables.care_need(self._population(locality), load_policy(locality), self.start)
+            population = self._population(locality)
+            with self._engine_lock:  # the calculator runs numba parallel kernels
+                need = tables.care_need(population, load_policy(locality), self.start)
             return float(need.attrs["care_share"])
 
         return self._cached(("care_share", locality), make)
 
-    def _engine_run(self, settings: ExplorerSettings, variant: str) -> RunTables:
-        """One engine run (baseline or the setting's reform), summarised and cached."""
-        from simulation.engine import run
+    def _engine_run(self, settings: ExplorerSettings, variant: str, generation: int | None = None) -> RunTables:
+        """One engine run (baseline or the setting's reform), summarised and cached.
+
+        With ``generation`` (a prefetch) the run stops between months once a foreground compute
+        has started, raising :class:`_Cancelled`; nothing is cached then.
+        """
+        from simulation.engine import SimulationModel
         from simulation.scenarios.runner import build_policy
 
         changes = settings.changes(self.start) if variant == "explorer" else {}
@@ -274,11 +290,46 @@ class Explorer:
 
         def make() -> RunTables:
             policy = build_policy(self.scenario(settings), variant, settings.locality)
-            result = run(self._population(settings.locality), policy, start=self.start, months=self.months,
-                         seed=self.seed, behaviour=behaviour or None)
+            population = self._population(settings.locality)
+            with self._engine_lock:
+                # simulation.engine.run, month by month so that a prefetch can give way
+                model = SimulationModel(population, policy, self.start, self.months, self.seed, behaviour or None)
+                for _ in range(self.months):
+                    if generation is not None and generation != self._generation:
+                        raise _Cancelled
+                    model.run_for(1)
+                result = model.result()
             return RunTables.from_result(result.monthly, getattr(result, "offices", None), policy)
 
         return self._cached(key, make)
+
+    def prefetch(self, candidates: list[ExplorerSettings]) -> threading.Thread:
+        """Run the engine for likely next settings in the background (a daemon thread).
+
+        Used by the widget after each redraw for the neighbouring slider positions. A foreground
+        :meth:`compute` takes precedence: the prefetch stops within one simulated month and
+        leaves what it finished in the cache. Returns the thread (``join()`` to wait).
+        """
+        with self._cache_lock:
+            generation = self._generation
+
+        def work() -> None:
+            for settings in candidates:
+                if generation != self._generation:
+                    return
+                try:
+                    settings = self.normalised(settings)
+                    self._engine_run(settings, "baseline", generation)
+                    if settings.changes(self.start):
+                        self._engine_run(settings, "explorer", generation)
+                except _Cancelled:
+                    return
+                except ExplorerError:
+                    continue  # a neighbour outside the accepted range is simply not prefetched
+
+        thread = threading.Thread(target=work, name="explorer-prefetch", daemon=True)
+        thread.start()
+        return thread
 
     # --- the view ---------------------------------------------------------------------------
 
@@ -289,6 +340,8 @@ class Explorer:
         began = time.perf_counter()
         settings = self.normalised(settings)
         with self._lock:
+            with self._cache_lock:
+                self._generation += 1  # any prefetch gives way
             if self._admin is None:
                 self._admin = load_admin_parameters()
             base = self._engine_run(settings, "baseline")
@@ -500,6 +553,7 @@ class ExplorerWidget:
         self._redraw_lock = threading.Lock()
         self.last_seconds: float | None = None
         self.redraws = 0  # completed redraws (shown in the page as data-redraws, for tests)
+        self._last_moved: tuple[str, int] = ("standard_change", 1)
         self.on_redraw: Callable[[ExplorerView], None] | None = None
         self.redraw()
 
@@ -514,7 +568,29 @@ class ExplorerWidget:
             staffing_ratio=round(float(c["staffing_ratio"].value) / 1000, 6),
         )
 
+    #: sliders whose neighbouring positions are prefetched (they change an engine run)
+    PREFETCHED = ("standard_change", "exit_months", "exit_ceiling", "take_up_scale", "discovery_scale")
+
+    def neighbours(self, settings: ExplorerSettings, limit: int = 3) -> list[ExplorerSettings]:
+        """Likely next settings: one step either way on the slider moved last (in the direction it
+        moved first), then on the standard slider; within the sliders' ranges."""
+        order = [self._last_moved[0]] if self._last_moved[0] in self.PREFETCHED else []
+        order += [n for n in ("standard_change",) if n not in order]
+        out: list[ExplorerSettings] = []
+        for name in order:
+            control = self.controls[name]
+            first = self._last_moved[1] if name == self._last_moved[0] else 1
+            for direction in (first, -first):
+                value = control.value + direction * control.step
+                if control.min <= value <= control.max:
+                    value = round(value, 6) if isinstance(value, float) else value
+                    out.append(replace(settings, **{name: value}))
+        return out[:limit]
+
     def _changed(self, change: Any) -> None:
+        name = next(k for k, c in self.controls.items() if c is change["owner"])
+        if name in self.PREFETCHED:
+            self._last_moved = (name, 1 if change["new"] >= change["old"] else -1)
         if change["owner"] is self.controls["locality"]:
             # a new locality starts from its own exit rule, take-up and staffing ratio
             own = self.explorer.defaults(change["new"])
@@ -550,6 +626,8 @@ class ExplorerWidget:
             self.status.value = f"<span data-redraws='{self.redraws}'>{text}</span>"
             if self.on_redraw is not None:
                 self.on_redraw(view)
+            # while the user looks, run the engine for the next likely positions
+            self.explorer.prefetch(self.neighbours(view.settings))
 
 
 __all__ = ["Explorer", "ExplorerError", "ExplorerSettings", "ExplorerView", "ExplorerWidget",
