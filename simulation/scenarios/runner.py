@@ -660,12 +660,21 @@ def _fmt(x: float) -> str:
     return f"{x / 1e4:,.1f}"
 
 
-def _band_cells(grp: pd.DataFrame, years: Sequence[int]) -> str:
-    """'P50 [P10–P90]' in 万元 for each year, right-aligned in 32 characters."""
+def _band_text(g: pd.DataFrame, y: int) -> str:
+    return f"{_fmt(g.at[y, 'p50'])} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]" if y in g.index else "–"
+
+
+def _band_width(tables: Mapping[str, pd.DataFrame], years: Sequence[int]) -> int:
+    """Column width that fits every 'P50 [P10–P90]' cell of the cost and difference tables."""
+    cells = [len(_band_text(grp.set_index("year"), y)) for name in ("cost_total_bands", "difference_year_bands")
+             if name in tables for _, grp in tables[name].groupby("variant") for y in years]
+    return max(cells, default=10) + 3
+
+
+def _band_cells(grp: pd.DataFrame, years: Sequence[int], width: int) -> str:
+    """'P50 [P10–P90]' in 万元 for each year, right-aligned in ``width`` characters."""
     g = grp.set_index("year")
-    return "".join(
-        (f"{_fmt(g.at[y, 'p50'])} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]" if y in g.index else "–").rjust(32)
-        for y in years)
+    return "".join(_band_text(g, y).rjust(width) for y in years)
 
 
 def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
@@ -673,14 +682,15 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
     lines = ["Cost by year, 万元 (10,000 yuan): P50 [P10–P90] over replications"]
     tb = tables["cost_total_bands"]
     years = sorted(tb["year"].unique())
-    lines.append(f"{'variant':<28}" + "".join(f"{y:>32}" for y in years))
+    width = _band_width(tables, years)
+    lines.append(f"{'variant':<28}" + "".join(f"{y:>{width}}" for y in years))
     for variant, grp in tb.groupby("variant", sort=False):
-        lines.append(f"{variant:<28}{_band_cells(grp, years)}")
+        lines.append(f"{variant:<28}{_band_cells(grp, years, width)}")
     if "difference_year_bands" in tables:
         lines.append("")
         lines.append("Reform minus baseline (same draws), 万元")
         for variant, grp in tables["difference_year_bands"].groupby("variant", sort=False):
-            lines.append(f"{variant:<28}{_band_cells(grp, years)}")
+            lines.append(f"{variant:<28}{_band_cells(grp, years, width)}")
         cpy = tables.get("cost_per_yuan")
         if cpy is not None and not cpy.empty:
             for variant, grp in cpy.groupby("variant"):
