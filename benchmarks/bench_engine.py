@@ -13,6 +13,7 @@ Usage: python benchmarks/bench_engine.py [--locality china_2021] [--households N
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -26,6 +27,12 @@ from simulation.policy import load_policy
 from simulation.population import generate, load_profile
 from simulation.rules.dibao import dibao_eligible, gap_payment
 from simulation.rules.income import counted_income
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) used by this process so far, all threads (s)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def rss_mib() -> float:
@@ -135,8 +142,10 @@ def main() -> None:
           f"(generated in {t_gen:.1f} s); RSS so far {rss_mib():.0f} MiB")
 
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     result = run(pop, policy, start=args.start, months=args.months, seed=1)
     elapsed = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     hm = args.households * args.months
     timings = result.facts["timings_seconds"]
     kernel = timings["persons"] + timings["programme"] + timings["offices"] + timings["outputs"]
@@ -146,6 +155,9 @@ def main() -> None:
     print(f"  monthly loop {kernel:.2f} s -> {hm / kernel / 1e6:.1f} M household-months/s; "
           f"persons kernel {timings['persons']:.2f} s, offices {timings['offices']:.3f} s, "
           f"programme kernel {timings['programme']:.2f} s, outputs {timings['outputs']:.2f} s")
+    print(f"  CPU time {cpu:.2f} s over {elapsed:.2f} s wall: {cpu / elapsed:.2f} cores busy on "
+          f"average (the machine is shared: os.getloadavg() = "
+          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})")
     print(f"  peak RSS of the process: {rss_mib():.0f} MiB (population tables included)")
     s = result.summary()
     print(f"  dibao persons (mean a month): {s.loc['dibao', 'persons_mean']:,.0f}; "

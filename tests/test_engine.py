@@ -299,3 +299,10 @@ def test_monthly_table_schema_and_weighting(small_population):
     s = res.summary()
     assert s.loc["dibao", "persons_mean"] > 0 and s.loc["dibao", "payment_total"] > 0
     assert pop_weighted > 0
+
+
+def test_progress_bar_counts_the_months(capsys):
+    pop = population([[dict(earned_income=500.0)]])
+    res = run(pop, load_policy("qijiang"), start="2024-01", months=3, seed=1, progress=True)
+    assert "3/3" in capsys.readouterr().err
+    assert sorted(set(res.monthly.month)) == ["2024-01", "2024-02", "2024-03"]

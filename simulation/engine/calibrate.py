@@ -10,7 +10,8 @@ Procedure (``python -m simulation.engine.calibrate <locality|all>``):
 
 1. Generate the locality's fixed-seed sample (``n_households``, seed of the population
    calibration) with the fitted cross-section (the profile's free parameters).
-2. Run the engine from the month after the targets' date for ``burn_in + horizon`` months with
+2. Run the engine from the targets' month (the stock at the start is the cross-section
+   calibration's) for ``burn_in + horizon`` months with
    the locality's policy and a fixed engine seed (keyed draws: common random numbers, so a
    change in a free parameter changes only what it governs).
 3. Simulated targets: the mean over the horizon months of dibao persons (urban, rural) and tekun
@@ -36,7 +37,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.engine.behaviour import Behaviour
-from simulation.engine.model import add_months, parse_month, run
+from simulation.engine.model import parse_month, run
 from simulation.policy import load_policy
 from simulation.population import generate, load_profile
 from simulation.population.calibrate import SEED, FitResult, FreeParameter, fit
@@ -96,8 +97,9 @@ def engine_model(locality: str, n_households: int = DEFAULT_HOUSEHOLDS, burn_in:
     profile = load_profile(locality)
     pop = generate(profile, n_households, seed=SEED)
     policy = load_policy(profile.policy)
-    # from the month after the targets' date (profile calibration_targets.date)
-    start = add_months(parse_month(str(profile.target_date)), 1)
+    # from the targets' month (profile calibration_targets.date): the stock at the start is the
+    # cross-section calibration's, then the engine's flows carry it
+    start = parse_month(str(profile.target_date))
     months = burn_in + horizon
     base = Behaviour.defaults().with_overrides(getattr(profile, "behaviour", None) or {})
     base = base.with_overrides(behaviour or {})

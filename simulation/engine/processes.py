@@ -402,7 +402,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     discovery = b[BI_DISCOVERY]
     q_apply = 1.0 - (1.0 - take_up) * (1.0 - discovery)
     q_apply_tekun = 1.0 - (1.0 - b[BI_TAKE_UP_TEKUN]) * (1.0 - discovery)
-    q_apply_max = max(q_apply, q_apply_tekun)
     labour_loss_age = b[BI_LABOUR_LOSS_AGE]
     q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
     q_urgent = b[BI_URGENT_RATE]
@@ -635,7 +634,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             # needs the low-income and hardship tests. Enrolled households are reassessed by
             # the programme kernel.
             u_apply = to_uniform(sub_key(hkey, K_APPLY))
-            apply_hit = st == ST_NONE and u_apply < q_apply_max
+            # (the tekun rate only matters where a member could be tekun: same results)
+            apply_hit = st == ST_NONE and (u_apply < q_apply
+                                           or (maybe_tekun and u_apply < q_apply_tekun))
             eligible_any = False
             needy = _supported(st)
             if not needy:
