@@ -137,7 +137,7 @@ def test_an_existing_dask_cluster_by_address(small, serial):
 
 def test_a_sharded_run_merges_localities(tmp_path):
     doc = {**DOC, "replications": 1, "months": 6, "population": {"households": 200, "seed": 3},
-           "reforms": []}
+           "reforms": [], "services": {"cap_base": {2025: 100_000_000}}, "coverage": {"gaps": False}}
     doc.pop("locality")
     both = parse_scenario({**doc, "localities": ["qijiang", "jiaohe"]}, "both.yaml")
     alone = parse_scenario({**doc, "locality": "jiaohe"}, "alone.yaml")
@@ -152,6 +152,10 @@ def test_a_sharded_run_merges_localities(tmp_path):
     pd.testing.assert_frame_equal(j, s)
     total = merged.tables["cost_total_bands"]["mean"].sum()
     assert total == pytest.approx(m["cost"].sum())
+    # the scenario's cap base is shared among the shards by their recipients
+    cap = merged.tables["services_cap"]
+    assert cap["cap_base"].sum() == pytest.approx(100_000_000)
+    assert (cap["cap_base"] > 0).all() and cap["cap_base_label"].str.contains("share").all()
 
 
 def test_coverage_gaps_by_group(serial):

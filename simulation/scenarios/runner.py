@@ -360,10 +360,16 @@ def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[tuple[s
             estimated = True
         else:
             assert isinstance(scenario.cap_base, dict)
-            # a sharded run splits the given base by the localities' recipients is not known here:
-            # the scenario's base is for the whole scenario, shared equally (stated in the label)
-            base = scenario.cap_base[int(r.year)] / n_loc
-            label = "input: services.cap_base" + (f" ÷ {n_loc} localities" if n_loc > 1 else "")
+            # the given base is for the whole scenario: a sharded run shares it among the
+            # localities by their baseline recipients (stated in the label)
+            base = scenario.cap_base[int(r.year)]
+            label = "input: services.cap_base"
+            if n_loc > 1:
+                mine = base_rec.get((r.replication, r.locality, r.year), 0.0)
+                total = sum(v for (rep, _, yr), v in base_rec.items() if rep == r.replication and yr == r.year)
+                share = mine / total if total > 0 else 1.0 / n_loc
+                base *= share
+                label += f" × {share:.1%} (locality's share of the scenario's baseline recipients)"
             estimated = False
         a = assess_cap(int(r.year), r.persons_needing_care, p, base, cap_base_is_estimate=estimated,
                        cap_base_label=label, months=float(r.months))
