@@ -52,6 +52,9 @@ def test_township_queue_weights_days_by_decisions_and_skips_months_without_any()
     assert queue.loc[0, "days_to_decision"] == pytest.approx(15.0)  # (8×10 + 8×20) / 16
     assert queue.loc[1, "days_to_decision_p90"] == pytest.approx(30.0)
     assert queue.loc[1, "backlog"] == pytest.approx(12.0)  # pending 6 per row, 2 rows a month
+    quiet = monthly_rows()
+    quiet.loc[quiet["township"] == 1, "decisions"] = 0.0
+    assert math.isnan(township_queue(quiet).loc[1, "days_to_decision"])  # no decisions: no days
     offices = pd.DataFrame({"month": ["2025-01", "2025-02"] * 2, "township": [0, 0, 1, 1],
                             "backlog": [1.0, 3.0, 5.0, 7.0]})
     assert township_queue(monthly_rows(), offices).loc[1, "backlog"] == pytest.approx(6.0)

@@ -220,7 +220,7 @@ def backlog_chart(
     if deadline_days is not None:
         right.axhline(deadline_days, color="red", linestyle="--", label=label("deadline", lang))
     right.set_ylabel(label("days", lang))
-    right.legend(fontsize=8, loc="upper right")
+    right.legend(fontsize=8, loc="best")  # only in notebooks; the search is affordable here
     for ax in (left, right):
         ax.set_xticks(x, ticks, rotation=45 if len(ticks) > 12 else 0)
         ax.set_xlabel(label("township", lang))

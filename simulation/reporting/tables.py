@@ -214,8 +214,9 @@ def township_queue(monthly: pd.DataFrame, offices: pd.DataFrame | None = None) -
     Days come from the engine's monthly table (``days_to_decision_mean`` / ``_p90``), averaged
     with the month's ``decisions`` as weights; a row without decisions has no days (the engine
     writes NaN there) and so no weight, while a row with decisions and no days is an error. The
-    P90 column is the decision-weighted mean of the monthly P90s. The backlog is the mean of the
-    engine's offices table when given, else of the ``pending`` applications.
+    P90 column is the decision-weighted mean of the monthly P90s; both are NaN for a township
+    that decided nothing. The backlog is the mean of the engine's offices table when given, else of
+    the ``pending`` applications.
     """
     require_columns(monthly, ["month", "township", "decisions", "days_to_decision_mean"], "monthly")
     m = monthly
@@ -236,7 +237,7 @@ def township_queue(monthly: pd.DataFrame, offices: pd.DataFrame | None = None) -
         frame[name] = np.where(decided, days, 0.0) * weights
     sums = frame.groupby("township").sum()
     w = sums.pop("w").where(lambda x: x > 0)
-    out = sums.div(w, axis=0).fillna(0.0)
+    out = sums.div(w, axis=0)  # NaN where a township decided nothing over the horizon
     if offices is not None and "backlog" in offices.columns:
         o = offices[offices["variant"] == offices["variant"].iloc[0]] if "variant" in offices.columns else offices
         out["backlog"] = o.groupby("township")["backlog"].mean().reindex(out.index, fill_value=0.0)
