@@ -306,3 +306,18 @@ def test_progress_bar_counts_the_months(capsys):
     res = run(pop, load_policy("qijiang"), start="2024-01", months=3, seed=1, progress=True)
     assert "3/3" in capsys.readouterr().err
     assert sorted(set(res.monthly.month)) == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_a_new_standard_re_rates_with_the_income_found_at_the_last_decision():
+    policy = load_policy("qijiang")
+    before = float(policy.value("dibao.standard.urban", "2024-06-01"))
+    after = float(policy.value("dibao.standard.urban", "2024-07-01"))
+    assert after != before  # the Chongqing standard changes in July 2024
+    m = model(population([[dict(earned_income=500.0)]]), start="2024-05", months=3)
+    m.persons.wage[m.households.hh_start[0]] = 1000.0  # unreported: counted income 700
+    m.run_for(3)
+    r = dibao_rows(m.result())
+    assert r.loc["2024-06", "payment_gap"] == pytest.approx(10 * (before - 350.0), rel=1e-5)
+    # July: the new standard with the income on file (350), not the unreported 700
+    assert r.loc["2024-07", "payment_gap"] == pytest.approx(10 * (after - 350.0), rel=1e-5)
+    assert r.loc["2024-07", "reviews"] == 0

@@ -6,8 +6,9 @@ been simulated; the step at time ``k`` simulates calendar month ``start + k - 1`
 ``policy.changes_between(start, end)`` is a scheduled event that loads the new parameters before
 the month in which they take effect (a change dated after the 1st takes effect the next month).
 When a payment parameter changes (for example the dibao standard), every enrolled household's
-payment is recalculated that month (调标: counted as reviews); otherwise payments change only at
-reviews and reported changes.
+payment is re-rated that month (调标) from the income found at its last decision, so a new
+standard never reveals a new income; otherwise payments change only at reviews and reported
+changes.
 
 Township offices (:class:`TownshipOffice`) are the only Mesa agents: a few hundred at most. The
 households stay columnar (``state.py``) and are advanced by the kernels of ``processes.py``.
@@ -191,7 +192,7 @@ class SimulationModel(mesa.Model):
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
         self.queue = np.zeros((n_chunks, self.n_towns, pr.QUEUE_AGES), dtype=np.float64)
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
-        self.force_review = np.zeros(1, dtype=np.int8)
+        self.rerate = False  # payment parameters changed this month (调标)
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
@@ -232,6 +233,7 @@ class SimulationModel(mesa.Model):
         params = self.policy.at(day.isoformat())
         self.params = params
         self.p = np.ascontiguousarray(pack_params(params))
+        self.p_old = self.p
         self.e = pr.pack_engine_params(params)
 
     def _policy_change(self) -> None:
@@ -239,7 +241,8 @@ class SimulationModel(mesa.Model):
         old = self.p.copy()
         self._set_params(add_months(self.start, int(round(self.time))))
         if not np.array_equal(old, self.p):
-            self.force_review[0] = 1  # 调标: recalculate every enrolled household this month
+            self.p_old = old
+            self.rerate = True  # 调标: re-rate every enrolled household's payment this month
 
     def _initial_enrolment(self, shares: tuple[float, float]) -> None:
         hh = self.households
@@ -250,7 +253,7 @@ class SimulationModel(mesa.Model):
             hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
             hh.paid_single_n, hh.paid_tekun_n, s.age_y, s.urban, s.disability, s.ill,
             s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid,
-            s.supporter, s.assets, s.care_wish, self.scratch)
+            s.supporter, s.assets, s.care_wish, self.scratch, hh.paid_pci)
 
     def _make_offices(self) -> None:
         from simulation.admin.staffing import required_staff
@@ -305,12 +308,14 @@ class SimulationModel(mesa.Model):
             hh.review_class, hh.paid_gap, hh.paid_supplement, hh.paid_single,
             hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n, hh.paid_single_n,
             hh.paid_tekun_n, hh.exit_left, hh.exit_elapsed, hh.exit_base, hh.subsidy_left,
-            hh.subsidy_amount, hh.flags, self.force_review, s.age_y, s.urban, s.disability,
+            hh.subsidy_amount, hh.flags, self.rerate, self.p_old, hh.paid_pci, s.age_y, s.urban,
+            s.disability,
             s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
             s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
             self.days_hist, hh.event)
         t3 = _time.perf_counter()
-        self.force_review[0] = 0
+        self.rerate = False
+        self.p_old = self.p
         self.recorder.record(t, day)
         self.tracer.record(t, day)
         self.t += 1

@@ -73,6 +73,7 @@ from simulation.population.columns import (  # noqa: E402
     LABOUR_PARTIAL,
     SELF_CARE_UNABLE,
 )
+from simulation.rules.dibao import gap_payment, tier_class, tier_payment  # noqa: E402
 from simulation.rules.entitlement import (  # noqa: E402
     N_PERSON_OUTPUTS,
     O_ASSETS_OK,
@@ -94,13 +95,17 @@ from simulation.rules.entitlement import (  # noqa: E402
 )
 from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
+    MODE_GAP,
     P_ASSET_LIMIT_MONTHS,
     P_EMPLOYMENT_COST_DEDUCTION,
+    P_MINIMUM_PAYMENT,
     P_MINOR_AGE,
+    P_PAYMENT_MODE,
     P_PENSION_EXCLUDED,
     P_SINGLE_ENABLED,
     P_SINGLE_INCOME_MULTIPLE,
     P_STANDARD,
+    P_TEKUN_BASIS,
     P_TEKUN_ELDERLY_AGE,
 )
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
@@ -735,13 +740,44 @@ def gradual_exit_share(elapsed: int, e) -> float:
     return e[E_GE_SCHEDULE + year]
 
 
+@njit(cache=True, error_model="numpy")
+def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
+                     paid_tekun_basic, paid_dibao_n):
+    """Re-rate an enrolled household's payment for new parameters, without a review.
+
+    The gap (or tier) payment is recomputed by the rules' kernels from the per-capita income
+    found at the last decision and the new standard; supplements, the single-person payment and
+    the tekun basic standard move in proportion to the standard (exact for shares of the
+    standard; fixed add-on amounts and care standards wait for the next review).
+    """
+    std = p[P_STANDARD + area]
+    old = p_old[P_STANDARD + area]
+    ratio = std / old if old > 0.0 else 1.0
+    if paid_dibao_n[h] > 0:
+        if pci < std:
+            if p[P_PAYMENT_MODE] == MODE_GAP:
+                gap, _ = gap_payment(std, pci, paid_dibao_n[h], p[P_MINIMUM_PAYMENT])
+            else:
+                tier = tier_class((std - pci) / std, p, area)
+                gap = tier_payment(tier, std, paid_dibao_n[h], p, area)
+            paid_gap[h] = gap
+        else:
+            paid_gap[h] = 0.0  # a lower standard: nothing until the review decides
+        paid_supp[h] = paid_supp[h] * ratio
+    paid_single[h] = paid_single[h] * ratio
+    basis = int(p[P_TEKUN_BASIS + area])
+    old_basis = p_old[P_STANDARD + basis]
+    if old_basis > 0.0:
+        paid_tekun_basic[h] = paid_tekun_basic[h] * p[P_STANDARD + basis] / old_basis
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_frac,
                      chunk_bounds, slot_start, bounds, n_alive, hh_urban, township,
                      weight, status, applied_month, applied_day, review_class,
                      paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_tekun_care,
                      paid_dibao_n, paid_single_n, paid_tekun_n, exit_left, exit_elapsed,
-                     exit_base, subsidy_left, subsidy_amount, flags, force_review,
+                     exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
                      age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
                      employed, earned, pension, other, rigid, supporter, assets, care_wish,
                      scratch, acc, days_hist, event):
@@ -803,7 +839,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     continue
             else:
                 cls = review_class[h]
-                review = force_review[0] != 0 or _review_due(cls, cal_month, e)
+                review = _review_due(cls, cal_month, e)
             # the report draw first: only a household that would report a change (or is
             # decided, reviewed or at the end of its exit) needs a fresh assessment
             report_hit = False
@@ -864,6 +900,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     paid_gap[h] = new_gap
                     paid_supp[h] = new_supp
                     paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
+                    paid_pci[h] = sc[O_PER_CAPITA]
                     paid_single[h] = sc[O_SINGLE_AMOUNT]
                     paid_single_n[h] = new_single_n
                     paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
@@ -917,6 +954,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     paid_gap[h] = new_gap
                     paid_supp[h] = new_supp
                     paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+                    paid_pci[h] = sc[O_PER_CAPITA]
                     exit_left[h] = 0
                 else:
                     any_emp = False
@@ -968,6 +1006,11 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                         subsidy_left[h] = int(e[E_EMP_MONTHS])
                 flags[h] &= 2
             # -- gradual exit month: pay the schedule share, end when the months run out ---
+            # -- standards changed this month (调标): re-rate the payment in force with the income
+            # found at the last decision, so a new standard never reveals a new income
+            if rerate and st == ST_ENROLLED and not (decide or review or report):
+                rerate_household(h, area, paid_pci[h], p, p_old, paid_gap, paid_supp,
+                                 paid_single, paid_tekun_basic, paid_dibao_n)
             exit_pay = 0.0
             if st == ST_EXIT:
                 if exit_left[h] <= 0:
@@ -977,6 +1020,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                         paid_gap[h] = new_gap
                         paid_supp[h] = new_supp
                         paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+                        paid_pci[h] = sc[O_PER_CAPITA]
                         ev = EV_REQUALIFIED
                     else:
                         a[g, A_D_EX_GEND] += w
@@ -1044,7 +1088,7 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
                    review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
                    paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
                    disability, ill, paralysed, rare, labour, self_care, earned, pension, other,
-                   rigid, supporter, assets, care_wish, scratch):
+                   rigid, supporter, assets, care_wish, scratch, paid_pci):
     """The stock of recipients at the start: each household the rules find eligible is enrolled
     with probability ``share`` (``share_tekun`` when it has tekun persons; keyed draw), with the
     payment the rules give."""
@@ -1070,6 +1114,7 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
                 paid_gap[h] = sc[O_DIBAO_GAP]
                 paid_supp[h] = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
                 paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+                paid_pci[h] = sc[O_PER_CAPITA]
             paid_single[h] = sc[O_SINGLE_AMOUNT]
             paid_single_n[h] = n_single
             paid_tekun_basic[h] = sc[O_TEKUN_BASIC]

@@ -79,6 +79,7 @@ class Households:
     paid_dibao_n: np.ndarray  # int16: dibao persons covered (dibao unit at the last decision)
     paid_single_n: np.ndarray  # int16: persons enrolled alone
     paid_tekun_n: np.ndarray  # int16: tekun persons supported
+    paid_pci: np.ndarray  # float32: per-capita counted income found at the last decision
     exit_left: np.ndarray  # int16: gradual-exit months left
     exit_elapsed: np.ndarray  # int16: gradual-exit months paid so far
     exit_base: np.ndarray  # float32: last benefit before the exit
@@ -204,6 +205,7 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         paid_dibao_n=np.zeros(n, np.int16),
         paid_single_n=np.zeros(n, np.int16),
         paid_tekun_n=np.zeros(n, np.int16),
+        paid_pci=np.zeros(n, np.float32),
         exit_left=np.zeros(n, np.int16),
         exit_elapsed=np.zeros(n, np.int16),
         exit_base=np.zeros(n, np.float32),
