@@ -321,3 +321,16 @@ def test_a_new_standard_re_rates_with_the_income_found_at_the_last_decision():
     # July: the new standard with the income on file (350), not the unreported 700
     assert r.loc["2024-07", "payment_gap"] == pytest.approx(10 * (after - 350.0), rel=1e-5)
     assert r.loc["2024-07", "reviews"] == 0
+
+
+def test_tekun_minor_ages_out_at_the_review_after_the_birthday():
+    # slot 0 has its birthday in January: the 17-year-old turns 18 (tekun.minor_age)
+    pop = population([[dict(age=17, labour_ability="none", has_supporter=False)]])
+    m = model(pop, months=3)
+    assert int(m.households.paid_tekun_n[0]) == 1
+    m.run_for(3)
+    t = dibao_rows(m.result(), "tekun")
+    assert t.loc["2024-02", "persons"] == 10  # paid until the review
+    assert t.loc["2024-03", "exits_aged_out"] == 10 and t.loc["2024-03", "persons"] == 0
+    d = dibao_rows(m.result())
+    assert d.loc["2024-03", "entries"] == 10  # now an adult with no income: dibao
