@@ -159,7 +159,7 @@ def _all_charts(monthly: pd.DataFrame, lang: str) -> dict[str, Figure]:
                             "series": "reform", "extra": np.linspace(1e6, 3e6, 60)})
     bands = tables.quantile_bands(per_rep, ["series", "year"], "extra")
     cap = pd.DataFrame({"year": [2024, 2025], "services_cost": [1.5e6, 2.4e6], "cap": [2.0e6, 2.1e6]})
-    staff = pd.DataFrame({"staff_current": [2, 3], "staff_ratio_2": [2, 2], "staff_ratio_3": [2, 3],
+    staff = pd.DataFrame({"staff_current": [2, 3], "staff_ratio_2": [2, 2], "staff_ratio_2.5": [2, 3],
                           "staff_ratio_4": [3, 4], "staff_workload": [2.5, 3.4]},
                          index=pd.Index(["古南街道", "文龙街道"], name="township"))
     offices = pd.DataFrame({"backlog": [4, 12], "days_to_decision": [9.0, 17.5],
@@ -211,6 +211,8 @@ def test_cap_chart_marks_headroom_and_excess() -> None:
 def test_chart_errors_name_the_table() -> None:
     with pytest.raises(tables.TableError, match="cap_chart: missing column"):
         charts.cap_chart(pd.DataFrame({"year": [2024]}), "zh")
+    with pytest.raises(tables.TableError, match="staffing_chart: unknown column 'staff_total'"):
+        charts.staffing_chart(pd.DataFrame({"staff_total": [1.0]}), "zh")
     with pytest.raises(tables.TableError, match="cost_chart: table is empty"):
         charts.cost_chart(pd.DataFrame(), "zh")
     with pytest.raises(ValueError, match="lang must be one of"):

@@ -171,25 +171,42 @@ def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) ->
     return fig
 
 
-STAFF_SERIES: tuple[str, ...] = ("staff_current", "staff_selected", "staff_ratio_2", "staff_ratio_3",
-                                 "staff_ratio_4", "staff_workload")
+STAFF_SERIES: tuple[str, ...] = ("staff_current", "staff_selected", "staff_workload")
+
+
+def staff_label(column: str, lang: Lang) -> str:
+    """Label of a staffing column: :data:`STAFF_SERIES` or ``staff_ratio_<‰>`` (any ratio)."""
+    if column in STAFF_SERIES:
+        return label(column, lang)
+    permille = column.removeprefix("staff_ratio_")
+    if permille != column:
+        try:
+            value = float(permille)
+        except ValueError:
+            pass
+        else:
+            return label("staff_ratio", lang).format(f"{value:g}")
+    raise TableError(f"staffing_chart: unknown column {column!r}; expected {list(STAFF_SERIES)} "
+                     "or staff_ratio_<per mille>")
 
 
 def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
-    """Grouped bars of staff by township: current and required at 2‰/3‰/4‰ and by workload.
+    """Grouped bars of staff by township: current, required by ratio (2‰/3‰/4‰ …) and by workload.
 
-    ``staff``: index township, columns among :data:`STAFF_SERIES` (at least one).
+    ``staff``: index township, columns among :data:`STAFF_SERIES` and ``staff_ratio_<‰>`` (e.g.
+    ``staff_ratio_3``, ``staff_ratio_2.5``), in the order drawn; another column raises.
     """
-    present = [c for c in STAFF_SERIES if c in staff.columns]
+    present = list(staff.columns)
+    names = [staff_label(c, lang) for c in present]
     if not present:
-        raise TableError(f"staffing_chart: none of the columns {list(STAFF_SERIES)}; present: {list(staff.columns)}")
+        raise TableError("staffing_chart: no staff columns")
     _nonempty(staff, "staffing_chart")
     fig, (ax,) = new_figure(lang, figsize=(max(8.0, 0.5 * len(staff)), 4.2))
     x = np.arange(len(staff))
     width = 0.8 / len(present)
-    for i, column in enumerate(present):
+    for i, (column, series_name) in enumerate(zip(present, names, strict=True)):
         ax.bar(x + (i - (len(present) - 1) / 2) * width, staff[column].to_numpy(float), width=width,
-               label=label(column, lang))
+               label=series_name)
     ax.set_xticks(x, [str(t) for t in staff.index], rotation=45 if len(staff) > 12 else 0)
     ax.set_xlabel(label("township", lang))
     ax.set_ylabel(label("staff_count", lang))

@@ -52,9 +52,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "staffing_title": ("乡镇经办人员需求", "Township staff required"),
     "staff_current": ("现有人员", "Current staff"),
     "staff_selected": ("按所选比例配备", "At the selected ratio"),
-    "staff_ratio_2": ("按 2‰ 配备", "At 2‰"),
-    "staff_ratio_3": ("按 3‰ 配备", "At 3‰"),
-    "staff_ratio_4": ("按 4‰ 配备", "At 4‰"),
+    "staff_ratio": ("按 {}‰ 配备", "At {}‰"),  # template: the ratio in per mille
     "staff_workload": ("按工作量测算", "By workload"),
     "backlog_title": ("待办积压与审批天数", "Backlog and days to decision"),
     "backlog": ("积压件数", "Backlog (cases)"),

@@ -194,7 +194,7 @@ def staffing_by_township(staffing_rule: pd.DataFrame, monthly: pd.DataFrame, wor
         rule = rule[rule["variant"] == rule["variant"].iloc[0]]
     rule = rule[rule["month"].astype(str) == str(rule["month"].astype(str).max())]
     out = rule.pivot_table(index="township", columns="ratio", values="staff", aggfunc="sum")
-    out.columns = [f"staff_ratio_{round(r * 1000):g}" for r in out.columns]
+    out.columns = [f"staff_ratio_{round(r * 1000, 6):g}" for r in out.columns]
     m = monthly
     if "variant" in m.columns:
         m = m[m["variant"] == m["variant"].iloc[0]]
