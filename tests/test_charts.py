@@ -213,6 +213,8 @@ def test_chart_errors_name_the_table() -> None:
         charts.cap_chart(pd.DataFrame({"year": [2024]}), "zh")
     with pytest.raises(tables.TableError, match="staffing_chart: unknown column 'staff_total'"):
         charts.staffing_chart(pd.DataFrame({"staff_total": [1.0]}), "zh")
+    with pytest.raises(tables.TableError, match=r"no model value for \['x'\]"):
+        charts.calibration_chart(pd.DataFrame({"item": ["x"], "model": [np.nan], "published": [1.0]}), "en")
     with pytest.raises(tables.TableError, match="cost_chart: table is empty"):
         charts.cost_chart(pd.DataFrame(), "zh")
     with pytest.raises(ValueError, match="lang must be one of"):

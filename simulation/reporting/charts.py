@@ -256,7 +256,11 @@ def calibration_chart(comparison: pd.DataFrame, lang: Lang = "zh", title: str | 
     if np.any(published == 0):
         bad = comparison.loc[published == 0, "item"].tolist()
         raise TableError(f"calibration_chart: published value is 0 for {bad}; a ratio needs a non-zero figure")
-    ratio = comparison["model"].to_numpy(float) / published
+    model = comparison["model"].to_numpy(float)
+    if not np.all(np.isfinite(model)):
+        bad = comparison.loc[~np.isfinite(model), "item"].tolist()
+        raise TableError(f"calibration_chart: no model value for {bad}; leave those rows out explicitly")
+    ratio = model / published
     fig, (ax,) = new_figure(lang, figsize=(8.0, 0.45 * len(comparison) + 1.5))
     y = np.arange(len(comparison))
     ax.barh(y, ratio, color=np.where(np.abs(ratio - 1) <= 0.1, "tab:green", "tab:orange"))
