@@ -29,7 +29,9 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-SMOKE_ENV = {"SIM_SMOKE_N": "3000", "SIM_SMOKE_MONTHS": "12"}
+# a small population; the venv's python3 kernelspec before any user-level one
+SMOKE_ENV = {"SIM_SMOKE_N": "3000", "SIM_SMOKE_MONTHS": "12",
+             "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter")}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -155,4 +157,13 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
             return float(re.findall(r"[-+]?[\d,]+\.?\d*", first)[0].replace(",", ""))
 
         assert yearly_cost(after) > yearly_cost(before), (before, after)
+
+        # another locality: its own population and policy, the levers reset to its own values
+        redraws = int(page.get_attribute(".explorer-status [data-redraws]", "data-redraws"))
+        page.select_option(".explorer-locality select", index=1)  # boshan, jiaohe, ...: jiaohe
+        page.wait_for_function(
+            "n => { const e = document.querySelector('.explorer-status [data-redraws]');"
+            " return e && Number(e.dataset.redraws) > n; }", arg=redraws, timeout=240_000)
+        assert _cost_text(page) != after
+        page.screenshot(path=str(ARTIFACTS / "explorer_jiaohe.png"), full_page=True)
         assert all(not u.startswith("http://127.0.0.1") for u in page.blocked)

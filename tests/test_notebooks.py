@@ -26,6 +26,13 @@ SMOKE_ENV = {"SIM_SMOKE_N": "2000", "SIM_SMOKE_MONTHS": "12", "SIM_SMOKE_REPLICA
 NBSTRIPOUT = Path(sys.executable).with_name("nbstripout")
 
 
+@pytest.fixture(autouse=True)
+def venv_kernel_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Look up the ``python3`` kernelspec in this environment before any user-level one (a
+    ~/.local kernelspec pointing at another Python would otherwise win)."""
+    monkeypatch.setenv("JUPYTER_PATH", str(Path(sys.prefix) / "share" / "jupyter"))
+
+
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
     """Run every cell in the python3 kernel; nbclient raises CellExecutionError on the first error."""
     client = NotebookClient(nb, kernel_name="python3", timeout=timeout,
