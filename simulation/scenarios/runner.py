@@ -666,6 +666,20 @@ def _fmt(x: float) -> str:
     return f"{x / 1e4:,.1f}"
 
 
+def _resident_share(tables: Mapping[str, pd.DataFrame], variant: str) -> str:
+    """' (x.x% of residents)': recipients of the last year as a share of the resident population."""
+    cov = tables.get("coverage_month")
+    if cov is None or cov.empty:
+        return ""
+    c = cov[(cov["variant"] == variant) & cov["programme"].isin(S.RECIPIENT_PROGRAMMES)]
+    c = c[c["month"].astype(str).str[:4] == c["month"].astype(str).str[:4].max()]
+    per = c.groupby(["replication", "month", "locality"], as_index=False).agg(
+        persons=("persons", "sum"), population=("population", "first"))
+    per = per.groupby(["replication", "month"])[["persons", "population"]].sum()
+    share = float((per["persons"] / per["population"]).median()) if len(per) else float("nan")
+    return f" ({share:.1%} of residents)"
+
+
 def _band_text(g: pd.DataFrame, y: int) -> str:
     return f"{_fmt(g.at[y, 'p50'])} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]" if y in g.index else "–"
 
@@ -718,7 +732,7 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
     for variant, grp in cy.groupby("variant", sort=False):
         parts = [f"{prog} {grp[grp['programme'] == prog]['p50'].iloc[-1]:,.0f}"
                  for prog in S.RECIPIENT_PROGRAMMES if (grp["programme"] == prog).any()]
-        lines.append(f"  {variant:<26} last year: " + ", ".join(parts))
+        lines.append(f"  {variant:<26} last year: " + ", ".join(parts) + _resident_share(tables, variant))
     qs = tables["staffing_queue_summary"]
     gb = tables.get("coverage_gaps_year_bands")
     if gb is not None and not gb.empty:
