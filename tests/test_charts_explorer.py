@@ -61,8 +61,10 @@ def test_levers_become_scenario_changes() -> None:
     assert ExplorerSettings("qijiang").changes("2025-01") == {}
     own = SimpleNamespace(take_up=0.004, discovery=0.5)
     assert ExplorerSettings("qijiang").behaviour(own) == {}
-    assert ExplorerSettings("qijiang", take_up_scale=1.5, discovery_scale=3).behaviour(own) == {
-        "take_up": pytest.approx(0.006), "discovery": 1.0}  # a monthly probability stays <= 1
+    assert ExplorerSettings("qijiang", take_up_scale=1.5, discovery_scale=2).behaviour(own) == {
+        "take_up": pytest.approx(0.006), "discovery": 1.0}
+    with pytest.raises(ExplorerError, match="discovery_scale=3.*above 1"):  # a monthly probability
+        ExplorerSettings("qijiang", discovery_scale=3).behaviour(own)
 
 
 def test_admin_costs_follow_the_ratio_rule_and_the_package() -> None:

@@ -8,7 +8,10 @@ the reform's effect, not noise.
 
 Speed: engine runs are cached by what changes them (the baseline by locality and behaviour; the
 reform by every policy lever), the staffing ratio changes only the admin tables (no engine run),
-and the widget redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`.
+a chart whose table did not change is not redrawn, the widget redraws after the controls have been
+still for :data:`DEBOUNCE_SECONDS`, and while the user looks it runs the engine for the
+neighbouring slider positions in the background (:meth:`Explorer.prefetch`), giving way at once to
+a real change.
 
 ``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
 only part that needs a kernel).
@@ -115,11 +118,20 @@ class ExplorerSettings:
         return out
 
     def behaviour(self, own: Any) -> dict[str, float]:
-        """Engine behaviour overrides of this setting, given the locality's own ``Behaviour``
-        (rates are capped at 1: they are monthly probabilities)."""
-        return {name: min(1.0, float(getattr(own, name)) * scale)
-                for name, scale in (("take_up", self.take_up_scale), ("discovery", self.discovery_scale))
-                if scale != 1.0}
+        """Engine behaviour overrides of this setting, given the locality's own ``Behaviour``.
+
+        A scaled rate above 1 (they are monthly probabilities) raises :class:`ExplorerError`.
+        """
+        out = {}
+        for name, scale in (("take_up", self.take_up_scale), ("discovery", self.discovery_scale)):
+            if scale == 1.0:
+                continue
+            rate = float(getattr(own, name)) * scale
+            if rate > 1.0:
+                raise ExplorerError(f"explorer setting {name}_scale={scale!r}: {scale} × the locality's "
+                                    f"{name} {getattr(own, name)!r} is above 1 (a monthly probability)")
+            out[name] = rate
+        return out
 
 
 @dataclass
