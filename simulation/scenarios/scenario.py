@@ -116,9 +116,7 @@ class Scenario:
     @property
     def years(self) -> list[int]:
         """Calendar years the horizon touches."""
-        y, m = int(self.start[:4]), int(self.start[5:7])
-        last = (m - 1 + self.months - 1) // 12 + y
-        return list(range(y, last + 1))
+        return horizon_years(self.start, self.months)
 
     @property
     def end(self) -> str:
@@ -132,6 +130,12 @@ class Scenario:
         from dataclasses import replace
 
         return replace(self, **changes)
+
+
+def horizon_years(start: str, months: int) -> list[int]:
+    """Calendar years touched by ``months`` months from ``start`` (YYYY-MM)."""
+    y, m = int(start[:4]), int(start[5:7])
+    return list(range(y, (m - 1 + months - 1) // 12 + y + 1))
 
 
 def known_localities() -> list[str]:
@@ -409,8 +413,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
                     else:
                         cap_base[int(year)] = float(amount)
                 if _MONTH_RE.match(start) and _is_int(months) and months > 0:
-                    tmp_years = Scenario("", "", (), None, 0, start, months, 0, 1, Variant("", "", {}), ()).years
-                    for y in tmp_years:
+                    for y in horizon_years(start, months):
                         if y not in cap_base and f"services.cap_base.{y}" not in {p[1] for p in problems}:
                             problems.append((src, f"services.cap_base.{y}", None,
                                              f"missing for {y}, a year of the horizon (or use 'estimate')"))
