@@ -146,3 +146,28 @@ def test_prefetch_fills_the_cache_and_gives_way_to_a_foreground_compute() -> Non
     assert not thread.is_alive()
     alone = Explorer(households=400, months=6).compute(replace(own, exit_months=12))
     assert pd.Series(view.headline).equals(pd.Series(alone.headline))
+
+
+@pytest.mark.slow
+def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
+    import time
+
+    from simulation.reporting.explorer import ExplorerWidget
+
+    explorer = Explorer(households=400, months=6)
+    widget = ExplorerWidget(explorer, explorer.defaults("qijiang"))  # first redraw, then a prefetch
+    assert widget.redraws == 1 and widget.headline.value.startswith("<table")
+    assert [s.standard_change for s in widget.neighbours(widget.settings())] == [10, -10]
+    deadline = time.monotonic() + 120
+    while _runs(explorer) < 3 and time.monotonic() < deadline:  # baseline + the two neighbours
+        time.sleep(0.1)
+    assert _runs(explorer) == 3
+    explorer.prefetch = lambda candidates: None  # type: ignore[method-assign] # count only this redraw
+    widget.controls["standard_change"].value = 10  # as the slider would; redraw after the debounce
+    while widget.redraws < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert widget.redraws == 2
+    assert _runs(explorer) == 3  # the +10 reform came from the prefetch: no engine run
+    assert "+" in widget.headline.value and "data-redraws='2'" in widget.status.value
+    # the slider moved up, so the next prefetch tries +20 first
+    assert [s.standard_change for s in widget.neighbours(widget.settings())][:1] == [20]
