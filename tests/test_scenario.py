@@ -57,6 +57,9 @@ def test_every_problem_is_reported_together():
         parse_scenario(doc, "mem.yaml")
     fields = {k for _, k, _, _ in info.value.problems}
     assert {"locality", "months", "start", "surprise", "services.cap_base.2025"} <= fields
+    with pytest.raises(ScenarioError, match="field 'start'.*complete from 2021-01"):
+        parse_scenario({"locality": "qijiang", "start": "2019-06", "months": 12,
+                        "services": {"cap_base": "estimate"}}, "early.yaml")
 
 
 def test_scaled_reform_that_breaks_a_policy_rule_names_the_scenario():

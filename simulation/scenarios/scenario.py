@@ -300,6 +300,11 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
     start = _date_key(doc.get("start", ""))
     if not _MONTH_RE.match(start):
         problems.append((src, "start", doc.get("start"), "needs a month YYYY-MM"))
+    else:
+        from simulation.policy import COVERAGE_START
+
+        if f"{start}-01" < COVERAGE_START.isoformat():
+            problems.append((src, "start", start, f"policies are complete from {COVERAGE_START:%Y-%m}; start then or later"))
     months = doc.get("months")
     if not _is_int(months) or months <= 0:
         problems.append((src, "months", months, "the horizon must be a whole number of months > 0"))
