@@ -96,3 +96,14 @@ def test_notebook_runs_on_a_small_population(path: Path, tmp_path: Path,
     assert shown, f"{path.name} displayed nothing"
     if path.stem == "02_finance_bureau":
         assert list(tmp_path.rglob("*.xlsx")), "the finance notebook ends by writing the Excel workbook"
+
+
+@pytest.mark.slow
+def test_quick_start_in_english(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The English option end to end: the same notebook with SIM_LANG=en."""
+    for key, value in {**SMOKE_ENV, "SIM_LANG": "en"}.items():
+        monkeypatch.setenv(key, value)
+    executed = execute(nbformat.read(NOTEBOOK_DIR / "01_quick_start.ipynb", as_version=4), tmp_path)
+    images = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if "image/png" in o.get("data", {})]
+    assert len(images) == 2
