@@ -334,3 +334,14 @@ def test_tekun_minor_ages_out_at_the_review_after_the_birthday():
     assert t.loc["2024-03", "exits_aged_out"] == 10 and t.loc["2024-03", "persons"] == 0
     d = dibao_rows(m.result())
     assert d.loc["2024-03", "entries"] == 10  # now an adult with no income: dibao
+
+
+def test_the_locality_behaviour_block_overrides_the_defaults(small_population):
+    profile = load_profile("qijiang")
+    m = SimulationModel(small_population, load_policy("qijiang"), months=1)
+    for name, value in profile.behaviour.items():
+        assert getattr(m.behaviour, name) == pytest.approx(value)
+    m2 = SimulationModel(small_population, load_policy("qijiang"), months=1,
+                         behaviour={"take_up": 0.5})
+    assert m2.behaviour.take_up == 0.5
+    assert "take_up" in profile.behaviour and profile.behaviour["take_up"] != 0.5

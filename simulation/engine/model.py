@@ -358,6 +358,10 @@ def resolve_behaviour(population: Any, behaviour: Behaviour | Mapping[str, Any] 
         return behaviour
     base = Behaviour.defaults()
     profile = getattr(population, "profile", None)
+    if profile is None and getattr(population, "profile_id", None):
+        from simulation.population import load_profile
+
+        profile = load_profile(population.profile_id)  # a generated population's locality
     block = getattr(profile, "behaviour", None)
     if block:
         base = base.with_overrides(block, source=f"locality profile {getattr(profile, 'id', '')}"
