@@ -144,3 +144,13 @@ def test_a_locality_is_a_profile_and_uses_the_policy_it_names():
     doc = {"locality": "china_2021", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"}}
     sc = parse_scenario(doc, "national.yaml")
     assert build_policy(sc, "baseline", "china_2021").locality == "national"
+
+
+def test_to_doc_rebuilds_the_scenario():
+    sc = load_scenario(DEFAULT_SCENARIO).with_changes(households=123, months=7)
+    again = parse_scenario(sc.to_doc(), sc.source)
+    assert again == sc
+    doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "services": {"cap_base": {2025: 5e7}},
+           "staffing": {"ratios": [0.002, 0.004], "engine": True}, "uncertainty": {"take_up": [0.4, 0.6]}}
+    sc2 = parse_scenario(doc, "mem.yaml")
+    assert parse_scenario(sc2.to_doc(), "mem.yaml") == sc2

@@ -622,7 +622,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
             params_rows.append({"variant": variant, "locality": loc, "parameter": path, "value_at_start": str(value)})
     tables["parameters"] = pd.DataFrame(params_rows)
     manifest = {
-        "scenario": scenario.name, "scenario_file": scenario.source,
+        "scenario": scenario.name, "scenario_file": scenario.source, "scenario_doc": _json_safe(scenario.to_doc()),
         "scenario_sha256": file_hash(scenario.source) if Path(scenario.source).is_file() else None,
         "localities": list(scenario.localities), "start": scenario.start, "months": scenario.months,
         "population": {"households": scenario.households, "seed": scenario.population_seed},
@@ -637,6 +637,15 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return ScenarioResult(scenario, tables, manifest)
+
+
+def _json_safe(doc: Any) -> Any:
+    """Dates (from unquoted YAML) as ISO strings, so the document goes into JSON unchanged."""
+    if isinstance(doc, Mapping):
+        return {str(k.isoformat() if isinstance(k, dt.date) else k): _json_safe(v) for k, v in doc.items()}
+    if isinstance(doc, list | tuple):
+        return [_json_safe(v) for v in doc]
+    return doc.isoformat() if isinstance(doc, dt.date) else doc
 
 
 def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = False,

@@ -125,6 +125,34 @@ class Scenario:
         k = m - 1 + self.months - 1
         return f"{y + k // 12:04d}-{k % 12 + 1:02d}"
 
+    def to_doc(self) -> dict[str, Any]:
+        """The scenario as a scenario-file mapping (what ran, after any overrides), so that
+        ``parse_scenario(s.to_doc())`` rebuilds it: kept in every run's manifest for re-runs."""
+        staff_variants = {v.name for v in staffing_variants(self.staffing_ratios or (), f"{self.start}-01")}
+        engine_staff = bool(staff_variants) and staff_variants <= {v.name for v in self.reforms}
+        doc: dict[str, Any] = {
+            "name": self.name, "description": self.description,
+            ("locality" if len(self.localities) == 1 else "localities"):
+                self.localities[0] if len(self.localities) == 1 else list(self.localities),
+            "population": {"households": self.households, "seed": self.population_seed},
+            "start": self.start, "months": self.months, "seed": self.seed, "replications": self.replications,
+            "baseline": {"name": self.baseline.name, "changes": self.baseline.changes},
+            "reforms": [{"name": v.name, "label_zh": v.label_zh, "changes": v.changes}
+                        for v in self.reforms if not (engine_staff and v.name in staff_variants)],
+            "behaviour": dict(self.behaviour),
+            "uncertainty": {k: list(v) for k, v in self.uncertainty.items()},
+            "services": {"enabled": self.services_enabled,
+                         **({"cap_base": self.cap_base} if self.cap_base is not None else {})},
+            "coverage": {"gaps": self.coverage_gaps},
+            "executor": {"kind": self.executor, "workers": self.workers, "address": self.address},
+            "output": str(self.output),
+        }
+        if self.households is None:
+            del doc["population"]["households"]
+        if self.staffing_ratios is not None:
+            doc["staffing"] = {"ratios": list(self.staffing_ratios), "engine": engine_staff}
+        return doc
+
     def with_changes(self, **changes: Any) -> Scenario:
         """A copy with some fields replaced (e.g. a smaller population for a quick run)."""
         from dataclasses import replace
