@@ -45,6 +45,10 @@ def test_run_writes_tables_and_a_traceable_manifest(serial):
     assert len({h[2] for h in m["policy_hashes"]}) == 2 and m["package_version"]
     # the manifest holds the scenario as it ran: it parses back to the same scenario
     assert parse_scenario(m["scenario_doc"], "small.yaml") == serial.scenario
+    from simulation.scenarios.scenario import load_scenario
+
+    rerun = load_scenario(serial.path)  # a results folder re-runs its own scenario
+    assert rerun.with_changes(source="small.yaml") == serial.scenario
     cy = stored.tables["cost_year_component"]
     assert {"dibao.gap", "tekun.basic", "staff", "purchased_services"} <= set(cy["component"])
     # components add up to the engine's payments

@@ -487,8 +487,19 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
 
 
 def load_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
-    """Read and validate a scenario YAML file; errors name the file and the field."""
+    """Read and validate a scenario YAML file; errors name the file and the field.
+
+    A results folder (or its ``manifest.json``) re-runs the scenario recorded in its manifest.
+    """
     path = Path(path)
+    manifest = path / "manifest.json" if path.is_dir() else path
+    if manifest.name == "manifest.json" and manifest.is_file():
+        import json
+
+        doc = json.loads(manifest.read_text(encoding="utf-8")).get("scenario_doc")
+        if doc is None:
+            raise ScenarioError([(str(manifest), "scenario_doc", None, "this manifest records no scenario")])
+        return parse_scenario(doc, source=str(manifest))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
