@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(fn=cmd_assess)
 
     r = sub.add_parser("run", help="run a scenario file and print a summary")
-    r.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
+    r.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
+                   help="a scenario YAML file, or a results folder to re-run the scenario it recorded")
     r.add_argument("--households", type=int, help="override the population size")
     r.add_argument("--replications", type=int, help="override the number of replications")
     r.add_argument("--months", type=int, help="override the horizon")
