@@ -345,3 +345,21 @@ def test_the_locality_behaviour_block_overrides_the_defaults(small_population):
                          behaviour={"take_up": 0.5})
     assert m2.behaviour.take_up == 0.5
     assert "take_up" in profile.behaviour and profile.behaviour["take_up"] != 0.5
+
+
+def test_office_capacity_queues_applications_oldest_first():
+    pop = population([[dict(earned_income=200.0)] for _ in range(50)])  # 500 weighted
+    m = model(pop, months=3, behaviour={"take_up": 1.0, "decisions_per_staff": 100.0},
+              initial_enrolment=0.0)
+    assert [o.staff for o in m.offices] == [2]  # staffing.minimum for a small township
+    m.run_for(3)
+    res = m.result()
+    d = dibao_rows(res)
+    assert d["applications"].tolist() == [500.0, 0.0, 0.0]
+    assert d["decisions"].tolist() == [200.0, 200.0, 100.0]  # exactly the capacity
+    assert d["pending"].tolist() == [300.0, 100.0, 0.0]
+    assert d["entries"].sum() == 500
+    days = res.monthly.query("programme == 'dibao'").set_index("month")["days_to_decision_mean"]
+    assert days["2024-01"] < days["2024-02"]  # the second month's decisions waited
+    offices = res.offices.set_index("month")
+    assert offices.loc["2024-01", "backlog"] == 300 and offices.loc["2024-03", "backlog"] == 0

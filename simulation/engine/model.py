@@ -109,25 +109,32 @@ class TownshipOffice(mesa.Agent):
         self.decided = 0.0
         self.backlog = 0.0
 
-    def plan(self, queue_by_age: np.ndarray) -> tuple[int, float]:
-        """Given the queue by months waited (weighted), the oldest cohort decided this month
-        (all older ones are decided) and the share of that cohort decided."""
-        self.queue = float(queue_by_age.sum())
+    def plan(self, age: np.ndarray, weight: np.ndarray, draw: np.ndarray) -> tuple[int, float]:
+        """Decide this month's applications, oldest first, within the capacity.
+
+        ``age`` (months waited), ``weight`` and ``draw`` (keyed place in the cohort) describe the
+        township's queue. Returns the youngest cohort reached (older ones are all decided; -1:
+        every application) and the highest draw decided in it: households are taken in draw
+        order while their weight fits in the capacity left.
+        """
+        self.queue = float(weight.sum())
+        if self.queue <= self.capacity:
+            self.decided, self.backlog = self.queue, 0.0
+            return -1, 1.0
+        by_age = np.bincount(age, weights=weight, minlength=pr.QUEUE_AGES)
         remaining = self.capacity
-        for age in range(queue_by_age.shape[0] - 1, -1, -1):
-            n = float(queue_by_age[age])
-            if n <= 0.0:
+        for cohort in range(pr.QUEUE_AGES - 1, -1, -1):
+            if remaining >= by_age[cohort]:
+                remaining -= by_age[cohort]
                 continue
-            if remaining >= n:
-                remaining -= n
-                continue
-            frac = remaining / n
-            self.decided = self.capacity
-            self.backlog = self.queue - self.capacity
-            return age, frac
-        self.decided = self.queue
-        self.backlog = 0.0
-        return -1, 1.0
+            members = np.flatnonzero(age == cohort)
+            order = members[np.argsort(draw[members], kind="stable")]
+            taken = np.cumsum(weight[order]) <= remaining + 1e-9
+            k = int(taken.sum())
+            self.decided = self.capacity - remaining + float(weight[order[:k]].sum())
+            self.backlog = self.queue - self.decided
+            return cohort, float(draw[order[k - 1]]) if k else -1.0
+        raise AssertionError("unreachable: the queue exceeds the capacity")
 
 
 class SimulationModel(mesa.Model):
@@ -190,7 +197,6 @@ class SimulationModel(mesa.Model):
         self.bounds[1::2] = hh.hh_start[:-1] + hh.n_alive
         self.scratch = np.zeros((n_chunks, N_OUTPUTS), dtype=np.float64)
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
-        self.queue = np.zeros((n_chunks, self.n_towns, pr.QUEUE_AGES), dtype=np.float64)
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.rerate = False  # payment parameters changed this month (调标)
         self.free = dict(getattr(population, "free", None) or {})
@@ -282,7 +288,6 @@ class SimulationModel(mesa.Model):
         hh = self.households
         s = self.persons
         self.acc[:] = 0.0
-        self.queue[:] = 0.0
         self.days_hist[:] = 0.0
         t0 = _time.perf_counter()
         pr.persons_kernel(
@@ -293,17 +298,25 @@ class SimulationModel(mesa.Model):
             s.age_y, s.birth_m, s.disability, s.ill, s.paralysed, s.rare, s.labour, s.self_care,
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
-            self.scratch, self.acc, self.queue, hh.event)
+            self.scratch, self.acc, hh.event)
         t1 = _time.perf_counter()
-        queue = self.queue.sum(axis=0)
+        # the offices plan from the queue: pending households, months waited, weight, draw
+        pending = np.flatnonzero(hh.status == pr.ST_PENDING)
+        age = np.minimum(t - hh.applied_month[pending], pr.QUEUE_AGES - 1)
+        draws = pr.queue_draws(self.seed, pending, hh.applied_month)
+        town = hh.township[pending]
+        order = np.argsort(town, kind="stable")
+        edges = np.searchsorted(town[order], np.arange(self.n_towns + 1))
         cut_age = np.empty(self.n_towns, dtype=np.int64)
-        cut_frac = np.empty(self.n_towns, dtype=np.float64)
+        cut_draw = np.empty(self.n_towns, dtype=np.float64)
         for office in self.offices:
-            cut_age[office.index], cut_frac[office.index] = office.plan(queue[office.index])
+            sel = order[edges[office.index]:edges[office.index + 1]]
+            cut_age[office.index], cut_draw[office.index] = office.plan(
+                age[sel], hh.weight[pending[sel]], draws[sel])
         t2 = _time.perf_counter()
         pr.programme_kernel(
             self.seed, mkey, t, cal, self.b, self.p, self.e, self.cpi[t], self.food_cpi[t],
-            cut_age, cut_frac, self.chunk_bounds, hh.hh_start, self.bounds, hh.n_alive,
+            cut_age, cut_draw, self.chunk_bounds, hh.hh_start, self.bounds, hh.n_alive,
             hh.urban, hh.township, hh.weight, hh.status, hh.applied_month, hh.applied_day,
             hh.review_class, hh.paid_gap, hh.paid_supplement, hh.paid_single,
             hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n, hh.paid_single_n,

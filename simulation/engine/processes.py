@@ -20,7 +20,7 @@ Kernel 1, every household (:func:`persons_kernel`):
                       boshan §3) for low-income, hardship and assisted households;
   8. ``applications`` eligible non-recipients apply with probability ``take_up``, raised by active
                       discovery 主动发现; an applicant may get ``temporary.applicant_months`` of the
-                      urban standard while waiting (jiaohe §15). The queue is counted per township.
+                      urban standard while waiting (jiaohe §15).
 
 Between the kernels the township offices (Mesa agents) decide how many queued applications they
 can decide this month (oldest first, within their capacity).
@@ -309,6 +309,7 @@ K_BIRTH, K_URGENT, K_URGENT_MULT, K_EDU, K_EDU_MULT, K_APPLY, K_APPLY_DAY, K_ILL
 STREAM_HOUSEHOLD = 101
 STREAM_PERSON = 102
 STREAM_INITIAL = 103
+STREAM_QUEUE = 104
 
 
 @njit(cache=True)
@@ -326,6 +327,22 @@ def hazard_tables(b: np.ndarray) -> np.ndarray:
         ill = b[BI_ILLNESS_ONSET] * 2.0 ** ((age - 50) / 15.0)
         t[2, age] = 1.0 - np.exp(-min(ill, 5.0) / 12.0)
     return t
+
+
+@njit(cache=True)
+def queue_draw(seed, h, applied_month):
+    """The keyed place of household ``h``'s application in its cohort (fixed for the
+    application): an office reaching a cohort part-way decides the lowest draws first."""
+    return to_uniform(key_hash(seed, STREAM_QUEUE, h, applied_month))
+
+
+@njit(cache=True)
+def queue_draws(seed, positions, applied_month):
+    """:func:`queue_draw` for many households (the offices' planning, in Python)."""
+    out = np.empty(positions.shape[0])
+    for i in range(positions.shape[0]):
+        out[i] = queue_draw(seed, positions[i], applied_month[positions[i]])
+    return out
 
 
 @njit(cache=True, inline="always")
@@ -368,7 +385,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    age_y, birth_m, disability, ill, paralysed, rare, labour, self_care, employed,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
-                   scratch, acc, queue, event):
+                   scratch, acc, event):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
@@ -421,7 +438,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
         screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
     for c in prange(n_chunks):
         a = acc[c]
-        q = queue[c]
         sc = scratch[c]
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
             st = status[h]
@@ -693,11 +709,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         a[g, A_TMP_CASES] += w
                         a[g, A_TMP_APPLICANT] += w * applicant_pay
                         a[g, A_TOTAL_PAY] += w * applicant_pay
-            if st == ST_PENDING:
-                age_q = t - applied_month[h]
-                if age_q >= QUEUE_AGES:
-                    age_q = QUEUE_AGES - 1
-                q[township[h], age_q] += w
             event[h] = ev
     return 0
 
@@ -772,7 +783,7 @@ def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_frac,
+def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_draw,
                      chunk_bounds, slot_start, bounds, n_alive, hh_urban, township,
                      weight, status, applied_month, applied_day, review_class,
                      paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_tekun_care,
@@ -830,8 +841,8 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 if age_q >= QUEUE_AGES:
                     age_q = QUEUE_AGES - 1
                 ca = cut_age[township[h]]
-                if age_q > ca or (age_q == ca and to_uniform(sub_key(hkey, K_QUEUE))
-                                  < cut_frac[township[h]]):
+                if age_q > ca or (age_q == ca and queue_draw(seed, h, applied_month[h])
+                                  <= cut_draw[township[h]]):
                     decide = True
                 else:
                     a[g, A_PENDING] += w
@@ -875,7 +886,10 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 proc = b[BI_PROCESSING_DAYS_MIN] + (
                     b[BI_PROCESSING_DAYS_MAX] - b[BI_PROCESSING_DAYS_MIN]) * to_uniform(
                     sub_key(hkey, K_PROC_DAYS))
-                days = (t - applied_month[h]) * 30.4 + proc
+                # decided in the month of application: ``proc`` days after it; later: the wait
+                # to the start of the month the office reaches it, then ``proc``
+                waited = t - applied_month[h]
+                days = proc if waited == 0 else waited * 30.4 - applied_day[h] + proc
                 if days < 1.0:
                     days = 1.0
                 a[g, A_DECISIONS] += w
