@@ -16,7 +16,8 @@ Procedure (``python -m simulation.engine.calibrate <locality|all>``):
    change in a free parameter changes only what it governs).
 3. Simulated targets: the mean over the horizon months of dibao persons (urban, rural) and tekun
    persons (urban, rural), weighted to the locality.
-4. Fit ``take_up`` (to dibao persons) and ``take_up_tekun`` (to tekun persons) with the
+4. Fit ``take_up`` (to dibao persons), ``supporter_loss`` and ``take_up_tekun`` (to tekun
+   persons) with the
    population calibration's :func:`simulation.population.calibrate.fit` and a bracketing fitter
    (:func:`bisection_fitter`: the stock is a step function of the rates), report the
    gap of the horizon mean and the largest monthly gap per target (the ±5 % check), and with
@@ -52,11 +53,15 @@ ENGINE_TARGETS: dict[str, tuple[str, str]] = {
 #: The engine's free parameters (bounds and starting values; monthly probabilities).
 ENGINE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("take_up", 0.0005, 0.3, 0.01),
-    FreeParameter("take_up_tekun", 0.001, 0.6, 0.05),
+    # tekun: the inflow (elderly losing their supporter) first, then the take-up rate (both raise
+    # the tekun stock; the second moves only where the first reaches a bound)
+    FreeParameter("supporter_loss", 0.00002, 0.02, 0.001),
+    FreeParameter("take_up_tekun", 0.001, 0.9, 0.3),
 )
 #: Which targets each free parameter moves (the fitter matches their sum).
 GOVERNS: dict[str, tuple[str, ...]] = {
     "take_up": ("dibao_persons.urban", "dibao_persons.rural"),
+    "supporter_loss": ("tekun_persons.urban", "tekun_persons.rural"),
     "take_up_tekun": ("tekun_persons.urban", "tekun_persons.rural"),
 }
 #: Tolerance of the in-motion check: every horizon month within this share of the target.

@@ -8,7 +8,8 @@ Kernel 1, every household (:func:`persons_kernel`):
                       a tekun person's death pays the funeral subsidy 丧葬补贴 (``tekun.funeral_months``
                       × the basic living standard, qijiang §2) once and ends that person's support.
   2. ``health``       disability onset and progression (some severe onsets leave the person
-                      paralysed), serious illness onset and recovery, loss of self-care;
+                      paralysed), serious illness onset and recovery, loss of self-care; in old
+                      age, loss of labour ability and of the legal supporter (tekun inflow);
   3. ``jobs``         jobs lost and found (working ages, by labour ability);
   4. ``income``       persistent AR(1) and transitory log-earnings shocks of the employed;
                       basic pension from 60;
@@ -149,6 +150,7 @@ BI_TAKE_UP = B["take_up"]
 BI_TAKE_UP_TEKUN = B["take_up_tekun"]
 BI_LABOUR_LOSS_AGE = B["labour_loss_age"]
 BI_LABOUR_LOSS_ELDERLY = B["labour_loss_elderly"]
+BI_SUPPORTER_LOSS = B["supporter_loss"]
 BI_TEMPORARY_TAKE_UP = B["temporary_take_up"]
 BI_URGENT_RATE = B["urgent_rate"]
 BI_WORK_AGE_MAX = B["work_age_max"]
@@ -426,6 +428,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     q_apply_tekun = 1.0 - (1.0 - b[BI_TAKE_UP_TEKUN]) * (1.0 - discovery)
     labour_loss_age = b[BI_LABOUR_LOSS_AGE]
     q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
+    q_supporter_loss = b[BI_SUPPORTER_LOSS]
     q_urgent = b[BI_URGENT_RATE]
     q_edu = b[BI_EDUCATION_COST_PROB]
     q_ill_take = b[BI_TEMPORARY_TAKE_UP]
@@ -554,6 +557,13 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         labour[j] = LABOUR_NONE
                         employed[j] = 0
                     cum += q_labour_loss
+                # old age: the legal supporter dies, moves or can no longer support (with the
+                # support received); with no labour ability and no income the person is tekun
+                if ay >= tekun_age and supporter[j]:
+                    if u >= cum and u < cum + q_supporter_loss:
+                        supporter[j] = False
+                        other[j] = 0.0
+                    cum += q_supporter_loss
                 # jobs
                 if ay >= work_min and ay <= work_max:
                     if employed[j]:
