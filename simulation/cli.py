@@ -104,10 +104,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from simulation.scenarios.results import read_results
 
     frames = []
-    for path in args.results:
+    for i, path in enumerate(args.results, start=1):
         stored = read_results(path)
         tb = stored.tables["cost_total_bands"]
-        frames.append(tb.assign(run=f"{stored.manifest.get('scenario')}:{Path(path).name}"))
+        # numbered, so that the same folder given twice stays two rows
+        frames.append(tb.assign(run=f"{i}. {stored.manifest.get('scenario')}:{Path(path).name}"))
     table = pd.concat(frames).pivot_table(index=["run", "variant"], columns="year", values="p50", sort=False)
     print("Total cost per year, P50, 万元 (10,000 yuan)")
     print((table / 1e4).round(1).to_string())
