@@ -36,3 +36,20 @@ def test_horizon_gaps_skip_the_burn_in_and_report_the_worst_month():
     assert list(gaps.index) == ["dibao_persons.urban"]
     assert gaps.loc["dibao_persons.urban", "simulated"] == pytest.approx(100.0)
     assert gaps.loc["dibao_persons.urban", "max_monthly_gap_pct"] == pytest.approx(10.0)
+
+
+def test_the_behaviour_block_is_written_as_valid_profile_numbers(tmp_path):
+    import shutil
+
+    from simulation.engine.calibrate import behaviour_block, write_behaviour
+    from simulation.population.calibrate import FitResult
+    from simulation.population.profiles import LOCALITY_DIR, load_profile
+
+    copy = tmp_path / "qijiang.yaml"
+    shutil.copy(LOCALITY_DIR / "qijiang.yaml", copy)
+    report = pd.DataFrame({"gap_pct": [1.5]}, index=["dibao_persons.urban"])
+    result = FitResult(values={"take_up": 0.00002, "take_up_tekun": 0.25}, simulated={},
+                       targets={}, evaluations=1, message="", report=report)
+    write_behaviour("qijiang", behaviour_block(result, "qijiang", 100, 12, 36), copy)
+    profile = load_profile(copy)
+    assert profile.behaviour == {"take_up": pytest.approx(0.00002), "take_up_tekun": 0.25}

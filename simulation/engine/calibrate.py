@@ -61,7 +61,7 @@ ENGINE_PARAMETERS: tuple[FreeParameter, ...] = (
 #: Which targets each free parameter moves (the fitter matches their sum).
 GOVERNS: dict[str, tuple[str, ...]] = {
     "take_up": ("dibao_persons.urban", "dibao_persons.rural"),
-    "supporter_loss": ("tekun_persons.urban", "tekun_persons.rural"),
+    "supporter_loss": ("tekun_persons.rural",),
     "take_up_tekun": ("tekun_persons.urban", "tekun_persons.rural"),
 }
 #: Tolerance of the in-motion check: every horizon month within this share of the target.
@@ -176,16 +176,23 @@ def behaviour_block(result: FitResult, locality: str, n_households: int, burn_in
     for name, value in result.values.items():
         gaps = ", ".join(f"{k} {v:+.1f}%" for k, v in result.report["gap_pct"].items())
         lines.append(
-            f"  {name}: {{value: {float(round(value, 6))}, reference: \"calibrated {day} by "
+            f"  {name}: {{value: {_yaml_decimal(value)}, reference: \"calibrated {day} by "
             f"simulation.engine.calibrate ({n_households} households, burn-in {burn_in}, "
             f"horizon {horizon} months; horizon-mean gaps: {gaps})\"}}")
     return "\n".join(lines) + "\n"
 
 
-def write_behaviour(locality: str, block: str) -> Path:
-    """Replace the ``behaviour:`` block of ``data/localities/<locality>.yaml`` (the rest of the
-    file is left as it is)."""
-    path = Path(__file__).resolve().parents[2] / "data" / "localities" / f"{locality}.yaml"
+def _yaml_decimal(value: float) -> str:
+    """A positional decimal (YAML 1.1 reads ``2e-05`` as a string)."""
+    text = format(float(value), ".10f").rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def write_behaviour(locality: str, block: str, path: Path | None = None) -> Path:
+    """Replace the ``behaviour:`` block of ``data/localities/<locality>.yaml`` (or ``path``);
+    the rest of the file is left as it is."""
+    if path is None:
+        path = Path(__file__).resolve().parents[2] / "data" / "localities" / f"{locality}.yaml"
     text = path.read_text(encoding="utf-8")
     pattern = re.compile(r"^behaviour:.*?(?=^\S|\Z)", re.S | re.M)
     if not pattern.search(text):

@@ -557,9 +557,11 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         labour[j] = LABOUR_NONE
                         employed[j] = 0
                     cum += q_labour_loss
-                # old age: the legal supporter dies, moves or can no longer support (with the
-                # support received); with no labour ability and no income the person is tekun
-                if ay >= tekun_age and supporter[j]:
+                # old age (rural): the legal supporter dies, moves or can no longer support, and
+                # the support received ends (rural elders' other income is mostly family support;
+                # urban elders' is mostly pensions); with no labour ability and no income the
+                # person is tekun
+                if ay >= tekun_age and supporter[j] and not urban_p[j]:
                     if u >= cum and u < cum + q_supporter_loss:
                         supporter[j] = False
                         other[j] = 0.0
