@@ -305,7 +305,8 @@ QUEUE_AGES = 13
 #: Days-to-decision histogram: one-day bins, the last bin holds longer waits.
 DAY_BINS = 400
 
-# ---- key streams inside a household key (sub-key index) --------------------------------------
+# ---- key streams inside a household key (sub-key index; K_URGENT_MULT and K_QUEUE are reserved:
+# renumbering would change every later draw) ----
 K_BIRTH, K_URGENT, K_URGENT_MULT, K_EDU, K_EDU_MULT, K_APPLY, K_APPLY_DAY, K_ILL_TAKE, \
     K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS = range(12)
 STREAM_HOUSEHOLD = 101
