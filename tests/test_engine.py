@@ -363,3 +363,10 @@ def test_office_capacity_queues_applications_oldest_first():
     assert days["2024-01"] < days["2024-02"]  # the second month's decisions waited
     offices = res.offices.set_index("month")
     assert offices.loc["2024-01", "backlog"] == 300 and offices.loc["2024-03", "backlog"] == 0
+
+
+def test_offices_table_counts_the_reviews_of_the_month():
+    m = model(population([[dict(earned_income=500.0)], [dict(earned_income=600.0)]]), months=3)
+    m.run_for(3)
+    off = m.result().offices.set_index("month")
+    assert off.loc["2024-03", "reviews"] == 20 and off.loc["2024-02", "reviews"] == 0

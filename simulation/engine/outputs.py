@@ -142,9 +142,13 @@ class MonthlyRecorder:
         self.acc.append(acc)
         self.p90.append(_weighted_p90(m.days_hist.sum(axis=0)))
         self.months.append(label)
+        # reviews and reported changes handled per township (both areas), for the workload
+        by_town = acc.reshape(m.n_towns, 2, pr.N_ACC).sum(axis=1)
+        reviews = by_town[:, pr.A_D_REVIEWS] + by_town[:, pr.A_T_REVIEWS]
         for o in m.offices:
             self.offices.append((label, o.label, o.staff, o.queue, o.capacity, o.decided,
-                                 o.backlog))
+                                 o.backlog, float(reviews[o.index]),
+                                 float(by_town[o.index, pr.A_REPORTS])))
 
     def check(self, acc: np.ndarray, label: str) -> None:
         """Raise InvariantError if persons, households or payments do not add up."""
@@ -230,9 +234,11 @@ class MonthlyRecorder:
                                  kind="stable").reset_index(drop=True)
 
     def offices_frame(self) -> pd.DataFrame:
-        """Per month × township: staff, queue, capacity, decided, backlog (weighted cases)."""
+        """Per month × township: staff, queue, capacity, decided, backlog, reviews and
+        reported changes handled (weighted cases)."""
         return pd.DataFrame(self.offices, columns=["month", "township", "staff", "queue",
-                                                   "capacity", "decided", "backlog"])
+                                                   "capacity", "decided", "backlog", "reviews",
+                                                   "reports"])
 
     def summary_facts(self) -> dict[str, Any]:
         """Run facts: horizon, demography totals, kernel timings."""
