@@ -17,4 +17,4 @@ lint: setup
 	.venv/bin/ruff check simulation tests benchmarks
 
 bench: setup
-	$(PY) benchmarks/run_all.py
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
