@@ -33,7 +33,7 @@ from simulation.engine.outputs import MonthlyRecorder, SimulationResult, TraceRe
 from simulation.engine.state import build_state
 from simulation.errors import InputError
 from simulation.rules.entitlement import N_OUTPUTS
-from simulation.rules.params import P_STANDARD, pack_params
+from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
 
 #: Default CPI path: 2 % a year for CPI and food CPI (below the 3.5 % / 6 % triggers).
 DEFAULT_CPI = 0.02
@@ -238,7 +238,7 @@ class SimulationModel(mesa.Model):
     def _set_params(self, day: dt.date) -> None:
         params = self.policy.at(day.isoformat())
         self.params = params
-        self.p = np.ascontiguousarray(pack_params(params))
+        self.p = np.ascontiguousarray(pack_params(params, require_dynamic=True))
         self.p_old = self.p
         self.e = pr.pack_engine_params(params)
 
@@ -246,7 +246,8 @@ class SimulationModel(mesa.Model):
         """Scheduled event: load the parameters in force from the month about to start."""
         old = self.p.copy()
         self._set_params(add_months(self.start, int(round(self.time))))
-        if not np.array_equal(old, self.p):
+        # re-rate only when what the calculator pays changes (not a temporary-aid amount)
+        if not np.array_equal(old[:N_ASSESS_PARAMS], self.p[:N_ASSESS_PARAMS]):
             self.p_old = old
             self.rerate = True  # 调标: re-rate every enrolled household's payment this month
 

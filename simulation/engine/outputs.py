@@ -323,7 +323,7 @@ class TraceRecorder:
             lo = int(m.bounds[2 * h])
             earned = float(s.earned[lo:lo + alive].sum())
             row = self.out[r]
-            exit_share = pr.gradual_exit_share(int(hh.exit_elapsed[h]) - 1, m.e) \
+            exit_share = pr.gradual_exit_share(int(hh.exit_elapsed[h]) - 1, m.p) \
                 if st == pr.ST_EXIT else 0.0
             paid_dibao = (float(hh.paid_gap[h] + hh.paid_supplement[h]) if st == pr.ST_ENROLLED
                           else exit_share * float(hh.exit_base[h]))

@@ -94,6 +94,11 @@ from simulation.rules.entitlement import (  # noqa: E402
     O_TEKUN_PERSONS,
     assess_household_detail,
 )
+from simulation.rules.gradual_exit import (  # noqa: E402
+    gradual_exit_months,
+    gradual_exit_payment,
+    gradual_exit_share,  # noqa: F401 - re-exported for outputs.trace
+)
 from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
     MODE_GAP,
@@ -109,7 +114,14 @@ from simulation.rules.params import (  # noqa: E402
     P_TEKUN_BASIS,
     P_TEKUN_ELDERLY_AGE,
 )
+from simulation.rules.price_linkage import price_subsidy, triggering_rate  # noqa: E402
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
+from simulation.rules.temporary import (  # noqa: E402
+    applicant_amount,
+    education_amount,
+    illness_amount,
+    urgent_amount,
+)
 
 # numba kernels below are cached by the hash of everything they compile in (_cache.py)
 _PREVIOUS_CACHE = _cache.begin()
@@ -170,28 +182,13 @@ EVENTS = (
  EV_FUNERAL, EV_BIRTH, EV_DEATH) = range(len(EVENTS))
 
 # ---- engine parameters (packed from Params once per period) ------------------------------------
-MAX_SCHEDULE = 6
-E_GE_ENABLED = 0
-E_GE_CEILING = 1
-E_GE_MONTHS = 2
-E_GE_MONTHS_DISABLED = 3
-E_GE_EMPLOYED_ONLY = 4
-E_GE_SCHEDULE_N = 5
-E_GE_SCHEDULE = 6  # + year of exit (MAX_SCHEDULE slots)
-E_REVIEW_MASK = E_GE_SCHEDULE + MAX_SCHEDULE  # + class A, B, C, T: bit m-1 set if reviewed in m
+# The legal formulas' parameters (gradual exit, temporary assistance, price linkage) are the
+# rules' pack_params slots; these are the engine's calendar and bookkeeping parameters.
+E_REVIEW_MASK = 0  # + class A, B, C, T: bit m-1 set if reviewed in m
 E_EMP_ENABLED = E_REVIEW_MASK + 4
 E_EMP_MONTHS = E_EMP_ENABLED + 1
 E_FUNERAL_MONTHS = E_EMP_MONTHS + 1
-E_TMP_URGENT = E_FUNERAL_MONTHS + 1
-E_TMP_ILL_MIN = E_TMP_URGENT + 1
-E_TMP_ILL_MAX = E_TMP_ILL_MIN + 1
-E_TMP_EDU_MIN = E_TMP_ILL_MAX + 1
-E_TMP_EDU_MAX = E_TMP_EDU_MIN + 1
-E_TMP_APPLICANT = E_TMP_EDU_MAX + 1
-E_PL_TRIGGER = E_TMP_APPLICANT + 1
-E_PL_FOOD_TRIGGER = E_PL_TRIGGER + 1
-E_PL_FLOOR = E_PL_FOOD_TRIGGER + 1
-E_DEADLINE_DAYS = E_PL_FLOOR + 1  # calendar days
+E_DEADLINE_DAYS = E_FUNERAL_MONTHS + 1  # calendar days
 N_ENGINE_PARAMS = E_DEADLINE_DAYS + 1
 
 
@@ -205,8 +202,9 @@ def _month_mask(months: Any, path: str) -> float:
 
 
 def pack_engine_params(params: Mapping[str, Any]) -> np.ndarray:
-    """The engine's own parameters (gradual exit, review calendar, temporary assistance, price
-    linkage, funeral and employment subsidy, decision deadline) as a float64 vector ``E_*``."""
+    """The engine's own parameters (review calendar, funeral and employment subsidy, decision
+    deadline) as a float64 vector ``E_*``; the gradual-exit, temporary-assistance and
+    price-linkage parameters are in the rules' ``pack_params`` vector."""
     def get(path: str) -> Any:
         try:
             return params[path]
@@ -214,18 +212,6 @@ def pack_engine_params(params: Mapping[str, Any]) -> np.ndarray:
             raise InputError("parameters", path, "missing parameter") from None
 
     e = np.zeros(N_ENGINE_PARAMS, dtype=np.float64)
-    e[E_GE_ENABLED] = float(bool(get("dibao.gradual_exit.enabled")))
-    e[E_GE_CEILING] = float(get("dibao.gradual_exit.ceiling_multiple"))
-    e[E_GE_MONTHS] = float(get("dibao.gradual_exit.months"))
-    e[E_GE_MONTHS_DISABLED] = float(get("dibao.gradual_exit.months_disabled"))
-    e[E_GE_EMPLOYED_ONLY] = float(bool(get("dibao.gradual_exit.employed_only")))
-    schedule = tuple(get("dibao.gradual_exit.payment_schedule"))
-    if e[E_GE_ENABLED] and not 1 <= len(schedule) <= MAX_SCHEDULE:
-        raise InputError("parameters", "dibao.gradual_exit.payment_schedule",
-                         f"needs 1..{MAX_SCHEDULE} yearly shares, got {schedule!r}")
-    e[E_GE_SCHEDULE_N] = len(schedule)
-    for k, share in enumerate(schedule[:MAX_SCHEDULE]):
-        e[E_GE_SCHEDULE + k] = float(share)
     for k, cls in enumerate(("A", "B", "C")):
         path = f"dibao.review.months.{cls}"
         e[E_REVIEW_MASK + k] = _month_mask(get(path), path)
@@ -233,20 +219,6 @@ def pack_engine_params(params: Mapping[str, Any]) -> np.ndarray:
     e[E_EMP_ENABLED] = float(bool(get("dibao.employment_subsidy.enabled")))
     e[E_EMP_MONTHS] = float(get("dibao.employment_subsidy.months"))
     e[E_FUNERAL_MONTHS] = float(get("tekun.funeral_months"))
-    e[E_TMP_URGENT] = float(get("temporary.urgent.amount"))
-    e[E_TMP_ILL_MIN] = float(get("temporary.illness.multiple_min"))
-    e[E_TMP_ILL_MAX] = float(get("temporary.illness.multiple_max"))
-    e[E_TMP_EDU_MIN] = float(get("temporary.education.multiple_min"))
-    e[E_TMP_EDU_MAX] = float(get("temporary.education.multiple_max"))
-    for lo, hi, name in ((E_TMP_ILL_MIN, E_TMP_ILL_MAX, "illness"),
-                         (E_TMP_EDU_MIN, E_TMP_EDU_MAX, "education")):
-        if e[lo] > e[hi]:
-            raise InputError("parameters", f"temporary.{name}.multiple_min",
-                             f"{e[lo]} above temporary.{name}.multiple_max {e[hi]}")
-    e[E_TMP_APPLICANT] = float(get("temporary.applicant_months"))
-    e[E_PL_TRIGGER] = float(get("price_linkage.cpi_trigger"))
-    e[E_PL_FOOD_TRIGGER] = float(get("price_linkage.food_cpi_trigger"))
-    e[E_PL_FLOOR] = float(get("price_linkage.floor"))
     days = float(get("admin.decision_deadline_days"))
     basis = get("admin.deadline_basis")
     if basis not in ("working", "calendar"):
@@ -433,9 +405,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     q_urgent = b[BI_URGENT_RATE]
     q_edu = b[BI_EDUCATION_COST_PROB]
     q_ill_take = b[BI_TEMPORARY_TAKE_UP]
-    std_urban = p[P_STANDARD]
     funeral_months = e[E_FUNERAL_MONTHS]
-    applicant_pay = e[E_TMP_APPLICANT] * std_urban
+    applicant_pay = applicant_amount(p)
+    urgent_pay = urgent_amount(p)
     asset_limit_m = p[P_ASSET_LIMIT_MONTHS]
     screen_multiple = 1.0
     if p[P_SINGLE_ENABLED] != 0.0:
@@ -690,22 +662,21 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             if needy:
                 if urgent_hit:
                     a[g, A_TMP_CASES] += w
-                    a[g, A_TMP_URGENT] += w * e[E_TMP_URGENT]
-                    a[g, A_TOTAL_PAY] += w * e[E_TMP_URGENT]
+                    a[g, A_TMP_URGENT] += w * urgent_pay
+                    a[g, A_TOTAL_PAY] += w * urgent_pay
                     ev = EV_TEMPORARY
                 if ill_hit:
-                    mult = e[E_TMP_ILL_MIN] + (e[E_TMP_ILL_MAX] - e[E_TMP_ILL_MIN]) * to_uniform(
-                        sub_key(hkey, K_ILL_MULT))
+                    # the draw places the case's cost within the legal range (boshan §3)
+                    amount = illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p)
                     a[g, A_TMP_CASES] += w
-                    a[g, A_TMP_ILLNESS] += w * mult * std_urban
-                    a[g, A_TOTAL_PAY] += w * mult * std_urban
+                    a[g, A_TMP_ILLNESS] += w * amount
+                    a[g, A_TOTAL_PAY] += w * amount
                     ev = EV_TEMPORARY
                 if edu_hit:
-                    mult = e[E_TMP_EDU_MIN] + (e[E_TMP_EDU_MAX] - e[E_TMP_EDU_MIN]) * to_uniform(
-                        sub_key(hkey, K_EDU_MULT))
+                    amount = education_amount(to_uniform(sub_key(hkey, K_EDU_MULT)), p)
                     a[g, A_TMP_CASES] += w
-                    a[g, A_TMP_EDU] += w * mult * std_urban
-                    a[g, A_TOTAL_PAY] += w * mult * std_urban
+                    a[g, A_TMP_EDU] += w * amount
+                    a[g, A_TOTAL_PAY] += w * amount
                     ev = EV_TEMPORARY
             # -- applications by eligible non-recipients -------------------------------------
             if st == ST_NONE and eligible_any:
@@ -730,38 +701,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
 def _review_due(cls: int, cal_month: int, e) -> bool:
     mask = int(e[E_REVIEW_MASK + cls])
     return (mask >> (cal_month - 1)) & 1 == 1
-
-
-@njit(cache=True)
-def gradual_exit_months(per_capita_income: float, standard: float, assets_ok: bool,
-                        any_employed: bool, any_disabled: bool, e) -> int:
-    """Months of gradual exit 渐退 for a recipient found above the standard (0 = leave at once).
-
-    qijiang §1, kaizhou §二(一)1: above the standard but below 1.5 × → 6 months; jiaohe §5: below
-    2 × → 18 months, 24 with a disabled member; lanzhou §十: employed members, up to 6 months.
-    At or above ``dibao.gradual_exit.ceiling_multiple`` × the standard, or failing the asset test,
-    the household leaves at once.
-    """
-    if e[E_GE_ENABLED] == 0.0 or not assets_ok:
-        return 0
-    if per_capita_income < standard or per_capita_income >= e[E_GE_CEILING] * standard:
-        return 0
-    if e[E_GE_EMPLOYED_ONLY] != 0.0 and not any_employed:
-        return 0
-    return int(e[E_GE_MONTHS_DISABLED] if any_disabled else e[E_GE_MONTHS])
-
-
-@njit(cache=True, inline="always")
-def gradual_exit_share(elapsed: int, e) -> float:
-    """Share of the last benefit paid in the exit's month ``elapsed`` (0-based): the
-    ``payment_schedule`` share of its exit year (jiaohe §5: falls 25 % a year)."""
-    year = elapsed // 12
-    n = int(e[E_GE_SCHEDULE_N])
-    if n == 0:
-        return 1.0
-    if year >= n:
-        year = n - 1
-    return e[E_GE_SCHEDULE + year]
 
 
 @njit(cache=True, error_model="numpy")
@@ -812,11 +751,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
     major = b[BI_MAJOR_CHANGE_SHARE]
     deadline = e[E_DEADLINE_DAYS]
     # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
-    rate = 0.0
-    if cpi >= e[E_PL_TRIGGER]:
-        rate = cpi
-    if food_cpi >= e[E_PL_FOOD_TRIGGER] and food_cpi > rate:
-        rate = food_cpi
+    rate = triggering_rate(cpi, food_cpi, p)
     for c in prange(n_chunks):
         a = acc[c]
         hist = days_hist[c]
@@ -993,7 +928,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                             any_dis = True
                     assets_ok = sc[O_ASSETS_OK] != 0.0
                     months = gradual_exit_months(sc[O_PER_CAPITA], sc[O_STANDARD], assets_ok,
-                                                 any_emp, any_dis, e)
+                                                 any_emp, any_dis, p)
                     if st == ST_EXIT:
                         if months == 0:  # at or above the ceiling now: leave at once
                             a[g, A_D_EX_INCOME] += w
@@ -1026,7 +961,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     now_total = (paid_gap[h] + paid_supp[h] + paid_single[h]
                                  + paid_tekun_basic[h] + paid_tekun_care[h])
                     if st == ST_EXIT:
-                        now_total = (gradual_exit_share(0, e) * exit_base[h] + paid_single[h]
+                        now_total = (gradual_exit_payment(0, exit_base[h], p) + paid_single[h]
                                      + paid_tekun_basic[h] + paid_tekun_care[h])
                     if now_total < old_total:
                         subsidy_amount[h] = old_total - now_total
@@ -1057,7 +992,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                         st = ST_ENROLLED
                         ev = EV_EXIT_ENDED
                 else:
-                    exit_pay = gradual_exit_share(exit_elapsed[h], e) * exit_base[h]
+                    exit_pay = gradual_exit_payment(exit_elapsed[h], exit_base[h], p)
                     exit_elapsed[h] += 1
                     exit_left[h] -= 1
             if st == ST_ENROLLED and paid_dibao_n[h] == 0 and paid_single_n[h] == 0 \
@@ -1098,7 +1033,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 subsidy_left[h] -= 1
             if rate > 0.0:
                 covered = paid_dibao_n[h] + paid_single_n[h] + paid_tekun_n[h]
-                per_person = max(p[P_STANDARD + area] * rate, e[E_PL_FLOOR])
+                per_person = price_subsidy(p[P_STANDARD + area], rate, p)
                 a[g, A_PL_PERSONS] += w * covered
                 a[g, A_PL_PAY] += w * covered * per_person
                 hh_total += covered * per_person

@@ -58,7 +58,41 @@ P_TEKUN_CARE = 35  # + self-care code (able, partial, unable)
 P_TIER_COUNT = 38  # + area
 P_TIER_SHARES = 40  # + area * MAX_TIERS + k
 P_TIER_THRESHOLDS = P_TIER_SHARES + 2 * MAX_TIERS  # + area * MAX_TIERS + k
-N_PARAMS = P_TIER_THRESHOLDS + 2 * MAX_TIERS
+#: Slots the household calculator (``entitlement.assess_household``) reads: a change in any of them
+#: changes what the rules pay now (the engine re-rates 调标 on such a change).
+N_ASSESS_PARAMS = P_TIER_THRESHOLDS + 2 * MAX_TIERS
+# Dynamic rules (gradual exit 渐退, temporary assistance 临时救助, price linkage 物价联动): read by
+# the engine through the kernels of gradual_exit.py, temporary.py and price_linkage.py.
+MAX_SCHEDULE = 6  # years of a gradual-exit payment schedule
+P_GE_ENABLED = N_ASSESS_PARAMS
+P_GE_CEILING = P_GE_ENABLED + 1  # × standard
+P_GE_MONTHS = P_GE_CEILING + 1
+P_GE_MONTHS_DISABLED = P_GE_MONTHS + 1
+P_GE_EMPLOYED_ONLY = P_GE_MONTHS_DISABLED + 1
+P_GE_SCHEDULE_N = P_GE_EMPLOYED_ONLY + 1
+P_GE_SCHEDULE = P_GE_SCHEDULE_N + 1  # + exit year (MAX_SCHEDULE slots), share of last benefit
+P_TMP_URGENT = P_GE_SCHEDULE + MAX_SCHEDULE  # yuan/case
+P_TMP_ILLNESS_MIN = P_TMP_URGENT + 1  # × monthly urban standard
+P_TMP_ILLNESS_MAX = P_TMP_ILLNESS_MIN + 1
+P_TMP_EDUCATION_MIN = P_TMP_ILLNESS_MAX + 1
+P_TMP_EDUCATION_MAX = P_TMP_EDUCATION_MIN + 1
+P_TMP_APPLICANT_MONTHS = P_TMP_EDUCATION_MAX + 1
+P_PL_CPI_TRIGGER = P_TMP_APPLICANT_MONTHS + 1  # share (year-on-year)
+P_PL_FOOD_CPI_TRIGGER = P_PL_CPI_TRIGGER + 1
+P_PL_FLOOR = P_PL_FOOD_CPI_TRIGGER + 1  # yuan/person/month
+N_PARAMS = P_PL_FLOOR + 1
+
+#: Parameter paths of the dynamic rules, by group (packed together or not at all).
+DYNAMIC_GROUPS = {
+    "gradual_exit": ("dibao.gradual_exit.enabled", "dibao.gradual_exit.ceiling_multiple",
+                     "dibao.gradual_exit.months", "dibao.gradual_exit.months_disabled",
+                     "dibao.gradual_exit.employed_only", "dibao.gradual_exit.payment_schedule"),
+    "temporary": ("temporary.urgent.amount", "temporary.illness.multiple_min",
+                  "temporary.illness.multiple_max", "temporary.education.multiple_min",
+                  "temporary.education.multiple_max", "temporary.applicant_months"),
+    "price_linkage": ("price_linkage.cpi_trigger", "price_linkage.food_cpi_trigger",
+                      "price_linkage.floor"),
+}
 
 
 def _get(params: Mapping[str, Any], path: str) -> Any:
@@ -93,9 +127,56 @@ def dibao_standard(params: Mapping[str, Any], area: str) -> float:
                      f"unknown value {rule!r} (allowed: ('schedule', 'consumption_share'))")
 
 
-def pack_params(params: Mapping[str, Any]) -> np.ndarray:
+def _pack_dynamic(params: Mapping[str, Any], p: np.ndarray, require: bool) -> None:
+    """Fill the slots of the dynamic rules (gradual exit, temporary assistance, price linkage).
+
+    A group whose paths are all absent is left NaN unless ``require`` (the engine needs them); a
+    group with some paths present and some absent is an error either way.
+    """
+    p[N_ASSESS_PARAMS:] = np.nan
+    for group, paths in DYNAMIC_GROUPS.items():
+        present = [path in params for path in paths]
+        if not any(present) and not require:
+            continue
+        if not all(present):
+            missing = paths[present.index(False)]
+            raise InputError("parameters", missing, f"missing parameter ({group} rules)")
+    if "dibao.gradual_exit.enabled" in params:
+        p[P_GE_ENABLED] = float(bool(_get(params, "dibao.gradual_exit.enabled")))
+        p[P_GE_CEILING] = float(_get(params, "dibao.gradual_exit.ceiling_multiple"))
+        p[P_GE_MONTHS] = float(_get(params, "dibao.gradual_exit.months"))
+        p[P_GE_MONTHS_DISABLED] = float(_get(params, "dibao.gradual_exit.months_disabled"))
+        p[P_GE_EMPLOYED_ONLY] = float(bool(_get(params, "dibao.gradual_exit.employed_only")))
+        schedule = tuple(_get(params, "dibao.gradual_exit.payment_schedule"))
+        if p[P_GE_ENABLED] and not 1 <= len(schedule) <= MAX_SCHEDULE:
+            raise InputError("parameters", "dibao.gradual_exit.payment_schedule",
+                             f"needs 1..{MAX_SCHEDULE} yearly shares, got {schedule!r}")
+        p[P_GE_SCHEDULE_N] = min(len(schedule), MAX_SCHEDULE)
+        p[P_GE_SCHEDULE:P_GE_SCHEDULE + MAX_SCHEDULE] = 0.0
+        for k, share in enumerate(schedule[:MAX_SCHEDULE]):
+            p[P_GE_SCHEDULE + k] = float(share)
+    if "temporary.urgent.amount" in params:
+        p[P_TMP_URGENT] = float(_get(params, "temporary.urgent.amount"))
+        for slot, name in ((P_TMP_ILLNESS_MIN, "illness"), (P_TMP_EDUCATION_MIN, "education")):
+            low = float(_get(params, f"temporary.{name}.multiple_min"))
+            high = float(_get(params, f"temporary.{name}.multiple_max"))
+            if low > high:
+                raise InputError("parameters", f"temporary.{name}.multiple_min",
+                                 f"{low} above temporary.{name}.multiple_max {high}")
+            p[slot], p[slot + 1] = low, high
+        p[P_TMP_APPLICANT_MONTHS] = float(_get(params, "temporary.applicant_months"))
+    if "price_linkage.cpi_trigger" in params:
+        p[P_PL_CPI_TRIGGER] = float(_get(params, "price_linkage.cpi_trigger"))
+        p[P_PL_FOOD_CPI_TRIGGER] = float(_get(params, "price_linkage.food_cpi_trigger"))
+        p[P_PL_FLOOR] = float(_get(params, "price_linkage.floor"))
+
+
+def pack_params(params: Mapping[str, Any], require_dynamic: bool = False) -> np.ndarray:
     """Pack a ``Params`` mapping into the float64 vector the kernels read (slots ``P_*``).
 
+    Slots below ``N_ASSESS_PARAMS`` are the household calculator's; the slots of the dynamic rules
+    (``DYNAMIC_GROUPS``) are packed when their paths are present (a full policy always has them),
+    left NaN when a group is wholly absent, and required with ``require_dynamic`` (the engine).
     Raises :class:`InputError` naming the parameter path when one is missing or an enum value is
     unknown, or when tier shares and thresholds differ in length in ``tiers`` mode.
     """
@@ -140,6 +221,7 @@ def pack_params(params: Mapping[str, Any]) -> np.ndarray:
             for k, (share, threshold) in enumerate(zip(shares, thresholds, strict=True)):
                 p[P_TIER_SHARES + a * MAX_TIERS + k] = float(share)
                 p[P_TIER_THRESHOLDS + a * MAX_TIERS + k] = float(threshold)
+    _pack_dynamic(params, p, require_dynamic)
     return p
 
 

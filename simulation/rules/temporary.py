@@ -1,0 +1,64 @@
+"""Temporary assistance 临时救助: amounts per case (policy digest §5).
+
+Whether a case happens (an emergency, an illness, school fees) and where in the legal range its
+cost falls are drawn by the engine; these kernels turn that into the legal amount.
+"""
+
+from __future__ import annotations
+
+from numba import njit
+
+from simulation.rules.params import (
+    P_STANDARD,
+    P_TMP_APPLICANT_MONTHS,
+    P_TMP_EDUCATION_MIN,
+    P_TMP_ILLNESS_MIN,
+    P_TMP_URGENT,
+)
+
+
+@njit(cache=True)
+def urgent_amount(p) -> float:
+    """Urgent-type 急难型 payment per case (yuan): ``temporary.urgent.amount``.
+
+    qijiang §11, kaizhou, lanzhou §十三: "small amount first", paperwork afterwards; boshan §3:
+    within 24 hours. The amount is the locality's average urgent payment.
+    """
+    return p[P_TMP_URGENT]
+
+
+@njit(cache=True)
+def _multiple_of_urban_standard(slot: int, position: float, p) -> float:
+    # a multiple between the slot's minimum and maximum, × the monthly urban standard
+    low = p[slot]
+    return (low + (p[slot + 1] - low) * position) * p[P_STANDARD]
+
+
+@njit(cache=True)
+def illness_amount(position: float, p) -> float:
+    """Expenditure-type 支出型 payment for a major illness (yuan per case).
+
+    boshan §3: 3–12 × the monthly urban dibao standard (``temporary.illness.multiple_min`` ..
+    ``multiple_max``); ``position`` in [0, 1] places the case's cost within that range.
+    """
+    return _multiple_of_urban_standard(P_TMP_ILLNESS_MIN, position, p)
+
+
+@njit(cache=True)
+def education_amount(position: float, p) -> float:
+    """Expenditure-type 支出型 payment for heavy education costs (yuan per case).
+
+    boshan §3: 3–6 × the monthly urban dibao standard (``temporary.education.multiple_min`` ..
+    ``multiple_max``); ``position`` in [0, 1] places the case's cost within that range.
+    """
+    return _multiple_of_urban_standard(P_TMP_EDUCATION_MIN, position, p)
+
+
+@njit(cache=True)
+def applicant_amount(p) -> float:
+    """Emergency aid to a dibao or tekun applicant while the application is decided (yuan).
+
+    jiaohe §15: one month of the urban dibao standard first, the decision within 30 days;
+    ``temporary.applicant_months`` × the urban standard (0 = none).
+    """
+    return p[P_TMP_APPLICANT_MONTHS] * p[P_STANDARD]
