@@ -20,6 +20,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from simulation.admin.parameters import CapEstimateParameters
 
 SERVICE_ITEMS = ("haircut", "laundry", "cleaning", "necessities")
@@ -136,3 +139,49 @@ def estimate_cap_base(
         f"({figures.references[f'central_allocation.{used}']}); central funds only, provincial funds not included"
     )
     return amount, label
+
+
+CARE_TIERS = ("partial", "unable")
+"""Self-care tiers that need the service package (``self_care`` partial / unable)."""
+
+
+def care_needs(population: Any, policy: Any, month: str) -> pd.DataFrame:
+    """Recipients who need the purchased-service package at ``month``, one row per person.
+
+    Who (lanzhou 二(二): visiting and care services for dispersed tekun persons and for members of
+    dibao households who cannot look after themselves): tekun persons in dispersed care
+    (``care_wish`` dispersed) and members of dibao households or persons included alone (单人户)
+    whose ``self_care`` is partial or unable. The static calculator (``rules.assess`` and
+    ``rules.assess_persons``) on the population finds who is a recipient.
+
+    Returns columns ``household_id``, ``group`` (``tekun`` | ``dibao``), ``tier`` (one of
+    :data:`CARE_TIERS`) and ``weight``; ``attrs["recipients"]`` holds the weighted recipient persons
+    per group (the denominators of the shares).
+    """
+    from simulation.rules import assess
+    from simulation.rules.entitlement import assess_persons
+
+    persons = population.persons
+    when = f"{month}-01" if len(str(month)) == 7 else str(month)
+    households = assess(persons, policy, month=when)
+    per = assess_persons(persons, policy, month=when)
+    weight = persons["household_id"].map(population.households.set_index("household_id")["weight"])
+    weight = weight.to_numpy(dtype=float)
+    care = persons["self_care"].astype(str).to_numpy()
+    tekun = per["tekun"].to_numpy(dtype=bool)
+    dispersed = persons["care_wish"].astype(str).eq("dispersed").to_numpy()
+    dibao_households = households.index[households["dibao_amount"] > 0]
+    dibao = (persons["household_id"].isin(dibao_households).to_numpy() & ~tekun) \
+        | per["single_inclusion"].to_numpy(dtype=bool)
+    needs = np.isin(care, CARE_TIERS)
+    pick_tekun = tekun & dispersed & needs
+    pick_dibao = dibao & needs
+    pick = pick_tekun | pick_dibao
+    out = pd.DataFrame({
+        "household_id": persons["household_id"].to_numpy()[pick],
+        "group": np.where(pick_tekun, "tekun", "dibao")[pick],
+        "tier": care[pick],
+        "weight": weight[pick],
+    })
+    out.attrs["recipients"] = {"tekun": float(weight[tekun].sum()), "dibao": float(weight[dibao].sum())}
+    return out

@@ -130,32 +130,26 @@ def quantile_bands(
 
 #: self-care value of a person -> care tier label key (labels.LABELS)
 CARE_TIERS: dict[str, str] = {"partial": "partial", "unable": "full"}
+"""``self_care`` value -> care tier label of the tables and charts."""
 
 
 def care_need(population: Any, policy: Any, month: str) -> pd.DataFrame:
-    """Recipients' members needing care, by care tier, at ``month`` (weighted persons).
+    """Recipients needing the purchased-service package, by care tier, at ``month`` (weighted persons).
 
-    Recipients are households the calculator finds receiving dibao, single-person inclusion or
-    tekun; their members who partly or fully cannot look after themselves (``self_care`` partial /
-    unable) need the purchased-service package (lanzhou 四 "four ones"; the same interpretation
-    as the scenario runner's care share). Returns index tier (``partial``, ``full``) and a
-    ``persons`` column; ``attrs["care_share"]`` is their share of all recipients' members.
+    Who needs it is :func:`simulation.admin.services.care_needs` (dispersed tekun persons and dibao
+    members or persons included alone who partly or fully cannot look after themselves; lanzhou
+    二(二)), the same selection the scenario runner prices. Returns index tier (``partial``,
+    ``full``) and a ``persons`` column; ``attrs["care_share"]`` is their share of all recipients.
     """
-    from simulation.rules import assess
+    from simulation.admin.services import care_needs
 
-    persons = population.persons
-    require_columns(persons, ["household_id", "self_care"], "population.persons")
-    table = assess(persons, policy, month=f"{month}-01")
-    receiving = table.index[(table["dibao_amount"] > 0) | (table["tekun_persons"] > 0)
-                            | (table["single_inclusion_persons"] > 0)]
-    weight = population.households.set_index("household_id")["weight"]
-    chosen = persons[persons["household_id"].isin(receiving)]
-    person_weight = chosen["household_id"].map(weight)
-    tier = chosen["self_care"].astype(str).map(CARE_TIERS)
-    counts = person_weight.groupby(tier).sum().reindex(list(CARE_TIERS.values()), fill_value=0.0)
+    require_columns(population.persons, ["household_id", "self_care", "care_wish"], "population.persons")
+    needs = care_needs(population, policy, month)
+    tier = needs["tier"].map(CARE_TIERS)
+    counts = needs["weight"].groupby(tier).sum().reindex(list(CARE_TIERS.values()), fill_value=0.0)
     out = pd.DataFrame({"persons": counts.astype(float)})
     out.index.name = "care_tier"
-    total = float(person_weight.sum())
+    total = sum(needs.attrs["recipients"].values())
     out.attrs["care_share"] = float(counts.sum()) / total if total > 0 else 0.0
     return out
 

@@ -27,7 +27,13 @@ import numpy as np
 import pandas as pd
 
 from simulation.admin.parameters import AdminParameters, load_admin_parameters
-from simulation.admin.services import assess_cap, estimate_cap_base, package_cost_per_person_month
+from simulation.admin.services import (
+    CARE_TIERS,
+    assess_cap,
+    care_needs,
+    estimate_cap_base,
+    package_cost_per_person_month,
+)
 from simulation.admin.staffing import default_ratios, office_queue, required_staff
 from simulation.scenarios import summary as S
 from simulation.scenarios.executors import make_executor
@@ -120,43 +126,20 @@ def _population(locality: str, households: int | None, seed: int) -> Any:
 #: Which engine programmes' persons each care share applies to (purchased-services demand).
 CARE_GROUPS = {"tekun": ("tekun",), "dibao": ("dibao", "single_inclusion")}
 #: Care tiers (``self_care``): partly and fully unable to look after oneself.
-CARE_TIERS = ("partial", "unable")
-
-
 def _care_share(population: Any, policy: Any, month: str) -> dict[str, float]:
-    """Shares of recipients who cannot look after themselves, at the start, per care group and
-    tier (keys ``tekun.partial``, ``tekun.unable``, ``dibao.partial``, ``dibao.unable``).
+    """Shares of recipients who need the service package at the start, per care group and tier
+    (keys ``tekun.partial``, ``tekun.unable``, ``dibao.partial``, ``dibao.unable``).
 
-    ``tekun``: dispersed tekun persons (``care_wish`` dispersed) whose ``self_care`` is
-    ``partial`` or ``unable``, as a share of all tekun persons; ``dibao``: members of dibao
-    households and persons included alone with such limits, as a share of those recipients
-    (lanzhou 二: services for dispersed tekun and dibao members who cannot look after themselves).
-    The static calculator (``rules.assess_persons``) on the start population finds who is which;
-    the engine's monthly persons carry the shares through the horizon, because its table has no
-    care counts.
+    Who needs it is :func:`simulation.admin.services.care_needs`; the engine's monthly persons carry
+    the shares through the horizon, because its table has no care counts.
     """
-    from simulation.rules import assess
-    from simulation.rules.entitlement import assess_persons
-
-    persons = population.persons
-    when = f"{month}-01"
-    hh_table = assess(persons, policy, month=when)
-    per = assess_persons(persons, policy, month=when)
-    w = persons["household_id"].map(population.households.set_index("household_id")["weight"]).to_numpy(dtype=float)
-    care = persons["self_care"].astype(str).to_numpy()
-    dispersed = persons["care_wish"].astype(str).eq("dispersed").to_numpy()
-    tekun = per["tekun"].to_numpy()
-    dibao_hh = hh_table.index[hh_table["dibao_amount"] > 0]
-    dibao = (persons["household_id"].isin(dibao_hh).to_numpy() & ~tekun) | per["single_inclusion"].to_numpy()
-
-    def share(group: np.ndarray, need: np.ndarray) -> float:
-        total = float(w[group].sum())
-        return float(w[group & need].sum() / total) if total > 0 else 0.0
-
+    needs = care_needs(population, policy, month)
+    recipients = needs.attrs["recipients"]
     out = {}
-    for tier in CARE_TIERS:
-        out[f"tekun.{tier}"] = share(tekun, (care == tier) & dispersed)
-        out[f"dibao.{tier}"] = share(dibao, care == tier)
+    for group in ("tekun", "dibao"):
+        for tier in CARE_TIERS:
+            chosen = needs.loc[(needs["group"] == group) & (needs["tier"] == tier), "weight"].sum()
+            out[f"{group}.{tier}"] = float(chosen / recipients[group]) if recipients[group] > 0 else 0.0
     return out
 
 
