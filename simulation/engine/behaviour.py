@@ -43,7 +43,9 @@ class Behaviour:
 
     initial_enrolment: float
     take_up: float
+    take_up_urban_ratio: float
     take_up_tekun: float
+    take_up_tekun_urban_ratio: float
     discovery: float
     report_change: float
     major_change_share: float

@@ -159,7 +159,9 @@ BI_PROCESSING_DAYS_MIN = B["processing_days_min"]
 BI_REPORT_CHANGE = B["report_change"]
 BI_SELF_CARE_DECLINE = B["self_care_decline"]
 BI_TAKE_UP = B["take_up"]
+BI_TAKE_UP_URBAN_RATIO = B["take_up_urban_ratio"]
 BI_TAKE_UP_TEKUN = B["take_up_tekun"]
+BI_TAKE_UP_TEKUN_URBAN_RATIO = B["take_up_tekun_urban_ratio"]
 BI_LABOUR_LOSS_AGE = B["labour_loss_age"]
 BI_LABOUR_LOSS_ELDERLY = B["labour_loss_elderly"]
 BI_SUPPORTER_LOSS = B["supporter_loss"]
@@ -395,10 +397,18 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     fert_max = b[BI_FERTILITY_AGE_MAX]
     ill_cost = b[BI_ILLNESS_COST_MULTIPLE] * p[P_STANDARD]
     pension60 = b[BI_PENSION_AT_60]
-    take_up = b[BI_TAKE_UP]
+    # monthly application probabilities by area (index 0 urban, 1 rural): take_up is the rural
+    # rate and urban households apply at take_up_urban_ratio × it (likewise with a tekun
+    # member); active discovery finds eligible non-applicants on top
     discovery = b[BI_DISCOVERY]
-    q_apply = 1.0 - (1.0 - take_up) * (1.0 - discovery)
-    q_apply_tekun = 1.0 - (1.0 - b[BI_TAKE_UP_TEKUN]) * (1.0 - discovery)
+    q_apply_by_area = np.empty(2)
+    q_tekun_by_area = np.empty(2)
+    for ar in range(2):
+        ratio = b[BI_TAKE_UP_URBAN_RATIO] if ar == 0 else 1.0
+        ratio_tekun = b[BI_TAKE_UP_TEKUN_URBAN_RATIO] if ar == 0 else 1.0
+        q_apply_by_area[ar] = 1.0 - (1.0 - min(1.0, b[BI_TAKE_UP] * ratio)) * (1.0 - discovery)
+        q_tekun_by_area[ar] = 1.0 - (1.0 - min(1.0, b[BI_TAKE_UP_TEKUN] * ratio_tekun)) * (
+            1.0 - discovery)
     labour_loss_age = b[BI_LABOUR_LOSS_AGE]
     q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
     q_supporter_loss = b[BI_SUPPORTER_LOSS]
@@ -641,6 +651,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             # the programme kernel.
             u_apply = to_uniform(sub_key(hkey, K_APPLY))
             # (the tekun rate only matters where a member could be tekun: same results)
+            q_apply = q_apply_by_area[area]
+            q_apply_tekun = q_tekun_by_area[area]
             apply_hit = st == ST_NONE and (u_apply < q_apply
                                            or (maybe_tekun and u_apply < q_apply_tekun))
             eligible_any = False
