@@ -351,10 +351,11 @@ def stationary_job_finding(behaviour: Behaviour, slots: Any, hh: Any) -> Behavio
     non-employed + partial factor × partial-ability non-employed), weighted by households."""
     from simulation.population.columns import LABOUR_FULL, LABOUR_NONE
 
-    w = np.repeat(hh.weight, np.diff(hh.hh_start))
-    alive = np.zeros(slots.age_y.shape[0], dtype=bool)
-    for lo, n in zip(hh.hh_start[:-1], hh.n_alive, strict=True):
-        alive[lo:lo + n] = True
+    size = np.diff(hh.hh_start)
+    w = np.repeat(hh.weight, size)
+    # slot k is alive when its place in its household is below the household's n_alive
+    place = np.arange(slots.age_y.shape[0]) - np.repeat(hh.hh_start[:-1], size)
+    alive = place < np.repeat(hh.n_alive, size)
     able = (alive & (slots.age_y >= behaviour.work_age_min)
             & (slots.age_y <= behaviour.work_age_max) & (slots.labour != LABOUR_NONE) & ~slots.ill)
     employed = float((w * (able & (slots.employed > 0))).sum())

@@ -307,6 +307,36 @@ def hazard_tables(b: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
+def event_bounds(haz: np.ndarray, b: np.ndarray, tekun_age: float) -> np.ndarray:
+    """Upper bounds, by employment (0, 1) and year of age, of the summed monthly probabilities
+    of every person event drawn from the person's one uniform (death, disability, illness,
+    self-care, labour ability, supporter, job loss or finding). A draw at or above the bound
+    changes nothing, so the kernel skips the chain of tests for it: the same results, far fewer
+    branches (most persons have no event in a month)."""
+    q_severe = 1.0 - np.exp(-b[BI_DISABILITY_SEVERE_RATE] / 12.0)
+    q_find = max(b[BI_JOB_FIND], b[BI_JOB_FIND] * b[BI_JOB_FIND_PARTIAL_FACTOR])
+    out = np.empty((2, 121), dtype=np.float64)
+    for age in range(121):
+        x = haz[0, age] * max(1.0, b[BI_MORTALITY_DISABLED_MULTIPLE]) * max(
+            1.0, b[BI_MORTALITY_ILL_MULTIPLE])
+        x += max(haz[1, age], q_severe) + max(haz[2, age], b[BI_ILLNESS_RECOVERY])
+        x += b[BI_SELF_CARE_DECLINE]
+        if age >= b[BI_LABOUR_LOSS_AGE]:
+            x += b[BI_LABOUR_LOSS_ELDERLY]
+        if age >= tekun_age:
+            x += b[BI_SUPPORTER_LOSS]
+        x_idle = x
+        x_employed = x
+        if b[BI_WORK_AGE_MIN] <= age <= b[BI_WORK_AGE_MAX]:
+            x_idle += q_find
+            x_employed += b[BI_JOB_LOSS]
+        # a margin far above rounding: the kernel sums the same terms in another order
+        out[0, age] = x_idle * (1.0 + 1e-9)
+        out[1, age] = x_employed * (1.0 + 1e-9)
+    return out
+
+
+@njit(cache=True)
 def queue_draw(seed, h, applied_month):
     """The keyed place of household ``h``'s application in its cohort (fixed for the
     application): an office reaching a cohort part-way decides the lowest draws first."""
@@ -422,6 +452,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     screen_multiple = 1.0
     if p[P_SINGLE_ENABLED] != 0.0:
         screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
+    bound = event_bounds(haz, b, tekun_age)
     for c in prange(n_chunks):
         a = acc[c]
         sc = scratch[c]
@@ -449,137 +480,144 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
             j = s0
             while j < s0 + n:
+                ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
                 pkey = key_hash(seed, STREAM_PERSON, j, mkey)
-                if birth_m[j] == cal_month and age_y[j] < 120:
-                    age_y[j] += 1
-                    ay = age_y[j]
+                if birth_m[ju] == cal_month and age_y[ju] < 120:
+                    age_y[ju] += 1
+                    ay = age_y[ju]
                     if ay == minor_age:
-                        if labour[j] == LABOUR_NONE and disability[j] == DISABILITY_NONE:
-                            labour[j] = LABOUR_FULL
-                        if paid_tekun_n[h] > 0 and supporter[j] == 0:
+                        if labour[ju] == LABOUR_NONE and disability[ju] == DISABILITY_NONE:
+                            labour[ju] = LABOUR_FULL
+                        if paid_tekun_n[h] > 0 and supporter[ju] == 0:
                             flags[h] += 256  # a tekun minor may have aged out (checked at review)
-                    if ay == 60 and pension[j] == 0.0:
-                        pension[j] = pension60
-                    if ay > work_max and employed[j] == 1:
-                        employed[j] = 0
-                ay = age_y[j]
+                    if ay == 60 and pension[ju] == 0.0:
+                        pension[ju] = pension60
+                    if ay > work_max and employed[ju] == 1:
+                        employed[ju] = 0
+                ay = age_y[ju]
                 u = to_uniform(pkey)
-                qd = haz[0, ay]
-                if disability[j] == DISABILITY_SEVERE:
-                    qd *= mult_dis
-                if ill[j]:
-                    qd *= mult_ill
-                if u < qd:
-                    # death: a tekun person's death pays the funeral subsidy once (qijiang §2)
-                    deaths += 1
-                    ev = EV_DEATH
-                    if paid_tekun_n[h] > 0 and _supported(st):
-                        ci = counted_income(earned[j], pension[j], other[j], deduction, excluded)
-                        if tekun_eligible(ay, disability[j], labour[j], supporter[j] != 0, ci,
-                                          assets[j], asset_limit, tekun_age, minor_age):
-                            basic = tekun_basic(area, care_wish[j], p)
-                            care = tekun_care(self_care[j], p)
-                            a[g, A_F_PERSONS] += w
-                            a[g, A_F_PAY] += w * funeral_months * basic
-                            a[g, A_TOTAL_PAY] += w * funeral_months * basic
-                            a[g, A_T_EX_DEATH] += w
-                            paid_tekun_n[h] -= 1
-                            paid_tekun_basic[h] = max(0.0, paid_tekun_basic[h] - basic)
-                            paid_tekun_care[h] = max(0.0, paid_tekun_care[h] - care)
-                            ev = EV_FUNERAL
-                    # swap-remove: the last member moves into this slot (members stay packed)
-                    last = s0 + n - 1
-                    if last != j:
-                        _copy_person(last, j, age_y, birth_m, disability, ill, paralysed, rare,
-                                     labour, self_care, employed, wage, perm, earned, pension,
-                                     other, rigid_base, rigid, unemp, supporter, assets,
-                                     care_wish, urban_p)
-                    n -= 1
-                    continue  # the moved member is processed in this slot next
-                cum = qd
-                # disability onset / progression (a share of severe onsets: paralysis)
-                if disability[j] == DISABILITY_NONE:
-                    qo = haz[1, ay]
-                    if u < cum + qo:
-                        disability[j] = DISABILITY_MILD
-                        if labour[j] == LABOUR_FULL:
-                            labour[j] = LABOUR_PARTIAL
-                    cum += qo
-                elif disability[j] == DISABILITY_MILD:
-                    if u < cum + q_severe:
-                        disability[j] = DISABILITY_SEVERE
-                        labour[j] = LABOUR_NONE
-                        if employed[j]:
-                            employed[j] = 0
-                        if (u - cum) < q_severe * para_share and paralysed[j] == 0:
-                            paralysed[j] = 1
-                    cum += q_severe
-                if paralysed[j] > 0 and paralysed[j] < 32000:
-                    paralysed[j] += 1
-                # serious illness onset / recovery
-                if ill[j]:
-                    if u >= cum and u < cum + q_recover:
-                        ill[j] = False
-                    cum += q_recover
+                # one uniform decides every event below by cumulative intervals; at or above
+                # the bound no event can happen and only the months paralysed move on
+                if u >= bound[employed[ju], ay]:
+                    if paralysed[ju] > 0 and paralysed[ju] < 32000:
+                        paralysed[ju] += 1
                 else:
-                    qi = haz[2, ay]
-                    if u >= cum and u < cum + qi:
-                        ill[j] = True
-                        ill_onset += 1
-                        if employed[j]:
-                            employed[j] = 0
-                    cum += qi
-                # loss of self-care (very old or severely disabled)
-                if (ay >= 80 or disability[j] == DISABILITY_SEVERE) and self_care[j] < SELF_CARE_UNABLE:
-                    if u >= cum and u < cum + q_selfcare:
-                        self_care[j] += 1
-                    cum += q_selfcare
-                # old age: loss of labour ability (the way into tekun for the elderly alone)
-                if ay >= labour_loss_age and labour[j] != LABOUR_NONE:
-                    if u >= cum and u < cum + q_labour_loss:
-                        labour[j] = LABOUR_NONE
-                        employed[j] = 0
-                    cum += q_labour_loss
-                # old age (rural): the legal supporter dies, moves or can no longer support, and
-                # the support received ends (rural elders' other income is mostly family support;
-                # urban elders' is mostly pensions); with no labour ability and no income the
-                # person is tekun
-                if ay >= tekun_age and supporter[j] and not urban_p[j]:
-                    if u >= cum and u < cum + q_supporter_loss:
-                        supporter[j] = False
-                        other[j] = 0.0
-                    cum += q_supporter_loss
-                # jobs
-                if ay >= work_min and ay <= work_max:
-                    if employed[j]:
-                        if u >= cum and u < cum + q_loss:
-                            employed[j] = 0
-                            unemp[j] = True
-                        cum += q_loss
-                    elif labour[j] != LABOUR_NONE and not ill[j]:
-                        qf = q_find if labour[j] == LABOUR_FULL else q_find * find_partial
-                        if u >= cum and u < cum + qf:
-                            employed[j] = 1
-                            if wage[j] <= 0.0:
-                                wage[j] = entry_wage[area]
-                            if unemp[j]:
-                                flags[h] |= 1
-                                unemp[j] = False
-                        cum += qf
+                    qd = haz[0, ay]
+                    if disability[ju] == DISABILITY_SEVERE:
+                        qd *= mult_dis
+                    if ill[ju]:
+                        qd *= mult_ill
+                    if u < qd:
+                        # death: a tekun person's death pays the funeral subsidy once (qijiang §2)
+                        deaths += 1
+                        ev = EV_DEATH
+                        if paid_tekun_n[h] > 0 and _supported(st):
+                            ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
+                            if tekun_eligible(ay, disability[ju], labour[ju], supporter[ju] != 0, ci,
+                                              assets[ju], asset_limit, tekun_age, minor_age):
+                                basic = tekun_basic(area, care_wish[ju], p)
+                                care = tekun_care(self_care[ju], p)
+                                a[g, A_F_PERSONS] += w
+                                a[g, A_F_PAY] += w * funeral_months * basic
+                                a[g, A_TOTAL_PAY] += w * funeral_months * basic
+                                a[g, A_T_EX_DEATH] += w
+                                paid_tekun_n[h] -= 1
+                                paid_tekun_basic[h] = max(0.0, paid_tekun_basic[h] - basic)
+                                paid_tekun_care[h] = max(0.0, paid_tekun_care[h] - care)
+                                ev = EV_FUNERAL
+                        # swap-remove: the last member moves into this slot (members stay packed)
+                        last = s0 + n - 1
+                        if last != j:
+                            _copy_person(last, j, age_y, birth_m, disability, ill, paralysed, rare,
+                                         labour, self_care, employed, wage, perm, earned, pension,
+                                         other, rigid_base, rigid, unemp, supporter, assets,
+                                         care_wish, urban_p)
+                        n -= 1
+                        continue  # the moved member is processed in this slot next
+                    cum = qd
+                    # disability onset / progression (a share of severe onsets: paralysis)
+                    if disability[ju] == DISABILITY_NONE:
+                        qo = haz[1, ay]
+                        if u < cum + qo:
+                            disability[ju] = DISABILITY_MILD
+                            if labour[ju] == LABOUR_FULL:
+                                labour[ju] = LABOUR_PARTIAL
+                        cum += qo
+                    elif disability[ju] == DISABILITY_MILD:
+                        if u < cum + q_severe:
+                            disability[ju] = DISABILITY_SEVERE
+                            labour[ju] = LABOUR_NONE
+                            if employed[ju]:
+                                employed[ju] = 0
+                            if (u - cum) < q_severe * para_share and paralysed[ju] == 0:
+                                paralysed[ju] = 1
+                        cum += q_severe
+                    if paralysed[ju] > 0 and paralysed[ju] < 32000:
+                        paralysed[ju] += 1
+                    # serious illness onset / recovery
+                    if ill[ju]:
+                        if u >= cum and u < cum + q_recover:
+                            ill[ju] = False
+                        cum += q_recover
+                    else:
+                        qi = haz[2, ay]
+                        if u >= cum and u < cum + qi:
+                            ill[ju] = True
+                            ill_onset += 1
+                            if employed[ju]:
+                                employed[ju] = 0
+                        cum += qi
+                    # loss of self-care (very old or severely disabled)
+                    if (ay >= 80 or disability[ju] == DISABILITY_SEVERE) and self_care[ju] < SELF_CARE_UNABLE:
+                        if u >= cum and u < cum + q_selfcare:
+                            self_care[ju] += 1
+                        cum += q_selfcare
+                    # old age: loss of labour ability (the way into tekun for the elderly alone)
+                    if ay >= labour_loss_age and labour[ju] != LABOUR_NONE:
+                        if u >= cum and u < cum + q_labour_loss:
+                            labour[ju] = LABOUR_NONE
+                            employed[ju] = 0
+                        cum += q_labour_loss
+                    # old age (rural): the legal supporter dies, moves or can no longer support, and
+                    # the support received ends (rural elders' other income is mostly family support;
+                    # urban elders' is mostly pensions); with no labour ability and no income the
+                    # person is tekun
+                    if ay >= tekun_age and supporter[ju] and not urban_p[ju]:
+                        if u >= cum and u < cum + q_supporter_loss:
+                            supporter[ju] = False
+                            other[ju] = 0.0
+                        cum += q_supporter_loss
+                    # jobs
+                    if ay >= work_min and ay <= work_max:
+                        if employed[ju]:
+                            if u >= cum and u < cum + q_loss:
+                                employed[ju] = 0
+                                unemp[ju] = True
+                            cum += q_loss
+                        elif labour[ju] != LABOUR_NONE and not ill[ju]:
+                            qf = q_find if labour[ju] == LABOUR_FULL else q_find * find_partial
+                            if u >= cum and u < cum + qf:
+                                employed[ju] = 1
+                                if wage[ju] <= 0.0:
+                                    wage[ju] = entry_wage[area]
+                                if unemp[ju]:
+                                    flags[h] |= 1
+                                    unemp[ju] = False
+                            cum += qf
                 # income: persistent AR(1) + transitory log shocks (mean-preserving)
                 # the means test counts average income over recent months (national 审核确认办法):
                 # ``earned`` is an exponential average of this month's earnings
                 current = 0.0
-                if employed[j]:
+                if employed[ju]:
                     k2 = sub_key(pkey, 0)
-                    perm[j] = rho * perm[j] + sd_p * to_approx_normal(k2)
+                    perm[ju] = rho * perm[ju] + sd_p * to_approx_normal(k2)
                     z = to_approx_normal(sub_key(pkey, 1))
-                    current = wage[j] * growth_t * np.exp(perm[j] + sd_t * z + trans_mean)
-                earned[j] += smooth * (current - earned[j])
-                rigid[j] = rigid_base[j] + (ill_cost if ill[j] else 0.0)
-                ci = counted_income(earned[j], pension[j], other[j], deduction, excluded)
+                    current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
+                earned[ju] += smooth * (current - earned[ju])
+                rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
+                ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
                 ci_sum += ci
-                if labour[j] == LABOUR_NONE and not supporter[j] and ci == 0.0:
+                if labour[ju] == LABOUR_NONE and not supporter[ju] and ci == 0.0:
                     maybe_tekun = True
                 if ay >= fert_min and ay <= fert_max:
                     n_fert += 1
