@@ -19,9 +19,11 @@ Kernel 1, every household (:func:`persons_kernel`):
   7. ``temporary``    temporary assistance 临时救助: urgent type (``temporary.urgent.amount``) and
                       expenditure type for illness and education (a multiple of the urban standard,
                       boshan §3) for low-income, hardship and assisted households;
-  8. ``applications`` eligible non-recipients apply with probability ``take_up``, raised by active
-                      discovery 主动发现; an applicant may get ``temporary.applicant_months`` of the
-                      urban standard while waiting (jiaohe §15).
+  8. ``applications`` eligible non-recipients apply with probability ``take_up`` (rural; urban
+                      × ``take_up_urban_ratio``; with a tekun member ``take_up_tekun`` and its
+                      urban ratio), raised by active discovery 主动发现; an applicant may get
+                      ``temporary.applicant_months`` of the urban standard while waiting
+                      (jiaohe §15).
 
 Between the kernels the township offices (Mesa agents) decide how many queued applications they
 can decide this month (oldest first, within their capacity).
