@@ -127,6 +127,8 @@ def main() -> None:
     ap.add_argument("--agent-months", type=int, default=12)
     ap.add_argument("--start", default="2022-01")
     args = ap.parse_args()
+    # numba is imported through simulation.engine (which picks the threading layer first)
+    import numba
 
     profile = load_profile(args.locality)
     policy = load_policy(profile.policy)
@@ -156,8 +158,8 @@ def main() -> None:
           f"persons kernel {timings['persons']:.2f} s, offices {timings['offices']:.3f} s, "
           f"programme kernel {timings['programme']:.2f} s, outputs {timings['outputs']:.2f} s")
     print(f"  CPU time {cpu:.2f} s over {elapsed:.2f} s wall: {cpu / elapsed:.2f} cores busy on "
-          f"average (the machine is shared: os.getloadavg() = "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())})")
+          f"average with {numba.get_num_threads()} numba threads ({numba.threading_layer()}); the "
+          f"machine is shared: os.getloadavg() = {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"  peak RSS of the process: {rss_mib():.0f} MiB (population tables included)")
     s = result.summary()
     print(f"  dibao persons (mean a month): {s.loc['dibao', 'persons_mean']:,.0f}; "
