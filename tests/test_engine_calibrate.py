@@ -113,7 +113,6 @@ def test_the_behaviour_block_is_written_as_valid_profile_numbers(tmp_path):
     assert profile.behaviour["take_up"] == pytest.approx(0.00002)  # a number, not "2e-05"
 
 
-@pytest.mark.slow
 def test_china_2021_stored_behaviour_holds_the_targets_over_the_horizon():
     """Issue 4: after a 12-month burn-in, the 36-month horizon means of china_2021's baseline are
     within ±5 % of the targets. Run on the calibration's sample (150,000 households: the start
@@ -125,7 +124,6 @@ def test_china_2021_stored_behaviour_holds_the_targets_over_the_horizon():
     assert gaps["gap_pct"].abs().max() <= 5.0, gaps
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("locality", ["boshan", "jiaohe", "kaizhou", "lanzhou_xinqu", "qijiang"])
 def test_locality_stored_behaviour_holds_the_targets_within_their_sampling_error(locality):
     """Localities on a small sample (30,000 households, another seed than the fit's): a horizon
