@@ -9,6 +9,7 @@ A tqdm progress bar on stderr shows long runs.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -78,9 +79,13 @@ class ProcessExecutor:
         if len(tasks) <= 1 or self.workers == 1:
             return SerialExecutor().map(fn, tasks, progress=progress, desc=desc)
         if self._pool is None:
-            # the platform's default start method (fork on Linux): workers inherit the loaded
-            # modules and numba's compiled kernels; forkserver/spawn would need a __main__ guard
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            # forkserver, not fork: forking a process whose numba or Dask threads are running can
+            # leave a worker deadlocked or dead (BrokenProcessPool). The server preloads the
+            # runner (numpy, numba kernels from the cache) once, single-threaded, and each worker
+            # forks from it.
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["simulation.scenarios.runner"])
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         futures: dict[Future[Any], int] = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
         out: list[Any] = [None] * len(tasks)
         try:
