@@ -123,11 +123,12 @@ def test_a_failing_worker_names_the_task(monkeypatch):
     def broken(task):
         raise _Unpicklable("bad", task.variant)
 
-    monkeypatch.setattr(runner, "_run_task", broken)  # forked workers inherit the patch
+    # fork (not the default forkserver) so that the workers inherit the patch
+    monkeypatch.setattr(runner, "_run_task", broken)
     doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"},
            "reforms": [{"name": "r", "changes": {}}]}
     tasks = runner.tasks_for(parse_scenario(doc, "mem.yaml"))
-    with ProcessExecutor(2) as ex, pytest.raises(runner.TaskError,
+    with ProcessExecutor(2, start_method="fork") as ex, pytest.raises(runner.TaskError,
                                                  match=r"qijiang / (baseline|r) / replication 0 failed: _Unpicklable: bad"):
         ex.map(runner.run_task, tasks)
     err = ScenarioError([("f.yaml", "months", -1, "bad")])

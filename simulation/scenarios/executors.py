@@ -65,12 +65,17 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """Local worker processes (``concurrent.futures.ProcessPoolExecutor``); the default."""
+    """Local worker processes (``concurrent.futures.ProcessPoolExecutor``); the default.
+
+    ``start_method`` is a multiprocessing start method; ``forkserver`` (default) is safe when the
+    parent already runs numba or Dask threads.
+    """
 
     name = "process"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, start_method: str = "forkserver") -> None:
         self.workers = workers or min(os.cpu_count() or 1, 4)
+        self.start_method = start_method
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any], *, progress: bool = False,
@@ -83,8 +88,9 @@ class ProcessExecutor:
             # leave a worker deadlocked or dead (BrokenProcessPool). The server preloads the
             # runner (numpy, numba kernels from the cache) once, single-threaded, and each worker
             # forks from it.
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["simulation.scenarios.runner"])
+            ctx = multiprocessing.get_context(self.start_method)
+            if self.start_method == "forkserver":
+                ctx.set_forkserver_preload(["simulation.scenarios.runner"])
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
         futures: dict[Future[Any], int] = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
         out: list[Any] = [None] * len(tasks)
