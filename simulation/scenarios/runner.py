@@ -737,7 +737,7 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
     lines.append("Staffing rule and office queue (all townships)")
     for r in qs.itertuples(index=False):
         lines.append(f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰: staff {r.staff_mean:,.0f}, mean days to decision "
-                     f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), townships within limit {r.share_within_limit:.1%}")
+                     f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), township-months within limit {r.share_within_limit:.2%}")
     for variant, grp in qs.groupby("variant", sort=False):
         ok = grp[grp["share_within_limit"] >= 1 - 1e-9]["ratio"]
         lines.append(f"  {variant}: " + (f"the smallest ratio that keeps every township within the limit in every "
