@@ -9,14 +9,11 @@ in any of them gives a fresh cache instead of a stale kernel.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from numba.core import config
+from simulation import _numba_cache
 
-_PACKAGE = Path(__file__).resolve().parents[1]
 #: Source files compiled into the engine's kernels.
 DEPENDENCIES = ("engine/processes.py", "engine/outputs.py", "engine/rng.py", "engine/behaviour.py",
                 "population/columns.py", "rules/*.py")
@@ -24,36 +21,28 @@ DEPENDENCIES = ("engine/processes.py", "engine/outputs.py", "engine/rng.py", "en
 
 def dependency_hash() -> str:
     """SHA-256 (first 16 hex digits) of the sources the engine's kernels compile in."""
-    h = hashlib.sha256()
-    for pattern in DEPENDENCIES:
-        for path in sorted(_PACKAGE.glob(pattern)):
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:16]
+    return _numba_cache.source_hash(DEPENDENCIES)
 
 
-CACHE_DIR = str(Path(__file__).resolve().parent / "__pycache__" / f"numba-{dependency_hash()}")
+CACHE_DIR = _numba_cache.cache_dir("engine", DEPENDENCIES)
 
 
 @contextmanager
 def kernel_cache() -> Iterator[None]:
     """Within this block, ``@njit(cache=True)`` decorations cache under :data:`CACHE_DIR`."""
-    previous = config.CACHE_DIR
-    config.CACHE_DIR = CACHE_DIR
+    previous = _numba_cache.begin(CACHE_DIR)
     try:
         yield
     finally:
-        config.CACHE_DIR = previous
+        _numba_cache.end(previous)
 
 
 def begin() -> str | None:
     """Start caching module-level kernels under :data:`CACHE_DIR`; returns the previous setting
     for :func:`end` (for modules whose kernels are defined at top level)."""
-    previous = config.CACHE_DIR
-    config.CACHE_DIR = CACHE_DIR
-    return previous
+    return _numba_cache.begin(CACHE_DIR)
 
 
 def end(previous: str | None) -> None:
     """Restore the cache setting saved by :func:`begin`."""
-    config.CACHE_DIR = previous
+    _numba_cache.end(previous)
