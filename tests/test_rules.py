@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.errors import InputError
 from simulation.population.columns import validate_persons
 from simulation.rules import OUTPUT_COLUMNS, assess, assess_arrays, label_outputs, pack_params
 from simulation.rules.dibao import (
@@ -19,6 +20,7 @@ from simulation.rules.dibao import (
     single_person_benefit,
     supplement,
     tier_class,
+    tier_payment,
 )
 from simulation.rules.income import counted_income
 from simulation.rules.low_income import expenditure_hardship, low_income
@@ -95,13 +97,21 @@ def test_tier_class_first_threshold_reached():
                              "dibao.tiers.urban.shares": (1.0, 0.6, 0.2),
                              "dibao.tiers.urban.gap_thresholds": (0.9, 0.5, 0.0),
                              "dibao.tiers.rural.shares": (1.0,),
-                             "dibao.tiers.rural.gap_thresholds": (0.0,)})
+                             "dibao.tiers.rural.gap_thresholds": (0.0,),
+                             "dibao.tiers.urban.gap_class": 3, "dibao.tiers.rural.gap_class": 0})
     p = pack_params(params)
     assert tier_class(0.95, p, 0) == 1
     assert tier_class(0.9, p, 0) == 1
     assert tier_class(0.5, p, 0) == 2
     assert tier_class(0.1, p, 0) == 3
     assert tier_class(0.1, p, 1) == 1
+    # shares for classes 1-2; class 3 is the gap class: its own gap (lanzhou §六 差额)
+    assert tier_payment(1, 0.95, 700.0, 2, p, 0) == pytest.approx(1400.0)
+    assert tier_payment(2, 0.5, 700.0, 2, p, 0) == pytest.approx(840.0)
+    assert tier_payment(3, 0.1, 700.0, 2, p, 0) == pytest.approx(140.0)
+    assert tier_payment(1, 0.1, 400.0, 1, p, 1) == pytest.approx(400.0)
+    with pytest.raises(InputError, match="gap_class"):
+        pack_params(dict(params, **{"dibao.tiers.urban.gap_class": 4}))
 
 
 def test_single_person_benefit_rules():

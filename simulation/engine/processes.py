@@ -773,8 +773,9 @@ def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
             if p[P_PAYMENT_MODE] == MODE_GAP:
                 gap, _ = gap_payment(std, pci, paid_dibao_n[h], p[P_MINIMUM_PAYMENT])
             else:
-                tier = tier_class((std - pci) / std, p, area)
-                gap = tier_payment(tier, std, paid_dibao_n[h], p, area)
+                share = (std - pci) / std
+                tier = tier_class(share, p, area)
+                gap = tier_payment(tier, share, std, paid_dibao_n[h], p, area)
             paid_gap[h] = gap
         else:
             paid_gap[h] = 0.0  # a lower standard: nothing until the review decides

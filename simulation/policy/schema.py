@@ -162,6 +162,18 @@ _SPECS: list[ParamSpec] = [
         "rural class k if gap share >= threshold k 农村分类门槛 (interpretation)",
         descending=True,
     ),
+    _p(
+        "dibao.tiers.urban.gap_class",
+        "count",
+        "class",
+        "urban class paid its own gap 差额 instead of a share (0 = none) 城市差额对象",
+    ),
+    _p(
+        "dibao.tiers.rural.gap_class",
+        "count",
+        "class",
+        "rural class paid its own gap 差额 instead of a share (0 = none)",
+    ),
     _p("dibao.supplement.elderly_age", "age", "years", "age from which the elderly supplement applies 高龄"),
 ]
 for _c in _SUPP:

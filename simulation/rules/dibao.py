@@ -19,6 +19,7 @@ from simulation.rules.params import (
     P_SUPP_AMOUNT,
     P_SUPP_SHARE,
     P_TIER_COUNT,
+    P_TIER_GAP_CLASS,
     P_TIER_SHARES,
     P_TIER_THRESHOLDS,
     SUPP_DISABLED,
@@ -81,8 +82,14 @@ def tier_class(gap_share: float, p, area: int) -> int:
 
 
 @njit(cache=True)
-def tier_payment(tier: int, standard: float, size: int, p, area: int) -> float:
-    """Payment in tiers mode: share of the standard for the class × standard × size (lanzhou §四)."""
+def tier_payment(tier: int, gap_share: float, standard: float, size: int, p, area: int) -> float:
+    """Payment in tiers mode: share of the standard for the class × standard × size (lanzhou §四).
+
+    The class ``dibao.tiers.<area>.gap_class`` (lanzhou §六 城市低保差额对象) is paid its own gap
+    instead: gap share × standard × size.
+    """
+    if tier == int(p[P_TIER_GAP_CLASS + area]):
+        return gap_share * standard * size
     return p[P_TIER_SHARES + area * MAX_TIERS + tier - 1] * standard * size
 
 

@@ -234,8 +234,9 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
             gap, raised = gap_payment(standard, pc, n_dibao, p[P_MINIMUM_PAYMENT])
             out[row, O_DIBAO_REASON] = R_MIN_PAYMENT if raised else R_DIBAO_GAP
         else:
-            tier = tier_class((standard - pc) / standard, p, area)
-            gap = tier_payment(tier, standard, n_dibao, p, area)
+            share = (standard - pc) / standard
+            tier = tier_class(share, p, area)
+            gap = tier_payment(tier, share, standard, n_dibao, p, area)
             out[row, O_DIBAO_TIER] = tier
             out[row, O_DIBAO_REASON] = R_DIBAO_TIER
         out[row, O_DIBAO_GAP] = gap

@@ -60,7 +60,8 @@ P_TIER_SHARES = 40  # + area * MAX_TIERS + k
 P_TIER_THRESHOLDS = P_TIER_SHARES + 2 * MAX_TIERS  # + area * MAX_TIERS + k
 #: Slots the household calculator (``entitlement.assess_household``) reads: a change in any of them
 #: changes what the rules pay now (the engine re-rates 调标 on such a change).
-N_ASSESS_PARAMS = P_TIER_THRESHOLDS + 2 * MAX_TIERS
+P_TIER_GAP_CLASS = P_TIER_THRESHOLDS + 2 * MAX_TIERS  # + area: class paid its own gap (0 = none)
+N_ASSESS_PARAMS = P_TIER_GAP_CLASS + 2
 # Dynamic rules (gradual exit 渐退, temporary assistance 临时救助, price linkage 物价联动): read by
 # the engine through the kernels of gradual_exit.py, temporary.py and price_linkage.py.
 MAX_SCHEDULE = 6  # years of a gradual-exit payment schedule
@@ -218,6 +219,12 @@ def pack_params(params: Mapping[str, Any], require_dynamic: bool = False) -> np.
                     f"tiers mode needs 1..{MAX_TIERS} shares and as many gap_thresholds; got "
                     f"{len(shares)} shares and {len(thresholds)} thresholds")
             p[P_TIER_COUNT + a] = len(shares)
+            gap_class = int(_get(params, f"dibao.tiers.{area}.gap_class"))
+            if gap_class > len(shares):
+                raise InputError(
+                    "parameters", f"dibao.tiers.{area}.gap_class",
+                    f"class {gap_class} does not exist: there are {len(shares)} classes")
+            p[P_TIER_GAP_CLASS + a] = gap_class
             for k, (share, threshold) in enumerate(zip(shares, thresholds, strict=True)):
                 p[P_TIER_SHARES + a * MAX_TIERS + k] = float(share)
                 p[P_TIER_THRESHOLDS + a * MAX_TIERS + k] = float(threshold)
