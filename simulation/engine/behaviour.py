@@ -34,7 +34,8 @@ _SHARES = {
 }
 #: Fields that are whole numbers.
 _INTEGERS = {"labour_loss_age", "job_find_stationary", "work_age_min", "work_age_max", "fertility_age_min", "fertility_age_max",
-             "birth_slots", "processing_days_min", "processing_days_max"}
+             "birth_slots", "processing_days_min", "processing_days_max", "disability_onset_age_min",
+             "self_care_loss_age", "student_age_min", "student_age_max"}
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ class Behaviour:
     processing_days_min: int
     processing_days_max: int
     pension_at_60: float
+    disability_onset_age_min: int
+    illness_doubling_years: float
+    self_care_loss_age: int
+    student_age_min: int
+    student_age_max: int
 
     @classmethod
     def defaults(cls) -> Behaviour:

@@ -137,6 +137,11 @@ BI_EDUCATION_COST_PROB = B["education_cost_prob"]
 BI_FERTILITY = B["fertility"]
 BI_FERTILITY_AGE_MAX = B["fertility_age_max"]
 BI_FERTILITY_AGE_MIN = B["fertility_age_min"]
+BI_DISABILITY_ONSET_AGE_MIN = B["disability_onset_age_min"]
+BI_ILLNESS_DOUBLING_YEARS = B["illness_doubling_years"]
+BI_SELF_CARE_LOSS_AGE = B["self_care_loss_age"]
+BI_STUDENT_AGE_MIN = B["student_age_min"]
+BI_STUDENT_AGE_MAX = B["student_age_max"]
 BI_ILLNESS_COST_MULTIPLE = B["illness_cost_multiple"]
 BI_ILLNESS_ONSET = B["illness_onset"]
 BI_ILLNESS_RECOVERY = B["illness_recovery"]
@@ -300,10 +305,10 @@ def hazard_tables(b: np.ndarray) -> np.ndarray:
             b[BI_MORTALITY_GOMPERTZ_B] * age)
         t[0, age] = 1.0 - np.exp(-m / 12.0)
         onset = 0.0
-        if age >= 16:
+        if age >= b[BI_DISABILITY_ONSET_AGE_MIN]:
             onset = b[BI_DISABILITY_ONSET_60] * np.exp(b[BI_DISABILITY_ONSET_SLOPE] * (age - 60))
         t[1, age] = 1.0 - np.exp(-min(onset, 5.0) / 12.0)
-        ill = b[BI_ILLNESS_ONSET] * 2.0 ** ((age - 50) / 15.0)
+        ill = b[BI_ILLNESS_ONSET] * 2.0 ** ((age - 50) / b[BI_ILLNESS_DOUBLING_YEARS])
         t[2, age] = 1.0 - np.exp(-min(ill, 5.0) / 12.0)
     return t
 
@@ -427,6 +432,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     q_birth_person = 1.0 - np.exp(-b[BI_FERTILITY] / 2.0 / 12.0)
     fert_min = b[BI_FERTILITY_AGE_MIN]
     fert_max = b[BI_FERTILITY_AGE_MAX]
+    selfcare_age = b[BI_SELF_CARE_LOSS_AGE]
+    student_min = b[BI_STUDENT_AGE_MIN]
+    student_max = b[BI_STUDENT_AGE_MAX]
     ill_cost = b[BI_ILLNESS_COST_MULTIPLE] * p[P_STANDARD]
     pension60 = b[BI_PENSION_AT_60]
     # monthly application probabilities by area (index 0 urban, 1 rural): take_up is the rural
@@ -570,7 +578,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                                 employed[ju] = 0
                         cum += qi
                     # loss of self-care (very old or severely disabled)
-                    if (ay >= 80 or disability[ju] == DISABILITY_SEVERE) and self_care[ju] < SELF_CARE_UNABLE:
+                    if (ay >= selfcare_age or disability[ju] == DISABILITY_SEVERE) and self_care[ju] < SELF_CARE_UNABLE:
                         if u >= cum and u < cum + q_selfcare:
                             self_care[ju] += 1
                         cum += q_selfcare
@@ -623,7 +631,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     maybe_tekun = True
                 if ay >= fert_min and ay <= fert_max:
                     n_fert += 1
-                if ay >= 15 and ay <= 22:
+                if ay >= student_min and ay <= student_max:
                     n_student += 1
                 j += 1
             a[g, U_DEATHS] += deaths
