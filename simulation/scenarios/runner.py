@@ -472,16 +472,12 @@ def gains_and_losses(scenario: Scenario, policies: Mapping[tuple[str, str], Any]
         pop = _population(loc, scenario.households, scenario.population_seed + replication)
         persons, hh = pop.persons, pop.households.set_index("household_id")
         base = assess(persons, policies[(scenario.baseline.name, loc)], month=when)["total_amount"]
-        g = persons.assign(elderly=persons["age"] >= 60, children=persons["age"] < 18,
-                           disabled=persons["disability"].astype(str) != "none")
-        groups = g.groupby("household_id")[["elderly", "children", "disabled"]].any()
-        groups["all"] = True
-        groups = groups.reindex(base.index)
-        weight = hh["weight"].reindex(base.index).to_numpy(dtype=float)
+        groups = household_groups(pop).reindex(base.index)
+        weight = groups["weight"].to_numpy(dtype=float)
         size = hh["size"].reindex(base.index).to_numpy(dtype=float)
         for v in scenario.reforms:
             delta = (assess(persons, policies[(v.name, loc)], month=when)["total_amount"] - base).to_numpy()
-            for group in ("all", "elderly", "children", "disabled"):
+            for group in GROUPS:
                 member = groups[group].to_numpy(dtype=bool)
                 for side, sel in (("gain", delta > 0.005), ("loss", delta < -0.005)):
                     m = member & sel
