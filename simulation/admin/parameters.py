@@ -44,6 +44,7 @@ class WorkloadParameters:
     calendar_days_per_month: float
     hours_per_working_day: float
     casework_share: float
+    review_share_max: float
 
     @property
     def hours_per_review(self) -> float:
@@ -121,10 +122,12 @@ def load_admin_parameters(path: str | Path = ADMIN_PARAMETERS_FILE) -> AdminPara
             source, "workload.review_method_share", shares, "shares of review methods must sum to 1"
         )
     scalars = {}
-    for name in ("working_days_per_month", "calendar_days_per_month", "hours_per_working_day", "casework_share"):
+    for name in ("working_days_per_month", "calendar_days_per_month", "hours_per_working_day", "casework_share",
+                 "review_share_max"):
         scalars[name], _ = _number(work.get(name), source, f"workload.{name}", positive=True)
-    if scalars["casework_share"] > 1:
-        raise AdminParameterError(source, "workload.casework_share.value", scalars["casework_share"], "a share must be at most 1")
+    for name in ("casework_share", "review_share_max"):
+        if scalars[name] > 1:
+            raise AdminParameterError(source, f"workload.{name}.value", scalars[name], "a share must be at most 1")
     workload = WorkloadParameters(hours_per_task=hours, review_method_share=shares, **scalars)
 
     cap = _section(doc, source, "cap_estimate")

@@ -135,7 +135,7 @@ def office_queue(
 
     Emergency cases come first (paid within 24 hours, boshan 3); emergency work a month cannot
     finish carries to the next month, still first. Scheduled reviews get the time they need but
-    at most half of what is left (interpretation: legal deadlines first); reviews that do not fit
+    at most ``workload.review_share_max`` of what is left (interpretation: legal deadlines first); reviews that do not fit
     are treated as postponed to the next review date, and ``utilisation`` shows the pressure. The
     rest decides applications in arrival order (first in, first out), and undecided work carries.
 
@@ -185,7 +185,7 @@ def office_queue(
         served = np.minimum(urgent, cap)
         emergency_backlog = urgent - served
         left = cap - served
-        review_time = np.minimum(review_hours[t], 0.5 * left)
+        review_time = np.minimum(review_hours[t], workload.review_share_max * left)
         decision_capacity[t] = left - review_time
         decided[t] = np.minimum(backlog + app_hours[t], decision_capacity[t])
         backlog = backlog + app_hours[t] - decided[t]
