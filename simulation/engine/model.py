@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 import mesa
+import numba
 import numpy as np
 import pandas as pd
 
@@ -196,6 +197,9 @@ class SimulationModel(mesa.Model):
         self.bounds[0::2] = hh.hh_start[:-1]
         self.bounds[1::2] = hh.hh_start[:-1] + hh.n_alive
         self.scratch = np.zeros((n_chunks, N_OUTPUTS), dtype=np.float64)
+        # households the persons kernel finishes after each chunk's loop (assessment needed)
+        self.defer_h = np.zeros(n, dtype=np.int64)
+        self.defer_bits = np.zeros(n, dtype=np.int8)
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.rerate = False  # payment parameters changed this month (调标)
@@ -290,6 +294,7 @@ class SimulationModel(mesa.Model):
         s = self.persons
         self.acc[:] = 0.0
         self.days_hist[:] = 0.0
+        chunks = chunk_order(self.n_chunks, numba.get_num_threads())
         t0 = _time.perf_counter()
         pr.persons_kernel(
             self.seed, mkey, t, cal, self.b, self.p, self.e, self.haz, self.entry_wage,
@@ -299,7 +304,7 @@ class SimulationModel(mesa.Model):
             s.age_y, s.birth_m, s.disability, s.ill, s.paralysed, s.rare, s.labour, s.self_care,
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
-            self.scratch, self.acc, hh.event)
+            self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks)
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)
@@ -326,7 +331,7 @@ class SimulationModel(mesa.Model):
             s.disability,
             s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
             s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
-            self.days_hist, hh.event)
+            self.days_hist, hh.event, chunks)
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p
@@ -343,6 +348,15 @@ class SimulationModel(mesa.Model):
         """The result of the months simulated so far."""
         return SimulationResult(self.recorder.monthly(), self.tracer.frame(),
                                 self.recorder.offices_frame(), self.recorder.summary_facts())
+
+
+def chunk_order(n_chunks: int, n_threads: int) -> np.ndarray:
+    """The order in which the kernels' parallel loops take the chunks: numba gives each of its
+    threads an equal run of loop indices, so thread ``k`` of ``n_threads`` is given chunks ``k``,
+    ``k + n_threads``, ... Neighbouring households are alike (a city's, then the villages'), so
+    contiguous runs would give one thread the costlier half; interleaved runs balance the
+    threads. Each chunk's households and sums are the same in any order."""
+    return np.argsort(np.arange(n_chunks) % max(1, n_threads), kind="stable").astype(np.int64)
 
 
 def stationary_job_finding(behaviour: Behaviour, slots: Any, hh: Any) -> Behaviour:

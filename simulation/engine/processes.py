@@ -386,6 +386,22 @@ def _copy_person(src, dst, age_y, birth_m, disability, ill, paralysed, rare, lab
     urban_p[dst] = urban_p[src]
 
 
+#: Households per block of person draws (the block's slots × 24 bytes stay in the L1/L2 cache).
+DRAW_BLOCK = 256
+
+
+@njit(cache=True)
+def person_draws(seed, mkey, lo, hi, u, z0, z1):
+    """The draws of slots ``lo..hi-1`` in month ``mkey``, at ``[slot - lo]``: the uniform that
+    decides the person's events and the two income shocks (persistent, transitory), all from the
+    slot's key."""
+    for i in range(hi - lo):
+        pkey = key_hash(seed, STREAM_PERSON, lo + i, mkey)
+        u[i] = to_uniform(pkey)
+        z0[i] = to_approx_normal(sub_key(pkey, 0))
+        z1[i] = to_approx_normal(sub_key(pkey, 1))
+
+
 @njit(cache=True, inline="always")
 def _supported(status: int) -> bool:
     return status == ST_ENROLLED or status == ST_EXIT
@@ -399,7 +415,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    age_y, birth_m, disability, ill, paralysed, rare, labour, self_care, employed,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
-                   scratch, acc, event):
+                   scratch, acc, event, defer_h, defer_bits, order):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
@@ -463,10 +479,26 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     if p[P_SINGLE_ENABLED] != 0.0:
         screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
     bound = event_bounds(haz, b, tekun_age)
-    for c in prange(n_chunks):
+    for ci in prange(n_chunks):
+        c = order[ci]  # interleaved over the threads (model.chunk_order)
         a = acc[c]
         sc = scratch[c]
-        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+        n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
+        # the persons' draws are made block by block of households, in a loop of their own
+        # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
+        h_end = chunk_bounds[c + 1]
+        cap = 1
+        for hb in range(chunk_bounds[c], h_end, DRAW_BLOCK):
+            cap = max(cap, slot_start[min(hb + DRAW_BLOCK, h_end)] - slot_start[hb])
+        u_buf = np.empty(cap)
+        z0_buf = np.empty(cap)
+        z1_buf = np.empty(cap)
+        base = 0
+        for h in range(chunk_bounds[c], h_end):
+            if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
+                base = slot_start[h]
+                person_draws(seed, mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)], u_buf,
+                             z0_buf, z1_buf)
             st = status[h]
             if st == ST_GONE:
                 continue
@@ -491,7 +523,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             j = s0
             while j < s0 + n:
                 ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
-                pkey = key_hash(seed, STREAM_PERSON, j, mkey)
+                jb = np.uint64(j - base)  # the slot's place in the block's draws
                 if birth_m[ju] == cal_month and age_y[ju] < 120:
                     age_y[ju] += 1
                     ay = age_y[ju]
@@ -505,7 +537,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     if ay > work_max and employed[ju] == 1:
                         employed[ju] = 0
                 ay = age_y[ju]
-                u = to_uniform(pkey)
+                u = u_buf[jb]
                 # one uniform decides every event below by cumulative intervals; at or above
                 # the bound no event can happen and only the months paralysed move on
                 if u >= bound[employed[ju], ay]:
@@ -619,20 +651,17 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 # ``earned`` is an exponential average of this month's earnings
                 current = 0.0
                 if employed[ju]:
-                    k2 = sub_key(pkey, 0)
-                    perm[ju] = rho * perm[ju] + sd_p * to_approx_normal(k2)
-                    z = to_approx_normal(sub_key(pkey, 1))
+                    perm[ju] = rho * perm[ju] + sd_p * z0_buf[jb]
+                    z = z1_buf[jb]
                     current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
                 earned[ju] += smooth * (current - earned[ju])
                 rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
                 ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
                 ci_sum += ci
-                if labour[ju] == LABOUR_NONE and not supporter[ju] and ci == 0.0:
-                    maybe_tekun = True
-                if ay >= fert_min and ay <= fert_max:
-                    n_fert += 1
-                if ay >= student_min and ay <= student_max:
-                    n_student += 1
+                # bitwise, not short-circuit: no branch on the person's attributes
+                maybe_tekun |= (labour[ju] == LABOUR_NONE) & (supporter[ju] == 0) & (ci == 0.0)
+                n_fert += (ay >= fert_min) & (ay <= fert_max)
+                n_student += (ay >= student_min) & (ay <= student_max)
                 j += 1
             a[g, U_DEATHS] += deaths
             a[g, A_DEATHS] += w * deaths
@@ -696,65 +725,92 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             # (standard, single-inclusion multiple) and that has no possible tekun member cannot
             # be eligible: the rules are not called for it unless a temporary-assistance event
             # needs the low-income and hardship tests. Enrolled households are reassessed by
-            # the programme kernel.
+            # the programme kernel. The application draw comes first: a household that would
+            # not apply this month even if eligible needs no assessment for it.
             u_apply = to_uniform(sub_key(hkey, K_APPLY))
             # (the tekun rate only matters where a member could be tekun: same results)
-            q_apply = q_apply_by_area[area]
-            q_apply_tekun = q_tekun_by_area[area]
-            apply_hit = st == ST_NONE and (u_apply < q_apply
-                                           or (maybe_tekun and u_apply < q_apply_tekun))
-            eligible_any = False
-            needy = _supported(st)
-            if not needy:
-                screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
-                # the application draw first: a household that would not apply this month even
-                # if eligible needs no assessment for it (same draws, same result, far cheaper)
-                if (apply_hit and screen_pass) or urgent_hit or ill_hit or edu_hit:
-                    assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
-                                            paralysed, rare, labour, self_care, earned, pension,
-                                            other, rigid, supporter, assets, care_wish, p,
-                                            scratch, no_pout)
-                    eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
-                                    or sc[O_TEKUN_PERSONS] > 0)
-                    needy = (eligible_any or sc[O_LOW_INCOME] != 0.0
-                             or sc[O_HARDSHIP] != 0.0)
-            # -- temporary assistance -------------------------------------------------------
-            if needy:
-                if urgent_hit:
-                    a[g, A_TMP_CASES] += w
-                    a[g, A_TMP_URGENT] += w * urgent_pay
-                    a[g, A_TOTAL_PAY] += w * urgent_pay
-                    ev = EV_TEMPORARY
-                if ill_hit:
-                    # the draw places the case's cost within the legal range (boshan §3)
-                    amount = illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p)
-                    a[g, A_TMP_CASES] += w
-                    a[g, A_TMP_ILLNESS] += w * amount
-                    a[g, A_TOTAL_PAY] += w * amount
-                    ev = EV_TEMPORARY
-                if edu_hit:
-                    amount = education_amount(to_uniform(sub_key(hkey, K_EDU_MULT)), p)
-                    a[g, A_TMP_CASES] += w
-                    a[g, A_TMP_EDU] += w * amount
-                    a[g, A_TOTAL_PAY] += w * amount
-                    ev = EV_TEMPORARY
-            # -- applications by eligible non-recipients -------------------------------------
-            if st == ST_NONE and eligible_any:
-                qa = q_apply_tekun if sc[O_TEKUN_PERSONS] > 0 else q_apply
-                if u_apply < qa:
-                    status[h] = ST_PENDING
-                    st = ST_PENDING
-                    applied_month[h] = t
-                    applied_day[h] = int(to_uniform(sub_key(hkey, K_APPLY_DAY)) * 30.0)
-                    a[g, A_APPLICATIONS] += w
-                    ev = EV_APPLIED
-                    if applicant_pay > 0.0:
-                        # jiaohe §15: applicants may get a month of the urban standard first
-                        a[g, A_TMP_CASES] += w
-                        a[g, A_TMP_APPLICANT] += w * applicant_pay
-                        a[g, A_TOTAL_PAY] += w * applicant_pay
+            apply_hit = st == ST_NONE and (u_apply < q_apply_by_area[area]
+                                           or (maybe_tekun and u_apply < q_tekun_by_area[area]))
+            screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
             event[h] = ev
+            if (apply_hit and screen_pass) or urgent_hit or ill_hit or edu_hit:
+                # rare (well under 1 % of households a month): finished after the chunk's
+                # loop, which keeps the rules' calculator out of this loop's code
+                defer_h[n_defer] = h
+                defer_bits[n_defer] = ((1 if urgent_hit else 0) | (2 if ill_hit else 0)
+                                       | (4 if edu_hit else 0)
+                                       | (8 if (apply_hit and screen_pass) else 0))
+                n_defer += 1
+        for k in range(chunk_bounds[c], n_defer):
+            _assess_and_apply(defer_h[k], defer_bits[k], c, t, seed, mkey, sc, a, p, scratch, no_pout,
+                              q_apply_by_area, q_tekun_by_area, applicant_pay, urgent_pay,
+                              bounds, township, hh_urban, weight, status, applied_month,
+                              applied_day, event, age_y, urban_p, disability, ill, paralysed,
+                              rare, labour, self_care, earned, pension, other, rigid, supporter,
+                              assets, care_wish)
     return 0
+
+
+@njit(cache=True, inline="always")
+def _temporary_case(a, g, w, column, amount):
+    """Count one temporary-assistance case paying ``amount`` in ``column`` (weighted)."""
+    a[g, A_TMP_CASES] += w
+    a[g, column] += w * amount
+    a[g, A_TOTAL_PAY] += w * amount
+
+
+@njit(cache=True, error_model="numpy")
+def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_apply_by_area,
+                      q_tekun_by_area, applicant_pay, urgent_pay, bounds, township, hh_urban,
+                      weight, status, applied_month, applied_day, event, age_y, urban_p,
+                      disability, ill, paralysed, rare, labour, self_care, earned, pension,
+                      other, rigid, supporter, assets, care_wish):
+    """Processes 6-8 (assessment, temporary assistance, applications) for a household of the
+    persons kernel that has a temporary-assistance event or would apply (``bits``: 1 urgent,
+    2 illness, 4 education, 8 applies and passes the income screen)."""
+    st = status[h]
+    g = township[h] * 2 + (1 - hh_urban[h])
+    w = weight[h]
+    area = 1 - hh_urban[h]
+    hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
+    ev = event[h]
+    eligible_any = False
+    needy = _supported(st)
+    if not needy:
+        assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed,
+                                rare, labour, self_care, earned, pension, other, rigid,
+                                supporter, assets, care_wish, p, scratch, no_pout)
+        eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
+                        or sc[O_TEKUN_PERSONS] > 0)
+        needy = eligible_any or sc[O_LOW_INCOME] != 0.0 or sc[O_HARDSHIP] != 0.0
+    # -- temporary assistance ---------------------------------------------------------------
+    if needy:
+        if bits & 1:
+            _temporary_case(a, g, w, A_TMP_URGENT, urgent_pay)
+            ev = EV_TEMPORARY
+        if bits & 2:
+            # the draw places the case's cost within the legal range (boshan §3)
+            _temporary_case(a, g, w, A_TMP_ILLNESS,
+                            illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p))
+            ev = EV_TEMPORARY
+        if bits & 4:
+            _temporary_case(a, g, w, A_TMP_EDU,
+                            education_amount(to_uniform(sub_key(hkey, K_EDU_MULT)), p))
+            ev = EV_TEMPORARY
+    # -- applications by eligible non-recipients --------------------------------------------
+    if st == ST_NONE and eligible_any:
+        u_apply = to_uniform(sub_key(hkey, K_APPLY))
+        qa = q_tekun_by_area[area] if sc[O_TEKUN_PERSONS] > 0 else q_apply_by_area[area]
+        if u_apply < qa:
+            status[h] = ST_PENDING
+            applied_month[h] = t
+            applied_day[h] = int(to_uniform(sub_key(hkey, K_APPLY_DAY)) * 30.0)
+            a[g, A_APPLICATIONS] += w
+            ev = EV_APPLIED
+            if applicant_pay > 0.0:
+                # jiaohe §15: applicants may get a month of the urban standard first
+                _temporary_case(a, g, w, A_TMP_APPLICANT, applicant_pay)
+    event[h] = ev
 
 
 @njit(cache=True, inline="always")
@@ -804,7 +860,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                      exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
                      age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
                      employed, earned, pension, other, rigid, supporter, assets, care_wish,
-                     scratch, acc, days_hist, event):
+                     scratch, acc, days_hist, event, order):
     """Kernel 2 (processes 9-14) for households in a programme or the queue."""
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
@@ -813,7 +869,8 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
     deadline = e[E_DEADLINE_DAYS]
     # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
     rate = triggering_rate(cpi, food_cpi, p)
-    for c in prange(n_chunks):
+    for ci in prange(n_chunks):
+        c = order[ci]
         a = acc[c]
         hist = days_hist[c]
         sc = scratch[c]
