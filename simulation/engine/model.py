@@ -351,12 +351,22 @@ class SimulationModel(mesa.Model):
 
 
 def chunk_order(n_chunks: int, n_threads: int) -> np.ndarray:
-    """The order in which the kernels' parallel loops take the chunks: numba gives each of its
-    threads an equal run of loop indices, so thread ``k`` of ``n_threads`` is given chunks ``k``,
-    ``k + n_threads``, ... Neighbouring households are alike (a city's, then the villages'), so
-    contiguous runs would give one thread the costlier half; interleaved runs balance the
-    threads. Each chunk's households and sums are the same in any order."""
-    return np.argsort(np.arange(n_chunks) % max(1, n_threads), kind="stable").astype(np.int64)
+    """The order in which the kernels' parallel loops take the chunks.
+
+    numba's workqueue layer gives each of its threads an equal run of loop indices. Contiguous
+    runs of chunks would give one thread the city's households and the other the villages',
+    which cost more: thread ``k`` of ``n_threads`` is given chunks ``k``, ``k + n_threads``, ...
+    instead, starting ``k / n_threads`` of the way through them, so that the chunks the threads
+    work on at the same time are far apart in memory (no cache line of the per-chunk sums and
+    scratch rows is written by two threads at once). Each chunk's households and sums are the
+    same in any order.
+    """
+    k_threads = max(1, n_threads)
+    runs = []
+    for k in range(k_threads):
+        mine = np.arange(k, n_chunks, k_threads, dtype=np.int64)
+        runs.append(np.roll(mine, -(k * mine.shape[0] // k_threads)))
+    return np.concatenate(runs)
 
 
 def stationary_job_finding(behaviour: Behaviour, slots: Any, hh: Any) -> Behaviour:
