@@ -317,12 +317,12 @@ def test_results_do_not_depend_on_threads_or_chunks(small_population):
     assert table0["payment"].sum() > 0
 
 
-def test_chunks_are_interleaved_over_the_threads():
+def test_chunks_are_taken_in_an_interleaved_order():
     from simulation.engine.model import chunk_order
 
     order = chunk_order(8, 2)
-    # numba gives thread 0 the first half of the loop's indices, thread 1 the second: each
-    # takes every other chunk, and the two never work on neighbouring chunks at the same time
+    # every other chunk, each run starting its own share of the way through: two threads
+    # taking the next chunks never work on neighbouring chunks at the same time
     assert order.tolist() == [0, 2, 4, 6, 5, 7, 1, 3]
     for n, k in ((64, 2), (7, 3), (5, 1), (3, 8)):
         assert sorted(chunk_order(n, k).tolist()) == list(range(n))

@@ -294,7 +294,8 @@ class SimulationModel(mesa.Model):
         s = self.persons
         self.acc[:] = 0.0
         self.days_hist[:] = 0.0
-        chunks = chunk_order(self.n_chunks, numba.get_num_threads())
+        n_threads = numba.get_num_threads()
+        chunks = chunk_order(self.n_chunks, n_threads)
         t0 = _time.perf_counter()
         pr.persons_kernel(
             self.seed, mkey, t, cal, self.b, self.p, self.e, self.haz, self.entry_wage,
@@ -304,7 +305,8 @@ class SimulationModel(mesa.Model):
             s.age_y, s.birth_m, s.disability, s.ill, s.paralysed, s.rare, s.labour, s.self_care,
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
-            self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks)
+            self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
+            n_threads)
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)
@@ -331,7 +333,7 @@ class SimulationModel(mesa.Model):
             s.disability,
             s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
             s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
-            self.days_hist, hh.event, chunks)
+            self.days_hist, hh.event, chunks, n_threads)
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p
@@ -351,15 +353,14 @@ class SimulationModel(mesa.Model):
 
 
 def chunk_order(n_chunks: int, n_threads: int) -> np.ndarray:
-    """The order in which the kernels' parallel loops take the chunks.
+    """The order in which the kernels' threads take the chunks.
 
-    numba's workqueue layer gives each of its threads an equal run of loop indices. Contiguous
-    runs of chunks would give one thread the city's households and the other the villages',
-    which cost more: thread ``k`` of ``n_threads`` is given chunks ``k``, ``k + n_threads``, ...
-    instead, starting ``k / n_threads`` of the way through them, so that the chunks the threads
-    work on at the same time are far apart in memory (no cache line of the per-chunk sums and
-    scratch rows is written by two threads at once). Each chunk's households and sums are the
-    same in any order.
+    Each thread takes the next chunk in this order from a shared counter (processes.py), so a
+    thread slowed by other work on the machine takes fewer. The order is every ``n_threads``-th
+    chunk, each of these runs starting its own share of the way through, so that the chunks taken
+    at the same time are far apart in memory (no cache line of the per-chunk sums and scratch rows
+    is written by two threads at once). Each chunk's households and sums are the same in any
+    order.
     """
     k_threads = max(1, n_threads)
     runs = []

@@ -62,6 +62,8 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
+from numba.core import types  # noqa: E402
+from numba.core.extending import intrinsic  # noqa: E402
 
 from simulation.engine import _cache  # noqa: E402
 from simulation.engine.behaviour import B  # noqa: E402
@@ -402,6 +404,19 @@ def person_draws(seed, mkey, lo, hi, u, z0, z1):
         z1[i] = to_approx_normal(sub_key(pkey, 1))
 
 
+@intrinsic
+def _next_chunk(typingctx, counter):
+    """Atomically ``counter[0] += 1``, returning the value before (the next chunk's place)."""
+    sig = types.int64(counter)
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        return builder.atomic_rmw("add", array.data, context.get_constant(types.int64, 1),
+                                  "monotonic")
+
+    return sig, codegen
+
+
 @njit(cache=True, inline="always")
 def _supported(status: int) -> bool:
     return status == ST_ENROLLED or status == ST_EXIT
@@ -415,7 +430,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    age_y, birth_m, disability, ill, paralysed, rare, labour, self_care, employed,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
-                   scratch, acc, event, defer_h, defer_bits, order):
+                   scratch, acc, event, defer_h, defer_bits, order, n_threads):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
@@ -479,275 +494,282 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     if p[P_SINGLE_ENABLED] != 0.0:
         screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
     bound = event_bounds(haz, b, tekun_age)
-    for ci in prange(n_chunks):
-        c = order[ci]  # interleaved over the threads (model.chunk_order)
-        a = acc[c]
-        sc = scratch[c]
-        n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
-        # the persons' draws are made block by block of households, in a loop of their own
-        # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
-        h_end = chunk_bounds[c + 1]
-        cap = 1
-        for hb in range(chunk_bounds[c], h_end, DRAW_BLOCK):
-            cap = max(cap, slot_start[min(hb + DRAW_BLOCK, h_end)] - slot_start[hb])
-        u_buf = np.empty(cap)
-        z0_buf = np.empty(cap)
-        z1_buf = np.empty(cap)
-        base = 0
-        for h in range(chunk_bounds[c], h_end):
-            if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
-                base = slot_start[h]
-                person_draws(seed, mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)], u_buf,
-                             z0_buf, z1_buf)
-            st = status[h]
-            if st == ST_GONE:
-                continue
-            g = township[h] * 2 + (1 - hh_urban[h])
-            w = weight[h]
-            s0 = slot_start[h]
-            n = n_alive[h]
-            a[g, U_PERSONS_START] += n
-            a[g, U_HH_START] += 1.0
-            hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
-            area = 1 - hh_urban[h]
-            std = p[P_STANDARD + area]
-            asset_limit = asset_limit_m * std
-            ev = EV_NONE
-            n_fert = 0
-            n_student = 0
-            ill_onset = 0
-            deaths = 0
-            ci_sum = 0.0
-            maybe_tekun = False
-            # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
-            j = s0
-            while j < s0 + n:
-                ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
-                jb = np.uint64(j - base)  # the slot's place in the block's draws
-                if birth_m[ju] == cal_month and age_y[ju] < 120:
-                    age_y[ju] += 1
-                    ay = age_y[ju]
-                    if ay == minor_age:
-                        if labour[ju] == LABOUR_NONE and disability[ju] == DISABILITY_NONE:
-                            labour[ju] = LABOUR_FULL
-                        if paid_tekun_n[h] > 0 and supporter[ju] == 0:
-                            flags[h] += 256  # a tekun minor may have aged out (checked at review)
-                    if ay == 60 and pension[ju] == 0.0:
-                        pension[ju] = pension60
-                    if ay > work_max and employed[ju] == 1:
-                        employed[ju] = 0
-                ay = age_y[ju]
-                u = u_buf[jb]
-                # one uniform decides every event below by cumulative intervals; at or above
-                # the bound no event can happen and only the months paralysed move on
-                if u >= bound[employed[ju], ay]:
-                    if paralysed[ju] > 0 and paralysed[ju] < 32000:
-                        paralysed[ju] += 1
-                else:
-                    qd = haz[0, ay]
-                    if disability[ju] == DISABILITY_SEVERE:
-                        qd *= mult_dis
-                    if ill[ju]:
-                        qd *= mult_ill
-                    if u < qd:
-                        # death: a tekun person's death pays the funeral subsidy once (qijiang §2)
-                        deaths += 1
-                        ev = EV_DEATH
-                        if paid_tekun_n[h] > 0 and _supported(st):
-                            ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
-                            if tekun_eligible(ay, disability[ju], labour[ju], supporter[ju] != 0, ci,
-                                              assets[ju], asset_limit, tekun_age, minor_age):
-                                basic = tekun_basic(area, care_wish[ju], p)
-                                care = tekun_care(self_care[ju], p)
-                                a[g, A_F_PERSONS] += w
-                                a[g, A_F_PAY] += w * funeral_months * basic
-                                a[g, A_TOTAL_PAY] += w * funeral_months * basic
-                                a[g, A_T_EX_DEATH] += w
-                                paid_tekun_n[h] -= 1
-                                paid_tekun_basic[h] = max(0.0, paid_tekun_basic[h] - basic)
-                                paid_tekun_care[h] = max(0.0, paid_tekun_care[h] - care)
-                                ev = EV_FUNERAL
-                        # swap-remove: the last member moves into this slot (members stay packed)
-                        last = s0 + n - 1
-                        if last != j:
-                            _copy_person(last, j, age_y, birth_m, disability, ill, paralysed, rare,
-                                         labour, self_care, employed, wage, perm, earned, pension,
-                                         other, rigid_base, rigid, unemp, supporter, assets,
-                                         care_wish, urban_p)
-                        n -= 1
-                        continue  # the moved member is processed in this slot next
-                    cum = qd
-                    # disability onset / progression (a share of severe onsets: paralysis)
-                    if disability[ju] == DISABILITY_NONE:
-                        qo = haz[1, ay]
-                        if u < cum + qo:
-                            disability[ju] = DISABILITY_MILD
-                            if labour[ju] == LABOUR_FULL:
-                                labour[ju] = LABOUR_PARTIAL
-                        cum += qo
-                    elif disability[ju] == DISABILITY_MILD:
-                        if u < cum + q_severe:
-                            disability[ju] = DISABILITY_SEVERE
-                            labour[ju] = LABOUR_NONE
-                            if employed[ju]:
-                                employed[ju] = 0
-                            if (u - cum) < q_severe * para_share and paralysed[ju] == 0:
-                                paralysed[ju] = 1
-                        cum += q_severe
-                    if paralysed[ju] > 0 and paralysed[ju] < 32000:
-                        paralysed[ju] += 1
-                    # serious illness onset / recovery
-                    if ill[ju]:
-                        if u >= cum and u < cum + q_recover:
-                            ill[ju] = False
-                        cum += q_recover
-                    else:
-                        qi = haz[2, ay]
-                        if u >= cum and u < cum + qi:
-                            ill[ju] = True
-                            ill_onset += 1
-                            if employed[ju]:
-                                employed[ju] = 0
-                        cum += qi
-                    # loss of self-care (very old or severely disabled)
-                    if (ay >= selfcare_age or disability[ju] == DISABILITY_SEVERE) and self_care[ju] < SELF_CARE_UNABLE:
-                        if u >= cum and u < cum + q_selfcare:
-                            self_care[ju] += 1
-                        cum += q_selfcare
-                    # old age: loss of labour ability (the way into tekun for the elderly alone)
-                    if ay >= labour_loss_age and labour[ju] != LABOUR_NONE:
-                        if u >= cum and u < cum + q_labour_loss:
-                            labour[ju] = LABOUR_NONE
+    # dynamic scheduling: each of numba's threads takes the next chunk (in ``order``) from a
+    # shared counter, so a thread slowed by other work on the machine takes fewer; what a
+    # chunk computes does not depend on which thread takes it
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(min(n_threads, n_chunks)):
+        ci = _next_chunk(counter)
+        while ci < n_chunks:
+            c = order[ci]
+            h_end = chunk_bounds[c + 1]
+            a = acc[c]
+            sc = scratch[c]
+            n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
+            # the persons' draws are made block by block of households, in a loop of their own
+            # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
+            cap = 1
+            for hb in range(chunk_bounds[c], h_end, DRAW_BLOCK):
+                cap = max(cap, slot_start[min(hb + DRAW_BLOCK, h_end)] - slot_start[hb])
+            u_buf = np.empty(cap)
+            z0_buf = np.empty(cap)
+            z1_buf = np.empty(cap)
+            base = 0
+            for h in range(chunk_bounds[c], h_end):
+                if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
+                    base = slot_start[h]
+                    person_draws(seed, mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)], u_buf,
+                                 z0_buf, z1_buf)
+                st = status[h]
+                if st == ST_GONE:
+                    continue
+                g = township[h] * 2 + (1 - hh_urban[h])
+                w = weight[h]
+                s0 = slot_start[h]
+                n = n_alive[h]
+                a[g, U_PERSONS_START] += n
+                a[g, U_HH_START] += 1.0
+                hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
+                area = 1 - hh_urban[h]
+                std = p[P_STANDARD + area]
+                asset_limit = asset_limit_m * std
+                ev = EV_NONE
+                n_fert = 0
+                n_student = 0
+                ill_onset = 0
+                deaths = 0
+                ci_sum = 0.0
+                maybe_tekun = False
+                # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
+                j = s0
+                while j < s0 + n:
+                    ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
+                    jb = np.uint64(j - base)  # the slot's place in the block's draws
+                    if birth_m[ju] == cal_month and age_y[ju] < 120:
+                        age_y[ju] += 1
+                        ay = age_y[ju]
+                        if ay == minor_age:
+                            if labour[ju] == LABOUR_NONE and disability[ju] == DISABILITY_NONE:
+                                labour[ju] = LABOUR_FULL
+                            if paid_tekun_n[h] > 0 and supporter[ju] == 0:
+                                flags[h] += 256  # a tekun minor may have aged out (checked at review)
+                        if ay == 60 and pension[ju] == 0.0:
+                            pension[ju] = pension60
+                        if ay > work_max and employed[ju] == 1:
                             employed[ju] = 0
-                        cum += q_labour_loss
-                    # old age (rural): the legal supporter dies, moves or can no longer support, and
-                    # the support received ends (rural elders' other income is mostly family support;
-                    # urban elders' is mostly pensions); with no labour ability and no income the
-                    # person is tekun
-                    if ay >= tekun_age and supporter[ju] and not urban_p[ju]:
-                        if u >= cum and u < cum + q_supporter_loss:
-                            supporter[ju] = False
-                            other[ju] = 0.0
-                        cum += q_supporter_loss
-                    # jobs
-                    if ay >= work_min and ay <= work_max:
-                        if employed[ju]:
-                            if u >= cum and u < cum + q_loss:
-                                employed[ju] = 0
-                                unemp[ju] = True
-                            cum += q_loss
-                        elif labour[ju] != LABOUR_NONE and not ill[ju]:
-                            qf = q_find if labour[ju] == LABOUR_FULL else q_find * find_partial
-                            if u >= cum and u < cum + qf:
-                                employed[ju] = 1
-                                if wage[ju] <= 0.0:
-                                    wage[ju] = entry_wage[area]
-                                if unemp[ju]:
-                                    flags[h] |= 1
-                                    unemp[ju] = False
-                            cum += qf
-                # income: persistent AR(1) + transitory log shocks (mean-preserving)
-                # the means test counts average income over recent months (national 审核确认办法):
-                # ``earned`` is an exponential average of this month's earnings
-                current = 0.0
-                if employed[ju]:
-                    perm[ju] = rho * perm[ju] + sd_p * z0_buf[jb]
-                    z = z1_buf[jb]
-                    current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
-                earned[ju] += smooth * (current - earned[ju])
-                rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
-                ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
-                ci_sum += ci
-                # bitwise, not short-circuit: no branch on the person's attributes
-                maybe_tekun |= (labour[ju] == LABOUR_NONE) & (supporter[ju] == 0) & (ci == 0.0)
-                n_fert += (ay >= fert_min) & (ay <= fert_max)
-                n_student += (ay >= student_min) & (ay <= student_max)
-                j += 1
-            a[g, U_DEATHS] += deaths
-            a[g, A_DEATHS] += w * deaths
-            # -- births into a free slot -----------------------------------------------------
-            if n_fert > 0 and n > 0:
-                qb = 1.0 - (1.0 - q_birth_person) ** n_fert
-                if to_uniform(sub_key(hkey, K_BIRTH)) < qb:
-                    if n < slot_cap[h]:
-                        k = s0 + n
-                        src = s0  # urban, area flags from any member
-                        urban_p[k] = urban_p[src]
-                        age_y[k] = 0
-                        birth_m[k] = cal_month
-                        disability[k] = DISABILITY_NONE
-                        ill[k] = False
-                        paralysed[k] = 0
-                        rare[k] = False
-                        labour[k] = LABOUR_NONE
-                        self_care[k] = 0
-                        employed[k] = 0
-                        wage[k] = 0.0
-                        perm[k] = 0.0
-                        earned[k] = 0.0
-                        pension[k] = 0.0
-                        other[k] = 0.0
-                        rigid_base[k] = 0.0
-                        rigid[k] = 0.0
-                        unemp[k] = False
-                        supporter[k] = True
-                        assets[k] = 0.0
-                        care_wish[k] = 0
-                        n += 1
-                        a[g, U_BIRTHS] += 1.0
-                        a[g, A_BIRTHS] += w
-                        ev = EV_BIRTH
+                    ay = age_y[ju]
+                    u = u_buf[jb]
+                    # one uniform decides every event below by cumulative intervals; at or above
+                    # the bound no event can happen and only the months paralysed move on
+                    if u >= bound[employed[ju], ay]:
+                        if paralysed[ju] > 0 and paralysed[ju] < 32000:
+                            paralysed[ju] += 1
                     else:
-                        a[g, A_BIRTHS_BLOCKED] += w
-            n_alive[h] = n
-            bounds[2 * h + 1] = s0 + n
-            a[g, U_PERSONS_END] += n
-            a[g, A_PERSONS] += w * n
-            if n == 0:
-                # the household has died out: every programme ends by death
-                a[g, U_HH_DIED] += 1.0
-                a[g, A_HH_DIED] += w
-                if _supported(st):
-                    flags[h] |= 2  # programme kernel records the exits by death
-                else:
-                    status[h] = ST_GONE
-                event[h] = EV_HH_DIED
-                continue
-            a[g, U_HH_END] += 1.0
-            a[g, A_HH_ALIVE] += w
-            # -- temporary-assistance events (drawn for every household: keyed, cheap) --------
-            urgent_hit = to_uniform(sub_key(hkey, K_URGENT)) < q_urgent
-            ill_hit = ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < q_ill_take
-            edu_hit = (cal_month == 9 and n_student > 0
-                       and to_uniform(sub_key(hkey, K_EDU)) < q_edu)
-            # -- assessment by the rules, only where it can matter -------------------------
-            # A household whose per-capita counted income is at or above every income line
-            # (standard, single-inclusion multiple) and that has no possible tekun member cannot
-            # be eligible: the rules are not called for it unless a temporary-assistance event
-            # needs the low-income and hardship tests. Enrolled households are reassessed by
-            # the programme kernel. The application draw comes first: a household that would
-            # not apply this month even if eligible needs no assessment for it.
-            u_apply = to_uniform(sub_key(hkey, K_APPLY))
-            # (the tekun rate only matters where a member could be tekun: same results)
-            apply_hit = st == ST_NONE and (u_apply < q_apply_by_area[area]
-                                           or (maybe_tekun and u_apply < q_tekun_by_area[area]))
-            screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
-            event[h] = ev
-            if (apply_hit and screen_pass) or urgent_hit or ill_hit or edu_hit:
-                # rare (well under 1 % of households a month): finished after the chunk's
-                # loop, which keeps the rules' calculator out of this loop's code
-                defer_h[n_defer] = h
-                defer_bits[n_defer] = ((1 if urgent_hit else 0) | (2 if ill_hit else 0)
-                                       | (4 if edu_hit else 0)
-                                       | (8 if (apply_hit and screen_pass) else 0))
-                n_defer += 1
-        for k in range(chunk_bounds[c], n_defer):
-            _assess_and_apply(defer_h[k], defer_bits[k], c, t, seed, mkey, sc, a, p, scratch, no_pout,
-                              q_apply_by_area, q_tekun_by_area, applicant_pay, urgent_pay,
-                              bounds, township, hh_urban, weight, status, applied_month,
-                              applied_day, event, age_y, urban_p, disability, ill, paralysed,
-                              rare, labour, self_care, earned, pension, other, rigid, supporter,
-                              assets, care_wish)
+                        qd = haz[0, ay]
+                        if disability[ju] == DISABILITY_SEVERE:
+                            qd *= mult_dis
+                        if ill[ju]:
+                            qd *= mult_ill
+                        if u < qd:
+                            # death: a tekun person's death pays the funeral subsidy once (qijiang §2)
+                            deaths += 1
+                            ev = EV_DEATH
+                            if paid_tekun_n[h] > 0 and _supported(st):
+                                ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
+                                if tekun_eligible(ay, disability[ju], labour[ju], supporter[ju] != 0, ci,
+                                                  assets[ju], asset_limit, tekun_age, minor_age):
+                                    basic = tekun_basic(area, care_wish[ju], p)
+                                    care = tekun_care(self_care[ju], p)
+                                    a[g, A_F_PERSONS] += w
+                                    a[g, A_F_PAY] += w * funeral_months * basic
+                                    a[g, A_TOTAL_PAY] += w * funeral_months * basic
+                                    a[g, A_T_EX_DEATH] += w
+                                    paid_tekun_n[h] -= 1
+                                    paid_tekun_basic[h] = max(0.0, paid_tekun_basic[h] - basic)
+                                    paid_tekun_care[h] = max(0.0, paid_tekun_care[h] - care)
+                                    ev = EV_FUNERAL
+                            # swap-remove: the last member moves into this slot (members stay packed)
+                            last = s0 + n - 1
+                            if last != j:
+                                _copy_person(last, j, age_y, birth_m, disability, ill, paralysed, rare,
+                                             labour, self_care, employed, wage, perm, earned, pension,
+                                             other, rigid_base, rigid, unemp, supporter, assets,
+                                             care_wish, urban_p)
+                            n -= 1
+                            continue  # the moved member is processed in this slot next
+                        cum = qd
+                        # disability onset / progression (a share of severe onsets: paralysis)
+                        if disability[ju] == DISABILITY_NONE:
+                            qo = haz[1, ay]
+                            if u < cum + qo:
+                                disability[ju] = DISABILITY_MILD
+                                if labour[ju] == LABOUR_FULL:
+                                    labour[ju] = LABOUR_PARTIAL
+                            cum += qo
+                        elif disability[ju] == DISABILITY_MILD:
+                            if u < cum + q_severe:
+                                disability[ju] = DISABILITY_SEVERE
+                                labour[ju] = LABOUR_NONE
+                                if employed[ju]:
+                                    employed[ju] = 0
+                                if (u - cum) < q_severe * para_share and paralysed[ju] == 0:
+                                    paralysed[ju] = 1
+                            cum += q_severe
+                        if paralysed[ju] > 0 and paralysed[ju] < 32000:
+                            paralysed[ju] += 1
+                        # serious illness onset / recovery
+                        if ill[ju]:
+                            if u >= cum and u < cum + q_recover:
+                                ill[ju] = False
+                            cum += q_recover
+                        else:
+                            qi = haz[2, ay]
+                            if u >= cum and u < cum + qi:
+                                ill[ju] = True
+                                ill_onset += 1
+                                if employed[ju]:
+                                    employed[ju] = 0
+                            cum += qi
+                        # loss of self-care (very old or severely disabled)
+                        if (ay >= selfcare_age or disability[ju] == DISABILITY_SEVERE) and self_care[ju] < SELF_CARE_UNABLE:
+                            if u >= cum and u < cum + q_selfcare:
+                                self_care[ju] += 1
+                            cum += q_selfcare
+                        # old age: loss of labour ability (the way into tekun for the elderly alone)
+                        if ay >= labour_loss_age and labour[ju] != LABOUR_NONE:
+                            if u >= cum and u < cum + q_labour_loss:
+                                labour[ju] = LABOUR_NONE
+                                employed[ju] = 0
+                            cum += q_labour_loss
+                        # old age (rural): the legal supporter dies, moves or can no longer support, and
+                        # the support received ends (rural elders' other income is mostly family support;
+                        # urban elders' is mostly pensions); with no labour ability and no income the
+                        # person is tekun
+                        if ay >= tekun_age and supporter[ju] and not urban_p[ju]:
+                            if u >= cum and u < cum + q_supporter_loss:
+                                supporter[ju] = False
+                                other[ju] = 0.0
+                            cum += q_supporter_loss
+                        # jobs
+                        if ay >= work_min and ay <= work_max:
+                            if employed[ju]:
+                                if u >= cum and u < cum + q_loss:
+                                    employed[ju] = 0
+                                    unemp[ju] = True
+                                cum += q_loss
+                            elif labour[ju] != LABOUR_NONE and not ill[ju]:
+                                qf = q_find if labour[ju] == LABOUR_FULL else q_find * find_partial
+                                if u >= cum and u < cum + qf:
+                                    employed[ju] = 1
+                                    if wage[ju] <= 0.0:
+                                        wage[ju] = entry_wage[area]
+                                    if unemp[ju]:
+                                        flags[h] |= 1
+                                        unemp[ju] = False
+                                cum += qf
+                    # income: persistent AR(1) + transitory log shocks (mean-preserving)
+                    # the means test counts average income over recent months (national 审核确认办法):
+                    # ``earned`` is an exponential average of this month's earnings
+                    current = 0.0
+                    if employed[ju]:
+                        perm[ju] = rho * perm[ju] + sd_p * z0_buf[jb]
+                        z = z1_buf[jb]
+                        current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
+                    earned[ju] += smooth * (current - earned[ju])
+                    rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
+                    ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
+                    ci_sum += ci
+                    # bitwise, not short-circuit: no branch on the person's attributes
+                    maybe_tekun |= (labour[ju] == LABOUR_NONE) & (supporter[ju] == 0) & (ci == 0.0)
+                    n_fert += (ay >= fert_min) & (ay <= fert_max)
+                    n_student += (ay >= student_min) & (ay <= student_max)
+                    j += 1
+                a[g, U_DEATHS] += deaths
+                a[g, A_DEATHS] += w * deaths
+                # -- births into a free slot -----------------------------------------------------
+                if n_fert > 0 and n > 0:
+                    qb = 1.0 - (1.0 - q_birth_person) ** n_fert
+                    if to_uniform(sub_key(hkey, K_BIRTH)) < qb:
+                        if n < slot_cap[h]:
+                            k = s0 + n
+                            src = s0  # urban, area flags from any member
+                            urban_p[k] = urban_p[src]
+                            age_y[k] = 0
+                            birth_m[k] = cal_month
+                            disability[k] = DISABILITY_NONE
+                            ill[k] = False
+                            paralysed[k] = 0
+                            rare[k] = False
+                            labour[k] = LABOUR_NONE
+                            self_care[k] = 0
+                            employed[k] = 0
+                            wage[k] = 0.0
+                            perm[k] = 0.0
+                            earned[k] = 0.0
+                            pension[k] = 0.0
+                            other[k] = 0.0
+                            rigid_base[k] = 0.0
+                            rigid[k] = 0.0
+                            unemp[k] = False
+                            supporter[k] = True
+                            assets[k] = 0.0
+                            care_wish[k] = 0
+                            n += 1
+                            a[g, U_BIRTHS] += 1.0
+                            a[g, A_BIRTHS] += w
+                            ev = EV_BIRTH
+                        else:
+                            a[g, A_BIRTHS_BLOCKED] += w
+                n_alive[h] = n
+                bounds[2 * h + 1] = s0 + n
+                a[g, U_PERSONS_END] += n
+                a[g, A_PERSONS] += w * n
+                if n == 0:
+                    # the household has died out: every programme ends by death
+                    a[g, U_HH_DIED] += 1.0
+                    a[g, A_HH_DIED] += w
+                    if _supported(st):
+                        flags[h] |= 2  # programme kernel records the exits by death
+                    else:
+                        status[h] = ST_GONE
+                    event[h] = EV_HH_DIED
+                    continue
+                a[g, U_HH_END] += 1.0
+                a[g, A_HH_ALIVE] += w
+                # -- temporary-assistance events (drawn for every household: keyed, cheap) --------
+                urgent_hit = to_uniform(sub_key(hkey, K_URGENT)) < q_urgent
+                ill_hit = ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < q_ill_take
+                edu_hit = (cal_month == 9 and n_student > 0
+                           and to_uniform(sub_key(hkey, K_EDU)) < q_edu)
+                # -- assessment by the rules, only where it can matter -------------------------
+                # A household whose per-capita counted income is at or above every income line
+                # (standard, single-inclusion multiple) and that has no possible tekun member cannot
+                # be eligible: the rules are not called for it unless a temporary-assistance event
+                # needs the low-income and hardship tests. Enrolled households are reassessed by
+                # the programme kernel. The application draw comes first: a household that would
+                # not apply this month even if eligible needs no assessment for it.
+                u_apply = to_uniform(sub_key(hkey, K_APPLY))
+                # (the tekun rate only matters where a member could be tekun: same results)
+                apply_hit = st == ST_NONE and (u_apply < q_apply_by_area[area]
+                                               or (maybe_tekun and u_apply < q_tekun_by_area[area]))
+                screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
+                event[h] = ev
+                if (apply_hit and screen_pass) or urgent_hit or ill_hit or edu_hit:
+                    # rare (well under 1 % of households a month): finished after the chunk's
+                    # loop, which keeps the rules' calculator out of this loop's code
+                    defer_h[n_defer] = h
+                    defer_bits[n_defer] = ((1 if urgent_hit else 0) | (2 if ill_hit else 0)
+                                           | (4 if edu_hit else 0)
+                                           | (8 if (apply_hit and screen_pass) else 0))
+                    n_defer += 1
+            for k in range(chunk_bounds[c], n_defer):
+                _assess_and_apply(defer_h[k], defer_bits[k], c, t, seed, mkey, sc, a, p, scratch, no_pout,
+                                  q_apply_by_area, q_tekun_by_area, applicant_pay, urgent_pay,
+                                  bounds, township, hh_urban, weight, status, applied_month,
+                                  applied_day, event, age_y, urban_p, disability, ill, paralysed,
+                                  rare, labour, self_care, earned, pension, other, rigid, supporter,
+                                  assets, care_wish)
+            ci = _next_chunk(counter)
     return 0
 
 
@@ -757,6 +779,24 @@ def _temporary_case(a, g, w, column, amount):
     a[g, A_TMP_CASES] += w
     a[g, column] += w * amount
     a[g, A_TOTAL_PAY] += w * amount
+
+
+@njit(cache=True, inline="always")
+def _pay_single_and_tekun(h, sc, n_single, n_tekun, paid_single, paid_single_n, paid_tekun_basic,
+                          paid_tekun_care, paid_tekun_n):
+    """Put in force the single-person and tekun payments the rules found (in ``sc``)."""
+    paid_single[h] = sc[O_SINGLE_AMOUNT]
+    paid_single_n[h] = n_single
+    paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
+    paid_tekun_care[h] = sc[O_TEKUN_CARE]
+    paid_tekun_n[h] = n_tekun
+
+
+@njit(cache=True, inline="always")
+def _count_recipients(a, g, w, households_column, persons_column, persons):
+    """Count a recipient household and its ``persons`` (weighted)."""
+    a[g, households_column] += w
+    a[g, persons_column] += w * persons
 
 
 @njit(cache=True, error_model="numpy")
@@ -860,7 +900,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                      exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
                      age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
                      employed, earned, pension, other, rigid, supporter, assets, care_wish,
-                     scratch, acc, days_hist, event, order):
+                     scratch, acc, days_hist, event, order, n_threads):
     """Kernel 2 (processes 9-14) for households in a programme or the queue."""
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
@@ -869,297 +909,296 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
     deadline = e[E_DEADLINE_DAYS]
     # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
     rate = triggering_rate(cpi, food_cpi, p)
-    for ci in prange(n_chunks):
-        c = order[ci]
-        a = acc[c]
-        hist = days_hist[c]
-        sc = scratch[c]
-        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            st = status[h]
-            if st == ST_NONE or st == ST_GONE:
-                continue
-            g = township[h] * 2 + (1 - hh_urban[h])
-            w = weight[h]
-            area = 1 - hh_urban[h]
-            hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
-            ev = event[h]
-            # -- a household that died out: every programme ends by death ------------------
-            if n_alive[h] == 0:
-                if st != ST_PENDING:
-                    if paid_dibao_n[h] > 0:
-                        a[g, A_D_EX_DEATH] += w
-                    if paid_single_n[h] > 0:
-                        a[g, A_S_EX_DEATH] += w
-                    if paid_tekun_n[h] > 0:
-                        a[g, A_T_EX_DEATH] += w
-                status[h] = ST_GONE
-                continue
-            old_total = (paid_gap[h] + paid_supp[h] + paid_single[h] + paid_tekun_basic[h]
-                         + paid_tekun_care[h])
-            if st == ST_EXIT:
-                old_total = exit_base[h] + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
-            # -- which households act on a fresh assessment this month ---------------------
-            decide = False
-            review = False
-            report = False
-            if st == ST_PENDING:
-                age_q = t - applied_month[h]
-                if age_q >= QUEUE_AGES:
-                    age_q = QUEUE_AGES - 1
-                ca = cut_age[township[h]]
-                if age_q > ca or (age_q == ca and queue_draw(seed, h, applied_month[h])
-                                  <= cut_draw[township[h]]):
-                    decide = True
-                else:
-                    a[g, A_PENDING] += w
-                    event[h] = ev
+    # dynamic scheduling over the threads, as in persons_kernel
+    counter = np.zeros(1, dtype=np.int64)
+    for _ in prange(min(n_threads, n_chunks)):
+        ci = _next_chunk(counter)
+        while ci < n_chunks:
+            c = order[ci]
+            hist = days_hist[c]
+            a = acc[c]
+            sc = scratch[c]
+            for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+                st = status[h]
+                if st == ST_NONE or st == ST_GONE:
                     continue
-            else:
-                cls = review_class[h]
-                review = _review_due(cls, cal_month, e)
-            # the report draw first: only a household that would report a change (or is
-            # decided, reviewed or at the end of its exit) needs a fresh assessment
-            report_hit = False
-            if not decide and not review:
-                report_hit = to_uniform(sub_key(hkey, K_REPORT)) < q_report
-            eligible = False
-            new_gap = 0.0
-            new_supp = 0.0
-            new_single_n = 0
-            new_tekun_n = 0
-            if decide or review or report_hit or (st == ST_EXIT and exit_left[h] <= 0):
-                assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
-                                        paralysed, rare, labour, self_care, earned, pension,
-                                        other, rigid, supporter, assets, care_wish, p, scratch,
-                                        no_pout)
-                eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
-                new_gap = sc[O_DIBAO_GAP]
-                new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
-                new_single_n = int(sc[O_SINGLE_PERSONS])
-                new_tekun_n = int(sc[O_TEKUN_PERSONS])
-            if report_hit:
-                # a major change between reviews is reported with a probability (qijiang §4)
-                new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
-                             + sc[O_TEKUN_CARE])
-                changed = abs(new_total - old_total) >= major * max(old_total, 1.0) or (
-                    st == ST_EXIT and eligible) or (paid_dibao_n[h] > 0 and not eligible
-                                                    and st == ST_ENROLLED)
-                if changed:
-                    report = True
-                    a[g, A_REPORTS] += w
-            if decide:
-                # days: the wait in the queue plus the office's own processing time
-                proc = b[BI_PROCESSING_DAYS_MIN] + (
-                    b[BI_PROCESSING_DAYS_MAX] - b[BI_PROCESSING_DAYS_MIN]) * to_uniform(
-                    sub_key(hkey, K_PROC_DAYS))
-                # decided in the month of application: ``proc`` days after it; later: the wait
-                # to the start of the month the office reaches it, then ``proc``
-                waited = t - applied_month[h]
-                days = proc if waited == 0 else waited * 30.4 - applied_day[h] + proc
-                if days < 1.0:
-                    days = 1.0
-                a[g, A_DECISIONS] += w
-                a[g, A_DAYS_SUM] += w * days
-                if days > deadline:
-                    a[g, A_LATE] += w
-                bin_ = int(days)
-                if bin_ >= DAY_BINS:
-                    bin_ = DAY_BINS - 1
-                hist[g, bin_] += w
-                applied_month[h] = -1
-                if eligible or new_single_n > 0 or new_tekun_n > 0:
-                    a[g, A_APPROVALS] += w
-                    st = ST_ENROLLED
-                    ev = EV_APPROVED
-                    if eligible:
-                        a[g, A_D_ENTRIES] += w
-                    if new_single_n > 0:
-                        a[g, A_S_ENTRIES] += w
-                    if new_tekun_n > 0:
-                        a[g, A_T_ENTRIES] += w
-                    paid_gap[h] = new_gap
-                    paid_supp[h] = new_supp
-                    paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
-                    paid_pci[h] = sc[O_PER_CAPITA]
-                    paid_single[h] = sc[O_SINGLE_AMOUNT]
-                    paid_single_n[h] = new_single_n
+                g = township[h] * 2 + (1 - hh_urban[h])
+                w = weight[h]
+                area = 1 - hh_urban[h]
+                hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
+                ev = event[h]
+                # -- a household that died out: every programme ends by death ------------------
+                if n_alive[h] == 0:
+                    if st != ST_PENDING:
+                        if paid_dibao_n[h] > 0:
+                            a[g, A_D_EX_DEATH] += w
+                        if paid_single_n[h] > 0:
+                            a[g, A_S_EX_DEATH] += w
+                        if paid_tekun_n[h] > 0:
+                            a[g, A_T_EX_DEATH] += w
+                    status[h] = ST_GONE
+                    continue
+                old_total = (paid_gap[h] + paid_supp[h] + paid_single[h] + paid_tekun_basic[h]
+                             + paid_tekun_care[h])
+                if st == ST_EXIT:
+                    old_total = exit_base[h] + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
+                # -- which households act on a fresh assessment this month ---------------------
+                decide = False
+                review = False
+                report = False
+                if st == ST_PENDING:
+                    age_q = t - applied_month[h]
+                    if age_q >= QUEUE_AGES:
+                        age_q = QUEUE_AGES - 1
+                    ca = cut_age[township[h]]
+                    if age_q > ca or (age_q == ca and queue_draw(seed, h, applied_month[h])
+                                      <= cut_draw[township[h]]):
+                        decide = True
+                    else:
+                        a[g, A_PENDING] += w
+                        event[h] = ev
+                        continue
+                else:
+                    cls = review_class[h]
+                    review = _review_due(cls, cal_month, e)
+                # the report draw first: only a household that would report a change (or is
+                # decided, reviewed or at the end of its exit) needs a fresh assessment
+                report_hit = False
+                if not decide and not review:
+                    report_hit = to_uniform(sub_key(hkey, K_REPORT)) < q_report
+                eligible = False
+                new_gap = 0.0
+                new_supp = 0.0
+                new_single_n = 0
+                new_tekun_n = 0
+                if decide or review or report_hit or (st == ST_EXIT and exit_left[h] <= 0):
+                    assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
+                                            paralysed, rare, labour, self_care, earned, pension,
+                                            other, rigid, supporter, assets, care_wish, p, scratch,
+                                            no_pout)
+                    eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
+                    new_gap = sc[O_DIBAO_GAP]
+                    new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
+                    new_single_n = int(sc[O_SINGLE_PERSONS])
+                    new_tekun_n = int(sc[O_TEKUN_PERSONS])
+                if report_hit:
+                    # a major change between reviews is reported with a probability (qijiang §4)
+                    new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
+                                 + sc[O_TEKUN_CARE])
+                    changed = abs(new_total - old_total) >= major * max(old_total, 1.0) or (
+                        st == ST_EXIT and eligible) or (paid_dibao_n[h] > 0 and not eligible
+                                                        and st == ST_ENROLLED)
+                    if changed:
+                        report = True
+                        a[g, A_REPORTS] += w
+                if decide:
+                    # days: the wait in the queue plus the office's own processing time
+                    proc = b[BI_PROCESSING_DAYS_MIN] + (
+                        b[BI_PROCESSING_DAYS_MAX] - b[BI_PROCESSING_DAYS_MIN]) * to_uniform(
+                        sub_key(hkey, K_PROC_DAYS))
+                    # decided in the month of application: ``proc`` days after it; later: the wait
+                    # to the start of the month the office reaches it, then ``proc``
+                    waited = t - applied_month[h]
+                    days = proc if waited == 0 else waited * 30.4 - applied_day[h] + proc
+                    if days < 1.0:
+                        days = 1.0
+                    a[g, A_DECISIONS] += w
+                    a[g, A_DAYS_SUM] += w * days
+                    if days > deadline:
+                        a[g, A_LATE] += w
+                    bin_ = int(days)
+                    if bin_ >= DAY_BINS:
+                        bin_ = DAY_BINS - 1
+                    hist[g, bin_] += w
+                    applied_month[h] = -1
+                    if eligible or new_single_n > 0 or new_tekun_n > 0:
+                        a[g, A_APPROVALS] += w
+                        st = ST_ENROLLED
+                        ev = EV_APPROVED
+                        if eligible:
+                            a[g, A_D_ENTRIES] += w
+                        if new_single_n > 0:
+                            a[g, A_S_ENTRIES] += w
+                        if new_tekun_n > 0:
+                            a[g, A_T_ENTRIES] += w
+                        paid_gap[h] = new_gap
+                        paid_supp[h] = new_supp
+                        paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
+                        paid_pci[h] = sc[O_PER_CAPITA]
+                        _pay_single_and_tekun(h, sc, new_single_n, new_tekun_n, paid_single,
+                                              paid_single_n, paid_tekun_basic, paid_tekun_care,
+                                              paid_tekun_n)
+                        review_class[h] = int(sc[O_REVIEW_CLASS])
+                        flags[h] &= 2  # clear the job and aged-out markers
+                    else:
+                        st = ST_NONE
+                        ev = EV_DENIED
+                elif review or report:
+                    ev = EV_REVIEWED if review else EV_REPORTED
+                    if paid_dibao_n[h] > 0 or st == ST_EXIT:
+                        a[g, A_D_REVIEWS] += w
+                    if paid_tekun_n[h] > 0:
+                        a[g, A_T_REVIEWS] += w
+                    # tekun part
+                    if new_tekun_n > paid_tekun_n[h]:
+                        a[g, A_T_ENTRIES] += w * (new_tekun_n - paid_tekun_n[h])
+                    elif new_tekun_n < paid_tekun_n[h]:
+                        gone = paid_tekun_n[h] - new_tekun_n
+                        aged = flags[h] >> 8
+                        if aged > gone:
+                            aged = gone
+                        a[g, A_T_EX_AGED] += w * aged
+                        if gone > aged:
+                            if sc[O_DIBAO_ELIGIBLE] == 0.0 and sc[O_PER_CAPITA] >= sc[O_STANDARD]:
+                                a[g, A_T_EX_INCOME] += w * (gone - aged)
+                            else:
+                                a[g, A_T_EX_OTHER] += w * (gone - aged)
                     paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
                     paid_tekun_care[h] = sc[O_TEKUN_CARE]
                     paid_tekun_n[h] = new_tekun_n
-                    review_class[h] = int(sc[O_REVIEW_CLASS])
-                    flags[h] &= 2  # clear the job and aged-out markers
-                else:
-                    st = ST_NONE
-                    ev = EV_DENIED
-            elif review or report:
-                ev = EV_REVIEWED if review else EV_REPORTED
-                if paid_dibao_n[h] > 0 or st == ST_EXIT:
-                    a[g, A_D_REVIEWS] += w
-                if paid_tekun_n[h] > 0:
-                    a[g, A_T_REVIEWS] += w
-                # tekun part
-                if new_tekun_n > paid_tekun_n[h]:
-                    a[g, A_T_ENTRIES] += w * (new_tekun_n - paid_tekun_n[h])
-                elif new_tekun_n < paid_tekun_n[h]:
-                    gone = paid_tekun_n[h] - new_tekun_n
-                    aged = flags[h] >> 8
-                    if aged > gone:
-                        aged = gone
-                    a[g, A_T_EX_AGED] += w * aged
-                    if gone > aged:
-                        if sc[O_DIBAO_ELIGIBLE] == 0.0 and sc[O_PER_CAPITA] >= sc[O_STANDARD]:
-                            a[g, A_T_EX_INCOME] += w * (gone - aged)
+                    # single-person inclusion part
+                    if new_single_n > 0 and paid_single_n[h] == 0:
+                        a[g, A_S_ENTRIES] += w
+                    elif new_single_n == 0 and paid_single_n[h] > 0:
+                        if sc[O_PER_CAPITA] >= sc[O_STANDARD] or eligible:
+                            a[g, A_S_EX_INCOME] += w
                         else:
-                            a[g, A_T_EX_OTHER] += w * (gone - aged)
-                paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
-                paid_tekun_care[h] = sc[O_TEKUN_CARE]
-                paid_tekun_n[h] = new_tekun_n
-                # single-person inclusion part
-                if new_single_n > 0 and paid_single_n[h] == 0:
-                    a[g, A_S_ENTRIES] += w
-                elif new_single_n == 0 and paid_single_n[h] > 0:
-                    if sc[O_PER_CAPITA] >= sc[O_STANDARD] or eligible:
-                        a[g, A_S_EX_INCOME] += w
-                    else:
-                        a[g, A_S_EX_OTHER] += w
-                paid_single[h] = sc[O_SINGLE_AMOUNT]
-                paid_single_n[h] = new_single_n
-                # dibao part: recompute, start or end a gradual exit, or leave
-                if eligible:
-                    if st == ST_EXIT:
-                        ev = EV_REQUALIFIED
-                    elif paid_dibao_n[h] == 0:
-                        a[g, A_D_ENTRIES] += w
-                    st = ST_ENROLLED
-                    paid_gap[h] = new_gap
-                    paid_supp[h] = new_supp
-                    paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
-                    paid_pci[h] = sc[O_PER_CAPITA]
-                    exit_left[h] = 0
-                else:
-                    any_emp = False
-                    any_dis = False
-                    for j in range(bounds[2 * h], bounds[2 * h + 1]):
-                        if employed[j]:
-                            any_emp = True
-                        if disability[j] != DISABILITY_NONE:
-                            any_dis = True
-                    assets_ok = sc[O_ASSETS_OK] != 0.0
-                    months = gradual_exit_months(sc[O_PER_CAPITA], sc[O_STANDARD], assets_ok,
-                                                 any_emp, any_dis, p)
-                    if st == ST_EXIT:
-                        if months == 0:  # at or above the ceiling now: leave at once
-                            a[g, A_D_EX_INCOME] += w
-                            paid_dibao_n[h] = 0
-                            exit_left[h] = 0
-                            st = ST_ENROLLED
-                            ev = EV_LEFT_INCOME
-                    elif paid_dibao_n[h] > 0:
-                        if months > 0:
-                            st = ST_EXIT
-                            exit_left[h] = months
-                            exit_elapsed[h] = 0
-                            exit_base[h] = paid_gap[h] + paid_supp[h]
-                            ev = EV_EXIT_STARTED
-                        else:
-                            if sc[O_PER_CAPITA] >= sc[O_STANDARD]:
-                                a[g, A_D_EX_INCOME] += w
-                                ev = EV_LEFT_INCOME
-                            else:
-                                a[g, A_D_EX_OTHER] += w
-                                ev = EV_LEFT_OTHER
-                            paid_dibao_n[h] = 0
-                    if st == ST_ENROLLED and paid_dibao_n[h] == 0:
-                        paid_gap[h] = 0.0
-                        paid_supp[h] = 0.0
-                review_class[h] = int(sc[O_REVIEW_CLASS])
-                # employment subsidy: the benefit reduction after a registered-unemployed
-                # member found work (qijiang §8)
-                if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0:
-                    now_total = (paid_gap[h] + paid_supp[h] + paid_single[h]
-                                 + paid_tekun_basic[h] + paid_tekun_care[h])
-                    if st == ST_EXIT:
-                        now_total = (gradual_exit_payment(0, exit_base[h], p) + paid_single[h]
-                                     + paid_tekun_basic[h] + paid_tekun_care[h])
-                    if now_total < old_total:
-                        subsidy_amount[h] = old_total - now_total
-                        subsidy_left[h] = int(e[E_EMP_MONTHS])
-                flags[h] &= 2
-            # -- gradual exit month: pay the schedule share, end when the months run out ---
-            # -- standards changed this month (调标): re-rate the payment in force with the income
-            # found at the last decision, so a new standard never reveals a new income
-            if rerate and st == ST_ENROLLED and not (decide or review or report):
-                rerate_household(h, area, paid_pci[h], p, p_old, paid_gap, paid_supp,
-                                 paid_single, paid_tekun_basic, paid_dibao_n)
-            exit_pay = 0.0
-            if st == ST_EXIT:
-                if exit_left[h] <= 0:
-                    # end of the exit period: still above the standard → leave
+                            a[g, A_S_EX_OTHER] += w
+                    paid_single[h] = sc[O_SINGLE_AMOUNT]
+                    paid_single_n[h] = new_single_n
+                    # dibao part: recompute, start or end a gradual exit, or leave
                     if eligible:
+                        if st == ST_EXIT:
+                            ev = EV_REQUALIFIED
+                        elif paid_dibao_n[h] == 0:
+                            a[g, A_D_ENTRIES] += w
                         st = ST_ENROLLED
                         paid_gap[h] = new_gap
                         paid_supp[h] = new_supp
                         paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                         paid_pci[h] = sc[O_PER_CAPITA]
-                        ev = EV_REQUALIFIED
+                        exit_left[h] = 0
                     else:
-                        a[g, A_D_EX_GEND] += w
-                        paid_dibao_n[h] = 0
-                        paid_gap[h] = 0.0
-                        paid_supp[h] = 0.0
-                        st = ST_ENROLLED
-                        ev = EV_EXIT_ENDED
-                else:
-                    exit_pay = gradual_exit_payment(exit_elapsed[h], exit_base[h], p)
-                    exit_elapsed[h] += 1
-                    exit_left[h] -= 1
-            if st == ST_ENROLLED and paid_dibao_n[h] == 0 and paid_single_n[h] == 0 \
-                    and paid_tekun_n[h] == 0:
-                st = ST_NONE
-                subsidy_left[h] = 0
-            status[h] = st
-            event[h] = ev
-            if st == ST_NONE or st == ST_PENDING:
-                continue
-            # -- payments and counts -------------------------------------------------------
-            hh_total = exit_pay + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
-            if st == ST_ENROLLED:
-                hh_total += paid_gap[h] + paid_supp[h]
-            if st == ST_EXIT:
-                a[g, A_D_HH] += w
-                a[g, A_D_PERSONS] += w * paid_dibao_n[h]
-                a[g, A_D_EXITPAY] += w * exit_pay
-                a[g, A_D_IN_EXIT] += w
-            elif paid_dibao_n[h] > 0:
-                a[g, A_D_HH] += w
-                a[g, A_D_PERSONS] += w * paid_dibao_n[h]
-                a[g, A_D_GAP] += w * paid_gap[h]
-                a[g, A_D_SUPP] += w * paid_supp[h]
-            if paid_single_n[h] > 0:
-                a[g, A_S_HH] += w
-                a[g, A_S_PERSONS] += w * paid_single_n[h]
-                a[g, A_S_PAY] += w * paid_single[h]
-            if paid_tekun_n[h] > 0:
-                a[g, A_T_HH] += w
-                a[g, A_T_PERSONS] += w * paid_tekun_n[h]
-                a[g, A_T_BASIC] += w * paid_tekun_basic[h]
-                a[g, A_T_CARE] += w * paid_tekun_care[h]
-            if subsidy_left[h] > 0:
-                a[g, A_ES_HH] += w
-                a[g, A_ES_PAY] += w * subsidy_amount[h]
-                hh_total += subsidy_amount[h]
-                subsidy_left[h] -= 1
-            if rate > 0.0:
-                covered = paid_dibao_n[h] + paid_single_n[h] + paid_tekun_n[h]
-                per_person = price_subsidy(p[P_STANDARD + area], rate, p)
-                a[g, A_PL_PERSONS] += w * covered
-                a[g, A_PL_PAY] += w * covered * per_person
-                hh_total += covered * per_person
-            a[g, A_TOTAL_PAY] += w * hh_total
-            if (paid_gap[h] < 0.0 or paid_supp[h] < 0.0 or paid_single[h] < 0.0
-                    or paid_tekun_basic[h] < 0.0 or paid_tekun_care[h] < 0.0 or exit_pay < 0.0
-                    or subsidy_amount[h] < 0.0):
-                a[g, U_NEGATIVE] += 1.0
+                        any_emp = False
+                        any_dis = False
+                        for j in range(bounds[2 * h], bounds[2 * h + 1]):
+                            if employed[j]:
+                                any_emp = True
+                            if disability[j] != DISABILITY_NONE:
+                                any_dis = True
+                        assets_ok = sc[O_ASSETS_OK] != 0.0
+                        months = gradual_exit_months(sc[O_PER_CAPITA], sc[O_STANDARD], assets_ok,
+                                                     any_emp, any_dis, p)
+                        if st == ST_EXIT:
+                            if months == 0:  # at or above the ceiling now: leave at once
+                                a[g, A_D_EX_INCOME] += w
+                                paid_dibao_n[h] = 0
+                                exit_left[h] = 0
+                                st = ST_ENROLLED
+                                ev = EV_LEFT_INCOME
+                        elif paid_dibao_n[h] > 0:
+                            if months > 0:
+                                st = ST_EXIT
+                                exit_left[h] = months
+                                exit_elapsed[h] = 0
+                                exit_base[h] = paid_gap[h] + paid_supp[h]
+                                ev = EV_EXIT_STARTED
+                            else:
+                                if sc[O_PER_CAPITA] >= sc[O_STANDARD]:
+                                    a[g, A_D_EX_INCOME] += w
+                                    ev = EV_LEFT_INCOME
+                                else:
+                                    a[g, A_D_EX_OTHER] += w
+                                    ev = EV_LEFT_OTHER
+                                paid_dibao_n[h] = 0
+                        if st == ST_ENROLLED and paid_dibao_n[h] == 0:
+                            paid_gap[h] = 0.0
+                            paid_supp[h] = 0.0
+                    review_class[h] = int(sc[O_REVIEW_CLASS])
+                    # employment subsidy: the benefit reduction after a registered-unemployed
+                    # member found work (qijiang §8)
+                    if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0:
+                        now_total = (paid_gap[h] + paid_supp[h] + paid_single[h]
+                                     + paid_tekun_basic[h] + paid_tekun_care[h])
+                        if st == ST_EXIT:
+                            now_total = (gradual_exit_payment(0, exit_base[h], p) + paid_single[h]
+                                         + paid_tekun_basic[h] + paid_tekun_care[h])
+                        if now_total < old_total:
+                            subsidy_amount[h] = old_total - now_total
+                            subsidy_left[h] = int(e[E_EMP_MONTHS])
+                    flags[h] &= 2
+                # -- gradual exit month: pay the schedule share, end when the months run out ---
+                # -- standards changed this month (调标): re-rate the payment in force with the income
+                # found at the last decision, so a new standard never reveals a new income
+                if rerate and st == ST_ENROLLED and not (decide or review or report):
+                    rerate_household(h, area, paid_pci[h], p, p_old, paid_gap, paid_supp,
+                                     paid_single, paid_tekun_basic, paid_dibao_n)
+                exit_pay = 0.0
+                if st == ST_EXIT:
+                    if exit_left[h] <= 0:
+                        # end of the exit period: still above the standard → leave
+                        if eligible:
+                            st = ST_ENROLLED
+                            paid_gap[h] = new_gap
+                            paid_supp[h] = new_supp
+                            paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+                            paid_pci[h] = sc[O_PER_CAPITA]
+                            ev = EV_REQUALIFIED
+                        else:
+                            a[g, A_D_EX_GEND] += w
+                            paid_dibao_n[h] = 0
+                            paid_gap[h] = 0.0
+                            paid_supp[h] = 0.0
+                            st = ST_ENROLLED
+                            ev = EV_EXIT_ENDED
+                    else:
+                        exit_pay = gradual_exit_payment(exit_elapsed[h], exit_base[h], p)
+                        exit_elapsed[h] += 1
+                        exit_left[h] -= 1
+                if st == ST_ENROLLED and paid_dibao_n[h] == 0 and paid_single_n[h] == 0 \
+                        and paid_tekun_n[h] == 0:
+                    st = ST_NONE
+                    subsidy_left[h] = 0
+                status[h] = st
+                event[h] = ev
+                if st == ST_NONE or st == ST_PENDING:
+                    continue
+                # -- payments and counts -------------------------------------------------------
+                hh_total = exit_pay + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
+                if st == ST_ENROLLED:
+                    hh_total += paid_gap[h] + paid_supp[h]
+                if st == ST_EXIT:
+                    _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, paid_dibao_n[h])
+                    a[g, A_D_EXITPAY] += w * exit_pay
+                    a[g, A_D_IN_EXIT] += w
+                elif paid_dibao_n[h] > 0:
+                    _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, paid_dibao_n[h])
+                    a[g, A_D_GAP] += w * paid_gap[h]
+                    a[g, A_D_SUPP] += w * paid_supp[h]
+                if paid_single_n[h] > 0:
+                    _count_recipients(a, g, w, A_S_HH, A_S_PERSONS, paid_single_n[h])
+                    a[g, A_S_PAY] += w * paid_single[h]
+                if paid_tekun_n[h] > 0:
+                    _count_recipients(a, g, w, A_T_HH, A_T_PERSONS, paid_tekun_n[h])
+                    a[g, A_T_BASIC] += w * paid_tekun_basic[h]
+                    a[g, A_T_CARE] += w * paid_tekun_care[h]
+                if subsidy_left[h] > 0:
+                    a[g, A_ES_HH] += w
+                    a[g, A_ES_PAY] += w * subsidy_amount[h]
+                    hh_total += subsidy_amount[h]
+                    subsidy_left[h] -= 1
+                if rate > 0.0:
+                    covered = paid_dibao_n[h] + paid_single_n[h] + paid_tekun_n[h]
+                    per_person = price_subsidy(p[P_STANDARD + area], rate, p)
+                    a[g, A_PL_PERSONS] += w * covered
+                    a[g, A_PL_PAY] += w * covered * per_person
+                    hh_total += covered * per_person
+                a[g, A_TOTAL_PAY] += w * hh_total
+                if (paid_gap[h] < 0.0 or paid_supp[h] < 0.0 or paid_single[h] < 0.0
+                        or paid_tekun_basic[h] < 0.0 or paid_tekun_care[h] < 0.0 or exit_pay < 0.0
+                        or subsidy_amount[h] < 0.0):
+                    a[g, U_NEGATIVE] += 1.0
+            ci = _next_chunk(counter)
     return 0
 
 
@@ -1195,11 +1234,8 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
                 paid_supp[h] = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
                 paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                 paid_pci[h] = sc[O_PER_CAPITA]
-            paid_single[h] = sc[O_SINGLE_AMOUNT]
-            paid_single_n[h] = n_single
-            paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
-            paid_tekun_care[h] = sc[O_TEKUN_CARE]
-            paid_tekun_n[h] = n_tekun
+            _pay_single_and_tekun(h, sc, n_single, n_tekun, paid_single, paid_single_n,
+                                  paid_tekun_basic, paid_tekun_care, paid_tekun_n)
 
 
 _cache.end(_PREVIOUS_CACHE)
