@@ -27,7 +27,8 @@ DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "data" / "behaviour" / "de
 
 #: Fields that are probabilities (0..1).
 _SHARES = {
-    "initial_enrolment", "take_up", "take_up_tekun", "labour_loss_elderly", "supporter_loss", "discovery", "report_change", "major_change_share", "job_loss", "job_find",
+    "initial_enrolment", "take_up", "take_up_tekun", "labour_loss_elderly", "supporter_loss",
+    "supporter_loss_urban", "discovery", "report_change", "major_change_share", "job_loss", "job_find",
     "job_find_partial_factor", "income_rho", "disability_severe_rate", "paralysis_share",
     "self_care_decline", "education_cost_prob", "urgent_rate", "temporary_take_up",
     "illness_recovery", "illness_onset", "disability_onset_60", "fertility",
@@ -81,6 +82,7 @@ class Behaviour:
     labour_loss_age: int
     labour_loss_elderly: float
     supporter_loss: float
+    supporter_loss_urban: float
     illness_cost_multiple: float
     education_cost_prob: float
     urgent_rate: float

@@ -3,9 +3,10 @@
 The population's cross-section is fitted by :mod:`simulation.population.calibrate` (tail of the
 income distribution, cross-section take-up). In motion, the stock of recipients also depends on
 the engine's flows: how fast eligible households apply (``take_up`` and its urban ratio,
-``take_up_tekun`` and its urban ratio), how many rural elders lose their supporter
-(``supporter_loss``), how incomes move, reviews and exits. This module fits the flow parameters
-so that, after a burn-in, the engine's baseline stays at the calibration targets over the horizon.
+``take_up_tekun`` and its urban ratio), how many elders lose their supporter
+(``supporter_loss``, ``supporter_loss_urban``), how incomes move, reviews and exits. This module
+fits the flow parameters so that, after a burn-in, the engine's baseline stays at the calibration
+targets over the horizon.
 
 Procedure (``python -m simulation.engine.calibrate <locality|all>``):
 
@@ -27,23 +28,22 @@ Procedure (``python -m simulation.engine.calibrate <locality|all>``):
    the rates, so a bracketing search is robust where finite-difference gradients are flat), one
    engine run per step, then two rounds in narrower brackets around the result before (the
    targets interact). The rates are each area's total monthly application probability of
-   eligible non-recipients (dibao; with a tekun member) and the rural supporter loss:
+   eligible non-recipients (dibao; with a tekun member) and each area's supporter loss:
 
    - Active discovery is part of the fit: it is :data:`DISCOVERY_SHARE` of the lower of the two
      areas' dibao rates, and take-up is the rest of each rate (:func:`behaviour_values`). A
      fixed discovery (0.002) alone brought more applicants than five localities' targets
      allowed and left their take-up at the fit's floor.
-   - The rural tekun stock is made stationary. The stock starts with a pool of eligible
-     non-recipients (the cross-section enrols 90 %); with a fast take-up (0.3) the pool drained
-     in the burn-in (an overshoot) and then the stock fell by its deaths (~0.4 % a month) with
-     almost no inflow (6-7 % below the target by the horizon's end). Two levers, two targets:
-     the take-up sets the horizon mean, ``supporter_loss`` (the inflow of new eligibles) the
-     mean of the horizon's last 12 months (:data:`END_TARGETS`); at the fit, entries match
-     exits (pool drained at the rate deaths leave, new eligibles refilling it).
-   - The urban tekun stock has one lever (its take-up) and no inflow in the engine (supporter
-     loss is rural only; elders' loss of labour ability makes almost no one eligible): once its
-     starting pool is taken up it falls by its deaths. Where the mean cannot be reached the
-     rate ends at its upper bound and the report says so in numbers (:func:`bound_notes`).
+   - The tekun stocks are made stationary. Each starts with a pool of eligible non-recipients
+     (the cross-section enrols 90 %); with a fast take-up (0.3) the pool drained in the burn-in
+     (an overshoot) and then the stock fell by its deaths (~0.4 % a month) with almost no
+     inflow (rural 6-7 %, urban 9-14 % below the target by the horizon's end; urban elders had
+     no way in at all). Two levers, two targets per area: the take-up sets the horizon mean,
+     the supporter loss (``supporter_loss``, ``supporter_loss_urban``: the inflow of new
+     eligibles) the mean of the horizon's last 12 months (:data:`END_TARGETS`); at the fit,
+     entries match exits (the pool drained at the rate deaths leave, new eligibles refill it).
+     Where a rate still ends at a bound of its bracket the report says why in numbers
+     (:func:`bound_notes`).
 5. Report per target the gap of the horizon mean and of its last 12 months, the largest monthly
    gap and the months within the tolerance (``--check``: pass only if the mean and every month
    are within ±5 %; the exit code follows), the entries and exits a month, and the sample
@@ -83,8 +83,10 @@ ENGINE_TARGETS: dict[str, tuple[str, str]] = {
 }
 #: Stationarity targets: the mean of the horizon's last :data:`END_MONTHS` months must also meet
 #: the target (with the horizon mean at the target, the stock neither rises nor falls). Only the
-#: rural tekun stock has a second lever (the inflow, ``supporter_loss``); the others have one.
-END_TARGETS: dict[str, str] = {"tekun_persons.rural.end": "tekun_persons.rural"}
+#: tekun stocks have a second lever (their inflow, ``supporter_loss`` and
+#: ``supporter_loss_urban``); the dibao stocks have one.
+END_TARGETS: dict[str, str] = {"tekun_persons.rural.end": "tekun_persons.rural",
+                                "tekun_persons.urban.end": "tekun_persons.urban"}
 END_MONTHS = 12
 #: Active discovery 主动发现 in the baseline: this share of the lower of the two areas' fitted
 #: monthly dibao application rates (assumption: no published rate; in the area where households
@@ -102,6 +104,7 @@ FIT_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("apply_tekun.urban", 0.0001, 1.0, 0.05),
     FreeParameter("apply_tekun.rural", 0.0001, 1.0, 0.05),
     FreeParameter("supporter_loss", 0.000001, 0.02, 0.0003),
+    FreeParameter("supporter_loss_urban", 0.000001, 0.05, 0.0003),
 )
 #: Which targets each fitted rate moves (the fitter matches their sum; each rises with its rate).
 #: The rural tekun take-up drains the pool of eligible non-recipients the stock starts with and
@@ -112,6 +115,7 @@ GOVERNS: dict[str, tuple[str, ...]] = {
     "apply_tekun.urban": ("tekun_persons.urban",),
     "apply_tekun.rural": ("tekun_persons.rural",),
     "supporter_loss": ("tekun_persons.rural.end",),
+    "supporter_loss_urban": ("tekun_persons.urban.end",),
 }
 #: Exit columns of the monthly table (all reasons), summed into ``exits`` by mean_over_seeds.
 EXITS = ["exits_income", "exits_gradual_end", "exits_death", "exits_aged_out", "exits_other"]
@@ -145,6 +149,7 @@ def behaviour_values(fitted: Mapping[str, float]) -> dict[str, float]:
         "take_up_tekun_urban_ratio": tekun_urban / tekun_rural if tekun_rural > 0 else 1.0,
         "discovery": discovery,
         "supporter_loss": float(fitted["supporter_loss"]),
+        "supporter_loss_urban": float(fitted["supporter_loss_urban"]),
     }
 
 
@@ -278,23 +283,30 @@ def bisection_fitter(parameters: Sequence[FreeParameter], targets: Mapping[str, 
 
     On a log scale. Round 1 brackets each parameter by its bounds; round 2 by ``narrow`` (log)
     either side of the previous result, within the bounds, and each later round by half the
-    width before, so that the interaction between targets (supporter loss also raises the rural
-    tekun mean, take-up also lowers its end) is corrected: a trial moves one rate's target
-    through the others', and a narrower bracket keeps those excursions small.
+    width before, so that the interaction between targets (supporter loss also raises a tekun
+    mean, take-up also lowers its end) is corrected: a trial moves one rate's target through the
+    others', and a narrower bracket keeps those excursions small. A rate that ended a round at
+    an edge of its bracket (not at a bound) was pushed there by the others: its next bracket is
+    twice as wide instead, so the solution cannot be left outside it.
     """
     active = [p for p in parameters
               if any(t in targets for t in GOVERNS.get(p.name, ()))]
     values = {p.name: p.start for p in parameters}
+    width = {p.name: narrow for p in active}
+    at_edge = dict.fromkeys(width, False)
 
     runs = 0
     for r in range(rounds):
         bracket = {}
         for par in active:
             lo, hi = math.log(par.low), math.log(par.high)
-            if r > 0:  # halved each round: smaller excursions of the coupled rates
-                mid, width = math.log(values[par.name]), narrow / 2 ** (r - 1)
-                lo, hi = max(lo, mid - width), min(hi, mid + width)
+            if r > 0:  # halved each round (doubled after an edge): smaller excursions
+                if r > 1:
+                    width[par.name] *= 2.0 if at_edge[par.name] else 0.5
+                mid = math.log(values[par.name])
+                lo, hi = max(lo, mid - width[par.name]), min(hi, mid + width[par.name])
             bracket[par.name] = [lo, hi]
+        start = {k: list(v) for k, v in bracket.items()}
         for _ in range(steps):
             trial = dict(values)
             for par in active:
@@ -311,6 +323,10 @@ def bisection_fitter(parameters: Sequence[FreeParameter], targets: Mapping[str, 
                     bracket[par.name][1] = mid
         for par in active:
             values[par.name] = math.exp(0.5 * sum(bracket[par.name]))
+            lo0, hi0 = start[par.name]
+            x, margin = math.log(values[par.name]), 0.01 * (hi0 - lo0)
+            at_edge[par.name] = ((x - lo0 < margin and lo0 > math.log(par.low))
+                                 or (hi0 - x < margin and hi0 < math.log(par.high)))
     return values, runs, (f"simultaneous bisection, {rounds} rounds of {steps} runs "
                           f"({len(active)} rates)")
 
@@ -381,7 +397,8 @@ def behaviour_block(result: FitResult, locality: str, n_households: int, burn_in
 FIELD_OF: dict[str, str] = {"apply.rural": "take_up", "apply.urban": "take_up_urban_ratio",
                             "apply_tekun.urban": "take_up_tekun_urban_ratio",
                             "apply_tekun.rural": "take_up_tekun",
-                            "supporter_loss": "supporter_loss"}
+                            "supporter_loss": "supporter_loss",
+                            "supporter_loss_urban": "supporter_loss_urban"}
 
 
 def bound_notes(fitted: Mapping[str, float], report: pd.DataFrame | None = None
@@ -453,6 +470,10 @@ DESCRIPTIONS: dict[str, str] = {
                       "legal supporter able to support (death, migration, the supporter's own "
                       "hardship) and the support received (other_income set to 0); with no "
                       "labour ability and no income the person is tekun: the rural tekun inflow",
+    "supporter_loss_urban": "monthly probability that an urban person aged tekun.elderly_age+ "
+                            "loses the legal supporter and the support received (as "
+                            "supporter_loss); most urban elders keep a pension and stay "
+                            "ineligible: the urban tekun inflow",
 }
 #: The locality whose fitted values are the engine's defaults (the national profile).
 DEFAULTS_LOCALITY = "china_2021"

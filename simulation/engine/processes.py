@@ -174,6 +174,7 @@ BI_TAKE_UP_TEKUN_URBAN_RATIO = B["take_up_tekun_urban_ratio"]
 BI_LABOUR_LOSS_AGE = B["labour_loss_age"]
 BI_LABOUR_LOSS_ELDERLY = B["labour_loss_elderly"]
 BI_SUPPORTER_LOSS = B["supporter_loss"]
+BI_SUPPORTER_LOSS_URBAN = B["supporter_loss_urban"]
 BI_TEMPORARY_TAKE_UP = B["temporary_take_up"]
 BI_URGENT_RATE = B["urgent_rate"]
 BI_WORK_AGE_MAX = B["work_age_max"]
@@ -333,7 +334,7 @@ def event_bounds(haz: np.ndarray, b: np.ndarray, tekun_age: float) -> np.ndarray
         if age >= b[BI_LABOUR_LOSS_AGE]:
             x += b[BI_LABOUR_LOSS_ELDERLY]
         if age >= tekun_age:
-            x += b[BI_SUPPORTER_LOSS]
+            x += max(b[BI_SUPPORTER_LOSS], b[BI_SUPPORTER_LOSS_URBAN])
         x_idle = x
         x_employed = x
         if b[BI_WORK_AGE_MIN] <= age <= b[BI_WORK_AGE_MAX]:
@@ -483,6 +484,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     labour_loss_age = b[BI_LABOUR_LOSS_AGE]
     q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
     q_supporter_loss = b[BI_SUPPORTER_LOSS]
+    q_supporter_loss_urban = b[BI_SUPPORTER_LOSS_URBAN]
     q_urgent = b[BI_URGENT_RATE]
     q_edu = b[BI_EDUCATION_COST_PROB]
     q_ill_take = b[BI_TEMPORARY_TAKE_UP]
@@ -641,15 +643,16 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                                 labour[ju] = LABOUR_NONE
                                 employed[ju] = 0
                             cum += q_labour_loss
-                        # old age (rural): the legal supporter dies, moves or can no longer support, and
-                        # the support received ends (rural elders' other income is mostly family support;
-                        # urban elders' is mostly pensions); with no labour ability and no income the
-                        # person is tekun
-                        if ay >= tekun_age and supporter[ju] and not urban_p[ju]:
-                            if u >= cum and u < cum + q_supporter_loss:
+                        # old age: the legal supporter dies, moves or can no longer support, and
+                        # the support received ends (other income); with no labour ability and no
+                        # income the person is tekun. Urban and rural rates differ (urban elders
+                        # mostly keep a pension, so fewer lose their whole income with it)
+                        if ay >= tekun_age and supporter[ju]:
+                            q_sl = q_supporter_loss_urban if urban_p[ju] else q_supporter_loss
+                            if u >= cum and u < cum + q_sl:
                                 supporter[ju] = False
                                 other[ju] = 0.0
-                            cum += q_supporter_loss
+                            cum += q_sl
                         # jobs
                         if ay >= work_min and ay <= work_max:
                             if employed[ju]:
