@@ -405,6 +405,28 @@ def person_draws(seed, mkey, lo, hi, u, z0, z1):
         z1[i] = to_approx_normal(sub_key(pkey, 1))
 
 
+@njit(cache=True, inline="always")
+def _count_ages(s0, n, age_y, lo, hi):
+    """How many of the household's ``n`` members (from slot ``s0``) are aged ``lo..hi``."""
+    k = 0
+    for j in range(s0, s0 + n):
+        k += (age_y[j] >= lo) & (age_y[j] <= hi)
+    return k
+
+
+@njit(cache=True, inline="always")
+def _income_screen(s0, n, earned, pension, other, labour, supporter, deduction, excluded):
+    """The household's summed counted income and whether a member could be tekun (no labour
+    ability, no supporter, no counted income): the screen before the rules' calculator."""
+    ci_sum = 0.0
+    maybe_tekun = False
+    for j in range(s0, s0 + n):
+        ci = counted_income(earned[j], pension[j], other[j], deduction, excluded)
+        ci_sum += ci
+        maybe_tekun |= (labour[j] == LABOUR_NONE) & (supporter[j] == 0) & (ci == 0.0)
+    return ci_sum, maybe_tekun
+
+
 @intrinsic
 def _next_chunk(typingctx, counter):
     """Atomically ``counter[0] += 1``, returning the value before (the next chunk's place)."""
@@ -536,12 +558,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 std = p[P_STANDARD + area]
                 asset_limit = asset_limit_m * std
                 ev = EV_NONE
-                n_fert = 0
-                n_student = 0
                 ill_onset = 0
                 deaths = 0
-                ci_sum = 0.0
-                maybe_tekun = False
                 # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
                 j = s0
                 while j < s0 + n:
@@ -680,19 +698,21 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
                     earned[ju] += smooth * (current - earned[ju])
                     rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
-                    ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
-                    ci_sum += ci
-                    # bitwise, not short-circuit: no branch on the person's attributes
-                    maybe_tekun |= (labour[ju] == LABOUR_NONE) & (supporter[ju] == 0) & (ci == 0.0)
-                    n_fert += (ay >= fert_min) & (ay <= fert_max)
-                    n_student += (ay >= student_min) & (ay <= student_max)
                     j += 1
                 a[g, U_DEATHS] += deaths
                 a[g, A_DEATHS] += w * deaths
                 # -- births into a free slot -----------------------------------------------------
+                # The household-level sums below (members of fertile age, students, counted
+                # income, a possible tekun member) are taken only when a draw needs them: the
+                # draw first, against the most it could need (same draws, same results; most
+                # household-months need none of them)
+                u_birth = to_uniform(sub_key(hkey, K_BIRTH))
+                n_fert = 0
+                if n > 0 and u_birth < 1.0 - (1.0 - q_birth_person) ** n:
+                    n_fert = _count_ages(s0, n, age_y, fert_min, fert_max)
                 if n_fert > 0 and n > 0:
                     qb = 1.0 - (1.0 - q_birth_person) ** n_fert
-                    if to_uniform(sub_key(hkey, K_BIRTH)) < qb:
+                    if u_birth < qb:
                         if n < slot_cap[h]:
                             k = s0 + n
                             src = s0  # urban, area flags from any member
@@ -742,8 +762,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 # -- temporary-assistance events (drawn for every household: keyed, cheap) --------
                 urgent_hit = to_uniform(sub_key(hkey, K_URGENT)) < q_urgent
                 ill_hit = ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < q_ill_take
-                edu_hit = (cal_month == 9 and n_student > 0
-                           and to_uniform(sub_key(hkey, K_EDU)) < q_edu)
+                edu_hit = (cal_month == 9 and to_uniform(sub_key(hkey, K_EDU)) < q_edu
+                           and _count_ages(s0, n, age_y, student_min, student_max) > 0)
                 # -- assessment by the rules, only where it can matter -------------------------
                 # A household whose per-capita counted income is at or above every income line
                 # (standard, single-inclusion multiple) and that has no possible tekun member cannot
@@ -753,9 +773,15 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 # not apply this month even if eligible needs no assessment for it.
                 u_apply = to_uniform(sub_key(hkey, K_APPLY))
                 # (the tekun rate only matters where a member could be tekun: same results)
-                apply_hit = st == ST_NONE and (u_apply < q_apply_by_area[area]
-                                               or (maybe_tekun and u_apply < q_tekun_by_area[area]))
-                screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
+                apply_hit = False
+                screen_pass = False
+                if st == ST_NONE and (u_apply < q_apply_by_area[area]
+                                      or u_apply < q_tekun_by_area[area]):
+                    ci_sum, maybe_tekun = _income_screen(s0, n, earned, pension, other, labour,
+                                                         supporter, deduction, excluded)
+                    apply_hit = (u_apply < q_apply_by_area[area]
+                                 or (maybe_tekun and u_apply < q_tekun_by_area[area]))
+                    screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
                 event[h] = ev
                 if (apply_hit and screen_pass) or urgent_hit or ill_hit or edu_hit:
                     # rare (well under 1 % of households a month): finished after the chunk's
