@@ -394,15 +394,20 @@ DRAW_BLOCK = 256
 
 
 @njit(cache=True)
-def person_draws(seed, mkey, lo, hi, u, z0, z1):
-    """The draws of slots ``lo..hi-1`` in month ``mkey``, at ``[slot - lo]``: the uniform that
-    decides the person's events and the two income shocks (persistent, transitory), all from the
-    slot's key."""
+def person_draws(seed, mkey, lo, hi, keys, u):
+    """The keys of slots ``lo..hi-1`` in month ``mkey``, at ``[slot - lo]``, and the uniform
+    from each that decides the person's events; the income shocks are drawn from the key only
+    for the employed (:func:`income_shocks`)."""
     for i in range(hi - lo):
         pkey = key_hash(seed, STREAM_PERSON, lo + i, mkey)
+        keys[i] = pkey
         u[i] = to_uniform(pkey)
-        z0[i] = to_approx_normal(sub_key(pkey, 0))
-        z1[i] = to_approx_normal(sub_key(pkey, 1))
+
+
+@njit(cache=True, inline="always")
+def income_shocks(pkey):
+    """The two income shocks (persistent, transitory) of a person's month key."""
+    return to_approx_normal(sub_key(pkey, 0)), to_approx_normal(sub_key(pkey, 1))
 
 
 @njit(cache=True, inline="always")
@@ -535,15 +540,14 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
             cap = 1
             for hb in range(chunk_bounds[c], h_end, DRAW_BLOCK):
                 cap = max(cap, slot_start[min(hb + DRAW_BLOCK, h_end)] - slot_start[hb])
+            k_buf = np.empty(cap, dtype=np.uint64)
             u_buf = np.empty(cap)
-            z0_buf = np.empty(cap)
-            z1_buf = np.empty(cap)
             base = 0
             for h in range(chunk_bounds[c], h_end):
                 if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
                     base = slot_start[h]
-                    person_draws(seed, mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)], u_buf,
-                                 z0_buf, z1_buf)
+                    person_draws(seed, mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)], k_buf,
+                                 u_buf)
                 st = status[h]
                 if st == ST_GONE:
                     continue
@@ -693,8 +697,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     # ``earned`` is an exponential average of this month's earnings
                     current = 0.0
                     if employed[ju]:
-                        perm[ju] = rho * perm[ju] + sd_p * z0_buf[jb]
-                        z = z1_buf[jb]
+                        z0, z = income_shocks(k_buf[jb])
+                        perm[ju] = rho * perm[ju] + sd_p * z0
                         current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
                     earned[ju] += smooth * (current - earned[ju])
                     rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
