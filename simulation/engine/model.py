@@ -203,6 +203,7 @@ class SimulationModel(mesa.Model):
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.rerate = False  # payment parameters changed this month (调标)
+        self._ill_cost: float | None = None  # illness cost of the last month (rigid spending)
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
@@ -296,6 +297,11 @@ class SimulationModel(mesa.Model):
         self.days_hist[:] = 0.0
         n_threads = numba.get_num_threads()
         chunks = chunk_order(self.n_chunks, n_threads)
+        # rigid spending includes the illness cost (a multiple of the standard): recomputed for
+        # every person only when that cost changes (the kernel keeps it where illness changes)
+        ill_cost = float(self.b[pr.BI_ILLNESS_COST_MULTIPLE] * self.p[pr.P_STANDARD])
+        refresh_rigid = ill_cost != self._ill_cost
+        self._ill_cost = ill_cost
         t0 = _time.perf_counter()
         pr.persons_kernel(
             self.seed, mkey, t, cal, self.b, self.p, self.e, self.haz, self.entry_wage,
@@ -306,7 +312,7 @@ class SimulationModel(mesa.Model):
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
             self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
-            n_threads)
+            n_threads, refresh_rigid)
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)

@@ -458,8 +458,12 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    age_y, birth_m, disability, ill, paralysed, rare, labour, self_care, employed,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
-                   scratch, acc, event, defer_h, defer_bits, order, n_threads):
+                   scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
+
+    ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
+    kept up to date where illness starts or ends; ``refresh_rigid`` recomputes it for everyone
+    (the first month, and whenever the illness cost, a multiple of the standard, changed).
 
     ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
     subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
@@ -645,11 +649,13 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                         if ill[ju]:
                             if u >= cum and u < cum + q_recover:
                                 ill[ju] = False
+                                rigid[ju] = rigid_base[ju] + 0.0
                             cum += q_recover
                         else:
                             qi = haz[2, ay]
                             if u >= cum and u < cum + qi:
                                 ill[ju] = True
+                                rigid[ju] = rigid_base[ju] + ill_cost
                                 ill_onset += 1
                                 if employed[ju]:
                                     employed[ju] = 0
@@ -695,13 +701,16 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     # income: persistent AR(1) + transitory log shocks (mean-preserving)
                     # the means test counts average income over recent months (national 审核确认办法):
                     # ``earned`` is an exponential average of this month's earnings
-                    current = 0.0
+                    # (an income of 0 without a job stays 0: nothing to update)
                     if employed[ju]:
                         z0, z = income_shocks(k_buf[jb])
                         perm[ju] = rho * perm[ju] + sd_p * z0
                         current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
-                    earned[ju] += smooth * (current - earned[ju])
-                    rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
+                        earned[ju] += smooth * (current - earned[ju])
+                    elif earned[ju] != 0.0:
+                        earned[ju] += smooth * (0.0 - earned[ju])
+                    if refresh_rigid:
+                        rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
                     j += 1
                 a[g, U_DEATHS] += deaths
                 a[g, A_DEATHS] += w * deaths
