@@ -25,6 +25,8 @@ from simulation.errors import InputError
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "data" / "behaviour" / "defaults.yaml"
 
+#: The parsed defaults, keyed by the file's (mtime, size): a changed file is read again.
+_DEFAULTS_CACHE: dict[tuple[int, int], Behaviour] = {}
 #: Fields that are probabilities (0..1).
 _SHARES = {
     "initial_enrolment", "take_up", "take_up_tekun", "labour_loss_elderly", "supporter_loss",
@@ -101,8 +103,18 @@ class Behaviour:
     @classmethod
     def defaults(cls) -> Behaviour:
         """The defaults from ``data/behaviour/defaults.yaml`` (validated)."""
+        # parsed once per version of the file (every run starts here; the file is ~60 fields)
+        stat = DEFAULTS_FILE.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        if key not in _DEFAULTS_CACHE:
+            _DEFAULTS_CACHE.clear()
+            _DEFAULTS_CACHE[key] = cls._read_defaults()
+        return _DEFAULTS_CACHE[key]
+
+    @classmethod
+    def _read_defaults(cls) -> Behaviour:
         with open(DEFAULTS_FILE, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh)
+            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
         source = str(DEFAULTS_FILE)
         values: dict[str, Any] = {}
         names = {f.name for f in fields(cls)}

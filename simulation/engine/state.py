@@ -136,7 +136,10 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         raise InputError(src, "weight", "weights must be finite and > 0",
                          rows=list(ids_sorted[bad][:10]), values=list(weight[bad][:10]))
     township_raw = _series(hh, "township", src)[order]
-    labels, township = np.unique(township_raw, return_inverse=True)
+    # hash-based (pandas) rather than np.unique's sort: the same sorted labels and codes
+    township, labels = pd.factorize(township_raw, sort=True)
+    if (township < 0).any():  # a missing value: np.unique's handling (and its error) instead
+        labels, township = np.unique(township_raw, return_inverse=True)
 
     n = pa.n_households
     size = pa.household_size()

@@ -198,8 +198,9 @@ class Profile:
         return copy
 
 
-class _StringDateLoader(yaml.SafeLoader):
-    """SafeLoader that keeps dates as strings, so validation can report them."""
+class _StringDateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader (libyaml's parser when present) that keeps dates as strings, so validation can
+    report them."""
 
 
 _StringDateLoader.yaml_implicit_resolvers = {
