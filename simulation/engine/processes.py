@@ -493,6 +493,13 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     mult_dis = b[BI_MORTALITY_DISABLED_MULTIPLE]
     mult_ill = b[BI_MORTALITY_ILL_MULTIPLE]
     q_birth_person = 1.0 - np.exp(-b[BI_FERTILITY] / 2.0 / 12.0)
+    # probability of a birth with k members of fertile age (a table: no power per household)
+    max_members = 1
+    for h in range(slot_cap.shape[0]):
+        max_members = max(max_members, slot_cap[h])
+    q_birth_k = np.empty(max_members + 1)
+    for k in range(max_members + 1):
+        q_birth_k[k] = 1.0 - (1.0 - q_birth_person) ** k
     fert_min = b[BI_FERTILITY_AGE_MIN]
     fert_max = b[BI_FERTILITY_AGE_MAX]
     selfcare_age = b[BI_SELF_CARE_LOSS_AGE]
@@ -721,10 +728,10 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 # household-months need none of them)
                 u_birth = to_uniform(sub_key(hkey, K_BIRTH))
                 n_fert = 0
-                if n > 0 and u_birth < 1.0 - (1.0 - q_birth_person) ** n:
+                if n > 0 and u_birth < q_birth_k[n]:
                     n_fert = _count_ages(s0, n, age_y, fert_min, fert_max)
                 if n_fert > 0 and n > 0:
-                    qb = 1.0 - (1.0 - q_birth_person) ** n_fert
+                    qb = q_birth_k[n_fert]
                     if u_birth < qb:
                         if n < slot_cap[h]:
                             k = s0 + n
