@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 
 from simulation.errors import InputError
 from simulation.population.columns import PersonArrays, validate_persons
@@ -109,6 +110,23 @@ def person_arrays_of(population: Any) -> tuple[PersonArrays, pd.DataFrame]:
     return arrays, households
 
 
+@njit(parallel=True, cache=True)
+def _slot_positions(slot_start: np.ndarray, person_start: np.ndarray) -> np.ndarray:
+    """The slot of each person: its household's first slot plus its place in the household."""
+    dest = np.empty(person_start[-1], dtype=np.int64)
+    for h in prange(person_start.shape[0] - 1):
+        for k in range(person_start[h + 1] - person_start[h]):
+            dest[person_start[h] + k] = slot_start[h] + k
+    return dest
+
+
+@njit(parallel=True, cache=True)
+def _scatter(out: np.ndarray, dest: np.ndarray, values: np.ndarray) -> None:
+    """``out[dest] = values`` on both cores (18 person columns of a million households)."""
+    for i in prange(dest.shape[0]):
+        out[dest[i]] = values[i]
+
+
 def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
                 work_ages: tuple[int, int]) -> tuple[PersonSlots, Households, dict]:
     """Preallocate the engine state from a population.
@@ -148,11 +166,11 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
     np.cumsum(new_size, out=hh_start[1:])
     n_slots = int(hh_start[-1])
     # position of each existing person in the slot arrays
-    dest = np.repeat(hh_start[:-1], size) + (np.arange(pa.n_persons) - np.repeat(pa.hh_start[:-1], size))
+    dest = _slot_positions(hh_start, pa.hh_start)
 
     def col(values: np.ndarray, dtype: Any, fill: Any = 0) -> np.ndarray:
         out = np.full(n_slots, fill, dtype=dtype)
-        out[dest] = values
+        _scatter(out, dest, np.asarray(values).astype(dtype, copy=False))
         return out
 
     urban_p = pa.urban.astype(bool)
