@@ -192,6 +192,7 @@ class SimulationModel(mesa.Model):
         self.chunk_bounds = np.linspace(0, n, n_chunks + 1).astype(np.int64)
         self.n_chunks = n_chunks
         self.slot_cap = np.diff(hh.hh_start).astype(np.int32)
+        self.max_members = max(1, int(self.slot_cap.max(initial=0)))
         # bounds[2h], bounds[2h+1]: the household's packed members (what the rules read)
         self.bounds = np.empty(2 * n, dtype=np.int64)
         self.bounds[0::2] = hh.hh_start[:-1]
@@ -312,7 +313,7 @@ class SimulationModel(mesa.Model):
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
             self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
-            n_threads, refresh_rigid)
+            n_threads, refresh_rigid, self.max_members)
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)

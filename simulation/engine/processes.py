@@ -458,12 +458,14 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    age_y, birth_m, disability, ill, paralysed, rare, labour, self_care, employed,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
-                   scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid):
+                   scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid,
+                   max_members):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
     kept up to date where illness starts or ends; ``refresh_rigid`` recomputes it for everyone
     (the first month, and whenever the illness cost, a multiple of the standard, changed).
+    ``max_members``: the most slots of any household (``slot_cap.max()``).
 
     ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
     subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
@@ -494,9 +496,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     mult_ill = b[BI_MORTALITY_ILL_MULTIPLE]
     q_birth_person = 1.0 - np.exp(-b[BI_FERTILITY] / 2.0 / 12.0)
     # probability of a birth with k members of fertile age (a table: no power per household)
-    max_members = 1
-    for h in range(slot_cap.shape[0]):
-        max_members = max(max_members, slot_cap[h])
     q_birth_k = np.empty(max_members + 1)
     for k in range(max_members + 1):
         q_birth_k[k] = 1.0 - (1.0 - q_birth_person) ** k
