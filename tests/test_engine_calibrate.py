@@ -163,7 +163,8 @@ def test_the_behaviour_block_is_written_as_valid_profile_numbers(tmp_path):
 #: engine has no urban tekun inflow (supporter loss is rural only), so once the eligible
 #: non-recipients it starts with are taken up the stock falls by its deaths (qijiang: 0 entries
 #: against 1.0 exits a month, 14 % of the target over 36 months); its mean is checked below.
-HELD_EVERY_MONTH = ("dibao_persons.urban", "dibao_persons.rural", "tekun_persons.rural")
+HELD_EVERY_MONTH = ("dibao_persons.urban", "dibao_persons.rural", "tekun_persons.urban",
+                    "tekun_persons.rural")
 
 
 @pytest.mark.parametrize("locality", ["china_2021", "qijiang"])
@@ -174,15 +175,15 @@ def test_stored_behaviour_holds_the_targets_in_every_horizon_month(locality):
     stock) averaged over its engine seeds 1-3 (~10 s a locality), so the tolerance is the issue's
     5 % and nothing more. One seed alone would not do: its flows move a month by up to 3 points
     more (china_2021 urban dibao, 1,255 sample households: 5.1 % with seed 1, 2.1 % with 1-3).
-    The drift this guards against: before the rural tekun inflow was fitted the stock fell 0.4 %
-    a month once its starting pool drained (qijiang's last month -6.9 %)."""
+    The drift this guards against: before the tekun inflows were fitted the stocks fell once
+    their starting pool drained (rural 0.4 % a month, qijiang's last month -6.9 %; urban tekun,
+    with no inflow at all, down to -11.2 %). Urban tekun rests on ~90-100 sample persons, but the
+    start stock has no sampling error on this sample and its flows are averaged over the seeds:
+    its worst month is 1.7-1.9 % here."""
     gaps = check_engine(locality)
     held = gaps.loc[list(HELD_EVERY_MONTH)]
     assert (held["max_monthly_gap_pct"] <= 100 * TOLERANCE).all(), held
     assert (held["months_within"] == held["months"]).all(), held
-    # urban tekun (~90-100 sample persons): its horizon mean within 5 % plus its sampling error
-    urban = gaps.loc["tekun_persons.urban"]
-    assert abs(urban["gap_pct"]) <= 100 * TOLERANCE + urban["sampling_pct"], urban
 
 
 @pytest.mark.parametrize("locality", ["boshan", "jiaohe", "kaizhou", "lanzhou_xinqu", "qijiang"])
