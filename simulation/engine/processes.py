@@ -9,13 +9,16 @@ Kernel 1, every household (:func:`persons_kernel`):
                       × the basic living standard, qijiang §2) once and ends that person's support.
   2. ``health``       disability onset and progression (some severe onsets leave the person
                       paralysed), serious illness onset and recovery, loss of self-care; in old
-                      age, loss of labour ability and of the legal supporter (tekun inflow);
+                      age, loss of labour ability and of the legal supporter (the tekun inflow;
+                      ``supporter_loss`` rural, ``supporter_loss_urban`` urban);
   3. ``jobs``         jobs lost and found (working ages, by labour ability);
   4. ``income``       persistent AR(1) and transitory log-earnings shocks of the employed;
                       basic pension from 60;
   5. ``expenditure``  rigid medical spending while seriously ill; education costs in September;
   6. ``assessment``   the rules' household calculator (``simulation.rules.entitlement.
-                      assess_household``) on every household's current circumstances;
+                      assess_household``) on a household's current circumstances, where a
+                      temporary-assistance or application draw needs it and the income screen
+                      does not rule it out (finished after each chunk's loop);
   7. ``temporary``    temporary assistance 临时救助: urgent type (``temporary.urgent.amount``) and
                       expenditure type for illness and education (a multiple of the urban standard,
                       boshan §3) for low-income, hardship and assisted households;
