@@ -142,7 +142,7 @@ def test_every_value_has_a_reference():
         p = load_policy(loc)
         for path in CATALOGUE:
             for e in p.schedule(path):
-                assert e.reference.startswith(("seed ", "national:", "statistics.md", "assumption:"))
+                assert e.reference.startswith(("seed ", "national:", "statistics.md", "published:", "assumption:"))
 
 
 def test_at_is_cached_per_period_and_immutable():

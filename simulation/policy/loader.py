@@ -31,7 +31,8 @@ NATIONAL = "national"
 # Every catalogue path must be in force from this date for every locality (issue 2 §2).
 COVERAGE_START = dt.date(2021, 1, 1)
 
-REFERENCE_PREFIXES = ("seed ", "national:", "statistics.md", "assumption:", "reform:")
+# "published:" names an official publication that statistics.md does not carry (NBS releases)
+REFERENCE_PREFIXES = ("seed ", "national:", "statistics.md", "published:", "assumption:", "reform:")
 _FILE_KEYS = {"locality", "name_zh", "inherits", "seed", "parameters", "notes"}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
@@ -149,7 +150,8 @@ class Entry:
 
 def _check_reference(ref: object) -> str | None:
     if not isinstance(ref, str) or not ref.strip():
-        return "missing reference (seed clause, national: rule, statistics.md source or assumption: reason)"
+        return ("missing reference (seed clause, national: rule, statistics.md source, published: "
+                "source or assumption: reason)")
     if not ref.startswith(REFERENCE_PREFIXES):
         return "reference must start with one of: " + ", ".join(repr(p) for p in REFERENCE_PREFIXES)
     if ref.startswith("assumption:") and len(ref[len("assumption:") :].strip()) < 3:
