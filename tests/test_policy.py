@@ -122,6 +122,24 @@ def test_lanzhou_rural_classes_from_gansu_amounts():
     assert (a["admin.decision_deadline_days"], a["admin.deadline_basis"]) == (15, "working")
 
 
+def test_lanzhou_standard_follows_consumption_after_the_last_published_year():
+    from simulation.rules.params import dibao_standard
+
+    policy = load_policy("lanzhou_xinqu")
+    # 2023: the published schedule (700 urban three-county, 5,580/year rural)
+    assert dibao_standard(policy.at("2023-06-01"), "urban") == 700
+    assert dibao_standard(policy.at("2023-06-01"), "rural") == pytest.approx(465.0)
+    # 2024, 2025: the 2023 share of last year's per-capita consumption (seed 004 §五)
+    for day, urban_c, rural_c in (("2024-06-01", 32994, 18175), ("2025-06-01", 34557, 19280)):
+        a = policy.at(day)
+        assert a["dibao.standard.rule"] == "consumption_share"
+        assert dibao_standard(a, "urban") == pytest.approx(0.2764 * urban_c / 12)
+        assert dibao_standard(a, "rural") == pytest.approx(0.3355 * rural_c / 12)
+    # the shares reproduce the 2023 standards from 2022 consumption within a yuan
+    assert 0.2764 * 30391 / 12 == pytest.approx(700, abs=1.0)
+    assert 0.3355 * 16632 / 12 == pytest.approx(465, abs=1.0)
+
+
 def test_inheritance_and_override():
     national, qijiang = load_policy("national"), load_policy("qijiang")
     # overridden by the locality
