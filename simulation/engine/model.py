@@ -313,7 +313,7 @@ class SimulationModel(mesa.Model):
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
             self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
-            n_threads, refresh_rigid, self.max_members)
+            n_threads, refresh_rigid, self.max_members, hh.dirty)
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)
@@ -340,7 +340,8 @@ class SimulationModel(mesa.Model):
             s.disability,
             s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
             s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
-            self.days_hist, hh.event, chunks, n_threads)
+            self.days_hist, hh.event, chunks, n_threads, hh.dirty,
+            self.p is not self.p_old and not np.array_equal(self.p, self.p_old))
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p

@@ -462,13 +462,16 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
                    scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid,
-                   max_members):
+                   max_members, dirty):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
     kept up to date where illness starts or ends; ``refresh_rigid`` recomputes it for everyone
     (the first month, and whenever the illness cost, a multiple of the standard, changed).
-    ``max_members``: the most slots of any household (``slot_cap.max()``).
+    ``max_members``: the most slots of any household (``slot_cap.max()``). ``dirty[h]`` is set
+    when anything the rules read about the household changes (a birthday, an event, income, a
+    birth or death, months paralysed): the programme kernel skips the report check of a household
+    whose circumstances are those of its last assessment.
 
     ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
     subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
@@ -577,12 +580,14 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 ev = EV_NONE
                 ill_onset = 0
                 deaths = 0
+                changed = False
                 # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
                 j = s0
                 while j < s0 + n:
                     ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
                     jb = np.uint64(j - base)  # the slot's place in the block's draws
                     if birth_m[ju] == cal_month and age_y[ju] < 120:
+                        changed = True
                         age_y[ju] += 1
                         ay = age_y[ju]
                         if ay == minor_age:
@@ -601,7 +606,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     if u >= bound[employed[ju], ay]:
                         if paralysed[ju] > 0 and paralysed[ju] < 32000:
                             paralysed[ju] += 1
+                            changed = True
                     else:
+                        changed = True
                         qd = haz[0, ay]
                         if disability[ju] == DISABILITY_SEVERE:
                             qd *= mult_dis
@@ -712,11 +719,13 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     # ``earned`` is an exponential average of this month's earnings
                     # (an income of 0 without a job stays 0: nothing to update)
                     if employed[ju]:
+                        changed = True
                         z0, z = income_shocks(k_buf[jb])
                         perm[ju] = rho * perm[ju] + sd_p * z0
                         current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
                         earned[ju] += smooth * (current - earned[ju])
                     elif earned[ju] != 0.0:
+                        changed = True
                         earned[ju] += smooth * (0.0 - earned[ju])
                     if refresh_rigid:
                         rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
@@ -765,6 +774,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                             ev = EV_BIRTH
                         else:
                             a[g, A_BIRTHS_BLOCKED] += w
+                if changed or n != n_alive[h]:
+                    dirty[h] = 1
                 n_alive[h] = n
                 bounds[2 * h + 1] = s0 + n
                 a[g, U_PERSONS_END] += n
@@ -951,8 +962,12 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                      exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
                      age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
                      employed, earned, pension, other, rigid, supporter, assets, care_wish,
-                     scratch, acc, days_hist, event, order, n_threads):
-    """Kernel 2 (processes 9-14) for households in a programme or the queue."""
+                     scratch, acc, days_hist, event, order, n_threads, dirty, params_changed):
+    """Kernel 2 (processes 9-14) for households in a programme or the queue.
+
+    A recipient's report check needs no assessment when nothing the rules read has changed since
+    its last one (``dirty[h] == 0``, parameters unchanged): it would find no change again.
+    """
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
     q_report = b[BI_REPORT_CHANGE]
@@ -1017,6 +1032,10 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 report_hit = False
                 if not decide and not review:
                     report_hit = to_uniform(sub_key(hkey, K_REPORT)) < q_report
+                if params_changed:
+                    dirty[h] = 1
+                if report_hit and st == ST_ENROLLED and dirty[h] == 0:
+                    report_hit = False  # its last assessment saw the same circumstances
                 eligible = False
                 new_gap = 0.0
                 new_supp = 0.0
@@ -1027,6 +1046,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                                             paralysed, rare, labour, self_care, earned, pension,
                                             other, rigid, supporter, assets, care_wish, p, scratch,
                                             no_pout)
+                    dirty[h] = 0
                     eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
                     new_gap = sc[O_DIBAO_GAP]
                     new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
@@ -1182,6 +1202,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 # -- standards changed this month (调标): re-rate the payment in force with the income
                 # found at the last decision, so a new standard never reveals a new income
                 if rerate and st == ST_ENROLLED and not (decide or review or report):
+                    dirty[h] = 1  # payments re-rated without an assessment
                     rerate_household(h, area, paid_pci[h], p, p_old, paid_gap, paid_supp,
                                      paid_single, paid_tekun_basic, paid_dibao_n)
                 exit_pay = 0.0

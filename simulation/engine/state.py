@@ -88,6 +88,7 @@ class Households:
     subsidy_amount: np.ndarray  # float32: employment subsidy per month
     flags: np.ndarray  # int32: bit 0 job found by a registered-unemployed member, bit 1 died out,
     #                    bits 8.. tekun minors who reached the minor age since the last review
+    dirty: np.ndarray  # uint8: 1 = circumstances changed since the household's last assessment
 
 
 def _series(frame: pd.DataFrame, name: str, source: str) -> np.ndarray:
@@ -233,6 +234,7 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         subsidy_left=np.zeros(n, np.int16),
         subsidy_amount=np.zeros(n, np.float32),
         flags=np.zeros(n, np.int32),
+        dirty=np.ones(n, np.uint8),
     )
     return persons, households, {"township_labels": labels}
 
