@@ -27,6 +27,7 @@ import mesa
 import numba
 import numpy as np
 import pandas as pd
+from numba import njit, prange
 
 from simulation.engine import processes as pr
 from simulation.engine.behaviour import Behaviour
@@ -378,23 +379,37 @@ def chunk_order(n_chunks: int, n_threads: int) -> np.ndarray:
     return np.concatenate(runs)
 
 
+@njit(parallel=True, cache=True)
+def _job_terms(hh_start, weight, n_alive, age_y, labour, ill, employed, work_min, work_max,
+               labour_none, labour_full, partial):
+    """Per slot: the household weight of an employed working-age member able to work, and the
+    weight × search intensity (1, or ``partial`` with partial ability) of a non-employed one."""
+    emp = np.zeros(age_y.shape[0])
+    seek = np.zeros(age_y.shape[0])
+    for h in prange(hh_start.shape[0] - 1):
+        w = weight[h]
+        for k in range(hh_start[h], hh_start[h] + n_alive[h]):
+            if (age_y[k] >= work_min and age_y[k] <= work_max and labour[k] != labour_none
+                    and not ill[k]):
+                if employed[k] > 0:
+                    emp[k] = w * 1.0
+                else:
+                    seek[k] = (w * 1.0) * (1.0 if labour[k] == labour_full else partial)
+    return emp, seek
+
+
 def stationary_job_finding(behaviour: Behaviour, slots: Any, hh: Any) -> Behaviour:
     """The behaviour with ``job_find`` set so that the population's employment rate among
     working-age persons able to work is stationary: job_loss × employed = job_find × (full-ability
     non-employed + partial factor × partial-ability non-employed), weighted by households."""
     from simulation.population.columns import LABOUR_FULL, LABOUR_NONE
 
-    size = np.diff(hh.hh_start)
-    w = np.repeat(hh.weight, size)
-    # slot k is alive when its place in its household is below the household's n_alive
-    place = np.arange(slots.age_y.shape[0]) - np.repeat(hh.hh_start[:-1], size)
-    alive = place < np.repeat(hh.n_alive, size)
-    able = (alive & (slots.age_y >= behaviour.work_age_min)
-            & (slots.age_y <= behaviour.work_age_max) & (slots.labour != LABOUR_NONE) & ~slots.ill)
-    employed = float((w * (able & (slots.employed > 0))).sum())
-    idle = able & (slots.employed == 0)
-    seekers = float((w * idle * np.where(slots.labour == LABOUR_FULL, 1.0,
-                                          behaviour.job_find_partial_factor)).sum())
+    emp, seek = _job_terms(hh.hh_start, hh.weight, hh.n_alive, slots.age_y, slots.labour, slots.ill,
+                           slots.employed, behaviour.work_age_min, behaviour.work_age_max,
+                           LABOUR_NONE, LABOUR_FULL, behaviour.job_find_partial_factor)
+    # numpy's sums of the per-slot terms (the same pairwise order as before: same job_find)
+    employed = float(emp.sum())
+    seekers = float(seek.sum())
     if employed <= 0.0 or seekers <= 0.0:
         return behaviour
     return replace(behaviour, job_find=float(min(0.9, behaviour.job_loss * employed / seekers)))
