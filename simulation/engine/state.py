@@ -99,16 +99,16 @@ def _series(frame: pd.DataFrame, name: str, source: str) -> np.ndarray:
 
 def person_arrays_of(population: Any) -> tuple[PersonArrays, pd.DataFrame]:
     """PersonArrays and the household table of a Population (``.persons``, ``.households``)."""
-    persons = getattr(population, "persons", None)
     households = getattr(population, "households", None)
+    arrays = getattr(population, "arrays", None)
+    if isinstance(arrays, PersonArrays) and isinstance(households, pd.DataFrame):
+        return arrays, households  # a generated population: validated arrays, no frame needed
+    persons = getattr(population, "persons", None)
     if not isinstance(persons, pd.DataFrame) or not isinstance(households, pd.DataFrame):
         raise InputError("population", "(object)",
                          "expected a Population with .persons and .households DataFrames, got "
                          f"{type(population).__name__}")
-    arrays = getattr(population, "arrays", None)
-    if not isinstance(arrays, PersonArrays):
-        arrays = validate_persons(persons, source="population.persons")
-    return arrays, households
+    return validate_persons(persons, source="population.persons"), households
 
 
 @njit(parallel=True, cache=True)
