@@ -317,6 +317,30 @@ def test_results_do_not_depend_on_threads_or_chunks(small_population):
     assert table0["payment"].sum() > 0
 
 
+def test_skipping_unchanged_report_checks_changes_nothing():
+    """A recipient whose circumstances have not changed since its last assessment is not
+    assessed again for a report check (``households.dirty``). Forcing every household dirty
+    every month (every report check assessed) must give the same households and tables, across
+    a standard change (Lanzhou New Area's standard follows consumption from 2024)."""
+    pop = generate(load_profile("lanzhou_xinqu"), 3000, seed=6)
+    policy = load_policy("lanzhou_xinqu")
+    results = []
+    for force in (False, True):
+        m = SimulationModel(pop, policy, start="2023-06", months=24, seed=3)
+        for _ in range(24):
+            if force:
+                m.households.dirty[:] = 1
+            m.run_for(1)
+        state = _final_state(m)
+        state.pop("household.dirty")
+        results.append((state, m.result().monthly))
+    (state0, table0), (state1, table1) = results
+    for name, values in state0.items():
+        assert np.array_equal(values, state1[name]), name
+    pd.testing.assert_frame_equal(table0, table1)
+    assert table0.loc[table0["programme"] == "dibao", "persons"].sum() > 0
+
+
 def test_chunks_are_taken_in_an_interleaved_order():
     from simulation.engine.model import chunk_order
 
