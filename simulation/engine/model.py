@@ -205,7 +205,6 @@ class SimulationModel(mesa.Model):
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.rerate = False  # payment parameters changed this month (调标)
-        self._ill_cost: float | None = None  # illness cost of the last month (rigid spending)
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
@@ -299,11 +298,12 @@ class SimulationModel(mesa.Model):
         self.days_hist[:] = 0.0
         n_threads = numba.get_num_threads()
         chunks = chunk_order(self.n_chunks, n_threads)
-        # rigid spending includes the illness cost (a multiple of the standard): recomputed for
-        # every person only when that cost changes (the kernel keeps it where illness changes)
-        ill_cost = float(self.b[pr.BI_ILLNESS_COST_MULTIPLE] * self.p[pr.P_STANDARD])
-        refresh_rigid = ill_cost != self._ill_cost
-        self._ill_cost = ill_cost
+        # parameters changed since last month (a dated policy change): every household's
+        # circumstances are new to the rules, and rigid spending (its illness cost is a multiple
+        # of the standard) is recomputed for every person; otherwise the kernel keeps it where
+        # illness starts or ends
+        params_changed = self.p is not self.p_old and not np.array_equal(self.p, self.p_old)
+        refresh_rigid = self.t == 0 or params_changed
         t0 = _time.perf_counter()
         pr.persons_kernel(
             self.seed, mkey, t, cal, self.b, self.p, self.e, self.haz, self.entry_wage,
@@ -342,7 +342,7 @@ class SimulationModel(mesa.Model):
             s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
             s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
             self.days_hist, hh.event, chunks, n_threads, hh.dirty,
-            self.p is not self.p_old and not np.array_equal(self.p, self.p_old))
+            params_changed)
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p

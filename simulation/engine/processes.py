@@ -467,7 +467,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
 
     ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
     kept up to date where illness starts or ends; ``refresh_rigid`` recomputes it for everyone
-    (the first month, and whenever the illness cost, a multiple of the standard, changed).
+    (the first month, and whenever the parameters changed: the illness cost is a multiple of the
+    standard).
     ``max_members``: the most slots of any household (``slot_cap.max()``). ``dirty[h]`` is set
     when anything the rules read about the household changes (a birthday, an event, income, a
     birth or death, months paralysed): the programme kernel skips the report check of a household
