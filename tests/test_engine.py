@@ -23,7 +23,8 @@ QUIET = dict(
     job_find_stationary=0, mortality_makeham=0.0, mortality_gompertz_a=0.0, fertility=0.0, disability_onset_60=0.0,
     disability_severe_rate=0.0, illness_onset=0.0, illness_recovery=0.0, self_care_decline=0.0,
     urgent_rate=0.0, education_cost_prob=0.0, temporary_take_up=0.0, report_change=0.0,
-    take_up=0.0, take_up_tekun=0.0, labour_loss_elderly=0.0, supporter_loss=0.0, discovery=0.0, income_smoothing_months=1.0, income_growth=0.0,
+    take_up=0.0, take_up_tekun=0.0, labour_loss_elderly=0.0, supporter_loss=0.0, discovery=0.0, income_smoothing_months=1.0,
+    inclusion_share_urban=0.0, inclusion_share_rural=0.0,
 )
 
 PERSON = dict(age=40, urban=True, disability="none", serious_illness=False, paralysed_months=0,

@@ -34,6 +34,8 @@ _SHARES = {
     "job_find_partial_factor", "income_rho", "disability_severe_rate", "paralysis_share",
     "self_care_decline", "education_cost_prob", "urgent_rate", "temporary_take_up",
     "illness_recovery", "illness_onset", "disability_onset_60", "fertility",
+    "inclusion_share_urban", "inclusion_share_rural", "detect_campaign", "detect_routine",
+    "detect_home_visit_ratio", "detect_declaration_ratio",
 }
 #: Fields that are whole numbers.
 _INTEGERS = {"labour_loss_age", "job_find_stationary", "work_age_min", "work_age_max", "fertility_age_min", "fertility_age_max",
@@ -64,7 +66,6 @@ class Behaviour:
     income_sd_persistent: float
     income_sd_transitory: float
     income_smoothing_months: float
-    income_growth: float
     mortality_makeham: float
     mortality_gompertz_a: float
     mortality_gompertz_b: float
@@ -99,6 +100,13 @@ class Behaviour:
     self_care_loss_age: int
     student_age_min: int
     student_age_max: int
+    inclusion_share_urban: float
+    inclusion_share_rural: float
+    inclusion_income_multiple: float
+    detect_campaign: float
+    detect_routine: float
+    detect_home_visit_ratio: float
+    detect_declaration_ratio: float
 
     @classmethod
     def defaults(cls) -> Behaviour:

@@ -70,6 +70,7 @@ import yaml
 
 from simulation.engine.behaviour import DEFAULTS_FILE, Behaviour
 from simulation.engine.model import parse_month, run
+from simulation.engine.outputs import EXITS as OUTPUT_EXITS
 from simulation.policy import load_policy
 from simulation.population import generate, load_profile
 from simulation.population.calibrate import SEED, FitResult, FreeParameter, fit, sample_size
@@ -118,7 +119,7 @@ GOVERNS: dict[str, tuple[str, ...]] = {
     "supporter_loss_urban": ("tekun_persons.urban.end",),
 }
 #: Exit columns of the monthly table (all reasons), summed into ``exits`` by mean_over_seeds.
-EXITS = ["exits_income", "exits_gradual_end", "exits_death", "exits_aged_out", "exits_other"]
+EXITS = list(OUTPUT_EXITS)
 #: Tolerance of the in-motion check: the horizon mean and every horizon month within this share
 #: of the target.
 TOLERANCE = 0.05

@@ -31,6 +31,7 @@ from numba import njit, prange
 
 from simulation.engine import processes as pr
 from simulation.engine.behaviour import Behaviour
+from simulation.engine.economy import D_DETECT, monthly_inputs
 from simulation.engine.outputs import MonthlyRecorder, SimulationResult, TraceRecorder
 from simulation.engine.state import build_state
 from simulation.errors import InputError
@@ -163,6 +164,8 @@ class SimulationModel(mesa.Model):
         self.b = self.behaviour.pack()
         self.haz = pr.hazard_tables(self.b)
         self.cpi, self.food_cpi = cpi_path(cpi, self.start, self.months)
+        # incomes, pensions and verification month by month (economy.py)
+        self.dyn = monthly_inputs(policy, self.behaviour, self.start, self.months)
         self._set_params(self.start)
         std = self.p[P_STANDARD:P_STANDARD + 2]
         entry = (self.behaviour.entry_wage_multiple * std).astype(np.float64)
@@ -258,15 +261,36 @@ class SimulationModel(mesa.Model):
             self.rerate = True  # 调标: re-rate every enrolled household's payment this month
 
     def _initial_enrolment(self, shares: tuple[float, float]) -> None:
+        """The stock at the start: eligible households enrolled at the cross-section take-up,
+        then inclusion errors among the near-poor so that they make up
+        ``behaviour.inclusion_share_<area>`` of each area's dibao persons."""
         hh = self.households
         s = self.persons
+        candidate = np.zeros(self.n_households, dtype=np.uint8)
+        inclusion = (self.behaviour.inclusion_share_urban, self.behaviour.inclusion_share_rural)
+        # eligible households take the part of the cross-section's stock that is not in error
+        eligible_share = np.array([shares[0] * (1.0 - s) for s in inclusion])
         pr.initial_kernel(
-            self.seed, self.p, self.e, shares[0], shares[1], self.chunk_bounds, self.bounds, hh.township,
+            self.seed, self.p, self.e, eligible_share, shares[1], self.chunk_bounds, self.bounds, hh.township,
             hh.urban, hh.weight, hh.status, hh.review_class, hh.paid_gap, hh.paid_supplement,
             hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
             hh.paid_single_n, hh.paid_tekun_n, s.age_y, s.urban, s.disability, s.ill,
             s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid,
-            s.supporter, s.assets, s.care_wish, self.scratch, hh.paid_pci)
+            s.supporter, s.assets, s.care_wish, self.scratch, hh.paid_pci, candidate,
+            self.behaviour.inclusion_income_multiple)
+        size = (self.bounds[1::2] - self.bounds[0::2]).astype(np.float64)
+        q = np.zeros(2)
+        for area, share in enumerate(inclusion):
+            in_area = hh.urban == (1 - area)
+            enrolled = float(np.sum(hh.weight[in_area] * hh.paid_dibao_n[in_area]))
+            pool = float(np.sum((hh.weight * size)[in_area & (candidate == 1)]))
+            if share > 0.0 and pool > 0.0:
+                q[area] = min(1.0, share / (1.0 - share) * enrolled / pool) if share < 1.0 else 1.0
+        self.inclusion_draw = q
+        pr.enrol_inclusion_errors(self.seed, self.p, q, self.chunk_bounds, self.bounds, hh.urban,
+                                  hh.status, candidate, hh.hidden, hh.paid_gap,
+                                  hh.paid_supplement, hh.paid_single, hh.paid_tekun_basic,
+                                  hh.paid_dibao_n, hh.paid_pci)
 
     def _make_offices(self) -> None:
         from simulation.admin.staffing import required_staff
@@ -306,7 +330,8 @@ class SimulationModel(mesa.Model):
         refresh_rigid = self.t == 0 or params_changed
         t0 = _time.perf_counter()
         pr.persons_kernel(
-            self.seed, mkey, t, cal, self.b, self.p, self.e, self.haz, self.entry_wage,
+            self.seed, mkey, t, cal, self.b, self.p, self.e, self.dyn[t], self.haz,
+            self.entry_wage,
             self.chunk_bounds, hh.hh_start, self.slot_cap, self.bounds, hh.n_alive, hh.urban,
             hh.township, hh.weight, hh.status, hh.applied_month, hh.applied_day,
             hh.paid_tekun_n, hh.paid_tekun_basic, hh.paid_tekun_care, hh.flags,
@@ -342,7 +367,7 @@ class SimulationModel(mesa.Model):
             s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
             s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
             self.days_hist, hh.event, chunks, n_threads, hh.dirty,
-            params_changed)
+            params_changed, hh.hidden, self.dyn[t, D_DETECT])
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p

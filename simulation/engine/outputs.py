@@ -58,7 +58,8 @@ PROGRAMMES: tuple[tuple[str, str | None, str | None, dict[str, str], dict[str, s
       "gradual_exit": "dibao_pay_gradual_exit"},
      {"entries": "dibao_entries", "exits_income": "dibao_exits_income",
       "exits_gradual_end": "dibao_exits_gradual_end", "exits_death": "dibao_exits_death",
-      "exits_other": "dibao_exits_other", "reviews": "dibao_reviews",
+      "exits_other": "dibao_exits_other", "exits_verification": "dibao_exits_verification",
+      "reviews": "dibao_reviews",
       "in_gradual_exit": "dibao_in_exit"}),
     ("single_inclusion", "single_persons", "single_households", {"single": "single_pay"},
      {"entries": "single_entries", "exits_income": "single_exits_income",
@@ -77,7 +78,10 @@ PROGRAMMES: tuple[tuple[str, str | None, str | None, dict[str, str], dict[str, s
 )
 COMPONENTS: tuple[str, ...] = tuple(c for _, _, _, comps, _ in PROGRAMMES for c in comps)
 OUTCOMES = ("entries", "exits_income", "exits_gradual_end", "exits_death", "exits_aged_out",
-            "exits_other", "reviews", "in_gradual_exit")
+            "exits_other", "exits_verification", "reviews", "in_gradual_exit")
+#: Exit columns of the monthly table (every reason).
+EXITS = ("exits_income", "exits_gradual_end", "exits_death", "exits_aged_out", "exits_other",
+         "exits_verification")
 MONTHLY_COLUMNS: tuple[str, ...] = (
     ("month", "township", "area", "programme", "persons", "households", "payment")
     + tuple(f"payment_{c}" for c in COMPONENTS) + OUTCOMES
@@ -101,8 +105,7 @@ class SimulationResult:
         payment (yuan), entries and exits over the run."""
         m = self.monthly
         g = m.groupby(["programme", "month"], sort=False)[
-            ["persons", "households", "payment", "entries", "exits_income", "exits_gradual_end",
-             "exits_death", "exits_aged_out", "exits_other"]].sum()
+            ["persons", "households", "payment", "entries", *EXITS]].sum()
         by = g.groupby(level="programme", sort=False)
         out = pd.DataFrame({
             "months": by.size(),
@@ -111,8 +114,7 @@ class SimulationResult:
             "payment_total": by["payment"].sum(),
             "payment_per_month": by["payment"].mean(),
             "entries": by["entries"].sum(),
-            "exits": by[["exits_income", "exits_gradual_end", "exits_death", "exits_aged_out",
-                         "exits_other"]].sum().sum(axis=1),
+            "exits": by[list(EXITS)].sum().sum(axis=1),
         })
         return out
 

@@ -70,6 +70,12 @@ from numba.core.extending import intrinsic  # noqa: E402
 
 from simulation.engine import _cache  # noqa: E402
 from simulation.engine.behaviour import B  # noqa: E402
+from simulation.engine.economy import (  # noqa: E402
+    D_OTHER,
+    D_PENSION_60,
+    D_PENSION_DELTA,
+    D_WAGE,
+)
 from simulation.engine.rng import key_hash, sub_key, to_approx_normal, to_uniform  # noqa: E402
 from simulation.errors import InputError  # noqa: E402
 from simulation.population.columns import (  # noqa: E402
@@ -154,7 +160,6 @@ BI_INCOME_RHO = B["income_rho"]
 BI_INCOME_SD_PERSISTENT = B["income_sd_persistent"]
 BI_INCOME_SD_TRANSITORY = B["income_sd_transitory"]
 BI_INCOME_SMOOTHING_MONTHS = B["income_smoothing_months"]
-BI_INCOME_GROWTH = B["income_growth"]
 BI_JOB_FIND = B["job_find"]
 BI_JOB_FIND_PARTIAL_FACTOR = B["job_find_partial_factor"]
 BI_JOB_LOSS = B["job_loss"]
@@ -182,6 +187,7 @@ BI_TEMPORARY_TAKE_UP = B["temporary_take_up"]
 BI_URGENT_RATE = B["urgent_rate"]
 BI_WORK_AGE_MAX = B["work_age_max"]
 BI_WORK_AGE_MIN = B["work_age_min"]
+BI_INCLUSION_MULTIPLE = B["inclusion_income_multiple"]
 
 # ---- household states -------------------------------------------------------------------------
 ST_NONE, ST_PENDING, ST_ENROLLED, ST_EXIT, ST_GONE = 0, 1, 2, 3, 4
@@ -190,11 +196,11 @@ ST_NONE, ST_PENDING, ST_ENROLLED, ST_EXIT, ST_GONE = 0, 1, 2, 3, 4
 EVENTS = (
     "", "applied", "approved", "denied", "reviewed", "reported", "exit_started", "exit_ended",
     "requalified", "left_income", "left_other", "household_died", "temporary", "funeral",
-    "birth", "death",
+    "birth", "death", "left_verified",
 )
 (EV_NONE, EV_APPLIED, EV_APPROVED, EV_DENIED, EV_REVIEWED, EV_REPORTED, EV_EXIT_STARTED,
  EV_EXIT_ENDED, EV_REQUALIFIED, EV_LEFT_INCOME, EV_LEFT_OTHER, EV_HH_DIED, EV_TEMPORARY,
- EV_FUNERAL, EV_BIRTH, EV_DEATH) = range(len(EVENTS))
+ EV_FUNERAL, EV_BIRTH, EV_DEATH, EV_LEFT_VERIFIED) = range(len(EVENTS))
 
 # ---- engine parameters (packed from Params once per period) ------------------------------------
 # The legal formulas' parameters (gradual exit, temporary assistance, price linkage) are the
@@ -272,6 +278,8 @@ ACC_COLUMNS = (
     "n_households_died", "n_households_end", "n_negative_payments",
     # every payment of the month, summed once per household (checked against the components)
     "total_pay",
+    # dibao recipients whose unseen income a review found (inclusion error ended, 核查退出)
+    "dibao_exits_verification",
 )
 A = {name: i for i, name in enumerate(ACC_COLUMNS)}
 N_ACC = len(ACC_COLUMNS)
@@ -285,7 +293,7 @@ N_ACC = len(ACC_COLUMNS)
  A_APPLICATIONS, A_PENDING, A_DECISIONS, A_APPROVALS, A_DAYS_SUM, A_LATE, A_REPORTS,
  A_PERSONS, A_BIRTHS, A_DEATHS, A_BIRTHS_BLOCKED, A_HH_ALIVE, A_HH_DIED,
  U_PERSONS_START, U_BIRTHS, U_DEATHS, U_PERSONS_END, U_HH_START, U_HH_DIED, U_HH_END,
- U_NEGATIVE, A_TOTAL_PAY) = range(N_ACC)
+ U_NEGATIVE, A_TOTAL_PAY, A_D_EX_VERIFY) = range(N_ACC)
 
 #: Queue ages tracked per township (months waited; the last bin holds older applications).
 QUEUE_AGES = 13
@@ -295,7 +303,7 @@ DAY_BINS = 400
 # ---- key streams inside a household key (sub-key index; K_URGENT_MULT and K_QUEUE are reserved:
 # renumbering would change every later draw) ----
 K_BIRTH, K_URGENT, K_URGENT_MULT, K_EDU, K_EDU_MULT, K_APPLY, K_APPLY_DAY, K_ILL_TAKE, \
-    K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS = range(12)
+    K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS, K_VERIFY = range(13)
 STREAM_HOUSEHOLD = 101
 STREAM_PERSON = 102
 STREAM_INITIAL = 103
@@ -454,7 +462,7 @@ def _supported(status: int) -> bool:
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
+def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
                    chunk_bounds, slot_start, slot_cap, bounds, n_alive, hh_urban, township,
                    weight, status, applied_month, applied_day, paid_tekun_n, paid_tekun_basic,
                    paid_tekun_care, flags,
@@ -476,6 +484,9 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
 
     ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
     subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
+
+    ``dyn``: this month's economic inputs (``economy.D_*``): the wage index by area, the yearly
+    raise of transfers and support, the pension increase and the new pensioners' amount.
     """
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
@@ -490,8 +501,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     sd_t = b[BI_INCOME_SD_TRANSITORY]
     trans_mean = -0.5 * sd_t * sd_t
     smooth = 1.0 / max(1.0, b[BI_INCOME_SMOOTHING_MONTHS])
-    # nominal wage growth since the start of the run (t months)
-    growth_t = (1.0 + b[BI_INCOME_GROWTH]) ** (t / 12.0)
+    pension_delta = dyn[D_PENSION_DELTA]
     q_loss = b[BI_JOB_LOSS]
     q_find = b[BI_JOB_FIND]
     find_partial = b[BI_JOB_FIND_PARTIAL_FACTOR]
@@ -512,7 +522,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     student_min = b[BI_STUDENT_AGE_MIN]
     student_max = b[BI_STUDENT_AGE_MAX]
     ill_cost = b[BI_ILLNESS_COST_MULTIPLE] * p[P_STANDARD]
-    pension60 = b[BI_PENSION_AT_60]
+    pension60 = dyn[D_PENSION_60]
     # monthly application probabilities by area (index 0 urban, 1 rural): take_up is the rural
     # rate and urban households apply at take_up_urban_ratio × it (likewise with a tekun
     # member); active discovery finds eligible non-applicants on top
@@ -578,6 +588,10 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                 area = 1 - hh_urban[h]
                 std = p[P_STANDARD + area]
                 asset_limit = asset_limit_m * std
+                # nominal wage growth since the start of the run; transfers and support are
+                # raised with incomes once a year (economy.monthly_inputs)
+                growth_t = dyn[D_WAGE + area]
+                other_factor = dyn[D_OTHER + area]
                 ev = EV_NONE
                 ill_onset = 0
                 deaths = 0
@@ -598,8 +612,17 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                                 flags[h] += 256  # a tekun minor may have aged out (checked at review)
                         if ay == 60 and pension[ju] == 0.0:
                             pension[ju] = pension60
-                        if ay > work_max and employed[ju] == 1:
+                        if ay == work_max + 1:
+                            # past the working ages no one works and labour ability ends, as
+                            # in the population generator (no job cliff at the start of a run)
                             employed[ju] = 0
+                            labour[ju] = LABOUR_NONE
+                    if other_factor != 1.0 and other[ju] > 0.0:
+                        other[ju] *= other_factor
+                        changed = True
+                    if pension_delta != 0.0 and pension[ju] > 0.0:
+                        pension[ju] += pension_delta
+                        changed = True
                     ay = age_y[ju]
                     u = u_buf[jb]
                     # one uniform decides every event below by cumulative intervals; at or above
@@ -963,11 +986,19 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                      exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
                      age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
                      employed, earned, pension, other, rigid, supporter, assets, care_wish,
-                     scratch, acc, days_hist, event, order, n_threads, dirty, params_changed):
+                     scratch, acc, days_hist, event, order, n_threads, dirty, params_changed,
+                     hidden, p_detect):
     """Kernel 2 (processes 9-14) for households in a programme or the queue.
 
     A recipient's report check needs no assessment when nothing the rules read has changed since
     its last one (``dirty[h] == 0``, parameters unchanged): it would find no change again.
+
+    ``hidden[h]``: the household is an inclusion error 错保 (enrolled above the line with income
+    the office does not see). It reports no change; at each review the rules see its true
+    circumstances: eligible now, it is an ordinary recipient; still above the line, the review
+    finds the unseen income with probability ``p_detect`` (verification; ``economy.
+    detection_rate``) and the household leaves (``dibao_exits_verification``), else nothing
+    changes.
     """
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
@@ -1037,6 +1068,8 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     dirty[h] = 1
                 if report_hit and st == ST_ENROLLED and dirty[h] == 0:
                     report_hit = False  # its last assessment saw the same circumstances
+                if hidden[h] != 0:
+                    report_hit = False  # unseen income is not reported
                 eligible = False
                 new_gap = 0.0
                 new_supp = 0.0
@@ -1053,6 +1086,20 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
                     new_single_n = int(sc[O_SINGLE_PERSONS])
                     new_tekun_n = int(sc[O_TEKUN_PERSONS])
+                if review and hidden[h] != 0:
+                    if eligible:
+                        hidden[h] = 0  # truly eligible now: an ordinary recipient
+                    else:
+                        # verification: the review finds the unseen income, or changes nothing
+                        review = False
+                        a[g, A_D_REVIEWS] += w
+                        if to_uniform(sub_key(hkey, K_VERIFY)) < p_detect:
+                            a[g, A_D_EX_VERIFY] += w
+                            paid_dibao_n[h] = 0
+                            paid_gap[h] = 0.0
+                            paid_supp[h] = 0.0
+                            hidden[h] = 0
+                            ev = EV_LEFT_VERIFIED
                 if report_hit:
                     # a major change between reviews is reported with a probability (qijiang §4)
                     new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
@@ -1280,10 +1327,12 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
                    review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
                    paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
                    disability, ill, paralysed, rare, labour, self_care, earned, pension, other,
-                   rigid, supporter, assets, care_wish, scratch, paid_pci):
+                   rigid, supporter, assets, care_wish, scratch, paid_pci, candidate, multiple):
     """The stock of recipients at the start: each household the rules find eligible is enrolled
-    with probability ``share`` (``share_tekun`` when it has tekun persons; keyed draw), with the
-    payment the rules give."""
+    with probability ``share[area]`` (``share_tekun`` when it has tekun persons; keyed draw), with the
+    payment the rules give. ``candidate[h]`` is set for a household eligible for nothing whose
+    per-capita counted income is below ``multiple`` × the standard: the near-poor among whom
+    :func:`enrol_inclusion_errors` places the stock's inclusion errors."""
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
     for c in prange(n_chunks):
@@ -1297,9 +1346,11 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
             n_single = int(sc[O_SINGLE_PERSONS])
             n_tekun = int(sc[O_TEKUN_PERSONS])
             if not (eligible or n_single > 0 or n_tekun > 0):
+                if sc[O_PER_CAPITA] < multiple * sc[O_STANDARD]:
+                    candidate[h] = 1
                 continue
             if to_uniform(key_hash(seed, STREAM_INITIAL, h, 0)) >= (
-                    share_tekun if n_tekun > 0 else share):
+                    share_tekun if n_tekun > 0 else share[1 - hh_urban[h]]):
                 continue
             status[h] = ST_ENROLLED
             if eligible:
@@ -1309,6 +1360,29 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
                 paid_pci[h] = sc[O_PER_CAPITA]
             _pay_single_and_tekun(h, sc, n_single, n_tekun, paid_single, paid_single_n,
                                   paid_tekun_basic, paid_tekun_care, paid_tekun_n)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def enrol_inclusion_errors(seed, p, q, chunk_bounds, bounds, hh_urban, status, candidate, hidden,
+                           paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_dibao_n,
+                           paid_pci):
+    """Enrol each candidate household (:func:`initial_kernel`) with probability ``q[area]`` as
+    an inclusion error 错保 (``hidden``): the office sees a per-capita income drawn uniformly
+    below the standard and pays the gap (or tier) the rules give for it (keyed draws)."""
+    for c in prange(chunk_bounds.shape[0] - 1):
+        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            if candidate[h] == 0:
+                continue
+            area = 1 - hh_urban[h]
+            if to_uniform(key_hash(seed, STREAM_INITIAL, h, 1)) >= q[area]:
+                continue
+            status[h] = ST_ENROLLED
+            hidden[h] = 1
+            paid_dibao_n[h] = bounds[2 * h + 1] - bounds[2 * h]
+            seen = to_uniform(key_hash(seed, STREAM_INITIAL, h, 2)) * p[P_STANDARD + area]
+            paid_pci[h] = seen
+            rerate_household(h, area, seen, p, p, paid_gap, paid_supp, paid_single,
+                             paid_tekun_basic, paid_dibao_n)
 
 
 _cache.end(_PREVIOUS_CACHE)

@@ -89,6 +89,7 @@ class Households:
     flags: np.ndarray  # int32: bit 0 job found by a registered-unemployed member, bit 1 died out,
     #                    bits 8.. tekun minors who reached the minor age since the last review
     dirty: np.ndarray  # uint8: 1 = circumstances changed since the household's last assessment
+    hidden: np.ndarray  # uint8: 1 = an inclusion error 错保 (enrolled with income the office does not see)
 
 
 def _series(frame: pd.DataFrame, name: str, source: str) -> np.ndarray:
@@ -235,6 +236,7 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         subsidy_amount=np.zeros(n, np.float32),
         flags=np.zeros(n, np.int32),
         dirty=np.ones(n, np.uint8),
+        hidden=np.zeros(n, np.uint8),
     )
     return persons, households, {"township_labels": labels}
 

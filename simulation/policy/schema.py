@@ -405,6 +405,43 @@ _SPECS += [
         "deadline counted in working or calendar days 工作日/自然日",
         choices=("working", "calendar"),
     ),
+    # --- the engine's dated inputs: incomes, pensions, verification ---
+    _p(
+        "economy.income_growth.urban",
+        "share",
+        "share/year",
+        "urban income growth after the last published year 城镇居民收入增长（预测假设）",
+    ),
+    _p(
+        "economy.income_growth.rural",
+        "share",
+        "share/year",
+        "rural income growth after the last published year 农村居民收入增长（预测假设）",
+    ),
+    _p(
+        "pension.basic_minimum",
+        "amount",
+        _YMP,
+        "central minimum of the residents' basic pension 城乡居民基础养老金最低标准",
+    ),
+    _p(
+        "verification.campaign",
+        "bool",
+        "bool",
+        "rectification campaign in force 低保专项治理",
+    ),
+    _p(
+        "verification.method_share.data_matching",
+        "share",
+        "share",
+        "share of reviews by data matching 信息比对",
+    ),
+    _p(
+        "verification.method_share.home_visit",
+        "share",
+        "share",
+        "share of reviews with a home visit 入户调查",
+    ),
 ]
 
 CATALOGUE: dict[str, ParamSpec] = {}
