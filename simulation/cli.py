@@ -137,6 +137,13 @@ def cmd_export_excel(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_project(args: argparse.Namespace) -> int:
+    """The baseline projection (simulation.scenarios.projection)."""
+    from simulation.scenarios.projection import main as project_main
+
+    return project_main(args.project_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
     p = argparse.ArgumentParser(prog="socsim", description="Social assistance (社会救助) fiscal simulation")
@@ -171,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
                                    "<locality|all> [--check] [--no-write] [--n-households N]")
     k.add_argument("calibrate_args", nargs=argparse.REMAINDER)
     k.set_defaults(fn=cmd_calibrate)
+
+    j = sub.add_parser("project", help="baseline projection from a past cross-section, by year "
+                       "(simulation.scenarios.projection)",
+                       description="Arguments pass to simulation.scenarios.projection: "
+                                   "[--profile china_2018] [--end YYYY-MM] [--inputs FILE] "
+                                   "[--households N] [--seed S] [--csv FILE]")
+    j.add_argument("project_args", nargs=argparse.REMAINDER)
+    j.set_defaults(fn=cmd_project)
 
     e = sub.add_parser("export-excel", help="write a stored result as an Excel workbook")
     e.add_argument("result", help="a result folder written by `run`")

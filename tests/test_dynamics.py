@@ -70,7 +70,7 @@ def test_income_growth_reaches_non_earners_transfers_and_pensions():
     pop = population([[dict(age=70, labour_ability="none", other_income=300.0,
                             basic_pension=100.0)]])
     m = model(pop, locality="qijiang", start="2021-11", months=10,
-              behaviour={"pension_at_60": 150.0})
+              behaviour={"pension_at_60": 150.0}, economy=True)
     slot = int(m.households.hh_start[0])
     m.run_for(2)  # November, December 2021: nothing moves
     assert float(m.persons.other[slot]) == pytest.approx(300.0)
@@ -153,3 +153,59 @@ def test_no_job_cliff_past_the_old_working_age():
     m.run_for(12)
     # a year later only those who turned 70 have stopped (about a fifth of 65-69), not all
     assert employed_65_69() > 0.6 * before
+
+
+def test_national_trajectory_check_passes_every_published_point(capsys):
+    """``python -m simulation.engine.trajectory --check``: the stored china_2018 behaviour passes
+    every published point of statistics.md §6 (dibao ±3%) and the 2021 tekun and temporary
+    assistance figures (±5%); the exit code says so."""
+    from simulation.engine import trajectory
+
+    code = trajectory.main(["--check", "--households", "150000", "--seeds", "3"])
+    out = capsys.readouterr().out
+    assert "dibao_persons.urban 2019-12" in out and "temporary_yuan 2021" in out
+    assert code == 0, out
+
+
+def test_trajectory_report_fails_a_point_outside_its_tolerance():
+    from simulation.engine.trajectory import load_trajectory, report
+
+    tr = load_trajectory()
+    sim = tr.points["value"].to_numpy().copy()
+    rep = report(tr, sim)
+    assert rep["pass"].all()
+    sim[2] *= 1.031  # a dibao point 3.1% off
+    rep = report(tr, sim)
+    assert not rep["pass"].iloc[2] and rep["pass"].drop(rep.index[2]).all()
+    assert (tr.points["reference"].str.startswith("statistics.md")).all()
+
+
+def test_projection_prints_stocks_by_year_and_takes_dated_inputs(tmp_path, capsys):
+    from simulation.scenarios.projection import main as project_main
+
+    inputs = tmp_path / "inputs.yaml"
+    inputs.write_text("policy:\n  economy.income_growth.urban: {\"2018-01-01\": 0.08}\ncpi: 0.02\n",
+                      encoding="utf-8")
+    code = project_main(["--end", "2019-12", "--households", "3000", "--inputs", str(inputs),
+                         "--no-progress", "--csv", str(tmp_path / "out.csv")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "2018" in out and "2019" in out and "published dibao urban" in out
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "out.csv", index_col="year")
+    assert list(table.index) == [2018, 2019]
+    assert (table["dibao urban"] > 0).all() and "of which verification" in table
+
+
+def test_projection_inputs_errors_name_the_field(tmp_path):
+    from simulation.errors import InputError
+    from simulation.scenarios.projection import read_inputs
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("polcy: {}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="polcy"):
+        read_inputs(bad)
+    bad.write_text("cpi: {\"2024-01\": 0.03}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cpi.2024-01"):
+        read_inputs(bad)

@@ -49,10 +49,22 @@ def population(households: list[list[dict]], weight: float = 10.0) -> SimpleName
     return SimpleNamespace(persons=persons, households=hh, free={})
 
 
+#: A reform freezing incomes and pensions (the engine's economy.py inputs): only what a test sets
+#: moves a household's income.
+FLAT_ECONOMY = {
+    "expenditure_hardship.disposable_income.urban": {"2018-01-01": 40000},
+    "expenditure_hardship.disposable_income.rural": {"2018-01-01": 16000},
+    "economy.income_growth.urban": {"2018-01-01": 0.0},
+    "economy.income_growth.rural": {"2018-01-01": 0.0},
+    "pension.basic_minimum": {"2018-01-01": 100},
+}
+
+
 def model(pop, locality="qijiang", start="2024-01", months=6, behaviour=None,
-          initial_enrolment=1.0, **kw):
+          initial_enrolment=1.0, economy=False, **kw):
     b = Behaviour.defaults().with_overrides({**QUIET, **(behaviour or {})})
-    return SimulationModel(pop, load_policy(locality), start=start, months=months, seed=7,
+    policy = load_policy(locality) if economy else load_policy(locality, reforms=[FLAT_ECONOMY])
+    return SimulationModel(pop, policy, start=start, months=months, seed=7,
                            behaviour=b, initial_enrolment=initial_enrolment, trace=[0], **kw)
 
 

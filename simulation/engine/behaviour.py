@@ -35,7 +35,8 @@ _SHARES = {
     "self_care_decline", "education_cost_prob", "urgent_rate", "temporary_take_up",
     "illness_recovery", "illness_onset", "disability_onset_60", "fertility",
     "inclusion_share_urban", "inclusion_share_rural", "detect_campaign", "detect_routine",
-    "detect_home_visit_ratio", "detect_declaration_ratio",
+    "detect_campaign_rural",
+    "detect_home_visit_ratio", "detect_declaration_ratio", "campaign_inclusion",
 }
 #: Fields that are whole numbers.
 _INTEGERS = {"labour_loss_age", "job_find_stationary", "work_age_min", "work_age_max", "fertility_age_min", "fertility_age_max",
@@ -104,9 +105,12 @@ class Behaviour:
     inclusion_share_rural: float
     inclusion_income_multiple: float
     detect_campaign: float
+    detect_campaign_rural: float
     detect_routine: float
     detect_home_visit_ratio: float
     detect_declaration_ratio: float
+    campaign_take_up_multiple: float
+    campaign_inclusion: float
 
     @classmethod
     def defaults(cls) -> Behaviour:

@@ -12,8 +12,13 @@ behaviour; the kernels get one small vector per month (:func:`monthly_inputs`, s
 - **pensions** 养老金调整: every residents' basic pension in payment rises by each increase of the
   central minimum (``pension.basic_minimum``) in the month it takes effect; a person reaching 60
   gets ``behaviour.pension_at_60`` plus the increases since the run began.
+- **expansion campaign** 应保尽保 (``dibao.expansion_campaign``, 2020): eligible households apply
+  at ``campaign_take_up_multiple`` × their rates and near-poor applicants are accepted in error
+  with probability ``campaign_inclusion`` (simplified procedures);
 - **verification** 核查: the probability that a review finds a recipient's unseen income, by the
-  campaign in force (``verification.campaign``: ``detect_campaign``, else ``detect_routine``)
+  campaign in force (``verification.campaign``: ``detect_campaign``, in rural areas
+  ``detect_campaign_rural`` since the 2018-2020 rectification was of rural dibao; else
+  ``detect_routine``)
   and the locality's mix of review methods (data matching; home visit and declaration at
   ``detect_home_visit_ratio`` and ``detect_declaration_ratio`` of its rate).
 """
@@ -33,8 +38,9 @@ D_WAGE = 0  # + area (0 urban, 1 rural): wage index relative to the run's first 
 D_OTHER = 2  # + area: factor applied to transfers and support this month (1.0: none)
 D_PENSION_DELTA = 4  # yuan/month added to every residents' pension in payment this month
 D_PENSION_60 = 5  # pension of a person reaching 60 this month
-D_DETECT = 6  # probability that a review finds unseen income (the method mix applied)
-N_DYN = 7
+D_DETECT = 6  # + area: probability that a review finds unseen income (the method mix applied)
+D_CAMPAIGN = 8  # 1.0 while an expansion campaign 应保尽保 is in force (dibao.expansion_campaign)
+N_DYN = 9
 
 AREAS = ("urban", "rural")
 INCOME_PATH = "expenditure_hardship.disposable_income.{}"
@@ -79,9 +85,13 @@ def income_index(policy: Any, area: str, month: dt.date) -> float:
     return a * (b / a) ** frac
 
 
-def detection_rate(params: Any, behaviour: Any) -> float:
-    """Probability that a review finds a recipient's unseen income under ``params``."""
-    base = behaviour.detect_campaign if params["verification.campaign"] else behaviour.detect_routine
+def detection_rate(params: Any, behaviour: Any, area: str = "urban") -> float:
+    """Probability that a review finds a recipient's unseen income in ``area`` under
+    ``params``."""
+    if params["verification.campaign"]:
+        base = behaviour.detect_campaign_rural if area == "rural" else behaviour.detect_campaign
+    else:
+        base = behaviour.detect_routine
     dm = float(params["verification.method_share.data_matching"])
     hv = float(params["verification.method_share.home_visit"])
     if dm + hv > 1.0 + 1e-9:
@@ -114,5 +124,7 @@ def monthly_inputs(policy: Any, behaviour: Any, start: dt.date, months: int) -> 
         out[t, D_PENSION_DELTA] = minimum - previous_minimum if t > 0 else 0.0
         previous_minimum = minimum
         out[t, D_PENSION_60] = behaviour.pension_at_60 + (minimum - minimum0)
-        out[t, D_DETECT] = detection_rate(params, behaviour)
+        for i, area in enumerate(AREAS):
+            out[t, D_DETECT + i] = detection_rate(params, behaviour, area)
+        out[t, D_CAMPAIGN] = 1.0 if params["dibao.expansion_campaign"] else 0.0
     return out

@@ -339,7 +339,7 @@ class SimulationModel(mesa.Model):
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
             self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
-            n_threads, refresh_rigid, self.max_members, hh.dirty)
+            n_threads, refresh_rigid, self.max_members, hh.dirty, hh.hidden)
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)
@@ -367,7 +367,7 @@ class SimulationModel(mesa.Model):
             s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
             s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
             self.days_hist, hh.event, chunks, n_threads, hh.dirty,
-            params_changed, hh.hidden, self.dyn[t, D_DETECT])
+            params_changed, hh.hidden, self.dyn[t, D_DETECT:D_DETECT + 2])
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p

@@ -71,6 +71,7 @@ from numba.core.extending import intrinsic  # noqa: E402
 from simulation.engine import _cache  # noqa: E402
 from simulation.engine.behaviour import B  # noqa: E402
 from simulation.engine.economy import (  # noqa: E402
+    D_CAMPAIGN,
     D_OTHER,
     D_PENSION_60,
     D_PENSION_DELTA,
@@ -188,6 +189,8 @@ BI_URGENT_RATE = B["urgent_rate"]
 BI_WORK_AGE_MAX = B["work_age_max"]
 BI_WORK_AGE_MIN = B["work_age_min"]
 BI_INCLUSION_MULTIPLE = B["inclusion_income_multiple"]
+BI_CAMPAIGN_TAKE_UP = B["campaign_take_up_multiple"]
+BI_CAMPAIGN_INCLUSION = B["campaign_inclusion"]
 
 # ---- household states -------------------------------------------------------------------------
 ST_NONE, ST_PENDING, ST_ENROLLED, ST_EXIT, ST_GONE = 0, 1, 2, 3, 4
@@ -303,7 +306,7 @@ DAY_BINS = 400
 # ---- key streams inside a household key (sub-key index; K_URGENT_MULT and K_QUEUE are reserved:
 # renumbering would change every later draw) ----
 K_BIRTH, K_URGENT, K_URGENT_MULT, K_EDU, K_EDU_MULT, K_APPLY, K_APPLY_DAY, K_ILL_TAKE, \
-    K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS, K_VERIFY = range(13)
+    K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS, K_VERIFY, K_ERROR, K_SEEN = range(15)
 STREAM_HOUSEHOLD = 101
 STREAM_PERSON = 102
 STREAM_INITIAL = 103
@@ -470,7 +473,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
                    scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid,
-                   max_members, dirty):
+                   max_members, dirty, hidden):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
@@ -486,7 +489,10 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
     subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
 
     ``dyn``: this month's economic inputs (``economy.D_*``): the wage index by area, the yearly
-    raise of transfers and support, the pension increase and the new pensioners' amount.
+    raise of transfers and support, the pension increase and the new pensioners' amount, and
+    whether an expansion campaign 应保尽保 is in force: then eligible households apply at
+    ``campaign_take_up_multiple`` × their rates, and a near-poor household that applies is
+    accepted in error with probability ``campaign_inclusion`` (``hidden[h] = 2`` until decided).
     """
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
@@ -527,14 +533,21 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
     # rate and urban households apply at take_up_urban_ratio × it (likewise with a tekun
     # member); active discovery finds eligible non-applicants on top
     discovery = b[BI_DISCOVERY]
+    campaign = dyn[D_CAMPAIGN] != 0.0
+    boost = b[BI_CAMPAIGN_TAKE_UP] if campaign else 1.0
+    accept_error = b[BI_CAMPAIGN_INCLUSION] if campaign else 0.0
+    inclusion_multiple = b[BI_INCLUSION_MULTIPLE]
     q_apply_by_area = np.empty(2)
     q_tekun_by_area = np.empty(2)
     for ar in range(2):
         ratio = b[BI_TAKE_UP_URBAN_RATIO] if ar == 0 else 1.0
         ratio_tekun = b[BI_TAKE_UP_TEKUN_URBAN_RATIO] if ar == 0 else 1.0
-        q_apply_by_area[ar] = 1.0 - (1.0 - min(1.0, b[BI_TAKE_UP] * ratio)) * (1.0 - discovery)
-        q_tekun_by_area[ar] = 1.0 - (1.0 - min(1.0, b[BI_TAKE_UP_TEKUN] * ratio_tekun)) * (
-            1.0 - discovery)
+        # an expansion campaign multiplies the whole monthly rate (own applications and
+        # active discovery)
+        q_apply_by_area[ar] = min(1.0, boost * (1.0 - (1.0 - min(1.0, b[BI_TAKE_UP] * ratio)) * (
+            1.0 - discovery)))
+        q_tekun_by_area[ar] = min(1.0, boost * (1.0 - (1.0 - min(
+            1.0, b[BI_TAKE_UP_TEKUN] * ratio_tekun)) * (1.0 - discovery)))
     labour_loss_age = b[BI_LABOUR_LOSS_AGE]
     q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
     q_supporter_loss = b[BI_SUPPORTER_LOSS]
@@ -549,6 +562,8 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
     screen_multiple = 1.0
     if p[P_SINGLE_ENABLED] != 0.0:
         screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
+    if accept_error > 0.0:  # near-poor applicants may be accepted in error
+        screen_multiple = max(screen_multiple, inclusion_multiple)
     bound = event_bounds(haz, b, tekun_age)
     # dynamic scheduling: each of numba's threads takes the next chunk (in ``order``) from a
     # shared counter, so a thread slowed by other work on the machine takes fewer; what a
@@ -854,7 +869,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
                                   bounds, township, hh_urban, weight, status, applied_month,
                                   applied_day, event, age_y, urban_p, disability, ill, paralysed,
                                   rare, labour, self_care, earned, pension, other, rigid, supporter,
-                                  assets, care_wish)
+                                  assets, care_wish, hidden, accept_error, inclusion_multiple)
             ci = _next_chunk(counter)
     return 0
 
@@ -890,10 +905,13 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
                       q_tekun_by_area, applicant_pay, urgent_pay, bounds, township, hh_urban,
                       weight, status, applied_month, applied_day, event, age_y, urban_p,
                       disability, ill, paralysed, rare, labour, self_care, earned, pension,
-                      other, rigid, supporter, assets, care_wish):
+                      other, rigid, supporter, assets, care_wish, hidden, accept_error,
+                      inclusion_multiple):
     """Processes 6-8 (assessment, temporary assistance, applications) for a household of the
     persons kernel that has a temporary-assistance event or would apply (``bits``: 1 urgent,
-    2 illness, 4 education, 8 applies and passes the income screen)."""
+    2 illness, 4 education, 8 applies and passes the income screen). During an expansion
+    campaign a near-poor applicant eligible for nothing is accepted in error with probability
+    ``accept_error`` (``hidden[h] = 2``: enrolled at its decision as an inclusion error)."""
     st = status[h]
     g = township[h] * 2 + (1 - hh_urban[h])
     w = weight[h]
@@ -924,10 +942,15 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
                             education_amount(to_uniform(sub_key(hkey, K_EDU_MULT)), p))
             ev = EV_TEMPORARY
     # -- applications by eligible non-recipients --------------------------------------------
-    if st == ST_NONE and eligible_any:
+    in_error = (st == ST_NONE and not eligible_any and accept_error > 0.0 and (bits & 8) != 0
+                and sc[O_PER_CAPITA] < inclusion_multiple * sc[O_STANDARD]
+                and to_uniform(sub_key(hkey, K_ERROR)) < accept_error)
+    if st == ST_NONE and (eligible_any or in_error):
         u_apply = to_uniform(sub_key(hkey, K_APPLY))
         qa = q_tekun_by_area[area] if sc[O_TEKUN_PERSONS] > 0 else q_apply_by_area[area]
         if u_apply < qa:
+            if in_error:
+                hidden[h] = 2
             status[h] = ST_PENDING
             applied_month[h] = t
             applied_day[h] = int(to_uniform(sub_key(hkey, K_APPLY_DAY)) * 30.0)
@@ -996,7 +1019,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
     ``hidden[h]``: the household is an inclusion error 错保 (enrolled above the line with income
     the office does not see). It reports no change; at each review the rules see its true
     circumstances: eligible now, it is an ordinary recipient; still above the line, the review
-    finds the unseen income with probability ``p_detect`` (verification; ``economy.
+    finds the unseen income with probability ``p_detect[area]`` (verification; ``economy.
     detection_rate``) and the household leaves (``dibao_exits_verification``), else nothing
     changes.
     """
@@ -1093,7 +1116,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                         # verification: the review finds the unseen income, or changes nothing
                         review = False
                         a[g, A_D_REVIEWS] += w
-                        if to_uniform(sub_key(hkey, K_VERIFY)) < p_detect:
+                        if to_uniform(sub_key(hkey, K_VERIFY)) < p_detect[area]:
                             a[g, A_D_EX_VERIFY] += w
                             paid_dibao_n[h] = 0
                             paid_gap[h] = 0.0
@@ -1149,6 +1172,21 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                                               paid_tekun_n)
                         review_class[h] = int(sc[O_REVIEW_CLASS])
                         flags[h] &= 2  # clear the job and aged-out markers
+                        hidden[h] = 0  # eligible after all: an ordinary recipient
+                    elif hidden[h] == 2:
+                        # accepted in error (expansion campaign): an inclusion error from now
+                        a[g, A_APPROVALS] += w
+                        a[g, A_D_ENTRIES] += w
+                        st = ST_ENROLLED
+                        ev = EV_APPROVED
+                        hidden[h] = 1
+                        paid_dibao_n[h] = n_alive[h]
+                        seen = to_uniform(sub_key(hkey, K_SEEN)) * p[P_STANDARD + area]
+                        paid_pci[h] = seen
+                        paid_supp[h] = 0.0
+                        rerate_household(h, area, seen, p, p, paid_gap, paid_supp, paid_single,
+                                         paid_tekun_basic, paid_dibao_n)
+                        review_class[h] = int(sc[O_REVIEW_CLASS])
                     else:
                         st = ST_NONE
                         ev = EV_DENIED

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -52,16 +53,20 @@ TARGETS_FILE = Path(__file__).resolve().parents[2] / "data" / "calibration" / "n
 #: Fitted behaviour fields: (name, lower bound, upper bound). Inclusion shares stop at the
 #: highest surveyed inclusion error (69.17%, statistics.md §1).
 FIT_FIELDS: tuple[tuple[str, float, float], ...] = (
-    ("take_up", 1e-5, 0.2),
-    ("take_up_urban_ratio", 0.05, 20.0),
+    ("apply.urban", 1e-5, 0.2),
+    ("apply.rural", 1e-5, 0.2),
+    ("apply_tekun.urban", 1e-6, 1.0),
     ("inclusion_share_urban", 0.0, 0.6917),
     ("inclusion_share_rural", 0.0, 0.6917),
     ("detect_campaign", 0.001, 1.0),
+    ("detect_campaign_rural", 0.001, 1.0),
     ("detect_routine", 0.001, 1.0),
+    ("campaign_take_up_multiple", 1.0, 30.0),
+    ("campaign_inclusion", 0.0, 1.0),
     ("urgent_rate", 1e-5, 0.2),
     ("temporary_take_up", 0.001, 1.0),
     ("supporter_loss", 1e-6, 0.02),
-    ("supporter_loss_urban", 1e-7, 0.02),
+    ("supporter_loss_urban", 1e-9, 0.02),
 )
 #: Engine seeds averaged.
 SEEDS = (1, 2, 3)
@@ -136,6 +141,35 @@ def simulated_points(table: pd.DataFrame, trajectory: Trajectory) -> np.ndarray:
     return np.array(out)
 
 
+def application_rates(b: Behaviour) -> dict[str, float]:
+    """Total monthly application rates of eligible non-recipients by area (take-up and active
+    discovery together), for dibao and with a tekun member; with the supporter losses, the
+    names :func:`calibrate.behaviour_values` takes."""
+    def total(own: float) -> float:
+        return 1.0 - (1.0 - min(1.0, own)) * (1.0 - b.discovery)
+
+    return {"apply.rural": total(b.take_up),
+            "apply.urban": total(b.take_up * b.take_up_urban_ratio),
+            "apply_tekun.rural": total(b.take_up_tekun),
+            "apply_tekun.urban": total(b.take_up_tekun * b.take_up_tekun_urban_ratio),
+            "supporter_loss": b.supporter_loss, "supporter_loss_urban": b.supporter_loss_urban}
+
+
+def behaviour_fields(values: Mapping[str, float], base: Behaviour) -> dict[str, float]:
+    """Behaviour fields for ``values`` (fitted names; application rates not given keep the
+    base's)."""
+    from simulation.engine.calibrate import behaviour_values
+
+    values = dict(values)
+    if not any(k.startswith("apply") or k.startswith("supporter_loss") for k in values):
+        return values
+    rates = {**application_rates(base), **{k: v for k, v in values.items()
+                                            if k in application_rates(base)}}
+    out = {k: v for k, v in values.items() if k not in rates}
+    out.update(behaviour_values(rates))
+    return out
+
+
 class TrajectoryModel:
     """The national run from the trajectory's start: behaviour overrides -> simulated points
     (averaged over engine seeds; the population is generated once)."""
@@ -155,7 +189,17 @@ class TrajectoryModel:
         self.table: pd.DataFrame | None = None
 
     def behaviour(self, values: Mapping[str, float]) -> Behaviour:
-        return self.base.with_overrides(dict(values), source="trajectory calibration")
+        """The behaviour for fitted values: total application rates (``apply.*``) become take-up
+        and active discovery as in the locality calibration (:func:`calibrate.behaviour_values`),
+        the rest are behaviour fields."""
+        return self.base.with_overrides(behaviour_fields(values, self.base),
+                                        source="trajectory calibration")
+
+    def start_values(self) -> dict[str, float]:
+        """The stored values of :data:`FIT_FIELDS` (rates from the stored take-up)."""
+        rates = application_rates(self.base)
+        return {name: rates.get(name, getattr(self.base, name, math.nan))
+                for name, _, _ in FIT_FIELDS}
 
     def __call__(self, values: Mapping[str, float]) -> np.ndarray:
         b = self.behaviour(values)
@@ -200,20 +244,49 @@ def fit_trajectory(model: TrajectoryModel, max_evaluations: int = 60) -> tuple[d
     def to_v(x: np.ndarray) -> np.ndarray:
         return lo + (hi - lo) / (1 + np.exp(-x))
 
-    x0 = to_x(np.array([float(getattr(model.base, n)) for n in names]))
+    start = model.start_values()
+    x0 = to_x(np.array([float(start[n]) for n in names]))
     t0 = time.perf_counter()
 
+    best = [math.inf]
+
     def residuals(x: np.ndarray) -> np.ndarray:
-        sim = model(dict(zip(names, to_v(x), strict=True)))
+        values = dict(zip(names, to_v(x), strict=True))
+        sim = model(values)
         r = (sim - goal) / goal / tol
         if model.progress:
             print(f"  run {model.runs // len(model.seeds):3d} ({time.perf_counter() - t0:5.0f} s): "
                   f"worst {np.abs(r).max():.2f} tolerances, sum of squares {np.sum(r * r):.2f}",
                   file=sys.stderr, flush=True)
+            if np.sum(r * r) < best[0]:  # the best so far, point by point
+                best[0] = float(np.sum(r * r))
+                print("    " + ", ".join(f"{k}={v:.4g}" for k, v in values.items()) + "\n    "
+                      + " ".join(f"{g:+.1f}" for g in 100 * (sim - goal) / goal),
+                      file=sys.stderr, flush=True)
         return r
 
-    res = least_squares(residuals, x0, diff_step=0.05, max_nfev=max_evaluations, xtol=1e-3,
-                        ftol=1e-4)
+    cache: dict[bytes, np.ndarray] = {}
+
+    def cached(x: np.ndarray) -> np.ndarray:
+        key = np.asarray(x, dtype=np.float64).tobytes()
+        if key not in cache:
+            cache[key] = residuals(x)
+        return cache[key]
+
+    def jacobian(x: np.ndarray) -> np.ndarray:
+        # forward differences with an absolute step of 0.15 in logit space (several % of each
+        # rate): the stocks are step functions of the rates, smoothed only by the sample's
+        # size, and scipy's relative steps vanish where a logit is near 0
+        f0 = cached(x)
+        jac = np.empty((f0.shape[0], x.shape[0]))
+        for i in range(x.shape[0]):
+            xi = x.copy()
+            xi[i] += 0.15
+            jac[:, i] = (cached(xi) - f0) / 0.15
+        return jac
+
+    res = least_squares(cached, x0, jac=jacobian, x_scale="jac", max_nfev=max_evaluations,
+                        xtol=1e-3, ftol=1e-4)
     values = dict(zip(names, (float(v) for v in to_v(res.x)), strict=True))
     model(values)  # leave the table of the fitted values
     return values, res

@@ -425,6 +425,12 @@ _SPECS += [
         "central minimum of the residents' basic pension 城乡居民基础养老金最低标准",
     ),
     _p(
+        "dibao.expansion_campaign",
+        "bool",
+        "bool",
+        "expansion campaign in force 应保尽保/兜底保障",
+    ),
+    _p(
         "verification.campaign",
         "bool",
         "bool",
