@@ -65,6 +65,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -182,9 +183,10 @@ def horizon_gaps(monthly: pd.DataFrame, targets: Mapping[str, float], burn_in: i
     for name, (_programme, area) in ENGINE_TARGETS.items():
         if name not in targets:
             continue
-        t = float(targets[name])
         series = by_month[name]
-        monthly_gap = 100 * (series - t) / t
+        path = horizon_path(targets[name], burn_in, len(series))
+        t = float(path.mean())
+        monthly_gap = 100 * (series - path) / path
         row = {"target_name": name, "target": t, "simulated": float(series.mean()),
                "gap_pct": 100 * (series.mean() - t) / t,
                "end_gap_pct": float(monthly_gap.iloc[-END_MONTHS:].mean()),
@@ -267,11 +269,44 @@ def simulated_targets(monthly: pd.DataFrame, burn_in: int) -> dict[str, float]:
     return out
 
 
-def fit_targets(profile: Any) -> dict[str, float]:
-    """The targets the calibration fits: the profile's engine targets and, for the stocks with a
-    second lever, the same target for the end of the horizon (:data:`END_TARGETS`)."""
-    targets = {k: float(profile.targets[k]) for k in ENGINE_TARGETS if k in profile.targets}
-    targets.update({k: targets[base] for k, base in END_TARGETS.items() if base in targets})
+def horizon_path(target: Any, burn_in: int, n: int) -> np.ndarray:
+    """A target over the ``n`` horizon months: a number (a flat target) or a path over the
+    whole run (burn-in first), sliced to the horizon."""
+    if np.ndim(target) == 0:
+        return np.full(n, float(target))
+    path = np.asarray(target, dtype=np.float64)[burn_in:]
+    if path.shape[0] < n:
+        raise ValueError(f"target path of {path.shape[0] + burn_in} months for a run of "
+                         f"{n + burn_in}")
+    return path[:n]
+
+
+def target_paths(profile: Any, months: int) -> dict[str, np.ndarray]:
+    """Each engine target over the ``months`` of a run from the profile's target date: the
+    cross-section's target × the national trajectory's path from end-2021
+    (:func:`simulation.engine.trajectory.national_path`): no local series are published, so
+    a locality's stock is taken to move as the national stock does (fitted to the published
+    points to end-2021, projected after with the national inputs)."""
+    from simulation.engine.trajectory import national_path
+
+    ratio = national_path(months)
+    return {k: float(profile.targets[k]) * ratio[k].to_numpy() for k in ENGINE_TARGETS
+            if k in profile.targets}
+
+
+def fit_targets(profile: Any, paths: Mapping[str, np.ndarray] | None = None,
+                burn_in: int = 0) -> dict[str, float]:
+    """The targets the calibration fits: the profile's engine targets (with ``paths``, the mean
+    of each path over the horizon after ``burn_in``) and, for the stocks with a second lever,
+    the target for the end of the horizon (:data:`END_TARGETS`: the mean of the path's last
+    :data:`END_MONTHS` months, or the same flat target)."""
+    if paths is None:
+        targets = {k: float(profile.targets[k]) for k in ENGINE_TARGETS if k in profile.targets}
+        targets.update({k: targets[base] for k, base in END_TARGETS.items() if base in targets})
+        return targets
+    targets = {k: float(np.mean(v[burn_in:])) for k, v in paths.items()}
+    targets.update({k: float(np.mean(paths[base][-END_MONTHS:]))
+                    for k, base in END_TARGETS.items() if base in paths})
     return targets
 
 
@@ -343,11 +378,12 @@ def calibrate_engine(locality: str, n_households: int | None = None, burn_in: in
     report with ``gap_pct`` (horizon mean), ``max_monthly_gap_pct`` and the sample per target.
     """
     model, ctx = engine_model(locality, n_households, burn_in, horizon, seeds)
-    targets = fit_targets(ctx["profile"])
+    paths = target_paths(ctx["profile"], ctx["months"])
+    targets = fit_targets(ctx["profile"], paths, burn_in)
     result = fit(parameters, targets, model,
                  fitter=lambda p, t, m: bisection_fitter(p, t, m, rounds=rounds, steps=steps))
     # fit() ran the model at the fitted values last: its monthly table is the report's
-    result.report = horizon_gaps(ctx["last"]["monthly"], targets, burn_in, ctx["weights"])
+    result.report = horizon_gaps(ctx["last"]["monthly"], paths, burn_in, ctx["weights"])
     result.n_households = ctx["n_households"]  # type: ignore[attr-defined]
     return result
 
@@ -359,9 +395,8 @@ def check_engine(locality: str, n_households: int | None = None, burn_in: int = 
     model, ctx = engine_model(locality, n_households, burn_in, horizon, seeds,
                               population_seed=population_seed)
     model({})
-    targets = {k: float(ctx["profile"].targets[k]) for k in ENGINE_TARGETS
-               if k in ctx["profile"].targets}
-    return horizon_gaps(ctx["last"]["monthly"], targets, burn_in, ctx["weights"])
+    paths = target_paths(ctx["profile"], ctx["months"])
+    return horizon_gaps(ctx["last"]["monthly"], paths, burn_in, ctx["weights"])
 
 
 def behaviour_block(result: FitResult, locality: str, n_households: int, burn_in: int,

@@ -11,9 +11,12 @@ Kernel 1, every household (:func:`persons_kernel`):
                       paralysed), serious illness onset and recovery, loss of self-care; in old
                       age, loss of labour ability and of the legal supporter (the tekun inflow;
                       ``supporter_loss`` rural, ``supporter_loss_urban`` urban);
-  3. ``jobs``         jobs lost and found (working ages, by labour ability);
-  4. ``income``       persistent AR(1) and transitory log-earnings shocks of the employed;
-                      basic pension from 60;
+  3. ``jobs``         jobs lost and found (working ages, by labour ability); past the working ages
+                      (``work_age_max``, the generator's) work and labour ability end;
+  4. ``income``       persistent AR(1) and transitory log-earnings shocks of the employed, wages
+                      growing with the area's NBS income path; transfers and support raised with
+                      it each January, residents' pensions with the central minimum
+                      (``economy.monthly_inputs``); basic pension from 60;
   5. ``expenditure``  rigid medical spending while seriously ill; education costs in September;
   6. ``assessment``   the rules' household calculator (``simulation.rules.entitlement.
                       assess_household``) on a household's current circumstances, where a
@@ -24,7 +27,9 @@ Kernel 1, every household (:func:`persons_kernel`):
                       boshan §3) for low-income, hardship and assisted households;
   8. ``applications`` eligible non-recipients apply with probability ``take_up`` (rural; urban
                       × ``take_up_urban_ratio``; with a tekun member ``take_up_tekun`` and its
-                      urban ratio), raised by active discovery 主动发现; an applicant may get
+                      urban ratio), raised by active discovery 主动发现 and, during an expansion
+                      campaign 应保尽保, by ``campaign_take_up_multiple`` (near-poor applicants
+                      then accepted in error with ``campaign_inclusion``); an applicant may get
                       ``temporary.applicant_months`` of the urban standard while waiting
                       (jiaohe §15).
 
@@ -37,7 +42,10 @@ Kernel 2, households in a programme or queue (:func:`programme_kernel`):
  10. ``reviews``      on the locality's calendar by review class (``dibao.review.months.A/B/C``,
                       ``tekun.review.months``, qijiang §4), and when a household reports a major
                       change between reviews (probability ``report_change``): the payment is
-                      recomputed; between them it does not change;
+                      recomputed; between them it does not change. ``verification``: a review
+                      of an inclusion error 错保 (enrolled with income the office does not see)
+                      finds it with the month's detection rate (method mix, campaign) and it
+                      leaves (``exits_verification``);
  11. ``gradual_exit`` 渐退: a household found above the standard but below
                       ``dibao.gradual_exit.ceiling_multiple`` × the standard keeps
                       ``payment_schedule`` shares of its last benefit for ``months``

@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import math
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -214,6 +216,87 @@ class TrajectoryModel:
         return simulated_points(self.table, self.trajectory)
 
 
+#: The sample and seeds of :func:`national_path` (the trajectory check's).
+PATH_HOUSEHOLDS = 150_000
+
+
+@functools.lru_cache(maxsize=4)
+def national_path(months: int, households: int = PATH_HOUSEHOLDS,
+                  seeds: tuple[int, ...] = SEEDS) -> pd.DataFrame:
+    """The national stocks (dibao and tekun persons by area) for ``months`` months from the end
+    of the trajectory (its last month first), each relative to that month: the fitted national
+    run (china_2018, stored behaviour) carried on with the national inputs. Rows are months
+    0..months-1, columns the :data:`STOCKS` names."""
+    trajectory = load_trajectory()
+    model = TrajectoryModel(trajectory, households, seeds, progress=False)
+    total = trajectory.months + months - 1
+    tables = []
+    for s in seeds:
+        m = SimulationModel(model.population, model.policy, start=trajectory.start,
+                            months=total, seed=s, behaviour=model.base)
+        m.run_for(total)
+        tables.append(m.result().monthly)
+    table = national_table(tables).reset_index()
+    out = {}
+    for name, (programme, area) in STOCKS.items():
+        sel = table[(table.programme == programme) & (table.area == area)]
+        series = sel.groupby("month")["persons"].sum().to_numpy()[trajectory.months - 1:]
+        out[name] = series / series[0]
+    return pd.DataFrame(out)
+
+
+def inclusion_left(model: TrajectoryModel) -> dict[str, float]:
+    """The share of each area's dibao persons that are inclusion errors at the trajectory's end
+    (mean over the model's seeds, with its stored behaviour): where the engine's default
+    starting share for a run from end-2021 comes from."""
+    tr = model.trajectory
+    shares: dict[str, list[float]] = {"urban": [], "rural": []}
+    for s in model.seeds:
+        m = SimulationModel(model.population, model.policy, start=tr.start, months=tr.months,
+                            seed=s, behaviour=model.base)
+        m.run_for(tr.months)
+        hh = m.households
+        persons = hh.weight * hh.paid_dibao_n
+        for area, urban in (("urban", 1), ("rural", 0)):
+            sel = hh.urban == urban
+            shares[area].append(float(persons[sel & (hh.hidden == 1)].sum() / persons[sel].sum()))
+    return {area: float(np.mean(v)) for area, v in shares.items()}
+
+
+#: Fitted fields that are the engine's national defaults for runs from end-2021
+#: (data/behaviour/defaults.yaml); the inclusion shares there are :func:`inclusion_left`.
+DEFAULT_FIELDS = ("detect_campaign", "detect_campaign_rural", "detect_routine",
+                  "campaign_take_up_multiple", "campaign_inclusion", "urgent_rate",
+                  "temporary_take_up")
+
+
+def write_defaults(values: Mapping[str, float], left: Mapping[str, float], text: str,
+                   path: Path | None = None) -> Path:
+    """Store the national fitted fields and the inclusion errors left at end-2021 as the
+    engine's defaults (value and reference of each, the head of the reference kept)."""
+    from simulation.engine.behaviour import DEFAULTS_FILE
+
+    path = path or DEFAULTS_FILE
+    doc = path.read_text(encoding="utf-8")
+    entries = {k: (float(values[k]), text) for k in DEFAULT_FIELDS if k in values}
+    for area in ("urban", "rural"):
+        entries[f"inclusion_share_{area}"] = (
+            left[area], f"derived: the share of {area} dibao persons still inclusion errors at "
+            f"end-2021 in the national trajectory run (china_2018, {text})")
+    for name, (value, ref) in entries.items():
+        pattern = re.compile(rf"^{name}:\n  value: .*\n  reference: \"(.*?)(; fitted|; derived|\"$)",
+                             re.M)
+        match = pattern.search(doc)
+        if not match:
+            raise ValueError(f"{path}: no {name} entry to replace")
+        head = match.group(1)
+        v = format(value, ".10f").rstrip("0").rstrip(".")
+        doc = doc[:match.start()] + f"{name}:\n  value: {v}\n  reference: \"{head}; {ref}\"" + \
+            doc[doc.index("\n", match.end()) if doc.find("\n", match.end()) >= 0 else len(doc):]
+    path.write_text(doc, encoding="utf-8")
+    return path
+
+
 def report(trajectory: Trajectory, simulated: np.ndarray) -> pd.DataFrame:
     """Target, simulated, gap (%) and pass per point."""
     pts = trajectory.points
@@ -340,6 +423,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         block = behaviour_block(values, rep, args.households, args.seeds)
         print(f"written to {write_behaviour(trajectory.profile, block)}")
+        model.base = model.behaviour(values)
+        left = inclusion_left(model)
+        text = (f"fitted {dt.date.today().isoformat()} by simulation.engine.trajectory to the "
+                "published trajectory 2018-2021 (statistics.md §6)")
+        print(f"inclusion errors left at end-2021: urban {left['urban']:.3f}, rural "
+              f"{left['rural']:.3f}; written to {write_defaults(values, left, text)}")
     failed = list(rep.index[~rep["pass"]])
     print("every point within its tolerance" if not failed
           else "outside the tolerance: " + ", ".join(failed))
