@@ -550,7 +550,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     from simulation.population.profiles import list_profiles
 
-    localities = list_profiles() if args.locality == "all" else [args.locality]
+    from simulation.engine.trajectory import load_trajectory
+
+    # the national trajectory's own profile (end-Feb 2018) is fitted by simulation.engine.trajectory
+    national = load_trajectory().profile
+    if args.locality == national:
+        print(f"{national} is calibrated to the published trajectory: "
+              "python -m simulation.engine.trajectory [--check|--write]", file=sys.stderr)
+        return 2
+    localities = ([p for p in list_profiles() if p != national] if args.locality == "all"
+                  else [args.locality])
     failed: list[str] = []
     worst_mean = worst_month = 0.0
     pd.set_option("display.width", 200)
