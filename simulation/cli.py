@@ -198,7 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
     from simulation.scenarios.runner import TaskError
 
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["project"]:  # its options pass through whole (argparse's REMAINDER drops them)
+        args = argparse.Namespace(fn=cmd_project, project_args=argv[1:])
+    else:
+        args = build_parser().parse_args(argv)
     try:
         return int(args.fn(args))
     except _input_errors() as exc:

@@ -88,6 +88,16 @@ def yearly(monthly: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def dibao_flows(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Dibao entries and exits by reason, per year and area (persons' households, weighted):
+    where a rise or fall of the stock comes from."""
+    d = monthly[monthly.programme == "dibao"].assign(year=monthly["month"].astype(str).str[:4])
+    cols = ["entries", *EXITS]
+    out = d.groupby(["year", "area"])[cols].sum()
+    out["net"] = out["entries"] - out[list(EXITS)].sum(axis=1)
+    return out.drop(columns=[c for c in EXITS if (out[c] == 0).all()])
+
+
 def summary_table(table: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
     """The printed table: one row per year; dibao and tekun persons at the year's last month
     (millions or thousands as fits), payments in 100 million yuan (亿元), temporary cases."""
@@ -175,6 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(out.to_string())
     print("fitted to the published points to end-2021 (simulation.engine.trajectory); "
           "later years are a projection under the policy's and the inputs' assumptions")
+    print("\ndibao households entering and leaving, by reason (where the stock's movement comes "
+          "from):")
+    print(dibao_flows(monthly).to_string())
     if args.csv:
         out.to_csv(args.csv)
         print(f"csv: {args.csv}")
