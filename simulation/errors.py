@@ -40,7 +40,7 @@ def format_problem(problem: Problem) -> str:
 
 def _rebuild(cls: type, args: tuple, state: dict) -> LoadError:
     """Unpickle any `LoadError` subclass whatever its constructor (errors cross process pools)."""
-    obj = cls.__new__(cls)
+    obj = (OSError if issubclass(cls, OSError) else ValueError).__new__(cls)
     obj.args = args
     obj.__dict__.update(state)
     return obj
@@ -97,6 +97,12 @@ class LoadError(ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class MissingFileError(LoadError, FileNotFoundError):
+    """A file or folder that is not there (or not readable); also a `FileNotFoundError`."""
+
+    kind = "missing"
 
 
 class InputError(LoadError):

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from simulation.errors import LoadError
+from simulation.errors import LoadError, MissingFileError
 
 #: Size limits in bytes. The largest shipped YAML file is ~60 KB; person tables reach ~150 MB
 #: at a million households.
@@ -73,16 +73,16 @@ def read_bytes(path: str | Path, what: str, limit: int) -> bytes:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _fail(source, "-", None, f"cannot read the {what}: {exc.strerror or exc}",
-                    "missing") from None
+        raise MissingFileError([(source, "-", None, f"cannot read the {what}: "
+                                 f"{exc.strerror or exc}")]) from None
     if size > limit:
         raise _fail(source, "-", size, f"{what} of {size:,} bytes is above the limit of "
                     f"{limit:,} bytes", "size")
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise _fail(source, "-", None, f"cannot read the {what}: {exc.strerror or exc}",
-                    "missing") from None
+        raise MissingFileError([(source, "-", None, f"cannot read the {what}: "
+                                 f"{exc.strerror or exc}")]) from None
 
 
 def _line_col(data: bytes, offset: int) -> str:
