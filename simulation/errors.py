@@ -88,11 +88,11 @@ class LoadError(ValueError):
         """What was expected (or what is wrong) in the first problem."""
         return str(self.problems[0][3])
 
-    def short(self, limit: int = 5) -> str:
-        """The problems in at most ``limit`` lines (then "and N more")."""
-        lines = [format_problem(p) for p in self.problems[:limit]]
-        if len(self.problems) > limit:
-            lines.append(f"... and {len(self.problems) - limit} more problem(s)")
+    def short(self, limit: int = 6) -> str:
+        """The message cut to ``limit`` lines (then "... and N more lines") for the command line."""
+        lines = str(self).splitlines()
+        if len(lines) > limit:
+            lines = lines[:limit] + [f"  ... and {len(lines) - limit} more line(s)"]
         return "\n".join(lines)
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -143,7 +143,3 @@ class InputError(LoadError):
             if len(self.rows) > MAX_ROWS_SHOWN:
                 text += f" and {len(self.rows) - MAX_ROWS_SHOWN} more"
         return text
-
-    def short(self, limit: int = 5) -> str:
-        """The full message: it already lists the first rows on one line."""
-        return str(self)

@@ -425,3 +425,21 @@ def _read_csv(text: str, source: str, what: str) -> pd.DataFrame:
                 raise _fail(source, f"line {line}", len(row), f"a row with {len(row)} fields; "
                             f"the header has {len(header)}", "value")
     return table
+
+
+# --- output folders ----------------------------------------------------------------------------
+
+
+def check_writable_folder(path: str | Path, what: str = "output folder") -> Path:
+    """Create ``path`` if needed and check that a file can be written in it (before a long run)."""
+    import tempfile
+
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise _fail(str(folder), "-", None, f"cannot write the {what} here: "
+                    f"{exc.strerror or exc}", "missing") from None
+    return folder

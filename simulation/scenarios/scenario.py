@@ -70,8 +70,18 @@ class ScenarioError(LoadError):
     """A bad scenario file. ``problems`` lists (file, field, value, message) for every problem."""
 
     def __init__(self, problems: list[Problem], kind: str | None = None) -> None:
-        lines = [f"{f}: field '{k}': {msg} (value {show_value(v)})" for f, k, v, msg in problems]
+        lines = [f"{f}: {_where(k)}{msg}" + ("" if v is None else f" (value {show_value(v)})")
+                 for f, k, v, msg in problems]
         super().__init__(problems, message="bad scenario:\n  " + "\n  ".join(lines), kind=kind)
+
+
+def _where(location: str) -> str:
+    """``field 'x': `` for a field; a line/column or the whole file as the loading layer gave it."""
+    if location in ("-", ""):
+        return ""
+    if location.startswith(("line ", "(")):
+        return f"{location}: "
+    return f"field '{location}': "
 
 
 @dataclass(frozen=True)
