@@ -330,6 +330,8 @@ def load_json(path: str | Path, what: str = "file", expect: type | None = dict) 
     """Read a JSON file (UTF-8) with the size guard; errors give line and column."""
     source = str(path)
     text, _ = decode_text(read_bytes(path, what, MAX_JSON_BYTES), source, legacy=False)
+    if not text.strip():
+        return check_document(None, source, what, expect)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
