@@ -117,8 +117,8 @@ def test_an_xlsx_person_table_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("case", "location"), [
     ("empty_manifest", "-"), ("truncated_manifest", "line 1, column 13"),
     ("binary_manifest", "line 2, column 118"), ("list_manifest", "(top level)"),
-    ("tables_not_a_list", "tables"), ("missing_table", "-"), ("no_manifest", "manifest.json"),
-    ("table_not_in_manifest", "-"), ("rows_differ_from_manifest", "rows"),
+    ("tables_not_a_list", "tables"), ("missing_table", "manifest.json tables"), ("no_manifest", "manifest.json"),
+    ("table_not_in_manifest", "manifest.json tables"), ("rows_differ_from_manifest", "rows"),
     ("damaged_table", "-")])
 def test_broken_results_folders_name_folder_and_place(case: str, location: str) -> None:
     with pytest.raises(LoadError) as err:

@@ -160,7 +160,7 @@ def read_results(path: str | Path, require: Sequence[str] = ()) -> StoredResults
                            kind="type")
     extra = sorted(p.stem for p in path.glob("*.parquet") if p.stem not in names)
     if extra:
-        raise ResultsError(path / f"{extra[0]}.parquet", "-", extra[0], "a table the manifest "
+        raise ResultsError(path / f"{extra[0]}.parquet", f"{MANIFEST} tables", extra[0], "a table the manifest "
                            "does not list (the folder and manifest do not match)")
     for name in require:
         if name not in names:
@@ -170,10 +170,16 @@ def read_results(path: str | Path, require: Sequence[str] = ()) -> StoredResults
     for name in names:
         f = path / f"{name}.parquet"
         if not f.is_file():
-            raise ResultsError(f, "-", name, "table listed in the manifest is missing",
+            raise ResultsError(f, f"{MANIFEST} tables", name, "table listed in the manifest is missing",
                                kind="missing")
         facts = shapes.get(name)
-        if isinstance(facts, dict) and facts.get("sha256") not in (None, file_hash(f)):
+        if facts is not None and not (
+                isinstance(facts, dict) and isinstance(facts.get("rows"), int)
+                and isinstance(facts.get("columns"), list) and isinstance(facts.get("sha256"), str)):
+            raise ResultsError(mfile, f"table_files.{name}", facts,
+                               "expected {rows: number, columns: [names], sha256: text}",
+                               kind="type")
+        if facts is not None and facts["sha256"] != file_hash(f):
             raise ResultsError(f, "sha256", facts.get("sha256"), "the table's bytes differ from "
                                "the manifest's record (changed or damaged after writing)")
         try:
@@ -181,12 +187,12 @@ def read_results(path: str | Path, require: Sequence[str] = ()) -> StoredResults
         except Exception as exc:  # pyarrow raises several types for damaged files
             raise ResultsError(f, "-", None, f"not a readable Parquet table: {exc}",
                                kind="encoding") from None
-        if isinstance(facts, dict):
-            if facts.get("rows") != len(table):
-                raise ResultsError(f, "rows", len(table), f"the manifest records {facts.get('rows')}")
-            if facts.get("columns") != [str(c) for c in table.columns]:
+        if facts is not None:
+            if facts["rows"] != len(table):
+                raise ResultsError(f, "rows", len(table), f"the manifest records {facts['rows']}")
+            if facts["columns"] != [str(c) for c in table.columns]:
                 raise ResultsError(f, "columns", list(table.columns),
-                                   f"the manifest records {facts.get('columns')}")
+                                   f"the manifest records {facts['columns']}")
         tables[name] = table
     return StoredResults(path, tables, manifest)
 

@@ -12,6 +12,7 @@ Run ``python tests/corpus/make_corpus.py`` to regenerate; the files are committe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -87,8 +88,6 @@ def results_folders(target: Path) -> None:
         "tables_not_a_list": (json.dumps({"tables": "cost_total_bands"}).encode(), True),
         "missing_table": (json.dumps(good).encode(), False),
         "table_not_in_manifest": (json.dumps({"tables": []}).encode(), True),
-        "rows_differ_from_manifest": (json.dumps({**good, "table_files": {"cost_total_bands": {
-            "rows": 5, "columns": ["variant", "year", "p50"]}}}).encode(), True),
     }
     for name, (manifest, with_table) in cases.items():
         folder = target / name
@@ -96,6 +95,13 @@ def results_folders(target: Path) -> None:
         (folder / "manifest.json").write_bytes(manifest)
         if with_table:
             table.to_parquet(folder / "cost_total_bands.parquet", index=False)
+    rows = target / "rows_differ_from_manifest"  # the manifest's record of the table is wrong
+    rows.mkdir()
+    table.to_parquet(rows / "cost_total_bands.parquet", index=False)
+    facts = {"rows": 5, "columns": ["variant", "year", "p50"],
+             "sha256": hashlib.sha256((rows / "cost_total_bands.parquet").read_bytes()).hexdigest()}
+    (rows / "manifest.json").write_text(json.dumps({**good, "table_files": {
+        "cost_total_bands": facts}}), encoding="utf-8")
     (target / "no_manifest").mkdir()
     table.to_parquet(target / "no_manifest" / "cost_total_bands.parquet", index=False)
     damaged = target / "damaged_table"
