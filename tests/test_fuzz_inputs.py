@@ -248,27 +248,6 @@ def _write(folder: Path, name: str, data: bytes) -> Path:
 # --- one test per input class ------------------------------------------------------------------
 
 
-@_seeded
-@FUZZ
-@given(data=yaml_mutation(DEFAULT_DATA_DIR / "qijiang.yaml"))
-def test_fuzz_policy_file(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        shutil.copy(DEFAULT_DATA_DIR / "national.yaml", folder / "national.yaml")
-        _write(folder, "qijiang.yaml", data)
-        _outcome("policy file", folder, lambda: load_policy("qijiang", data_dir=folder), _sane_policy)
-
-
-@_seeded
-@FUZZ
-@given(data=yaml_mutation(ROOT / "tests" / "policies" / "reform_urban_800.yaml"))
-def test_fuzz_reform_file(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path = _write(folder, "reform.yaml", data)
-        _outcome("reform file", folder, lambda: load_policy("qijiang", reforms=[path]), _sane_policy)
-
-
 def _sane_profile(profile: Any) -> None:
     try:
         pop = generate(profile, n_households=120, seed=1)
@@ -280,16 +259,6 @@ def _sane_profile(profile: Any) -> None:
     assert np.isfinite(pop.weight).all() and (pop.weight > 0).all(), "household weights"
 
 
-@_seeded
-@FUZZ
-@given(data=yaml_mutation(LOCALITY_DIR / "jiaohe.yaml"))
-def test_fuzz_locality_profile(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path = _write(folder, "jiaohe.yaml", data)
-        _outcome("locality profile", folder, lambda: load_profile(path), _sane_profile)
-
-
 def _sane_scenario(sc: Any) -> None:
     assert sc.months > 0 and sc.replications >= 1 and sc.localities
     assert sc.households is None or sc.households > 0
@@ -297,30 +266,10 @@ def _sane_scenario(sc: Any) -> None:
     assert again.to_doc() == sc.to_doc()
 
 
-@_seeded
-@FUZZ
-@given(data=yaml_mutation(DEFAULT_SCENARIO))
-def test_fuzz_scenario_file(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path = _write(folder, "scenario.yaml", data)
-        _outcome("scenario file", folder, lambda: load_scenario(path), _sane_scenario)
-
-
 def _sane_behaviour(b: Any) -> None:
     packed = b.pack()
     assert np.isfinite(packed).all() and (packed >= 0).all()
     assert 0 < life_expectancy(b) <= 121
-
-
-@_seeded
-@FUZZ
-@given(data=yaml_mutation(DEFAULTS_FILE))
-def test_fuzz_behaviour_file(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        path = _write(folder, "defaults.yaml", data)
-        _outcome("behaviour file", folder, lambda: load_behaviour_file(path), _sane_behaviour)
 
 
 def _sane_admin(params: Any) -> None:
@@ -332,14 +281,33 @@ def _sane_admin(params: Any) -> None:
         assert math.isfinite(amount) and amount >= 0 and "ESTIMATE" in label
 
 
+#: The YAML input classes: seed file, name of the mutated copy, loader, sanity check.
+YAML_CLASSES: dict[str, tuple[Path, str, Callable[[Path], Any], Callable[[Any], None]]] = {
+    "policy file": (DEFAULT_DATA_DIR / "qijiang.yaml", "qijiang.yaml",
+                    lambda p: load_policy("qijiang", data_dir=p.parent), _sane_policy),
+    "reform file": (ROOT / "tests" / "policies" / "reform_urban_800.yaml", "reform.yaml",
+                    lambda p: load_policy("qijiang", reforms=[p]), _sane_policy),
+    "locality profile": (LOCALITY_DIR / "jiaohe.yaml", "jiaohe.yaml", load_profile, _sane_profile),
+    "scenario file": (DEFAULT_SCENARIO, "scenario.yaml", load_scenario, _sane_scenario),
+    "behaviour file": (DEFAULTS_FILE, "defaults.yaml", load_behaviour_file, _sane_behaviour),
+    "admin parameters": (ADMIN_PARAMETERS_FILE, "admin_parameters.yaml", load_admin_parameters,
+                         _sane_admin),
+}
+
+
+@pytest.mark.parametrize("name", sorted(YAML_CLASSES))
 @_seeded
 @FUZZ
-@given(data=yaml_mutation(ADMIN_PARAMETERS_FILE))
-def test_fuzz_admin_parameters(data: bytes) -> None:
+@given(data=st.data())
+def test_fuzz_yaml_input(name: str, data: st.DataObject) -> None:
+    seed, file_name, load, sane = YAML_CLASSES[name]
+    mutated = data.draw(yaml_mutation(seed))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        path = _write(folder, "admin_parameters.yaml", data)
-        _outcome("admin parameters", folder, lambda: load_admin_parameters(path), _sane_admin)
+        # the policy class's locality file inherits this one (the others ignore it)
+        shutil.copy(DEFAULT_DATA_DIR / "national.yaml", folder / "national.yaml")
+        path = _write(folder, file_name, mutated)
+        _outcome(name, folder, lambda: load(path), sane)
 
 
 CELLS = ["", "-1", "nan", "abc", "1e309", "True", "2.5", "很好", "130", "severe", "0", "1"]
