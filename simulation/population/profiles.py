@@ -360,6 +360,21 @@ def _check_behaviour(file: str, behaviour: dict[str, float], problems: list) -> 
                      for _, loc, v, msg in exc.problems]
 
 
+def _check_free_bounds(file: str, free_start: dict[str, float], free: dict[str, float],
+                       problems: list) -> None:
+    """Free parameters inside the calibration's search bounds (outside them the generator's
+    exponentials overflow: a tail level of 1000 log points is no income distribution)."""
+    from simulation.population.calibrate import BOUNDS
+
+    fitted = {k: v for k, v in free.items() if free_start.get(k) != v}
+    for label, group in (("free_parameters", free_start), ("calibration.values", fitted)):
+        for name, value in group.items():
+            low, high = BOUNDS.get(name, (-math.inf, math.inf))
+            if not low <= value <= high:
+                problems.append((file, f"{label}.{name}", value,
+                                 f"outside {low:g}..{high:g} (the calibration's bounds)"))
+
+
 def validate_profile(raw: Any, file: str) -> Profile:
     """Check a parsed profile (the YAML mapping) and build a :class:`Profile`.
 
@@ -473,6 +488,7 @@ def validate_profile(raw: Any, file: str) -> Profile:
                 behaviour[k], refs[f"behaviour.{k}"] = got
         _check_behaviour(file, behaviour, problems)
 
+    _check_free_bounds(file, free_start, free, problems)
     if problems:
         raise ProfileError(problems)
     return Profile(id=raw["id"], name_zh=raw["name_zh"], policy=raw["policy"], path=Path(file),
