@@ -8,36 +8,57 @@ Commands:
   calibrate     fit a locality's free population parameters (simulation.population.calibrate)
   export-excel  write a stored result as an Excel workbook for the finance bureau
 
-Bad input exits with status 2 and a message naming the file, field and value; a failed engine
-run exits with status 1 naming the locality, variant and replication.
+Bad input (a `LoadError`: file, line or field, value, what was expected; or a bad argument)
+exits with status 2 and a message of one or a few lines, without a traceback (``--debug`` shows
+it); a failed engine run exits with status 1 naming the locality, variant and replication; Ctrl-C
+exits with status 130, and a results folder is only ever renamed into place complete.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
+from simulation.errors import LoadError
 from simulation.scenarios.scenario import DEFAULT_SCENARIO
 
+#: Tables `export-excel` always writes (the others only when the run has them).
+EXCEL_TABLES = ("cost_year_bands", "coverage_year_bands", "staffing_year_bands",
+                "staffing_queue_summary", "parameters")
+#: Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
-def _input_errors() -> tuple[type[BaseException], ...]:
-    """Exception types that mean bad input (reported without a traceback)."""
-    from simulation.admin.parameters import AdminParameterError
-    from simulation.scenarios.results import ResultsError
-    from simulation.scenarios.scenario import ScenarioError
 
-    errors: list[type[BaseException]] = [ScenarioError, ResultsError, AdminParameterError, FileNotFoundError]
-    for mod, name in (("simulation.policy", "PolicyError"), ("simulation.errors", "InputError"),
-                      ("simulation.population.profiles", "ProfileError")):
-        try:
-            errors.append(getattr(__import__(mod, fromlist=[name]), name))
-        except (ImportError, AttributeError):
-            pass
-    return tuple(errors)
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _positive(text: str) -> int:
+    """A whole number > 0 (households, replications, months, workers)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number > 0, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number > 0, got {value}")
+    return value
+
+
+def _month(text: str) -> str:
+    """A calendar month YYYY-MM."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"expected a month YYYY-MM, got {text!r}")
+    return text
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
@@ -48,7 +69,12 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
     # a population profile id (e.g. china_2021) assesses under the policy it names
     policy = load_policy(policy_of(args.locality) if args.locality in known_localities() else args.locality)
-    persons = pd.read_csv(args.persons) if args.persons else example_persons()
+    if args.persons:
+        from simulation.population.columns import read_persons
+
+        persons = read_persons(args.persons)
+    else:
+        persons = example_persons()
     table = assess(persons, policy, month=f"{args.month}-01", source=str(args.persons or "examples"))
     print(f"{args.locality} {policy.name_zh} — entitlements in {args.month} (yuan per month)")
     print(format_assessment(table))
@@ -57,6 +83,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario file and print its summary table; write results (and Excel if asked)."""
+    from simulation.loading import check_writable_folder
     from simulation.scenarios.executors import make_executor
     from simulation.scenarios.runner import EngineUnavailable, run_scenario
     from simulation.scenarios.scenario import load_scenario
@@ -71,8 +98,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         changes["months"] = args.months
     if changes:
         sc = sc.with_changes(**changes)
-    if sc.months <= 0 or (sc.households is not None and sc.households <= 0) or sc.replications < 1:
-        raise SystemExit("--months, --households and --replications must be positive")
+    # refused before hours of simulation, not at the end
+    check_writable_folder(args.output or sc.output, "results folder")
+    if args.excel:
+        check_writable_folder(Path(args.excel).parent, "folder of the Excel file")
     try:
         import simulation.engine as engine
 
@@ -105,7 +134,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     frames = []
     for i, path in enumerate(args.results, start=1):
-        stored = read_results(path)
+        stored = read_results(path, require=("cost_total_bands",))
         tb = stored.tables["cost_total_bands"]
         # numbered, so that the same folder given twice stays two rows
         frames.append(tb.assign(run=f"{i}. {stored.manifest.get('scenario')}:{Path(path).name}"))
@@ -127,11 +156,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_export_excel(args: argparse.Namespace) -> int:
     """Write a stored result as an Excel workbook."""
+    from simulation.loading import check_writable_folder
     from simulation.scenarios.excel import write_excel
     from simulation.scenarios.results import read_results
 
-    stored = read_results(args.result)
+    stored = read_results(args.result, require=EXCEL_TABLES)
     out = Path(args.output) if args.output else stored.path.parent / f"{stored.path.name}.xlsx"
+    check_writable_folder(out.parent, "folder of the Excel file")
     write_excel(stored.tables, stored.manifest, out)
     print(f"excel: {out}")
     return 0
@@ -146,30 +177,37 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
-    p = argparse.ArgumentParser(prog="socsim", description="Social assistance (社会救助) fiscal simulation")
-    sub = p.add_subparsers(dest="command", required=True)
+    # --debug is accepted before or after the command
+    debug = _Parser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show the traceback of an error")
+    p = _Parser(prog="socsim", description="Social assistance (社会救助) fiscal simulation",
+                parents=[debug])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    a = sub.add_parser("assess", help="example households' entitlements for a locality and month")
+    a = sub.add_parser("assess", help="example households' entitlements for a locality and month",
+                       parents=[debug])
     a.add_argument("--locality", required=True)
-    a.add_argument("--month", required=True, help="YYYY-MM")
-    a.add_argument("--persons", help="a person table CSV (docs/contracts.md §2); default: the examples")
+    a.add_argument("--month", required=True, type=_month, help="YYYY-MM")
+    a.add_argument("--persons", help="a person table, CSV (UTF-8, GBK or UTF-16) or .xlsx "
+                   "(docs/contracts.md §2); default: the examples")
     a.set_defaults(fn=cmd_assess)
 
-    r = sub.add_parser("run", help="run a scenario file and print a summary")
+    r = sub.add_parser("run", help="run a scenario file and print a summary", parents=[debug])
     r.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
                    help="a scenario YAML file, or a results folder to re-run the scenario it recorded")
-    r.add_argument("--households", type=int, help="override the population size")
-    r.add_argument("--replications", type=int, help="override the number of replications")
-    r.add_argument("--months", type=int, help="override the horizon")
+    r.add_argument("--households", type=_positive, help="override the population size")
+    r.add_argument("--replications", type=_positive, help="override the number of replications")
+    r.add_argument("--months", type=_positive, help="override the horizon")
     r.add_argument("--executor", choices=["serial", "process", "dask"])
-    r.add_argument("--workers", type=int)
+    r.add_argument("--workers", type=_positive)
     r.add_argument("--address", help="Dask scheduler address (default: a LocalCluster)")
     r.add_argument("--output", help="results folder (default: the scenario's output)")
     r.add_argument("--excel", help="also write an Excel workbook here")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.set_defaults(fn=cmd_run)
 
-    c = sub.add_parser("compare", help="compare stored results side by side")
+    c = sub.add_parser("compare", help="compare stored results side by side", parents=[debug])
     c.add_argument("results", nargs="+", help="result folders written by `run`")
     c.set_defaults(fn=cmd_compare)
 
@@ -187,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     j.add_argument("project_args", nargs=argparse.REMAINDER)
     j.set_defaults(fn=cmd_project)
 
-    e = sub.add_parser("export-excel", help="write a stored result as an Excel workbook")
+    e = sub.add_parser("export-excel", help="write a stored result as an Excel workbook",
+                       parents=[debug])
     e.add_argument("result", help="a result folder written by `run`")
     e.add_argument("-o", "--output", help="the .xlsx file (default: beside the result folder)")
     e.set_defaults(fn=cmd_export_excel)
@@ -195,22 +234,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (2 for bad input)."""
+    """Entry point; returns the exit status (2 for bad input, 1 for a failed run, 130 for Ctrl-C)."""
     from simulation.scenarios.runner import TaskError
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["project"]:  # its options pass through whole (argparse's REMAINDER drops them)
-        args = argparse.Namespace(fn=cmd_project, project_args=argv[1:])
+        args = argparse.Namespace(fn=cmd_project, project_args=argv[1:], debug=False)
     else:
         args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
     try:
         return int(args.fn(args))
-    except _input_errors() as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (LoadError, OSError) as exc:  # OSError: a file the loading layer did not open
+        _report(exc.short() if isinstance(exc, LoadError) else _os_message(exc), debug)
         return 2
     except TaskError as exc:
-        print(f"error: {exc}\nno results were written; earlier results are untouched", file=sys.stderr)
+        _report(f"{exc}\nno results were written; earlier results are untouched", debug)
         return 1
+    except KeyboardInterrupt:
+        _report("interrupted (Ctrl-C); no half-written results folder is left (a run's folder "
+                "appears only when complete)", debug)
+        return EXIT_INTERRUPTED
+
+
+def _os_message(exc: OSError) -> str:
+    name = f"{exc.filename}: " if exc.filename else ""
+    return f"{name}{exc.strerror or exc}"
+
+
+def _report(message: str, debug: bool) -> None:
+    """Print ``error: message`` to stderr, with the traceback under --debug."""
+    if debug:
+        traceback.print_exc()
+    print(f"error: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -297,6 +298,21 @@ def validate_persons(df: pd.DataFrame, source: str = "persons") -> PersonArrays:
         arrays.setdefault(optional, None)
     return PersonArrays(household_ids=hh_sorted[starts].copy(), hh_start=hh_start,
                         row=order.astype(np.int64), **arrays)
+
+
+def read_persons(path: str | Path) -> pd.DataFrame:
+    """Read a person table file (CSV in UTF-8, GBK/GB18030 or UTF-16, or Excel .xlsx) and check it.
+
+    Reading goes through `simulation.loading.read_table` (a folder, a 0-byte file, a duplicated or
+    blank column name, a row with more fields than the header, an unreadable encoding raise a
+    `LoadError` with file and line); the table is then checked by :func:`validate_persons` with the
+    file as source. Returns the table as read.
+    """
+    from simulation.loading import read_table
+
+    table, _encoding = read_table(path, "person table")
+    validate_persons(table, source=str(path))
+    return table
 
 
 def person_arrays_from_columns(columns: Mapping[str, np.ndarray]) -> PersonArrays:
