@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from simulation.engine.model import parse_month, run
 from simulation.engine.outputs import EXITS
 from simulation.errors import InputError
+from simulation.loading import load_yaml
 from simulation.policy import load_policy
 from simulation.population import generate, load_profile
 
@@ -47,16 +47,7 @@ def read_inputs(path: str | Path | None) -> dict[str, Any]:
     """The inputs file (empty without one); unknown keys and wrong types name the field."""
     if path is None:
         return {}
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            raw = yaml.safe_load(fh)
-    except OSError as exc:
-        raise InputError(str(path), "-", f"cannot read file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(str(path), "-", f"not valid YAML: {exc}") from None
-    raw = raw or {}
-    if not isinstance(raw, Mapping):
-        raise InputError(str(path), "(document)", "expected a mapping with policy, cpi, behaviour")
+    raw = load_yaml(path, "projection inputs file")  # encoding, syntax and size guards
     unknown = set(raw) - INPUT_KEYS
     if unknown:
         raise InputError(str(path), sorted(unknown)[0],
