@@ -99,22 +99,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Total cost per year (P50, 万元) of stored results side by side, and each minus the first."""
-    from simulation.scenarios.results import read_results
+#: Manifest fields that must agree for two runs' replications to share populations and draws.
+PAIRED_FIELDS = ("localities", "start", "months", "population", "seed", "replications")
 
-    frames = []
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Each stored result's cost and extra cost (万元, P50 [P10–P90], the run's own headline), then
+    each run's variants minus the first run's baseline, paired by replication when the runs share
+    populations and draws."""
+    from simulation.scenarios import summary as S
+    from simulation.scenarios.results import read_results
+    from simulation.scenarios.runner import headline_lines
+
+    runs = []
     for i, path in enumerate(args.results, start=1):
         stored = read_results(path)
-        tb = stored.tables["cost_total_bands"]
-        # numbered, so that the same folder given twice stays two rows
-        frames.append(tb.assign(run=f"{i}. {stored.manifest.get('scenario')}:{Path(path).name}"))
-    table = pd.concat(frames).pivot_table(index=["run", "variant"], columns="year", values="p50", sort=False)
-    print("Total cost per year, P50, 万元 (10,000 yuan)")
-    print((table / 1e4).round(1).to_string())
-    if len(table) > 1:
-        print("\nminus the first row, 万元")
-        print(((table - table.iloc[0]) / 1e4).round(1).to_string())
+        baseline = S.baseline_of(stored.manifest)
+        tables = S.with_headline(stored.tables, baseline)
+        name = f"{i}. {stored.manifest.get('scenario')}:{Path(path).name}"
+        runs.append((name, stored.manifest, tables["replication_totals"], baseline))
+        print(name)
+        print("\n".join(headline_lines(tables["headline"], baseline)))
+        print()
+    if len(runs) > 1:
+        first_name, first_manifest, first_totals, first_base = runs[0]
+        print(f"Each run's variants minus {first_name} {first_base}, paired by replication, 万元: P50 [P10–P90]")
+        ref = first_totals[first_totals["variant"] == first_base]
+        for name, manifest, totals, _ in runs[1:]:
+            differs = [f for f in PAIRED_FIELDS if manifest.get(f) != first_manifest.get(f)]
+            if differs:
+                print(f"{name}: not paired with the first run (different {', '.join(differs)}); "
+                      "compare their own extra-cost figures above")
+                continue
+            head = S.headline(S.add_extra(totals[["variant", "replication", "period", "cost"]], ref))
+            print(name)
+            print("\n".join(headline_lines(head, first_base, parts=("extra",))))
     return 0
 
 

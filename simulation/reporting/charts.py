@@ -102,26 +102,39 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
 def band_chart(
     bands: pd.DataFrame, lang: Lang = "zh", x: str = "year", series: str | None = None,
     title: str | None = None, names: Mapping[str, str] | None = None,
+    totals: Mapping[str, tuple[str, float, float, float]] | None = None,
 ) -> Figure:
-    """Median line with a shaded P10–P90 band, one line per ``series`` value if given.
+    """Median line with a shaded P10–P90 band, one line per ``series`` value if given; each
+    median is written beside its point (one decimal, in the axis unit).
 
     ``bands``: columns ``x``, ``p10``, ``p50``, ``p90`` (yuan), e.g. from
     :func:`simulation.reporting.tables.quantile_bands`; ``names`` maps series values to labels
-    (e.g. a reform's ``label_zh``).
+    (e.g. a reform's ``label_zh``); ``totals`` maps a series value (or ``""`` without series) to
+    (period, P50, P10, P90) of the whole horizon, added to its legend entry.
     """
     require_columns(bands, [x, "p10", "p50", "p90", *([series] if series else [])], "band_chart")
     _nonempty(bands, "band_chart")
     fig, (ax,) = new_figure(lang)
     groups = bands.groupby(series, sort=False) if series else [(None, bands)]
+    divisor, unit = money_unit(float(bands[["p10", "p50", "p90"]].abs().max().max()), lang)
     for key, part in groups:
         part = part.sort_values(x)
         xs = part[x].astype(str).to_numpy()
-        line_label = name(key, lang, names) if key is not None else label("median", lang)
-        (line,) = ax.plot(xs, part["p50"].to_numpy(float), marker="o", label=line_label)
+        line_label = base_label = name(key, lang, names) if key is not None else label("median", lang)
+        total = (totals or {}).get("" if key is None else key)
+        if total is not None:
+            period, p50, p10, p90 = total
+            line_label += (f" ({period}{'合计' if lang == 'zh' else ' total'} {p50 / divisor:,.1f} "
+                           f"[{p10 / divisor:,.1f}–{p90 / divisor:,.1f}] {unit})")
+        ys = part["p50"].to_numpy(float)
+        (line,) = ax.plot(xs, ys, marker="o", label=line_label)
+        for xi, yi in zip(xs, ys, strict=True):
+            ax.annotate(f"{yi / divisor:,.1f}", (xi, yi), xytext=(0, 6), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=9)
         ax.fill_between(xs, part["p10"].to_numpy(float), part["p90"].to_numpy(float),
                         color=line.get_color(), alpha=0.2,
-                        label=f"{line_label} {label('band', lang)}")
-    _money_axis(ax, float(bands["p90"].abs().max()), lang, "/年" if lang == "zh" else " per year")
+                        label=f"{base_label} {label('band', lang)}")
+    _money_axis(ax, float(bands[["p10", "p50", "p90"]].abs().max().max()), lang, "/年" if lang == "zh" else " per year")
     ax.set_xlabel(name(x, lang))
     ax.set_title(title or label("extra_cost_title", lang))
     ax.legend(fontsize=8, loc="upper left")

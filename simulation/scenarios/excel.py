@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from simulation.scenarios import summary as S
 
 #: Column headings: name -> (Chinese, English).
 HEADINGS: dict[str, tuple[str, str]] = {
@@ -48,6 +50,11 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "cost_per_yuan_of_standard": ("标准每提高1元的年支出(元)", "Cost per year per yuan of standard"),
     "standard_increase_urban": ("城市标准提高", "Urban standard increase"),
     "standard_increase_rural": ("农村标准提高", "Rural standard increase"),
+    "period": ("期间", "Period"),
+    "cost_p50": ("支出 中位数(万元)", "Cost P50 (10,000 yuan)"), "cost_p10": ("支出 P10(万元)", "Cost P10"),
+    "cost_p90": ("支出 P90(万元)", "Cost P90"),
+    "extra_p50": ("增支 中位数(万元)", "Extra cost P50 (10,000 yuan)"), "extra_p10": ("增支 P10(万元)", "Extra P10"),
+    "extra_p90": ("增支 P90(万元)", "Extra P90"),
 }
 
 def _bilingual(key: str) -> str:
@@ -97,13 +104,22 @@ def _write_table(ws: Any, fmt: Mapping[str, Any], df: pd.DataFrame, row: int, ti
     return row + 1
 
 
-def _with_totals(df: pd.DataFrame, group: Sequence[str], values: Sequence[str]) -> pd.DataFrame:
-    """Add a total row (as values) per group, component 'total'."""
-    tot = df.groupby(list(group), as_index=False)[list(values)].sum()
-    tot["component"] = "total"
-    out = pd.concat([df, tot[df.columns.intersection(tot.columns)]], ignore_index=True)
-    return out.sort_values(list(group) + ["component"], kind="stable", key=lambda s: s.map(
-        lambda x: (1, "") if x == "total" else (0, str(x))) if s.name == "component" else s)
+def _with_totals(components: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """Component bands with a total row per variant and year taken from ``totals`` (the band of
+    each replication's total: component quantiles do not add up to the total's quantiles)."""
+    cols = ["variant", "year", "component", "mean", "p10", "p50", "p90"]
+    out = pd.concat([components.assign(order=0), totals.assign(component="total", order=1)], ignore_index=True)
+    out = out.sort_values(["variant", "year", "order"], kind="stable")[cols]
+    return out.assign(component=out["component"].map(_bilingual))
+
+
+def headline_sheet_table(head: pd.DataFrame) -> pd.DataFrame:
+    """The headline table (summary.headline) in 万元 with one column per figure."""
+    out = head[["variant", "period"]].copy()
+    for value in ("cost", "extra"):
+        for name in ("p50", "p10", "p90"):
+            out[f"{value}_{name}"] = head[f"{value}_{name}"] / 1e4
+    return out
 
 
 def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any], path: str | Path) -> Path:
@@ -114,6 +130,7 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
     for name in ("cost_year_bands", "coverage_year_bands", "staffing_year_bands", "staffing_queue_summary", "parameters"):
         if name not in tables:
             raise KeyError(f"results lack table {name!r} needed for the Excel export")
+    tables = S.with_headline(tables, S.baseline_of(manifest))
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp.xlsx")
     wb = xlsxwriter.Workbook(str(tmp))
     try:
@@ -136,13 +153,8 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
             ("运行编号 Run id", manifest.get("run_id", "")),
         ], columns=["item", "value"]).astype({"value": str})
         row = _write_table(ws, fmt, facts, 0, "情景摘要 Scenario summary")
-        ctb = tables["cost_total_bands"] if "cost_total_bands" in tables else None
-        if ctb is not None:
-            row = _write_table(ws, fmt, ctb[["variant", "year", "mean", "p10", "p50", "p90", "replications"]], row,
-                               "年度总支出(元) Total cost per year (yuan)")
-        if "difference_year_bands" in tables:
-            row = _write_table(ws, fmt, tables["difference_year_bands"][["variant", "year", "mean", "p10", "p50", "p90"]],
-                               row, "改革与基线之差(元) Reform minus baseline (yuan per year)")
+        row = _write_table(ws, fmt, headline_sheet_table(tables["headline"]), row,
+                           "支出与增支(万元), 中位数及P10–P90 Cost and extra cost (10,000 yuan), P50 and P10–P90")
         if "cost_per_yuan" in tables and not tables["cost_per_yuan"].empty:
             cpy = tables["cost_per_yuan"].groupby(["variant"], as_index=False)[
                 ["standard_increase_urban", "standard_increase_rural", "standard_increase_weighted",
@@ -152,19 +164,15 @@ def write_excel(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any],
         ws.set_column(1, 1, 60)
 
         # cost by component and year with bands, totals as values
-        cost = tables["cost_year_bands"][["variant", "year", "component", "mean", "p10", "p50", "p90"]]
-        cost = _with_totals(cost, ["variant", "year"], ["mean", "p10", "p50", "p90"])
-        cost = cost.assign(component=cost["component"].map(_bilingual))
+        cost = _with_totals(tables["cost_year_bands"], S.year_bands(tables["headline"], "cost"))
         ws = wb.add_worksheet(SHEETS["cost"])
         _write_table(ws, fmt, cost, 0, "分项目年度支出(元)及P10–P90区间 Cost by component and year (yuan), P10–P90 "
-                                       "(total row = sum of each column's component values)")
-        if "difference_year_component" in tables:
-            d = tables["difference_year_component"]
-            d = d.groupby(["variant", "year", "component"], as_index=False)["cost"].median()
-            d = _with_totals(d, ["variant", "year"], ["cost"])
-            d = d.assign(component=d["component"].map(_bilingual))
+                                       "(total: band of each replication's total)")
+        if "difference_year_component_bands" in tables:
+            d = _with_totals(tables["difference_year_component_bands"], tables["difference_year_bands"])
             ws = wb.add_worksheet(SHEETS["difference"])
-            _write_table(ws, fmt, d, 0, "改革与基线之差, 各项目中位数(元) Reform minus baseline by component, median (yuan)")
+            _write_table(ws, fmt, d, 0, "改革与基线之差(元)及P10–P90区间 Reform minus baseline by component (yuan), "
+                                        "P10–P90 (total: band of each replication's total difference)")
 
         cov = tables["coverage_year_bands"]
         cov = cov.assign(programme=cov["programme"].map(_bilingual))

@@ -542,13 +542,19 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         "cost_year_area": S.cost_by(components, ["year", "area"]),
         "cost_year_township": S.cost_by(components, ["year", "township"]),
         "cost_year_bands": S.bands(cost_year, ["year", "component"], "cost"),
-        "cost_total_bands": S.bands(S.cost_by(components, ["year"]), ["year"], "cost"),
     }
+    # the one cost and extra-cost figure: per replication, summed to years and the horizon, then
+    # quantiles; every output reads it from here
+    totals = S.replication_totals(cost_year, base)
+    tables["replication_totals"] = totals
+    tables["headline"] = S.headline(totals)
+    tables["cost_total_bands"] = S.year_bands(tables["headline"], "cost")
     if scenario.reforms:
         diff = S.differences(cost_year, ["year", "component"], "cost", base)
         tables["difference_year_component"] = diff
-        tables["difference_year_bands"] = S.bands(
-            diff.groupby(["variant", "replication", "locality", "year"], as_index=False)["cost"].sum(), ["year"], "cost")
+        tables["difference_year_component_bands"] = S.bands(diff, ["year", "component"], "cost")
+        extra = S.year_bands(tables["headline"], "extra")
+        tables["difference_year_bands"] = extra[extra["variant"] != base].reset_index(drop=True)
         tables["cost_per_yuan"] = _cost_per_yuan(outputs, components, base)
     pop = pd.DataFrame([{"variant": o.variant, "replication": o.replication, "locality": o.locality,
                          "persons": o.population_persons} for o in outputs])
@@ -618,6 +624,17 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     return ScenarioResult(scenario, tables, manifest)
 
 
+def services_summary(services_cap: pd.DataFrame) -> pd.DataFrame:
+    """Purchased services against the cap per variant and year: means over replications and
+    localities summed, so that ``shortfall`` = ``cost`` − ``cap`` holds for the figures shown."""
+    per = services_cap.groupby(["variant", "replication", "year"], as_index=False, sort=False)[
+        ["cost", "cap", "persons_needing_care"]].sum()
+    out = per.groupby(["variant", "year"], as_index=False, sort=False)[["cost", "cap", "persons_needing_care"]].mean()
+    out["shortfall"] = out["cost"] - out["cap"]
+    out["affordable_coverage"] = np.where(out["cost"] > 0, np.minimum(out["cap"] / out["cost"].where(out["cost"] > 0, 1.0), 1.0), 1.0)
+    return out
+
+
 def _json_safe(doc: Any) -> Any:
     """Dates (from unquoted YAML) as ISO strings, so the document goes into JSON unchanged."""
     if isinstance(doc, Mapping):
@@ -668,42 +685,57 @@ def _resident_share(tables: Mapping[str, pd.DataFrame], variant: str) -> str:
     return f" ({share:.1%} of residents)"
 
 
-def _band_text(g: pd.DataFrame, y: int) -> str:
-    return f"{_fmt(g.at[y, 'p50'])} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]" if y in g.index else "–"
+def band_text(p50: float, p10: float, p90: float) -> str:
+    """'P50 [P10–P90]' in 万元 with one decimal (the form every text output uses)."""
+    return f"{_fmt(p50)} [{_fmt(p10)}–{_fmt(p90)}]"
 
 
-def _band_width(tables: Mapping[str, pd.DataFrame], years: Sequence[int]) -> int:
-    """Column width that fits every 'P50 [P10–P90]' cell of the cost and difference tables."""
-    cells = [len(_band_text(grp.set_index("year"), y)) for name in ("cost_total_bands", "difference_year_bands")
-             if name in tables for _, grp in tables[name].groupby("variant") for y in years]
-    return max(cells, default=10) + 3
+def headline_lines(head: pd.DataFrame, baseline: str, parts: Sequence[str] = ("cost", "extra")) -> list[str]:
+    """Cost and extra cost per year and for the whole horizon (万元, P50 [P10–P90]) from the
+    headline table (summary.headline), with the Monte Carlo error of the horizon's band.
 
-
-def _band_cells(grp: pd.DataFrame, years: Sequence[int], width: int) -> str:
-    """'P50 [P10–P90]' in 万元 for each year, right-aligned in ``width`` characters."""
-    g = grp.set_index("year")
-    return "".join(_band_text(g, y).rjust(width) for y in years)
+    ``parts``: which blocks to print (``cost``, ``extra``); extra is printed for every variant
+    other than ``baseline``."""
+    periods = list(dict.fromkeys(head["period"]))
+    reps = int(head["replications"].max())
+    cells = {(r.variant, r.period, v): band_text(getattr(r, f"{v}_p50"), getattr(r, f"{v}_p10"), getattr(r, f"{v}_p90"))
+             for r in head.itertuples(index=False) for v in ("cost", "extra")}
+    width = max(len(c) for c in cells.values()) + 3
+    variants = list(dict.fromkeys(head["variant"]))
+    header = f"{'variant':<28}" + "".join(f"{p:>{width}}" for p in periods)
+    lines = []
+    if "cost" in parts:
+        lines += [f"Cost per year and for the whole horizon ({periods[-1]}), 万元 (10,000 yuan): P50 [P10–P90] "
+                  f"over {reps} replications", header]
+        lines += [f"{v:<28}" + "".join(cells.get((v, p, "cost"), "–").rjust(width) for p in periods)
+                  for v in variants]
+    reforms = [v for v in variants if v != baseline]
+    if reforms and "extra" in parts:
+        lines += ["", "Extra cost: reform minus baseline in each replication (same population and draws), 万元"]
+        if "cost" not in parts:
+            lines.append(header)
+        lines += [f"{v:<28}" + "".join(cells.get((v, p, "extra"), "–").rjust(width) for p in periods)
+                  for v in reforms]
+    whole = head[head["period"] == periods[-1]]
+    for r in whole.itertuples(index=False):
+        value = "extra" if r.variant != baseline else "cost"
+        if value not in parts:
+            continue
+        lines.append(f"  Monte Carlo error of the band ({r.variant}, {value} {periods[-1]}): P10 ± "
+                     f"{_fmt(getattr(r, f'{value}_p10_se'))}, P90 ± {_fmt(getattr(r, f'{value}_p90_se'))} 万元 "
+                     f"(bootstrap standard error over the {r.replications} replications)")
+    return lines
 
 
 def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
-    """Terminal summary: cost per year by variant (10k yuan, P50 [P10–P90]), Δ, recipients, staff, cap."""
-    lines = ["Cost by year, 万元 (10,000 yuan): P50 [P10–P90] over replications"]
-    tb = tables["cost_total_bands"]
-    years = sorted(tb["year"].unique())
-    width = _band_width(tables, years)
-    lines.append(f"{'variant':<28}" + "".join(f"{y:>{width}}" for y in years))
-    for variant, grp in tb.groupby("variant", sort=False):
-        lines.append(f"{variant:<28}{_band_cells(grp, years, width)}")
-    if "difference_year_bands" in tables:
-        lines.append("")
-        lines.append("Reform minus baseline (same draws), 万元")
-        for variant, grp in tables["difference_year_bands"].groupby("variant", sort=False):
-            lines.append(f"{variant:<28}{_band_cells(grp, years, width)}")
-        cpy = tables.get("cost_per_yuan")
-        if cpy is not None and not cpy.empty:
-            for variant, grp in cpy.groupby("variant"):
-                lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
-                             f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
+    """Terminal summary: cost and extra cost (万元, P50 [P10–P90]) per year and horizon, recipients,
+    distribution, staff, cap."""
+    lines = headline_lines(tables["headline"], baseline)
+    cpy = tables.get("cost_per_yuan")
+    if cpy is not None and not cpy.empty:
+        for variant, grp in cpy.groupby("variant", sort=False):
+            lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
+                         f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
     gl = tables.get("gains_losses")
     if gl is not None and not gl.empty:
         a = gl[gl["group"] == "all"].assign(change=lambda d: d["households"] * d["mean_change"])
@@ -746,13 +778,13 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
             lines.append(f"  {r.variant:<26} staff {r.staff_mean:,.0f}, backlog {r.backlog_mean:,.0f} cases, "
                          f"mean days to decision {r.days_to_decision_mean:,.1f}, decided late {r.late_share:.1%}")
     if "services_cap" in tables:
-        cap = tables["services_cap"].groupby(["variant", "year"], as_index=False)[
-            ["cost", "cap", "headroom", "affordable_coverage"]].median()
+        cap = services_summary(tables["services_cap"])
         est = bool(tables["services_cap"]["cap_base_is_estimate"].any())
         lines.append("")
-        lines.append("Purchased services vs the 2% cap, 万元" + (" (cap base is an ESTIMATE)" if est else ""))
+        lines.append("Purchased services vs the 2% cap, 万元, mean over replications (shortfall = cost − cap)"
+                     + (" (cap base is an ESTIMATE)" if est else ""))
         for r in cap.itertuples(index=False):
             lines.append(f"  {r.variant:<26} {r.year}: cost {_fmt(r.cost)}, cap {_fmt(r.cap)}, "
-                         f"{'headroom' if r.headroom >= 0 else 'shortfall'} {_fmt(abs(r.headroom))}, "
+                         f"{'shortfall' if r.shortfall > 0 else 'headroom'} {_fmt(abs(r.shortfall))}, "
                          f"cap affords {r.affordable_coverage:.0%} of the package")
     return "\n".join(lines)
