@@ -58,10 +58,13 @@ def cmd_assess(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario file and print its summary table; write results (and Excel if asked)."""
     from simulation.scenarios.executors import make_executor
+    from simulation.scenarios.increase import with_increases
     from simulation.scenarios.runner import EngineUnavailable, run_scenario
     from simulation.scenarios.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
+    if args.increase:
+        sc = with_increases(sc, args.increase)
     changes = {}
     if args.households is not None:
         changes["households"] = args.households
@@ -156,6 +159,16 @@ def cmd_export_excel(args: argparse.Namespace) -> int:
     return 0
 
 
+def _increase(text: str) -> object:
+    """argparse type for ``--increase``: a bad value exits 2 with the reason."""
+    from simulation.scenarios.increase import IncreaseError, parse_increase
+
+    try:
+        return parse_increase(text)
+    except IncreaseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
     p = argparse.ArgumentParser(prog="socsim", description="Social assistance (社会救助) fiscal simulation")
@@ -170,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario file and print a summary")
     r.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
                    help="a scenario YAML file, or a results folder to re-run the scenario it recorded")
+    r.add_argument("--increase", nargs="+", type=_increase, metavar="CHANGE",
+                   help="replace the scenario's reforms by dibao standard increases, urban and rural, from "
+                        "the start: 5%% (of the baseline value in force), +50 (yuan/person/month); "
+                        "one variant each, in the order given")
     r.add_argument("--households", type=int, help="override the population size")
     r.add_argument("--replications", type=int, help="override the number of replications")
     r.add_argument("--months", type=int, help="override the horizon")

@@ -45,6 +45,8 @@ from simulation.scenarios.scenario import (
     policy_of,
     policy_reforms,
 )
+from simulation.scenarios.summary import band_text
+from simulation.scenarios.summary import wan as _fmt
 
 
 class EngineUnavailable(RuntimeError):
@@ -667,10 +669,6 @@ def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = F
     return result
 
 
-def _fmt(x: float) -> str:
-    return f"{x / 1e4:,.1f}"
-
-
 def _resident_share(tables: Mapping[str, pd.DataFrame], variant: str) -> str:
     """' (x.x% of residents)': recipients of the last year as a share of the resident population."""
     cov = tables.get("coverage_month")
@@ -683,11 +681,6 @@ def _resident_share(tables: Mapping[str, pd.DataFrame], variant: str) -> str:
     per = per.groupby(["replication", "month"])[["persons", "population"]].sum()
     share = float((per["persons"] / per["population"]).median()) if len(per) else float("nan")
     return f" ({share:.1%} of residents)"
-
-
-def band_text(p50: float, p10: float, p90: float) -> str:
-    """'P50 [P10–P90]' in 万元 with one decimal (the form every text output uses)."""
-    return f"{_fmt(p50)} [{_fmt(p10)}–{_fmt(p90)}]"
 
 
 def headline_lines(head: pd.DataFrame, baseline: str, parts: Sequence[str] = ("cost", "extra")) -> list[str]:

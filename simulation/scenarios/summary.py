@@ -237,6 +237,27 @@ def headline(totals: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values("variant", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
+def wan(yuan: float) -> str:
+    """Yuan as 万元 (10,000 yuan) with one decimal and thousands separators."""
+    return f"{yuan / 1e4:,.1f}"
+
+
+def band_text(p50: float, p10: float, p90: float) -> str:
+    """'P50 [P10–P90]' in 万元 with one decimal (the form every text output uses)."""
+    return f"{wan(p50)} [{wan(p10)}–{wan(p90)}]"
+
+
+def headline_text(head: pd.DataFrame, value: str) -> pd.DataFrame:
+    """The headline's ``value`` (``cost`` or ``extra``) as 'P50 [P10–P90]' 万元 text: one row per
+    variant, one column per period (for notebooks; the same text as the terminal summary)."""
+    cells = head.assign(text=[band_text(getattr(r, f"{value}_p50"), getattr(r, f"{value}_p10"),
+                                        getattr(r, f"{value}_p90")) for r in head.itertuples(index=False)])
+    out = cells.pivot(index="variant", columns="period", values="text")
+    out = out.reindex(index=list(dict.fromkeys(head["variant"])), columns=list(dict.fromkeys(head["period"])))
+    out.columns.name = "万元: P50 [P10–P90]"
+    return out
+
+
 def year_bands(table: pd.DataFrame, value: str) -> pd.DataFrame:
     """The headline's yearly rows as a band table (variant, year, mean, p10, p50, p90,
     replications) of ``value`` (``cost`` or ``extra``), for charts and the older table names."""
