@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("calibrate", help="calibrate a locality's population (simulation.population.calibrate)",
                        description="Arguments pass to simulation.population.calibrate: "
-                                   "<locality|all> [--check] [--no-write] [--n-households N]")
+                                   "<locality|all> [--check] [--write] [--n-households N] [--no-progress]; "
+                                   "tracked locality files are written only with --write")
     k.add_argument("calibrate_args", nargs=argparse.REMAINDER)
     k.set_defaults(fn=cmd_calibrate)
 

@@ -36,7 +36,7 @@ from simulation.admin.services import (
 )
 from simulation.admin.staffing import default_ratios, office_queue, required_staff
 from simulation.scenarios import summary as S
-from simulation.scenarios.executors import make_executor
+from simulation.scenarios.executors import make_executor, warm_kernels
 from simulation.scenarios.results import file_hash, new_run_id, write_results
 from simulation.scenarios.scenario import (
     Scenario,
@@ -653,6 +653,8 @@ def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = F
     ``executor``: an executor from ``make_executor`` (the scenario's own choice when None).
     Results go to ``output`` (default: the scenario's ``output`` folder) under a new run id.
     """
+    if _can_assess_population(scenario):
+        warm_kernels(scenario.localities[0], scenario.start, progress)
     own = executor is None
     ex = executor or make_executor(scenario.executor, scenario.workers, scenario.address)
     try:
