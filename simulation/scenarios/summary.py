@@ -172,10 +172,13 @@ def period_costs(cost_year: pd.DataFrame) -> pd.DataFrame:
     """Cost per variant, replication and period: each year (``"2025"``) and the whole horizon
     (:func:`horizon_label`), summed over every other key (components, localities) first."""
     per = cost_year.groupby(["variant", "replication", "year"], as_index=False, observed=True)["cost"].sum()
-    label = horizon_label(per["year"].unique().tolist())
-    whole = per.groupby(["variant", "replication"], as_index=False, sort=False)["cost"].sum().assign(period=label)
+    years = per["year"].unique().tolist()
+    whole = per.groupby(["variant", "replication"], as_index=False, sort=False)["cost"].sum().assign(
+        period=horizon_label(years))
     per = per.assign(period=per["year"].astype(str)).drop(columns="year")
-    return pd.concat([per, whole], ignore_index=True)[["variant", "replication", "period", "cost"]]
+    # a one-year horizon is its year: no second row of the same period
+    parts = [per, whole] if len(years) > 1 else [per]
+    return pd.concat(parts, ignore_index=True)[["variant", "replication", "period", "cost"]]
 
 
 def add_extra(per: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
