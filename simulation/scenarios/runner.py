@@ -603,11 +603,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         decisions = engine_decisions(monthly, tables["engine_offices"])
         if decisions is not None:
             tables["engine_decisions"] = decisions
-    params_rows = []
-    for (variant, loc), pol in sorted(policies.items()):
-        for path, value in sorted(pol.at(f"{scenario.start}-01").items()):
-            params_rows.append({"variant": variant, "locality": loc, "parameter": path, "value_at_start": str(value)})
-    tables["parameters"] = pd.DataFrame(params_rows)
+    tables["parameters"] = parameter_table(scenario, policies)
     manifest = {
         "scenario": scenario.name, "scenario_file": scenario.source, "scenario_doc": _json_safe(scenario.to_doc()),
         "scenario_sha256": file_hash(scenario.source) if Path(scenario.source).is_file() else None,
@@ -635,6 +631,27 @@ def services_summary(services_cap: pd.DataFrame) -> pd.DataFrame:
     out["shortfall"] = out["cost"] - out["cap"]
     out["affordable_coverage"] = np.where(out["cost"] > 0, np.minimum(out["cap"] / out["cost"].where(out["cost"] > 0, 1.0), 1.0), 1.0)
     return out
+
+
+def parameter_table(scenario: Scenario, policies: Mapping[tuple[str, str], Any]) -> pd.DataFrame:
+    """Every policy parameter per variant and locality at the start: value, unit, meaning,
+    reference (of the value in force) and whether the variant's changes set it."""
+    from simulation.policy.schema import CATALOGUE
+
+    rows = []
+    day = f"{scenario.start}-01"
+    changed = {v.name: set(v.changes) for v in scenario.variants}
+    for (variant, loc), pol in sorted(policies.items()):
+        reference = getattr(pol, "reference", None)
+        for path, value in sorted(pol.at(day).items()):
+            spec = CATALOGUE.get(path)
+            rows.append({"variant": variant, "locality": loc, "parameter": path,
+                         "description": spec.description if spec else "", "unit": spec.unit if spec else "",
+                         "value_at_start": str(list(value) if isinstance(value, tuple) else value),
+                         "reference": str(reference(path, day)) if reference else "",
+                         "changed": path in changed.get(variant, ())})
+    return pd.DataFrame(rows, columns=["variant", "locality", "parameter", "description", "unit",
+                                       "value_at_start", "reference", "changed"])
 
 
 def _json_safe(doc: Any) -> Any:
