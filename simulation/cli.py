@@ -90,7 +90,8 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{sc.households or 'profile'} households, {sc.replications} replication(s), "
           f"{len(sc.variants)} variant(s), executor {kind}", file=sys.stderr)
     with make_executor(kind, args.workers or sc.workers, args.address or sc.address) as ex:
-        result = run_scenario(sc, executor=ex, progress=not args.no_progress, output=args.output)
+        result = run_scenario(sc, executor=ex, progress=not args.no_progress, output=args.output,
+                              relative_line=args.relative_line)
     print(result.summary_text())
     print(f"\nresults: {result.path}")
     if args.excel:
@@ -169,6 +170,17 @@ def _increase(text: str) -> object:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _share(text: str) -> float:
+    """argparse type: a share strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a share between 0 and 1, e.g. 0.5")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
     p = argparse.ArgumentParser(prog="socsim", description="Social assistance (社会救助) fiscal simulation")
@@ -187,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the scenario's reforms by dibao standard increases, urban and rural, from "
                         "the start: 5%% (of the baseline value in force), +50 (yuan/person/month); "
                         "one variant each, in the order given")
+    r.add_argument("--relative-line", type=_share, default=0.5, metavar="SHARE",
+                   help="relative poverty line as a share of the median per-capita income (default 0.5)")
     r.add_argument("--households", type=int, help="override the population size")
     r.add_argument("--replications", type=int, help="override the number of replications")
     r.add_argument("--months", type=int, help="override the horizon")

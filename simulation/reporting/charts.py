@@ -141,6 +141,31 @@ def band_chart(
     return fig
 
 
+def decile_chart(deciles: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Mean change per household (yuan/month) by income decile: bars for actual recipients and
+    for all households (``deciles``: decile, population, mean_change; one variant)."""
+    require_columns(deciles, ["decile", "population", "mean_change"], "decile_chart")
+    _nonempty(deciles, "decile_chart")
+    fig, (ax,) = new_figure(lang)
+    x = np.arange(1, 11)
+    for k, (population, colour) in enumerate((("recipients", "#2E75B6"), ("households", "#A5A5A5"))):
+        part = deciles[deciles["population"] == population].set_index("decile")["mean_change"].reindex(x, fill_value=0.0)
+        values = part.to_numpy(float)
+        ax.bar(x + (k - 0.5) * 0.4, values, width=0.4, color=colour,
+               label=label("all_households" if population == "households" else population, lang))
+        for xi, v in zip(x + (k - 0.5) * 0.4, values, strict=True):
+            if abs(v) >= 0.05:
+                ax.annotate(f"{v:+,.1f}", (xi, v), xytext=(0, 2 if v >= 0 else -10), textcoords="offset points",
+                            ha="center", fontsize=8)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [str(i) for i in x])
+    ax.set_xlabel(label("decile", lang))
+    ax.set_ylabel(label("mean_change", lang))
+    ax.set_title(title or label("decile_title", lang))
+    ax.legend(fontsize=9, loc="upper right")
+    return fig
+
+
 def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
     """Persons assisted per month by programme: index month, one column per programme."""
     _nonempty(persons, "coverage_chart")

@@ -57,12 +57,15 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "base_p90": ("基线 P90", "Baseline P90"),
     "decile": ("收入十分位", "Income decile"), "population": ("人群", "Population"),
     "winners": ("受益户", "Winners (households)"), "losers": ("受损户", "Losers (households)"),
-    "unchanged": ("不变户", "Unchanged (households)"), "change_total": ("月变化合计(万元)", "Change per month (10,000 yuan)"),
+    "unchanged": ("不变户", "Unchanged (households)"), "change_total": ("全期变化合计(万元)", "Total change over the horizon (10,000 yuan)"),
     "mean_change_all": ("户均变化(元/月)", "Mean change (yuan/month)"), "line": ("贫困线", "Poverty line"),
     "headcount_before": ("改革前人数", "Persons below, before"), "headcount_after": ("改革后人数", "Persons below, after"),
     "gap_before": ("改革前缺口(万元/月)", "Gap before (10,000 yuan/month)"),
     "gap_after": ("改革后缺口(万元/月)", "Gap after (10,000 yuan/month)"),
     "rate_before": ("改革前比例", "Rate before"), "rate_after": ("改革后比例", "Rate after"),
+    "losers_fewer_months": ("受损:领取月数减少", "Losers: paid for fewer months"),
+    "losers_lower_amount": ("受损:金额减少", "Losers: paid less while paid"),
+    "line_value": ("贫困线(元/人/月)", "Line (yuan/person/month)"),
 }
 #: How each column is written (overridable per table): money columns hold yuan and are shown in 万元.
 KINDS: dict[str, str] = {
@@ -75,7 +78,8 @@ KINDS: dict[str, str] = {
     "standard_increase_weighted": "yuan", "extra_cost_per_year": "wan", "cost_per_yuan_of_standard": "wan",
     "winners": "int", "losers": "int", "unchanged": "int", "change_total": "wan", "mean_change_all": "yuan",
     "headcount_before": "int", "headcount_after": "int", "gap_before": "wan", "gap_after": "wan",
-    "rate_before": "percent", "rate_after": "percent", "decile": "int",
+    "rate_before": "percent", "rate_after": "percent", "decile": "int", "losers_fewer_months": "int",
+    "losers_lower_amount": "int", "line_value": "yuan",
     **{f"{v}_{q}": "wan" for v in ("cost", "extra", "base") for q in ("p10", "p50", "p90")},
 }
 #: Category values shown in words (coverage gaps, groups, gains and losses).
@@ -627,10 +631,10 @@ def _distribution_sheet(w: _Writer, tables: Mapping[str, pd.DataFrame]) -> None:
     """Winners and losers by income decile and the poverty measures before and after."""
     ws = w.sheet("distribution")
     row = w.table(ws, tables["distribution_deciles"], 0,
-                  "按收入十分位: 受益与受损户、户均变化(首月, 静态测算) By income decile: winners, losers and the "
-                  "mean change (first month, static calculator)")
+                  "按收入十分位: 受益与受损户、户均月变化(模型全期平均, 重复均值) By income decile: winners, losers "
+                  "and the mean monthly change (engine, horizon average, mean over replications)")
     if "distribution_poverty" in tables:
         w.table(ws, tables["distribution_poverty"], row,
-                "贫困人数与缺口: 低保标准与相对贫困线, 改革前后 Poverty headcount and gap below the dibao standard "
-                "and a relative line, before and after")
+                "贫困人数与缺口(期末月): 低保标准与相对贫困线, 改革前后 Poverty headcount and gap below the dibao "
+                "standard and a relative line, last month, before and after", kinds={"persons": "int"})
     w.finish(ws)

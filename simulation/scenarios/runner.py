@@ -36,6 +36,12 @@ from simulation.admin.services import (
 )
 from simulation.admin.staffing import default_ratios, office_queue, required_staff
 from simulation.scenarios import summary as S
+from simulation.scenarios.distribution import (
+    RELATIVE_LINE,
+    distribution_lines,
+    distribution_tables,
+    household_summary,
+)
 from simulation.scenarios.executors import make_executor, warm_kernels
 from simulation.scenarios.results import file_hash, new_run_id, write_results
 from simulation.scenarios.scenario import (
@@ -79,6 +85,7 @@ class RunOutput:
     standards: pd.DataFrame  # month, urban, rural dibao standards in force
     behaviour: dict[str, float]
     gaps: pd.DataFrame | None = None  # coverage gaps by group (when the scenario asks for them)
+    households: pd.DataFrame | None = None  # per-household summary for the distribution tables
 
 
 def _variant(scenario: Scenario, name: str) -> Variant:
@@ -225,7 +232,9 @@ def _run_task(task: RunTask) -> RunOutput:
     sc = task.scenario
     policy = build_policy(sc, task.variant, task.locality)
     pop = _population(task.locality, sc.households, sc.population_seed + task.replication)
-    trace = pop.households["household_id"].to_numpy() if sc.coverage_gaps else None
+    # every household is traced for the coverage gaps and, when there is a reform, its distribution
+    traced = sc.coverage_gaps or (bool(sc.reforms) and len(pop.households) <= DISTRIBUTION_MAX_HOUSEHOLDS)
+    trace = pop.households["household_id"].to_numpy() if traced else None
     result = engine_run(pop, policy, start=sc.start, months=sc.months,
                         seed=sc.seed + task.replication, behaviour=task.behaviour or None, trace=trace)
     keys = {"variant": task.variant, "replication": task.replication, "locality": task.locality}
@@ -242,9 +251,15 @@ def _run_task(task: RunTask) -> RunOutput:
         "rural": [float(policy.value("dibao.standard.rural", f"{m}-01")) for m in months],
     }).assign(**keys)
     gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if sc.coverage_gaps else None
+    households = (household_summary(result.trace, pop.households.set_index("household_id")["weight"])
+                  if traced and sc.reforms else None)
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
                      persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
-                     standards, dict(task.behaviour), gaps)
+                     standards, dict(task.behaviour), gaps, households)
+
+
+#: Largest sample whose households are all traced for the distribution tables (memory).
+DISTRIBUTION_MAX_HOUSEHOLDS = 200_000
 
 
 def tasks_for(scenario: Scenario) -> list[RunTask]:
@@ -268,7 +283,8 @@ class ScenarioResult:
 
     def summary_text(self) -> str:
         """A summary table for the terminal (yuan per year, persons; P10–P90 when replicated)."""
-        return format_summary(self.tables, self.scenario.baseline.name)
+        return format_summary(self.tables, self.scenario.baseline.name,
+                              float(self.manifest.get("relative_line", RELATIVE_LINE)))
 
 
 def _params_at(policies: Mapping[tuple[str, str], Any], variant: str, locality: str, month: str) -> Mapping[str, Any]:
@@ -522,10 +538,12 @@ def _can_assess_population(scenario: Scenario) -> bool:
 
 
 def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
-             policies: Mapping[tuple[str, str], Any], admin: AdminParameters | None = None) -> ScenarioResult:
+             policies: Mapping[tuple[str, str], Any], admin: AdminParameters | None = None,
+             relative_line: float = RELATIVE_LINE) -> ScenarioResult:
     """Build every table of a scenario from its run outputs.
 
-    ``policies`` maps (variant, locality) to an object with ``.at(date) -> Params``.
+    ``policies`` maps (variant, locality) to an object with ``.at(date) -> Params``;
+    ``relative_line``: the relative poverty line as a share of the median per-capita income.
     """
     admin = admin or load_admin_parameters()
     if not outputs:
@@ -568,6 +586,10 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         ["year", "programme"], "persons")
     if scenario.reforms and _can_assess_population(scenario):
         tables["gains_losses"] = gains_and_losses(scenario, policies)
+    summaries = [(o.variant, o.replication, o.locality, o.households) for o in outputs if o.households is not None]
+    if scenario.reforms and summaries:
+        tables["distribution_deciles"], tables["distribution_poverty"] = distribution_tables(
+            summaries, base, relative_line)
     gaps = [o.gaps for o in outputs if o.gaps is not None]
     if gaps:
         g = pd.concat(gaps, ignore_index=True)
@@ -616,7 +638,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
                       for o in outputs],
         "cap_base": scenario.cap_base if not isinstance(scenario.cap_base, dict)
         else {str(k): v for k, v in scenario.cap_base.items()},
-        "admin_parameters": admin.source,
+        "admin_parameters": admin.source, "relative_line": relative_line,
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return ScenarioResult(scenario, tables, manifest)
@@ -664,7 +686,8 @@ def _json_safe(doc: Any) -> Any:
 
 
 def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = False,
-                 write: bool = True, output: str | Path | None = None) -> ScenarioResult:
+                 write: bool = True, output: str | Path | None = None,
+                 relative_line: float = RELATIVE_LINE) -> ScenarioResult:
     """Run every task of a scenario on an executor, assemble the tables and (optionally) write them.
 
     ``executor``: an executor from ``make_executor`` (the scenario's own choice when None).
@@ -681,7 +704,7 @@ def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = F
     finally:
         if own:
             ex.close()
-    result = assemble(scenario, outputs, policies)
+    result = assemble(scenario, outputs, policies, relative_line=relative_line)
     if write:
         root = Path(output) if output is not None else scenario.output
         result.path = write_results(root, new_run_id(scenario.name), result.tables, result.manifest)
@@ -739,7 +762,7 @@ def headline_lines(head: pd.DataFrame, baseline: str, parts: Sequence[str] = ("c
     return lines
 
 
-def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
+def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_line: float = RELATIVE_LINE) -> str:
     """Terminal summary: cost and extra cost (万元, P50 [P10–P90]) per year and horizon, recipients,
     distribution, staff, cap."""
     lines = headline_lines(tables["headline"], baseline)
@@ -748,16 +771,9 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
         for variant, grp in cpy.groupby("variant", sort=False):
             lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
                          f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
-    gl = tables.get("gains_losses")
-    if gl is not None and not gl.empty:
-        a = gl[gl["group"] == "all"].assign(change=lambda d: d["households"] * d["mean_change"])
-        a = a.groupby(["variant", "side"], as_index=False, sort=False)[["households", "change"]].sum()
-        a["mean_change"] = np.where(a["households"] > 0, a["change"] / a["households"].where(a["households"] > 0, 1), 0.0)
-        for variant, grp in a.groupby("variant", sort=False):
-            g = grp.set_index("side")
-            lines.append(f"{variant}: in the first month {g.at['gain', 'households']:,.0f} households gain "
-                         f"({g.at['gain', 'mean_change']:,.1f} yuan/month on average), "
-                         f"{g.at['loss', 'households']:,.0f} lose")
+    if "distribution_deciles" in tables and not tables["distribution_deciles"].empty:
+        lines.append("")
+        lines += distribution_lines(tables["distribution_deciles"], tables["distribution_poverty"], relative_line)
     lines.append("")
     cy = tables["coverage_year_bands"]
     lines.append("Recipients (persons, yearly mean, P50)")
