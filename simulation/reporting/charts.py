@@ -74,11 +74,14 @@ def _nonempty(df: pd.DataFrame, source: str) -> None:
         raise TableError(f"{source}: table is empty, nothing to draw")
 
 
-def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None,
+               baseline: pd.Series | None = None) -> Figure:
     """Stacked bars of spending per year by programme or component.
 
     ``annual``: index year, one column per programme/component, yuan per year (e.g.
-    :func:`simulation.reporting.tables.annual_by`). Total written above each bar.
+    :func:`simulation.reporting.tables.annual_by`). Total written above each bar. ``baseline``
+    (index year, yuan per year): the baseline's total drawn as a line over the bars, and each
+    bar's difference from it written under its total.
     """
     _nonempty(annual, "cost_chart")
     fig, (ax,) = new_figure(lang)
@@ -88,14 +91,22 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
         values = annual[column].to_numpy(dtype=float)
         ax.bar(x, values, bottom=bottom, label=name(column, lang), width=0.6, color=colour)
         bottom += values
-    divisor = _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
-    for xi, total in zip(x, bottom, strict=True):
-        ax.annotate(number(total / divisor), (xi, total), xytext=(0, 2), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
+    base = None if baseline is None else baseline.reindex(annual.index).fillna(0.0).to_numpy(float)
+    top = bottom if base is None else np.maximum(bottom, base)
+    divisor = _money_axis(ax, float(top.max()), lang, "/年" if lang == "zh" else " per year")
+    if base is not None:
+        ax.plot(x, base, color="black", linestyle="--", marker="D", linewidth=1.8, label=label("baseline_total", lang))
+    for i, (xi, total) in enumerate(zip(x, bottom, strict=True)):
+        text = number(total / divisor)
+        if base is not None:
+            text += f"\n({(total - base[i]) / divisor:+,.1f})"
+        ax.annotate(text, (xi, top[i]), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(0, float(top.max()) * 1.2 if top.max() > 0 else 1.0)
     ax.set_xticks(x, [str(i) for i in annual.index])
     ax.set_xlabel(label("year", lang))
     ax.set_title(title or label("cost_title", lang))
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -166,19 +177,27 @@ def decile_chart(deciles: pd.DataFrame, lang: Lang = "zh", title: str | None = N
     return fig
 
 
-def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
-    """Persons assisted per month by programme: index month, one column per programme."""
+def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None = None,
+                   baseline: pd.Series | None = None) -> Figure:
+    """Persons assisted per month by programme: index month, one column per programme.
+
+    ``baseline`` (index month, persons): the baseline's total, drawn dashed beside the total of
+    the columns."""
     _nonempty(persons, "coverage_chart")
     fig, (ax,) = new_figure(lang)
     xs = [str(m) for m in persons.index]
     for column, colour in zip(persons.columns, _colours(len(persons.columns)), strict=True):
         ax.plot(xs, persons[column].to_numpy(float), label=name(column, lang), color=colour)
+    if baseline is not None:
+        ax.plot(xs, persons.sum(axis=1).to_numpy(float), color="black", linewidth=2, label=label("reform_total", lang))
+        ax.plot(xs, baseline.reindex(persons.index).to_numpy(float), color="black", linestyle="--", linewidth=1.8,
+                label=label("baseline_total", lang))
     ax.xaxis.set_major_locator(MaxNLocator(8))
     ax.set_ylabel(label("persons", lang))
     ax.set_xlabel(label("month", lang))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_title(title or label("coverage_title", lang))
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -205,7 +224,7 @@ def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) ->
     ax.set_xlabel(label("year", lang))
     ax.set_ylim(0, max(cost.max(), limit.max()) * 1.18)
     ax.set_title(title or label("cap_title", lang))
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return fig
 
 
@@ -239,17 +258,20 @@ def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = N
     if not present:
         raise TableError("staffing_chart: no staff columns")
     _nonempty(staff, "staffing_chart")
-    fig, (ax,) = new_figure(lang, figsize=(max(8.0, 0.5 * len(staff)), 4.2))
+    # the same size as the other charts, so that its text is as large beside them; many
+    # townships turn their labels instead of widening the figure
+    fig, (ax,) = new_figure(lang)
     x = np.arange(len(staff))
     width = 0.8 / len(present)
     for i, (column, series_name) in enumerate(zip(present, names, strict=True)):
         ax.bar(x + (i - (len(present) - 1) / 2) * width, staff[column].to_numpy(float), width=width,
                label=series_name)
-    ax.set_xticks(x, [str(t) for t in staff.index], rotation=45 if len(staff) > 12 else 0)
+    ax.set_xticks(x, [str(t) for t in staff.index], rotation=90 if len(staff) > 12 else 0,
+                  fontsize=8 if len(staff) > 20 else None)
     ax.set_xlabel(label("township", lang))
     ax.set_ylabel(label("staff_count", lang))
     ax.set_title(title or label("staffing_title", lang))
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -333,7 +355,8 @@ def demand_chart(demand: pd.DataFrame, lang: Lang = "zh", title: str | None = No
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
     """Render a figure to PNG bytes (Agg)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    # light compression: the explorer draws on every change, and its images never leave the machine
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -45,6 +45,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "cost_title": ("救助资金支出（按项目）", "Assistance spending by programme"),
     "extra_cost_title": ("提标增支（P10–P90）", "Extra cost of the standard increase (P10–P90)"),
     "decile": ("收入十分位（1 = 最低）", "Income decile (1 = poorest)"),
+    "baseline_total": ("基线合计", "Baseline total"),
+    "reform_total": ("改革后合计", "Reform total"),
     "mean_change": ("户均月变化（元）", "Mean change per household (yuan/month)"),
     "recipients": ("实际受助户", "Actual recipients"),
     "all_households": ("全部家庭", "All households"),
