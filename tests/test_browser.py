@@ -135,6 +135,20 @@ def _redraws(page: Any) -> int:
     return int(page.get_attribute(".explorer-status [data-redraws]", "data-redraws"))
 
 
+@contextmanager
+def explorer_page(chromium: str, width: int, height: int) -> Iterator[Any]:
+    """The explorer served by Voilà in a ``width`` × ``height`` page, once its first redraw is shown."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with (voila_server(NOTEBOOK, SMOKE_ENV, ARTIFACTS / f"voila-{width}.log") as url,
+          local_only_page(chromium, width, height) as page):
+        page.goto(url, timeout=120_000)
+        page.wait_for_selector(".explorer-cost table", timeout=240_000)
+        page.wait_for_selector(".explorer-chart-cost img[src^='blob:'], .explorer-chart-cost[src^='blob:']",
+                               timeout=60_000)
+        page.wait_for_selector(".explorer-status [data-redraws]", timeout=240_000)
+        yield page
+
+
 def _check_charts(page: Any, min_width: float) -> None:
     """Every chart is shown at least ``min_width`` px wide, from a PNG at least as wide (never
     blown up), and the cost and coverage charts carry the baseline."""
@@ -151,13 +165,7 @@ def _check_charts(page: Any, min_width: float) -> None:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with (voila_server(NOTEBOOK, SMOKE_ENV, ARTIFACTS / "voila.log") as url,
-          local_only_page(chromium, 1280, 800) as page):
-        page.goto(url, timeout=120_000)
-        page.wait_for_selector(".explorer-cost table", timeout=240_000)
-        page.wait_for_selector(".explorer-chart-cost img[src^='blob:'], .explorer-chart-cost[src^='blob:']",
-                               timeout=60_000)
+    with explorer_page(chromium, 1280, 800) as page:
         before = _cost_text(page)
         assert CJK.search(before), f"headline has no Chinese label: {before!r}"
         assert "临时救助" in before and "样本" in before and "抽样误差" in before
@@ -175,6 +183,9 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
         after = _cost_text(page)
         page.screenshot(path=str(ARTIFACTS / "explorer-1280x800.png"), full_page=True)
         _check_charts(page, 560)
+        for chart in ("cost", "coverage", "cap", "staffing"):  # Voilà scrolls inside the page: each chart
+            page.locator(f"img.explorer-chart-{chart}, .explorer-chart-{chart} img").first.screenshot(
+                path=str(ARTIFACTS / f"explorer-1280x800-{chart}.png"))
 
         slider_text = page.inner_text(".explorer-standard-change")
         assert "30" in slider_text, f"slider did not move to +30: {slider_text!r}"
@@ -205,12 +216,7 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
 @pytest.mark.browser
 @pytest.mark.slow
 def test_charts_are_readable_at_full_hd(chromium: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    with (voila_server(NOTEBOOK, SMOKE_ENV, ARTIFACTS / "voila-1920.log") as url,
-          local_only_page(chromium, 1920, 1080) as page):
-        page.goto(url, timeout=120_000)
-        page.wait_for_selector(".explorer-cost table", timeout=240_000)
-        page.wait_for_selector(".explorer-status [data-redraws]", timeout=240_000)
+    with explorer_page(chromium, 1920, 1080) as page:
         # two charts abreast, each wider than the 1280-pixel layout's minimum
         _check_charts(page, 560)
         boxes = [page.locator(f"img.explorer-chart-{c}, .explorer-chart-{c} img").first.bounding_box()
