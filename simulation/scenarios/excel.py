@@ -617,6 +617,9 @@ def _parameters_sheet(w: _Writer, params: pd.DataFrame, baseline: str) -> None:
         wide.loc[sel, "reference"] = [f"{b} | {variant}: {r}" for b, r in zip(wide.loc[sel, "reference"], refs[sel],
                                                                              strict=True)]
     wide["changed"] = changed.to_numpy()
+    # a reform's reference names its scenario file: relative to the project, not this machine
+    root = str(Path(__file__).resolve().parents[2]) + os.sep
+    wide["reference"] = wide["reference"].astype(str).str.replace(root, "", regex=False)
     wide = pd.concat([wide[wide["changed"]], wide[~wide["changed"]]])  # the reform's rows first
     for name in wide.columns:
         if name not in HEADINGS:
