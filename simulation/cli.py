@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-import pandas as pd
-
 from simulation.errors import LoadError
 from simulation.scenarios.scenario import DEFAULT_SCENARIO
 
@@ -85,10 +83,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run a scenario file and print its summary table; write results (and Excel if asked)."""
     from simulation.loading import check_writable_folder
     from simulation.scenarios.executors import make_executor
+    from simulation.scenarios.increase import with_increases
     from simulation.scenarios.runner import EngineUnavailable, run_scenario
     from simulation.scenarios.scenario import load_scenario
 
     sc = load_scenario(args.scenario)
+    if args.increase:
+        sc = with_increases(sc, args.increase)
     changes = {}
     if args.households is not None:
         changes["households"] = args.households
@@ -116,7 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{sc.households or 'profile'} households, {sc.replications} replication(s), "
           f"{len(sc.variants)} variant(s), executor {kind}", file=sys.stderr)
     with make_executor(kind, args.workers or sc.workers, args.address or sc.address) as ex:
-        result = run_scenario(sc, executor=ex, progress=not args.no_progress, output=args.output)
+        result = run_scenario(sc, executor=ex, progress=not args.no_progress, output=args.output,
+                              relative_line=args.relative_line)
     print(result.summary_text())
     print(f"\nresults: {result.path}")
     if args.excel:
@@ -128,22 +130,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Total cost per year (P50, 万元) of stored results side by side, and each minus the first."""
-    from simulation.scenarios.results import read_results
+#: Manifest fields that must agree for two runs' replications to share populations and draws.
+PAIRED_FIELDS = ("localities", "start", "months", "population", "seed", "replications")
 
-    frames = []
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Each stored result's cost and extra cost (万元, P50 [P10–P90], the run's own headline), then
+    each run's variants minus the first run's baseline, paired by replication when the runs share
+    populations and draws."""
+    from simulation.scenarios import summary as S
+    from simulation.scenarios.results import read_results
+    from simulation.scenarios.runner import headline_lines
+
+    runs = []
     for i, path in enumerate(args.results, start=1):
-        stored = read_results(path, require=("cost_total_bands",))
-        tb = stored.tables["cost_total_bands"]
-        # numbered, so that the same folder given twice stays two rows
-        frames.append(tb.assign(run=f"{i}. {stored.manifest.get('scenario')}:{Path(path).name}"))
-    table = pd.concat(frames).pivot_table(index=["run", "variant"], columns="year", values="p50", sort=False)
-    print("Total cost per year, P50, 万元 (10,000 yuan)")
-    print((table / 1e4).round(1).to_string())
-    if len(table) > 1:
-        print("\nminus the first row, 万元")
-        print(((table - table.iloc[0]) / 1e4).round(1).to_string())
+        stored = read_results(path)
+        baseline = S.baseline_of(stored.manifest)
+        tables = S.with_headline(stored.tables, baseline)
+        name = f"{i}. {stored.manifest.get('scenario')}:{Path(path).name}"
+        runs.append((name, stored.manifest, tables["replication_totals"], baseline))
+        print(name)
+        print("\n".join(headline_lines(tables["headline"], baseline)))
+        print()
+    if len(runs) > 1:
+        first_name, first_manifest, first_totals, first_base = runs[0]
+        print(f"Each run's variants minus {first_name} {first_base}, paired by replication, 万元: P50 [P10–P90]")
+        ref = first_totals[first_totals["variant"] == first_base]
+        for name, manifest, totals, _ in runs[1:]:
+            differs = [f for f in PAIRED_FIELDS if manifest.get(f) != first_manifest.get(f)]
+            if differs:
+                print(f"{name}: not paired with the first run (different {', '.join(differs)}); "
+                      "compare their own extra-cost figures above")
+                continue
+            head = S.headline(S.add_extra(totals[["variant", "replication", "period", "cost"]], ref))
+            print(name)
+            print("\n".join(headline_lines(head, first_base, parts=("extra",))))
     return 0
 
 
@@ -175,6 +196,27 @@ def cmd_project(args: argparse.Namespace) -> int:
     return project_main(args.project_args)
 
 
+def _increase(text: str) -> object:
+    """argparse type for ``--increase``: a bad value exits 2 with the reason."""
+    from simulation.scenarios.increase import IncreaseError, parse_increase
+
+    try:
+        return parse_increase(text)
+    except IncreaseError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _share(text: str) -> float:
+    """argparse type: a share strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a share between 0 and 1, e.g. 0.5")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one sub-command per job)."""
     # --debug is accepted before or after the command
@@ -196,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a scenario file and print a summary", parents=[debug])
     r.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO),
                    help="a scenario YAML file, or a results folder to re-run the scenario it recorded")
+    r.add_argument("--increase", nargs="+", type=_increase, metavar="CHANGE",
+                   help="replace the scenario's reforms by dibao standard increases, urban and rural, from "
+                        "the start: 5%% (of the baseline value in force), +50 (yuan/person/month); "
+                        "one variant each, in the order given")
+    r.add_argument("--relative-line", type=_share, default=0.5, metavar="SHARE",
+                   help="relative poverty line as a share of the median per-capita income (default 0.5)")
     r.add_argument("--households", type=_positive, help="override the population size")
     r.add_argument("--replications", type=_positive, help="override the number of replications")
     r.add_argument("--months", type=_positive, help="override the horizon")
@@ -213,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("calibrate", help="calibrate a locality's population (simulation.population.calibrate)",
                        description="Arguments pass to simulation.population.calibrate: "
-                                   "<locality|all> [--check] [--no-write] [--n-households N]")
+                                   "<locality|all> [--check] [--write] [--n-households N] [--no-progress]; "
+                                   "tracked locality files are written only with --write")
     k.add_argument("calibrate_args", nargs=argparse.REMAINDER)
     k.set_defaults(fn=cmd_calibrate)
 

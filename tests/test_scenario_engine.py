@@ -110,12 +110,13 @@ def test_cli_run_prints_a_summary_and_writes_excel(tmp_path, capsys):
                  str(tmp_path / "res"), "--excel", str(xlsx), "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "Reform minus baseline" in out and "Purchased services vs the 2% cap" in out
+    assert "Extra cost: reform minus baseline" in out and "Purchased services vs the 2% cap" in out
     assert "ESTIMATE" in out and "ratio 2.0‰" in out
     [run_dir] = list_results(tmp_path / "res")
     assert read_results(run_dir).manifest["months"] == 6
     wb = openpyxl.load_workbook(xlsx)
-    assert all(len(n) <= 31 for n in wb.sheetnames) and len(wb.sheetnames) == 8
+    assert all(len(n) <= 31 for n in wb.sheetnames) and wb.sheetnames[0] == "答复 Answer"
+    assert "分配 Distribution" in wb.sheetnames and len(wb.sheetnames) == 10
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
 
 
