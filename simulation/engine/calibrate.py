@@ -104,10 +104,10 @@ DISCOVERY_SHARE = 0.5
 FIT_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("apply.rural", 0.00001, 0.5, 0.003),
     FreeParameter("apply.urban", 0.00001, 0.5, 0.003),
-    FreeParameter("apply_tekun.urban", 0.0001, 1.0, 0.05),
+    FreeParameter("apply_tekun.urban", 0.000001, 1.0, 0.05),
     FreeParameter("apply_tekun.rural", 0.0001, 1.0, 0.05),
     FreeParameter("supporter_loss", 0.000001, 0.02, 0.0003),
-    FreeParameter("supporter_loss_urban", 0.000001, 0.05, 0.0003),
+    FreeParameter("supporter_loss_urban", 1e-9, 0.05, 0.0003),
 )
 #: Which targets each fitted rate moves (the fitter matches their sum; each rises with its rate).
 #: The rural tekun take-up drains the pool of eligible non-recipients the stock starts with and
