@@ -452,3 +452,26 @@ def test_offices_table_counts_the_reviews_of_the_month():
     m.run_for(3)
     off = m.result().offices.set_index("month")
     assert off.loc["2024-03", "reviews"] == 20 and off.loc["2024-02", "reviews"] == 0
+
+
+def test_re_rating_keeps_fixed_add_ons_and_recomputes_the_own_gap_single_payment():
+    # seed-coverage row 17 (qijiang §3 调标): Chongqing's add-ons are fixed yuan; only the gap
+    # moves with the July 2024 standard, from the income on file
+    policy = load_policy("qijiang")
+    before = float(policy.value("dibao.standard.rural", "2024-06-01"))
+    after = float(policy.value("dibao.standard.rural", "2024-07-01"))
+    add_on = float(policy.value("dibao.supplement.elderly.amount", "2024-06-01"))
+    assert after != before and add_on > 0
+    elder = dict(age=75, urban=False, labour_ability="none", other_income=300.0)
+    # a severely disabled member of a low-income family, included alone with own income 100
+    single = [dict(age=45, urban=False, disability="severe", labour_ability="none",
+                   other_income=100.0),
+              dict(age=45, urban=False, other_income=before * 1.2 * 2 - 100.0)]
+    m = model(population([[elder], single]), start="2024-06", months=2)
+    assert float(m.households.paid_single[1]) == pytest.approx(before - 100.0, rel=1e-6)
+    m.run_for(2)
+    r = dibao_rows(m.result())
+    assert r.loc["2024-07", "payment_gap"] == pytest.approx(10 * (after - 300.0), rel=1e-5)
+    assert r.loc["2024-07", "payment_supplement"] == pytest.approx(10 * add_on, rel=1e-6)
+    s = dibao_rows(m.result(), "single_inclusion")
+    assert s.loc["2024-07", "payment"] == pytest.approx(10 * (after - 100.0), rel=1e-5)

@@ -263,7 +263,7 @@ class SimulationModel(mesa.Model):
         pr.initial_kernel(
             self.seed, self.p, self.e, shares[0], shares[1], self.chunk_bounds, self.bounds, hh.township,
             hh.urban, hh.weight, hh.status, hh.review_class, hh.paid_gap, hh.paid_supplement,
-            hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
+            hh.paid_supp_fixed, hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
             hh.paid_single_n, hh.paid_tekun_n, s.age_y, s.urban, s.disability, s.ill,
             s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid,
             s.supporter, s.assets, s.care_wish, self.scratch, hh.paid_pci)
@@ -334,7 +334,7 @@ class SimulationModel(mesa.Model):
             self.seed, mkey, t, cal, self.b, self.p, self.e, self.cpi[t], self.food_cpi[t],
             cut_age, cut_draw, self.chunk_bounds, hh.hh_start, self.bounds, hh.n_alive,
             hh.urban, hh.township, hh.weight, hh.status, hh.applied_month, hh.applied_day,
-            hh.review_class, hh.paid_gap, hh.paid_supplement, hh.paid_single,
+            hh.review_class, hh.paid_gap, hh.paid_supplement, hh.paid_supp_fixed, hh.paid_single,
             hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n, hh.paid_single_n,
             hh.paid_tekun_n, hh.exit_left, hh.exit_elapsed, hh.exit_base, hh.subsidy_left,
             hh.subsidy_amount, hh.flags, self.rerate, self.p_old, hh.paid_pci, s.age_y, s.urban,

@@ -81,7 +81,6 @@ from simulation.population.columns import (  # noqa: E402
     LABOUR_PARTIAL,
     SELF_CARE_UNABLE,
 )
-from simulation.rules.dibao import gap_payment, tier_class, tier_payment  # noqa: E402
 from simulation.rules.entitlement import (  # noqa: E402
     N_PERSON_OUTPUTS,
     O_ASSETS_OK,
@@ -96,6 +95,7 @@ from simulation.rules.entitlement import (  # noqa: E402
     O_SINGLE_AMOUNT,
     O_SINGLE_PERSONS,
     O_STANDARD,
+    O_SUPP_FIXED,
     O_TEKUN_BASIC,
     O_TEKUN_CARE,
     O_TEKUN_PERSONS,
@@ -108,12 +108,9 @@ from simulation.rules.gradual_exit import (  # noqa: E402
 )
 from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
-    MODE_GAP,
     P_ASSET_LIMIT_MONTHS,
     P_EMPLOYMENT_COST_DEDUCTION,
-    P_MINIMUM_PAYMENT,
     P_MINOR_AGE,
-    P_PAYMENT_MODE,
     P_PENSION_EXCLUDED,
     P_SINGLE_ENABLED,
     P_SINGLE_INCOME_MULTIPLE,
@@ -122,6 +119,7 @@ from simulation.rules.params import (  # noqa: E402
     P_TEKUN_ELDERLY_AGE,
 )
 from simulation.rules.price_linkage import price_subsidy, triggering_rate  # noqa: E402
+from simulation.rules.rerate import rerated_gap, rerated_single, rerated_supplement  # noqa: E402
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
 from simulation.rules.temporary import (  # noqa: E402
     applicant_amount,
@@ -923,31 +921,17 @@ def _review_due(cls: int, cal_month: int, e) -> bool:
 
 
 @njit(cache=True, error_model="numpy")
-def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
-                     paid_tekun_basic, paid_dibao_n):
-    """Re-rate an enrolled household's payment for new parameters, without a review.
-
-    The gap (or tier) payment is recomputed by the rules' kernels from the per-capita income
-    found at the last decision and the new standard; supplements, the single-person payment and
-    the tekun basic standard move in proportion to the standard (exact for shares of the
-    standard; fixed add-on amounts and care standards wait for the next review).
-    """
+def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_supp_fixed, paid_single,
+                     paid_single_n, paid_tekun_basic, paid_dibao_n):
+    """Re-rate an enrolled household's payment for new parameters, without a review (调标):
+    the rules of ``rules/rerate.py`` with the income found at the last decision; fixed yuan
+    add-ons and care standards wait for the next review."""
     std = p[P_STANDARD + area]
     old = p_old[P_STANDARD + area]
-    ratio = std / old if old > 0.0 else 1.0
     if paid_dibao_n[h] > 0:
-        if pci < std:
-            if p[P_PAYMENT_MODE] == MODE_GAP:
-                gap, _ = gap_payment(std, pci, paid_dibao_n[h], p[P_MINIMUM_PAYMENT])
-            else:
-                share = (std - pci) / std
-                tier = tier_class(share, p, area)
-                gap = tier_payment(tier, share, std, paid_dibao_n[h], p, area)
-            paid_gap[h] = gap
-        else:
-            paid_gap[h] = 0.0  # a lower standard: nothing until the review decides
-        paid_supp[h] = paid_supp[h] * ratio
-    paid_single[h] = paid_single[h] * ratio
+        paid_gap[h] = rerated_gap(pci, paid_dibao_n[h], std, p, area)
+        paid_supp[h] = rerated_supplement(paid_supp[h], paid_supp_fixed[h], old, std)
+    paid_single[h] = rerated_single(paid_single[h], paid_single_n[h], old, std, p)
     basis = int(p[P_TEKUN_BASIS + area])
     old_basis = p_old[P_STANDARD + basis]
     if old_basis > 0.0:
@@ -958,8 +942,9 @@ def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
 def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_draw,
                      chunk_bounds, slot_start, bounds, n_alive, hh_urban, township,
                      weight, status, applied_month, applied_day, review_class,
-                     paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_tekun_care,
-                     paid_dibao_n, paid_single_n, paid_tekun_n, exit_left, exit_elapsed,
+                     paid_gap, paid_supp, paid_supp_fixed, paid_single, paid_tekun_basic,
+                     paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, exit_left,
+                     exit_elapsed,
                      exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
                      age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
                      employed, earned, pension, other, rigid, supporter, assets, care_wish,
@@ -1095,6 +1080,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                             a[g, A_T_ENTRIES] += w
                         paid_gap[h] = new_gap
                         paid_supp[h] = new_supp
+                        paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                         paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
                         paid_pci[h] = sc[O_PER_CAPITA]
                         _pay_single_and_tekun(h, sc, new_single_n, new_tekun_n, paid_single,
@@ -1147,6 +1133,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                         st = ST_ENROLLED
                         paid_gap[h] = new_gap
                         paid_supp[h] = new_supp
+                        paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                         paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                         paid_pci[h] = sc[O_PER_CAPITA]
                         exit_left[h] = 0
@@ -1205,7 +1192,8 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 if rerate and st == ST_ENROLLED and not (decide or review or report):
                     dirty[h] = 1  # payments re-rated without an assessment
                     rerate_household(h, area, paid_pci[h], p, p_old, paid_gap, paid_supp,
-                                     paid_single, paid_tekun_basic, paid_dibao_n)
+                                     paid_supp_fixed, paid_single, paid_single_n,
+                                     paid_tekun_basic, paid_dibao_n)
                 exit_pay = 0.0
                 if st == ST_EXIT:
                     if exit_left[h] <= 0:
@@ -1214,6 +1202,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                             st = ST_ENROLLED
                             paid_gap[h] = new_gap
                             paid_supp[h] = new_supp
+                            paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                             paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                             paid_pci[h] = sc[O_PER_CAPITA]
                             ev = EV_REQUALIFIED
@@ -1277,7 +1266,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, township, hh_urban, weight, status,
-                   review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
+                   review_class, paid_gap, paid_supp, paid_supp_fixed, paid_single, paid_tekun_basic,
                    paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
                    disability, ill, paralysed, rare, labour, self_care, earned, pension, other,
                    rigid, supporter, assets, care_wish, scratch, paid_pci):
@@ -1305,6 +1294,7 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
             if eligible:
                 paid_gap[h] = sc[O_DIBAO_GAP]
                 paid_supp[h] = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
+                paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                 paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                 paid_pci[h] = sc[O_PER_CAPITA]
             _pay_single_and_tekun(h, sc, n_single, n_tekun, paid_single, paid_single_n,

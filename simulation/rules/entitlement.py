@@ -67,6 +67,7 @@ from simulation.rules.params import (  # noqa: E402
     P_SINGLE_ENABLED,
     P_SINGLE_INCOME_MULTIPLE,
     P_STANDARD,
+    P_SUPP_AMOUNT,
     P_SUPP_ELDERLY_AGE,
     P_TEKUN_ELDERLY_AGE,
     SUPPLEMENTS,
@@ -86,13 +87,14 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "single_inclusion_persons", "single_inclusion_amount", "tekun_persons", "tekun_basic",
     "tekun_care", "tekun_amount", "total_amount", "low_income", "expenditure_hardship",
     "review_class", "reason", "dibao_reason", "single_inclusion_reason", "tekun_reason",
+    "dibao_supplement_fixed",
 )
 (O_SIZE, O_DIBAO_SIZE, O_URBAN, O_EARNED, O_DEDUCTION, O_PENSION_EXCLUDED, O_COUNTED,
  O_PER_CAPITA, O_RIGID_PC, O_ASSETS_PC, O_ASSETS_OK, O_STANDARD, O_DIBAO_ELIGIBLE, O_DIBAO_GAP,
  O_SUPP, _O_SUPP_MINOR, _O_SUPP_DISABLED, _O_SUPP_MULTI, _O_SUPP_SEVERE, O_DIBAO_AMOUNT,
  O_DIBAO_TIER, O_SINGLE_PERSONS, O_SINGLE_AMOUNT, O_TEKUN_PERSONS, O_TEKUN_BASIC, O_TEKUN_CARE,
  O_TEKUN_AMOUNT, O_TOTAL, O_LOW_INCOME, O_HARDSHIP, O_REVIEW_CLASS, O_REASON, O_DIBAO_REASON,
- O_SINGLE_REASON, O_TEKUN_REASON) = range(len(OUTPUT_COLUMNS))
+ O_SINGLE_REASON, O_TEKUN_REASON, O_SUPP_FIXED) = range(len(OUTPUT_COLUMNS))
 N_OUTPUTS = len(OUTPUT_COLUMNS)
 
 #: Reason codes: ``REASONS[code]``.
@@ -213,6 +215,7 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
         out[row, O_SUPP + k] = 0.0
     out[row, O_DIBAO_TIER] = 0.0
     out[row, O_DIBAO_GAP] = 0.0
+    out[row, O_SUPP_FIXED] = 0.0
     out[row, O_SIZE] = size
     out[row, O_DIBAO_SIZE] = n_dibao
     out[row, O_URBAN] = 1.0 if urban[s] else 0.0
@@ -279,6 +282,8 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
                                          elderly_age, minor_age, standard, p)
                 if cat >= 0:
                     out[row, O_SUPP + cat] += amount
+                    # the fixed yuan part does not move with the standard (re-rating, rerate.py)
+                    out[row, O_SUPP_FIXED] += p[P_SUPP_AMOUNT + cat]
                     dibao_amount += amount
                     if persons_out:
                         pout[j, PO_SUPP_CATEGORY] = cat
