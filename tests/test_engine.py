@@ -475,3 +475,44 @@ def test_re_rating_keeps_fixed_add_ons_and_recomputes_the_own_gap_single_payment
     assert r.loc["2024-07", "payment_supplement"] == pytest.approx(10 * add_on, rel=1e-6)
     s = dibao_rows(m.result(), "single_inclusion")
     assert s.loc["2024-07", "payment"] == pytest.approx(10 * (after - 100.0), rel=1e-5)
+
+
+@pytest.mark.parametrize("wage_multiple, exit_months", [(3.0, 0), (1.2 / 0.7, 6)])
+def test_employment_subsidy_continues_when_the_job_lifts_the_household_off_or_into_exit(
+        wage_multiple, exit_months):
+    # seed-coverage row 28 (qijiang §8 按其家庭当月核减低保金总额): the subsidy is the month's cut,
+    # the whole benefit once the household has left, for up to 12 months from the review
+    std = standard()
+    pop = population([[dict(age=30, registered_unemployed=True)]])
+    m = model(pop, months=14, behaviour={"job_find": 1.0, "entry_wage_multiple": wage_multiple})
+    old = float(m.households.paid_gap[0])
+    assert old == pytest.approx(std, rel=1e-6)
+    m.run_for(14)  # job found in January; the March review sees it
+    r = dibao_rows(m.result(), "employment_subsidy")
+    months = list(r.index)
+    paid = r["payment"].to_numpy() / 10
+    assert paid[:2].tolist() == [0.0, 0.0]
+    # in a gradual exit at 100 % (Chongqing) there is no cut; after it, the whole benefit
+    expected = [0.0] * exit_months + [old] * (12 - exit_months)
+    assert paid[2:14] == pytest.approx(expected, rel=1e-5), months
+    assert int(m.households.subsidy_left[0]) == 0
+
+
+def test_requalifying_during_exit_pays_the_exit_amount_in_the_review_month():
+    # seed-coverage row 26 (jiaohe §5 自审核之月下月起终止“渐退”)
+    std = standard("jiaohe")
+    m = model(population([[dict(other_income=100.0)]]), locality="jiaohe", months=3,
+              behaviour={"report_change": 1.0})
+    base = float(m.households.paid_gap[0] + m.households.paid_supplement[0])
+    slot = m.households.hh_start[0]
+    m.persons.other[slot] = 1.2 * std
+    m.run_for(1)  # reported in January: gradual exit starts (jiaohe: 75 % in year 1)
+    m.persons.other[slot] = 100.0  # income falls again: qualifies at the February report
+    m.households.dirty[0] = 1
+    m.run_for(2)
+    res = m.result()
+    assert list(res.trace.event)[:2] == ["exit_started", "requalified"]
+    r = dibao_rows(res)
+    assert r.loc["2024-02", "payment_gradual_exit"] == pytest.approx(10 * 0.75 * base, rel=1e-5)
+    assert r.loc["2024-02", "payment_gap"] == 0
+    assert r.loc["2024-03", "payment_gap"] == pytest.approx(10 * (std - 100.0), rel=1e-5)

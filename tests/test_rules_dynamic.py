@@ -143,3 +143,39 @@ def test_dynamic_slots_come_from_a_full_policy_and_are_required_by_the_engine():
     del half["price_linkage.floor"]
     with pytest.raises(InputError, match="price_linkage.floor"):
         pack_params(half)
+
+
+# ---- re-rating 调标 (qijiang §3), employment subsidy (qijiang §8), requalifying (jiaohe §5) ----
+
+def test_re_rating_moves_only_the_parts_defined_from_the_standard():
+    from simulation.rules.rerate import rerated_gap, rerated_single, rerated_supplement
+
+    # Chongqing add-on 60 yuan (fixed) stays 60 after +10 %; jiaohe's 50 % of 800 = 400 → 440
+    assert rerated_supplement(60.0, 60.0, 600.0, 660.0) == pytest.approx(60.0)
+    assert rerated_supplement(400.0, 0.0, 800.0, 880.0) == pytest.approx(440.0)
+    assert rerated_supplement(460.0, 60.0, 800.0, 880.0) == pytest.approx(500.0)
+    # own-gap single payments: two persons with own incomes 100 and 300 at standard 600:
+    # 500 + 300 = 800 → 560 + 360 = 920 at 660 (not 800 × 1.1 = 880)
+    own_gap = packed(dibao__single_person__benefit_rule="own_gap")
+    assert rerated_single(800.0, 2, 600.0, 660.0, own_gap) == pytest.approx(920.0)
+    assert rerated_single(480.0, 1, 800.0, 880.0, P) == pytest.approx(528.0)  # jiaohe 60 %
+    # the gap from the income on file: (880 − 300) × 2 = 1160 (gap mode, urban slot)
+    assert rerated_gap(300.0, 2, 880.0, P, 0) == pytest.approx(1160.0)
+    assert rerated_gap(900.0, 2, 880.0, P, 0) == 0.0
+
+
+def test_employment_subsidy_is_the_month_cut_of_the_dibao_benefit():
+    from simulation.rules.employment import employment_subsidy
+
+    assert employment_subsidy(735.0, 300.0) == pytest.approx(435.0)  # smaller gap
+    assert employment_subsidy(735.0, 0.0) == pytest.approx(735.0)  # left dibao: all of it
+    assert employment_subsidy(735.0, 735.0) == 0.0  # gradual exit at 100 %
+    assert employment_subsidy(300.0, 400.0) == 0.0  # never negative
+
+
+def test_requalified_review_month_still_pays_the_exit_amount():
+    from simulation.rules.gradual_exit import requalified_month_payment
+
+    # jiaohe: month 13 of the exit is in year 2 (50 %) of a last benefit of 500
+    assert requalified_month_payment(13, 500.0, P) == pytest.approx(250.0)
+    assert requalified_month_payment(0, 500.0, P) == pytest.approx(375.0)

@@ -44,7 +44,8 @@ Kernel 2, households in a programme or queue (:func:`programme_kernel`):
                       (``months_disabled`` with a disabled member), then leaves if still above;
                       qualifying again ends the exit; at or above the ceiling it leaves at once;
  12. ``employment_subsidy`` a registered-unemployed member who finds work gives the household the
-                      reduction of its benefit for ``dibao.employment_subsidy.months`` (qijiang §8);
+                      month's dibao cut (``rules.employment``; also off dibao or in gradual exit)
+                      for ``dibao.employment_subsidy.months`` from the review (qijiang §8);
  13. ``price_linkage`` 物价联动: when CPI (or food CPI) year-on-year reaches its trigger, recipients
                       get the standard × the rate, at least ``price_linkage.floor``, per person;
  14. ``payments``     the month's payments and counts, summed by township × area.
@@ -81,6 +82,7 @@ from simulation.population.columns import (  # noqa: E402
     LABOUR_PARTIAL,
     SELF_CARE_UNABLE,
 )
+from simulation.rules.employment import employment_subsidy  # noqa: E402
 from simulation.rules.entitlement import (  # noqa: E402
     N_PERSON_OUTPUTS,
     O_ASSETS_OK,
@@ -105,6 +107,7 @@ from simulation.rules.gradual_exit import (  # noqa: E402
     gradual_exit_months,
     gradual_exit_payment,
     gradual_exit_share,  # noqa: F401 - re-exported for outputs.trace
+    requalified_month_payment,
 )
 from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
@@ -915,6 +918,18 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
 
 
 @njit(cache=True, inline="always")
+def _employment_subsidy_month(a, g, w, h, dibao_now, subsidy_left, subsidy_amount):
+    """Pay one month of the employment subsidy (the rules' cut against ``dibao_now``), counted
+    in its own columns and in the month's total."""
+    pay = employment_subsidy(subsidy_amount[h], dibao_now)
+    if pay > 0.0:
+        a[g, A_ES_HH] += w
+        a[g, A_ES_PAY] += w * pay
+        a[g, A_TOTAL_PAY] += w * pay
+    subsidy_left[h] -= 1
+
+
+@njit(cache=True, inline="always")
 def _review_due(cls: int, cal_month: int, e) -> bool:
     mask = int(e[E_REVIEW_MASK + cls])
     return (mask >> (cal_month - 1)) & 1 == 1
@@ -972,10 +987,15 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
             sc = scratch[c]
             for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
                 st = status[h]
-                if st == ST_NONE or st == ST_GONE:
+                if st == ST_GONE:
                     continue
                 g = township[h] * 2 + (1 - hh_urban[h])
                 w = weight[h]
+                if st == ST_NONE:
+                    # off dibao since the job: the whole benefit is the month's cut (qijiang §8)
+                    if subsidy_left[h] > 0 and n_alive[h] > 0:
+                        _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left, subsidy_amount)
+                    continue
                 area = 1 - hh_urban[h]
                 hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
                 ev = event[h]
@@ -992,8 +1012,13 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     continue
                 old_total = (paid_gap[h] + paid_supp[h] + paid_single[h] + paid_tekun_basic[h]
                              + paid_tekun_care[h])
+                # dibao in force before this month's decisions (employment subsidy, qijiang §8)
+                old_dibao = paid_gap[h] + paid_supp[h] + paid_single[h]
                 if st == ST_EXIT:
                     old_total = exit_base[h] + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
+                    old_dibao = (gradual_exit_payment(exit_elapsed[h], exit_base[h], p)
+                                 + paid_single[h])
+                requal_pay = -1.0  # >= 0: requalified in gradual exit this month (jiaohe §5)
                 # -- which households act on a fresh assessment this month ---------------------
                 decide = False
                 review = False
@@ -1009,6 +1034,9 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     else:
                         a[g, A_PENDING] += w
                         event[h] = ev
+                        if subsidy_left[h] > 0:
+                            _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left,
+                                                      subsidy_amount)
                         continue
                 else:
                     cls = review_class[h]
@@ -1128,6 +1156,8 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     if eligible:
                         if st == ST_EXIT:
                             ev = EV_REQUALIFIED
+                            requal_pay = requalified_month_payment(exit_elapsed[h], exit_base[h],
+                                                                   p)
                         elif paid_dibao_n[h] == 0:
                             a[g, A_D_ENTRIES] += w
                         st = ST_ENROLLED
@@ -1174,17 +1204,12 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                             paid_gap[h] = 0.0
                             paid_supp[h] = 0.0
                     review_class[h] = int(sc[O_REVIEW_CLASS])
-                    # employment subsidy: the benefit reduction after a registered-unemployed
-                    # member found work (qijiang §8)
-                    if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0:
-                        now_total = (paid_gap[h] + paid_supp[h] + paid_single[h]
-                                     + paid_tekun_basic[h] + paid_tekun_care[h])
-                        if st == ST_EXIT:
-                            now_total = (gradual_exit_payment(0, exit_base[h], p) + paid_single[h]
-                                         + paid_tekun_basic[h] + paid_tekun_care[h])
-                        if now_total < old_total:
-                            subsidy_amount[h] = old_total - now_total
-                            subsidy_left[h] = int(e[E_EMP_MONTHS])
+                    # employment subsidy: a registered-unemployed member found work; from this
+                    # review the month's dibao cut is paid, whether the household stays, goes
+                    # into gradual exit or leaves (qijiang §8)
+                    if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0 and old_dibao > 0.0:
+                        subsidy_amount[h] = old_dibao
+                        subsidy_left[h] = int(e[E_EMP_MONTHS])
                     flags[h] &= 2
                 # -- gradual exit month: pay the schedule share, end when the months run out ---
                 # -- standards changed this month (调标): re-rate the payment in force with the income
@@ -1220,16 +1245,19 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 if st == ST_ENROLLED and paid_dibao_n[h] == 0 and paid_single_n[h] == 0 \
                         and paid_tekun_n[h] == 0:
                     st = ST_NONE
-                    subsidy_left[h] = 0
                 status[h] = st
                 event[h] = ev
                 if st == ST_NONE or st == ST_PENDING:
+                    if subsidy_left[h] > 0:
+                        _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left, subsidy_amount)
                     continue
+                if requal_pay >= 0.0:
+                    exit_pay = requal_pay  # the new gap is paid from next month
                 # -- payments and counts -------------------------------------------------------
                 hh_total = exit_pay + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
-                if st == ST_ENROLLED:
+                if st == ST_ENROLLED and requal_pay < 0.0:
                     hh_total += paid_gap[h] + paid_supp[h]
-                if st == ST_EXIT:
+                if st == ST_EXIT or requal_pay >= 0.0:
                     _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, paid_dibao_n[h])
                     a[g, A_D_EXITPAY] += w * exit_pay
                     a[g, A_D_IN_EXIT] += w
@@ -1245,10 +1273,10 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     a[g, A_T_BASIC] += w * paid_tekun_basic[h]
                     a[g, A_T_CARE] += w * paid_tekun_care[h]
                 if subsidy_left[h] > 0:
-                    a[g, A_ES_HH] += w
-                    a[g, A_ES_PAY] += w * subsidy_amount[h]
-                    hh_total += subsidy_amount[h]
-                    subsidy_left[h] -= 1
+                    dibao_now = exit_pay + paid_single[h]
+                    if st == ST_ENROLLED and requal_pay < 0.0:
+                        dibao_now += paid_gap[h] + paid_supp[h]
+                    _employment_subsidy_month(a, g, w, h, dibao_now, subsidy_left, subsidy_amount)
                 if rate > 0.0:
                     covered = paid_dibao_n[h] + paid_single_n[h] + paid_tekun_n[h]
                     per_person = price_subsidy(p[P_STANDARD + area], rate, p)
