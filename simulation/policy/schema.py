@@ -78,8 +78,39 @@ _SPECS: list[ParamSpec] = [
         "dibao.standard.rule",
         "enum",
         "enum",
-        "how standards are set 标准制定方式: dated schedule, or share of last year's consumption",
-        choices=("schedule", "consumption_share"),
+        "how standards are set 标准制定方式: dated schedule, or share of last year's consumption"
+        " (boshan §1) or disposable income (jiaohe §3)",
+        choices=("schedule", "consumption_share", "disposable_income_share"),
+    ),
+    _p(
+        "dibao.standard.disposable_income_share.urban",
+        "share",
+        "share",
+        "urban standard as share of last year's urban per-capita disposable income 与可支配收入挂钩",
+    ),
+    _p(
+        "dibao.standard.disposable_income_share.rural",
+        "share",
+        "share",
+        "rural standard as share of last year's rural per-capita disposable income 与可支配收入挂钩",
+    ),
+    _p(
+        "dibao.standard.unification.enabled",
+        "bool",
+        "bool",
+        "rural standard converges on the urban one 城乡低保标准统一 (boshan §1)",
+    ),
+    _p(
+        "dibao.standard.unification.start_year",
+        "count",
+        "year",
+        "unification: last January setting before convergence starts 统一起始年",
+    ),
+    _p(
+        "dibao.standard.unification.target_year",
+        "count",
+        "year",
+        "unification: year from whose January the standards are one 统一目标年",
     ),
     _p(
         "dibao.standard.consumption_share.urban",
@@ -420,6 +451,7 @@ ORDERED_PAIRS: tuple[tuple[str, str], ...] = (
     ("temporary.illness.multiple_min", "temporary.illness.multiple_max"),
     ("temporary.education.multiple_min", "temporary.education.multiple_max"),
     ("staffing.ratio_min", "staffing.ratio_max"),
+    ("dibao.standard.unification.start_year", "dibao.standard.unification.target_year"),
 )
 # Lists that must have the same length on every date.
 SAME_LENGTH: tuple[tuple[str, str], ...] = (

@@ -7,9 +7,9 @@ Enumerations enter as codes (``MODE_*``, ``BENEFIT_*``, ``AREA_*``), booleans as
 (tier shares and thresholds) as ``MAX_TIERS`` slots per area plus a count. Urban/rural pairs are
 adjacent so a kernel reads ``p[P_STANDARD + area]`` with ``area`` 0 (urban) or 1 (rural).
 
-The effective dibao standard is resolved here: with ``dibao.standard.rule = consumption_share``
-(boshan §1: 25–35 % of last year's urban per-capita consumption, 35–45 % rural) the standard is
-``share × consumption ÷ 12``; with ``schedule`` it is the dated value.
+The effective dibao standard is resolved here (:func:`dibao_standard`): the dated value, a share
+of last year's consumption (boshan §1, lanzhou §五) or of disposable income (jiaohe §3), with the
+rural standard converging on the urban one where the locality unifies them (boshan §1).
 """
 
 from __future__ import annotations
@@ -110,22 +110,90 @@ def _enum(params: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> int
     return allowed.index(value)
 
 
+STANDARD_RULES = ("schedule", "consumption_share", "disposable_income_share")
+
+
+def _rule_standard(params: Mapping[str, Any], area: str) -> tuple[float, str]:
+    """The standard of ``area`` by ``dibao.standard.rule``, before unification, and how it was set."""
+    rule = _get(params, "dibao.standard.rule") if "dibao.standard.rule" in params else "schedule"
+    if rule == "schedule":
+        value = float(_get(params, f"dibao.standard.{area}"))
+        return value, f"{value:,.2f} (dated schedule)"
+    if rule == "consumption_share":
+        # boshan §1; lanzhou §五 from 2024 (interpretation in its policy file)
+        share = float(_get(params, f"dibao.standard.consumption_share.{area}"))
+        base = float(_get(params, f"dibao.standard.consumption.{area}"))
+        label = "last year's per-capita consumption"
+    elif rule == "disposable_income_share":
+        # jiaohe §3 与城乡居民人均可支配收入挂钩
+        share = float(_get(params, f"dibao.standard.disposable_income_share.{area}"))
+        base = float(_get(params, f"expenditure_hardship.disposable_income.{area}"))
+        label = "last year's per-capita disposable income"
+    else:
+        raise InputError("parameters", "dibao.standard.rule",
+                         f"unknown value {rule!r} (allowed: {STANDARD_RULES})")
+    value = share * base / 12.0
+    return value, f"{value:,.2f} = {share:g} × {base:,.0f} ({label}) ÷ 12"
+
+
+def unification_progress(params: Mapping[str, Any], year: int | None) -> float:
+    """Share of the way from the rural standard to the urban one in ``year`` (0 = none, 1 = one).
+
+    boshan §1 力争“十四五”末实现全区城乡低保标准统一: with ``dibao.standard.unification.enabled``
+    the gap closes in equal yearly steps from ``start_year`` (0) to ``target_year`` (1), set each
+    January. ``year`` None (a period before every dated change) is before the path starts.
+    """
+    if not params.get("dibao.standard.unification.enabled", False) or year is None:
+        return 0.0
+    start = int(_get(params, "dibao.standard.unification.start_year"))
+    target = int(_get(params, "dibao.standard.unification.target_year"))
+    if year >= target:
+        return 1.0
+    if year <= start:
+        return 0.0
+    return (year - start) / (target - start)
+
+
+def _params_year(params: Mapping[str, Any]) -> int | None:
+    valid_from = getattr(params, "valid_from", None)
+    return valid_from.year if valid_from is not None else None
+
+
 def dibao_standard(params: Mapping[str, Any], area: str) -> float:
     """Effective dibao standard 低保标准 (yuan/person/month) for ``area`` (``urban``/``rural``).
 
     ``dibao.standard.rule``: ``schedule`` → the dated ``dibao.standard.<area>``;
-    ``consumption_share`` (boshan §1) → ``dibao.standard.consumption_share.<area>`` ×
-    ``dibao.standard.consumption.<area>`` (last year's yuan/person/year) ÷ 12.
+    ``consumption_share`` (boshan §1; lanzhou §五) → ``dibao.standard.consumption_share.<area>``
+    × ``dibao.standard.consumption.<area>`` (last year's yuan/person/year) ÷ 12;
+    ``disposable_income_share`` (jiaohe §3) → ``dibao.standard.disposable_income_share.<area>``
+    × ``expenditure_hardship.disposable_income.<area>`` ÷ 12. The input figures are dated each
+    January, so a rule-driven standard is recomputed then. With unification (boshan §1) the rural
+    standard moves toward the urban one (:func:`unification_progress`, year of the period).
     """
-    rule = _get(params, "dibao.standard.rule") if "dibao.standard.rule" in params else "schedule"
-    if rule == "schedule":
-        return float(_get(params, f"dibao.standard.{area}"))
-    if rule == "consumption_share":
-        share = float(_get(params, f"dibao.standard.consumption_share.{area}"))
-        consumption = float(_get(params, f"dibao.standard.consumption.{area}"))
-        return share * consumption / 12.0
-    raise InputError("parameters", "dibao.standard.rule",
-                     f"unknown value {rule!r} (allowed: ('schedule', 'consumption_share'))")
+    return standard_derivation(params, area)[0]
+
+
+def standard_derivation(params: Mapping[str, Any], area: str) -> tuple[float, str]:
+    """The standard of ``area`` (:func:`dibao_standard`) and one line saying how it was set."""
+    value, how = _rule_standard(params, area)
+    if area == "rural":
+        progress = unification_progress(params, _params_year(params))
+        if progress > 0.0:
+            urban, _ = _rule_standard(params, "urban")
+            own = value
+            value = own + (urban - own) * progress
+            how = (f"{value:,.2f} = {own:,.2f} + {progress:.2f} × ({urban:,.2f} − {own:,.2f}) "
+                   f"(urban–rural unification; own rule {how})")
+    return value, how
+
+
+def standards_text(params: Mapping[str, Any]) -> str:
+    """How the month's dibao standards were set, one line per area (printed by ``assess``)."""
+    rule = params.get("dibao.standard.rule", "schedule")
+    lines = [f"dibao standard ({rule}, yuan/person/month):"]
+    for area in AREAS:
+        lines.append(f"  {area}: {standard_derivation(params, area)[1]}")
+    return "\n".join(lines)
 
 
 def _pack_dynamic(params: Mapping[str, Any], p: np.ndarray, require: bool) -> None:
