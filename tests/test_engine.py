@@ -500,7 +500,9 @@ def test_employment_subsidy_continues_when_the_job_lifts_the_household_off_or_in
 
 def test_requalifying_during_exit_pays_the_exit_amount_in_the_review_month():
     # seed-coverage row 26 (jiaohe §5 自审核之月下月起终止“渐退”)
-    std = standard("jiaohe")
+    from simulation.rules.params import dibao_standard
+
+    std = dibao_standard(load_policy("jiaohe").at("2024-01-01"), "urban")  # jiaohe §3 rule
     m = model(population([[dict(other_income=100.0)]]), locality="jiaohe", months=3,
               behaviour={"report_change": 1.0})
     base = float(m.households.paid_gap[0] + m.households.paid_supplement[0])
@@ -516,3 +518,16 @@ def test_requalifying_during_exit_pays_the_exit_amount_in_the_review_month():
     assert r.loc["2024-02", "payment_gradual_exit"] == pytest.approx(10 * 0.75 * base, rel=1e-5)
     assert r.loc["2024-02", "payment_gap"] == 0
     assert r.loc["2024-03", "payment_gap"] == pytest.approx(10 * (std - 100.0), rel=1e-5)
+
+
+def test_lanzhou_reviews_follow_the_payment_class():
+    # seed-coverage row 52 (lanzhou §六): a rural class-3 elderly couple is reviewed every six
+    # months (September too), a rural class-1 adult able to work only yearly (March)
+    class_3 = [dict(age=72, urban=False, labour_ability="none", other_income=600.0),
+               dict(age=70, urban=False, labour_ability="none")]
+    class_1 = [dict(age=40, urban=False)]
+    m = model(population([class_3, class_1]), locality="lanzhou_xinqu", start="2024-08", months=2)
+    assert int(m.households.review_class[0]) == 2 and int(m.households.review_class[1]) == 0
+    m.run_for(2)
+    r = dibao_rows(m.result())
+    assert r.loc["2024-09", "reviews"] == 10  # the class-3 household only

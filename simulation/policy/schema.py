@@ -205,6 +205,19 @@ _SPECS: list[ParamSpec] = [
         "class",
         "rural class paid its own gap 差额 instead of a share (0 = none)",
     ),
+    _p(
+        "dibao.tiers.at_least_gap",
+        "bool",
+        "bool",
+        "tiers: no class pays a household less than its own gap 分档不低于差额 (interpretation)",
+    ),
+    _p(
+        "dibao.tiers.max_above_gap",
+        "share",
+        "share of standard",
+        "tiers: most a class pays per person above the household's gap 分档高于差额上限 (bounds the"
+        " step at a class boundary; 1 = no bound)",
+    ),
     _p("dibao.supplement.elderly_age", "age", "years", "age from which the elderly supplement applies 高龄"),
 ]
 for _c in _SUPP:
@@ -278,6 +291,28 @@ _SPECS += [
         "bool",
         "bool",
         "gradual exit only for households with an employed member 就业渐退",
+    ),
+    _p(
+        "dibao.review.basis",
+        "enum",
+        "enum",
+        "what sets a dibao household's review calendar 核查频次依据: work capacity A/B/C (qijiang §4)"
+        " or payment class (lanzhou §六)",
+        choices=("work_capacity", "payment_class"),
+    ),
+    _p(
+        "dibao.review.yearly_classes.urban",
+        "count",
+        "class",
+        "payment basis: urban classes 1..k reviewed yearly (class A months), the rest half-yearly"
+        " (class C months) 城市全额对象每年核查",
+    ),
+    _p(
+        "dibao.review.yearly_classes.rural",
+        "count",
+        "class",
+        "payment basis: rural classes 1..k reviewed yearly (class A months), the rest half-yearly"
+        " (class C months) 农村一二类对象每年核查",
     ),
     _p("dibao.review.months.A", "month_list", "month of year", "review months, class A A类家庭核查"),
     _p("dibao.review.months.B", "month_list", "month of year", "review months, class B B类家庭核查"),

@@ -64,17 +64,24 @@ from simulation.rules.params import (  # noqa: E402
     P_MINOR_AGE,
     P_PAYMENT_MODE,
     P_PENSION_EXCLUDED,
+    P_REVIEW_BASIS,
     P_SINGLE_ENABLED,
     P_SINGLE_INCOME_MULTIPLE,
     P_STANDARD,
     P_SUPP_AMOUNT,
     P_SUPP_ELDERLY_AGE,
     P_TEKUN_ELDERLY_AGE,
+    REVIEW_BY_PAYMENT_CLASS,
     SUPPLEMENTS,
     pack_params,
     resolve_params,
 )
-from simulation.rules.review import REVIEW_CLASSES, review_class, work_capacity  # noqa: E402
+from simulation.rules.review import (  # noqa: E402
+    REVIEW_CLASSES,
+    review_class,
+    review_class_by_payment,
+    work_capacity,
+)
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
 
 #: Output matrix columns, in order; ``O_<NAME>`` is the column index of ``name``.
@@ -316,8 +323,11 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
         pc, rigid_pc, standard, p[P_HARDSHIP_MULTIPLE], p[P_DISPOSABLE_INCOME + area])
     out[row, O_LOW_INCOME] = 1.0 if is_low else 0.0
     out[row, O_HARDSHIP] = 1.0 if hardship else 0.0
-    out[row, O_REVIEW_CLASS] = review_class(capacity, n_tekun > 0 and not eligible
-                                            and n_single == 0)
+    if eligible and p[P_PAYMENT_MODE] != MODE_GAP and p[P_REVIEW_BASIS] == REVIEW_BY_PAYMENT_CLASS:
+        out[row, O_REVIEW_CLASS] = review_class_by_payment(int(out[row, O_DIBAO_TIER]), area, p)
+    else:
+        out[row, O_REVIEW_CLASS] = review_class(capacity, n_tekun > 0 and not eligible
+                                                and n_single == 0)
 
     # Primary reason: the decision that pays, else why nothing is paid.
     if eligible:

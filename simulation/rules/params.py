@@ -25,6 +25,7 @@ from simulation.errors import InputError
 AREA_URBAN, AREA_RURAL = 0, 1
 AREAS = ("urban", "rural")
 MODE_GAP, MODE_TIERS = 0, 1
+REVIEW_BY_WORK_CAPACITY, REVIEW_BY_PAYMENT_CLASS = 0, 1
 BENEFIT_OWN_GAP, BENEFIT_SHARE = 0, 1
 SETTING_DISPERSED, SETTING_CENTRALISED = 0, 1
 MAX_TIERS = 8
@@ -61,7 +62,11 @@ P_TIER_THRESHOLDS = P_TIER_SHARES + 2 * MAX_TIERS  # + area * MAX_TIERS + k
 #: Slots the household calculator (``entitlement.assess_household``) reads: a change in any of them
 #: changes what the rules pay now (the engine re-rates 调标 on such a change).
 P_TIER_GAP_CLASS = P_TIER_THRESHOLDS + 2 * MAX_TIERS  # + area: class paid its own gap (0 = none)
-N_ASSESS_PARAMS = P_TIER_GAP_CLASS + 2
+P_TIER_AT_LEAST_GAP = P_TIER_GAP_CLASS + 2  # 1.0: no class pays less than the household's gap
+P_TIER_MAX_ABOVE_GAP = P_TIER_AT_LEAST_GAP + 1  # share of standard a class may pay above the gap
+P_REVIEW_BASIS = P_TIER_MAX_ABOVE_GAP + 1  # REVIEW_BY_* code
+P_REVIEW_YEARLY_CLASSES = P_REVIEW_BASIS + 1  # + area: payment classes 1..k reviewed yearly
+N_ASSESS_PARAMS = P_REVIEW_YEARLY_CLASSES + 2
 # Dynamic rules (gradual exit 渐退, temporary assistance 临时救助, price linkage 物价联动): read by
 # the engine through the kernels of gradual_exit.py, temporary.py and price_linkage.py.
 MAX_SCHEDULE = 6  # years of a gradual-exit payment schedule
@@ -277,6 +282,11 @@ def pack_params(params: Mapping[str, Any], require_dynamic: bool = False) -> np.
     p[P_TEKUN_ELDERLY_AGE] = float(_get(params, "tekun.elderly_age"))
     for k, tier in enumerate(("self_care", "partial", "full")):
         p[P_TEKUN_CARE + k] = float(_get(params, f"tekun.care.{tier}"))
+    p[P_TIER_AT_LEAST_GAP] = float(bool(_get(params, "dibao.tiers.at_least_gap")))
+    p[P_TIER_MAX_ABOVE_GAP] = float(_get(params, "dibao.tiers.max_above_gap"))
+    p[P_REVIEW_BASIS] = _enum(params, "dibao.review.basis", ("work_capacity", "payment_class"))
+    for a, area in enumerate(AREAS):
+        p[P_REVIEW_YEARLY_CLASSES + a] = float(_get(params, f"dibao.review.yearly_classes.{area}"))
     if p[P_PAYMENT_MODE] == MODE_TIERS:
         for a, area in enumerate(AREAS):
             shares = tuple(_get(params, f"dibao.tiers.{area}.shares"))
