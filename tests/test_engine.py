@@ -49,9 +49,10 @@ def population(households: list[list[dict]], weight: float = 10.0) -> SimpleName
 
 
 def model(pop, locality="qijiang", start="2024-01", months=6, behaviour=None,
-          initial_enrolment=1.0, **kw):
+          initial_enrolment=1.0, reforms=None, **kw):
     b = Behaviour.defaults().with_overrides({**QUIET, **(behaviour or {})})
-    return SimulationModel(pop, load_policy(locality), start=start, months=months, seed=7,
+    return SimulationModel(pop, load_policy(locality, reforms=reforms), start=start,
+                           months=months, seed=7,
                            behaviour=b, initial_enrolment=initial_enrolment, trace=[0], **kw)
 
 
@@ -184,15 +185,20 @@ def test_employment_subsidy_pays_the_benefit_reduction_for_the_locality_months()
     assert int(m.households.subsidy_left[0]) == 12 - 2
 
 
-def test_applicant_gets_temporary_aid_and_a_decision_within_the_processing_days():
+@pytest.mark.parametrize("emergency", [False, True])
+def test_applicant_gets_temporary_aid_and_a_decision_within_the_processing_days(emergency):
+    # jiaohe §15: the advance is a public-emergency measure (seed-coverage row 62), off by default
     b = Behaviour.defaults()
+    reforms = [{"temporary.applicant_advance": {"2024-01-01": True}}] if emergency else None
     m = model(population([[dict(earned_income=200.0)]]), locality="jiaohe", months=2,
-              behaviour={"take_up": 1.0}, initial_enrolment=0.0)
+              behaviour={"take_up": 1.0}, initial_enrolment=0.0, reforms=reforms)
     m.run_for(2)
     res = m.result()
-    std = float(load_policy("jiaohe").at("2024-01-01")["dibao.standard.urban"])
+    from simulation.rules.params import dibao_standard
+
+    std = dibao_standard(load_policy("jiaohe").at("2024-01-01"), "urban")
     t = dibao_rows(res, "temporary")
-    assert t.loc["2024-01", "payment_applicant"] == pytest.approx(10 * std)
+    assert t.loc["2024-01", "payment_applicant"] == pytest.approx(10 * std if emergency else 0.0)
     d = dibao_rows(res)
     assert d.loc["2024-01", "applications"] == 10 and d.loc["2024-01", "entries"] == 10
     days = res.monthly.query("programme == 'dibao' and month == '2024-01'")

@@ -43,6 +43,7 @@ JIAOHE_LIKE = {
     "temporary.urgent.amount": 1500.0, "temporary.illness.multiple_min": 3.0,
     "temporary.illness.multiple_max": 12.0, "temporary.education.multiple_min": 3.0,
     "temporary.education.multiple_max": 6.0, "temporary.applicant_months": 1.0,
+    "temporary.applicant_advance": True,
     "price_linkage.cpi_trigger": 0.035, "price_linkage.food_cpi_trigger": 0.06,
     "price_linkage.floor": 10.0,
 }
@@ -108,6 +109,8 @@ def test_temporary_amounts_are_multiples_of_the_urban_standard():
     # jiaohe §15: one month of the urban standard (800), rural households too
     assert applicant_amount(P) == 800.0
     assert applicant_amount(packed(temporary__applicant_months=0.0)) == 0.0
+    # jiaohe §15 is a public-emergency measure (可): nothing unless the advance is switched on
+    assert applicant_amount(packed(temporary__applicant_advance=False)) == 0.0
 
 
 def test_temporary_multiple_min_above_max_names_the_path():

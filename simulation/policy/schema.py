@@ -422,6 +422,12 @@ _SPECS += [
         "months",
         "months of urban standard paid to waiting applicants 先行救助",
     ),
+    _p(
+        "temporary.applicant_advance",
+        "bool",
+        "bool",
+        "advance to dibao/tekun applicants in a public emergency 突发公共事件先行救助 (jiaohe §15)",
+    ),
     _p("temporary.township_reserve", "amount", "yuan/township", "township reserve fund 乡镇备用金"),
     # --- price linkage 物价联动 ---
     _p("price_linkage.cpi_trigger", "share", "share", "CPI trigger 物价联动启动条件 (CPI)"),

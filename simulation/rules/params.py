@@ -95,7 +95,8 @@ DYNAMIC_GROUPS = {
                      "dibao.gradual_exit.employed_only", "dibao.gradual_exit.payment_schedule"),
     "temporary": ("temporary.urgent.amount", "temporary.illness.multiple_min",
                   "temporary.illness.multiple_max", "temporary.education.multiple_min",
-                  "temporary.education.multiple_max", "temporary.applicant_months"),
+                  "temporary.education.multiple_max", "temporary.applicant_months",
+                  "temporary.applicant_advance"),
     "price_linkage": ("price_linkage.cpi_trigger", "price_linkage.food_cpi_trigger",
                       "price_linkage.floor"),
 }
@@ -238,7 +239,9 @@ def _pack_dynamic(params: Mapping[str, Any], p: np.ndarray, require: bool) -> No
                 raise InputError("parameters", f"temporary.{name}.multiple_min",
                                  f"{low} above temporary.{name}.multiple_max {high}")
             p[slot], p[slot + 1] = low, high
-        p[P_TMP_APPLICANT_MONTHS] = float(_get(params, "temporary.applicant_months"))
+        # jiaohe §15 sits under public emergencies and says 可 (may): paid only when declared
+        advance = bool(_get(params, "temporary.applicant_advance"))
+        p[P_TMP_APPLICANT_MONTHS] = float(_get(params, "temporary.applicant_months")) if advance else 0.0
     if "price_linkage.cpi_trigger" in params:
         p[P_PL_CPI_TRIGGER] = float(_get(params, "price_linkage.cpi_trigger"))
         p[P_PL_FOOD_CPI_TRIGGER] = float(_get(params, "price_linkage.food_cpi_trigger"))

@@ -58,7 +58,8 @@ def education_amount(position: float, p) -> float:
 def applicant_amount(p) -> float:
     """Emergency aid to a dibao or tekun applicant while the application is decided (yuan).
 
-    jiaohe §15: one month of the urban dibao standard first, the decision within 30 days;
-    ``temporary.applicant_months`` × the urban standard (0 = none).
+    jiaohe §15 (under 做好突发公共事件困难群众急难救助工作; 可 = may): one month of the urban dibao
+    standard first, the decision within 30 days; ``temporary.applicant_months`` × the urban
+    standard while ``temporary.applicant_advance`` is on (an emergency scenario), else 0.
     """
     return p[P_TMP_APPLICANT_MONTHS] * p[P_STANDARD]

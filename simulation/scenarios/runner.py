@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,11 +38,14 @@ from simulation.scenarios import summary as S
 from simulation.scenarios.executors import make_executor
 from simulation.scenarios.results import file_hash, new_run_id, write_results
 from simulation.scenarios.scenario import (
+    POLICY_CATALOGUE,
     Scenario,
     ScenarioError,
     Variant,
     policy_of,
     policy_reforms,
+    policy_samples,
+    stratified_value,
 )
 
 
@@ -86,13 +88,25 @@ def _variant(scenario: Scenario, name: str) -> Variant:
     raise KeyError(f"scenario {scenario.name} has no variant {name!r}")
 
 
-def build_policy(scenario: Scenario, variant: Variant | str, locality: str) -> Any:
-    """The variant's policy for a locality; a policy error becomes a ScenarioError naming the file."""
+def build_policy(scenario: Scenario, variant: Variant | str, locality: str,
+                 replication: int | None = None) -> Any:
+    """The variant's policy for a locality; a policy error becomes a ScenarioError naming the file.
+
+    With ``replication``, the policy parameters of the uncertainty block take that replication's
+    sampled value from the scenario's start (under every variant's changes, so that baseline and
+    reform share it).
+    """
     from simulation.policy import PolicyError, load_policy
 
     v = _variant(scenario, variant) if isinstance(variant, str) else variant
+    sampled: list[dict[str, Any]] = []
+    if replication is not None and (samples := policy_samples(scenario, replication)):
+        ref = f"reform: scenario {scenario.source} uncertainty, replication {replication}"
+        sampled = [{path: {f"{scenario.start}-01": {"value": value, "reference": ref}}
+                    for path, value in samples.items()}]
     try:
-        return load_policy(policy_of(locality), reforms=policy_reforms(scenario, v, locality))
+        return load_policy(policy_of(locality),
+                           reforms=sampled + policy_reforms(scenario, v, locality, sampled))
     except PolicyError as exc:
         raise ScenarioError([(scenario.source, f"{v.name}.changes.{p}", val, f"{src}: {msg}")
                              for src, p, val, msg in exc.problems]) from None
@@ -106,13 +120,9 @@ def months_of(scenario: Scenario) -> list[str]:
 def sampled_behaviour(scenario: Scenario, replication: int) -> dict[str, float]:
     """Behaviour overrides for a replication: fixed overrides plus stratified uncertainty samples."""
     out = {k: (v["value"] if isinstance(v, Mapping) else v) for k, v in scenario.behaviour.items()}
-    n = scenario.replications
     for name, (lo, hi) in sorted(scenario.uncertainty.items()):
-        # a fixed permutation per parameter (from its name) decorrelates the parameters
-        key = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-        perm = np.argsort([(hashlib.sha256(f"{key}:{i}".encode()).hexdigest()) for i in range(n)])
-        q = (perm[replication] + 0.5) / n
-        out[name] = float(lo + q * (hi - lo))
+        if name not in POLICY_CATALOGUE:  # policy parameters: policy_samples
+            out[name] = stratified_value(name, lo, hi, scenario.replications, replication)
     return out
 
 
@@ -221,7 +231,7 @@ def _run_task(task: RunTask) -> RunOutput:
     except ImportError as exc:
         raise EngineUnavailable("simulation.engine.run is not available yet") from exc
     sc = task.scenario
-    policy = build_policy(sc, task.variant, task.locality)
+    policy = build_policy(sc, task.variant, task.locality, task.replication)
     pop = _population(task.locality, sc.households, sc.population_seed + task.replication)
     trace = pop.households["household_id"].to_numpy() if sc.coverage_gaps else None
     result = engine_run(pop, policy, start=sc.start, months=sc.months,
@@ -242,7 +252,7 @@ def _run_task(task: RunTask) -> RunOutput:
     gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if sc.coverage_gaps else None
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
                      persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
-                     standards, dict(task.behaviour), gaps)
+                     standards, {**task.behaviour, **policy_samples(sc, task.replication)}, gaps)
 
 
 def tasks_for(scenario: Scenario) -> list[RunTask]:
