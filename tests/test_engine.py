@@ -537,3 +537,19 @@ def test_lanzhou_reviews_follow_the_payment_class():
     m.run_for(2)
     r = dibao_rows(m.result())
     assert r.loc["2024-09", "reviews"] == 10  # the class-3 household only
+
+
+def test_urgent_aid_is_paid_by_severity_tier():
+    # seed-coverage row 59 (jiaohe §12): each case is paid its tier's amount, not the average
+    amount = float(load_policy("jiaohe").value("temporary.urgent.amount", "2024-01-01"))
+    tiers = {round(f * amount, 2) for f in (0.5, 1.0, 2.0)}
+    pop = population([[dict(other_income=100.0)] for _ in range(40)], weight=1.0)
+    m = model(pop, locality="jiaohe", months=2, behaviour={"urgent_rate": 1.0})
+    m.run_for(2)
+    t = dibao_rows(m.result(), "temporary")
+    assert (t["households"] == 40).all()  # every household a case each month
+    paid = t["payment_urgent"].sum()
+    assert paid != pytest.approx(80 * amount)  # not every case at the average
+    assert len(tiers) == 3 and 80 * 0.5 * amount < paid < 80 * 2 * amount
+    units = paid / (0.5 * amount)  # every tier is a whole number of half-averages (1, 2, 4)
+    assert units == pytest.approx(round(units), abs=1e-6)

@@ -43,7 +43,8 @@ JIAOHE_LIKE = {
     "temporary.urgent.amount": 1500.0, "temporary.illness.multiple_min": 3.0,
     "temporary.illness.multiple_max": 12.0, "temporary.education.multiple_min": 3.0,
     "temporary.education.multiple_max": 6.0, "temporary.applicant_months": 1.0,
-    "temporary.applicant_advance": True,
+    "temporary.applicant_advance": True, "temporary.urgent.tier_shares": (1.0,),
+    "temporary.urgent.tier_factors": (1.0,),
     "price_linkage.cpi_trigger": 0.035, "price_linkage.food_cpi_trigger": 0.06,
     "price_linkage.floor": 10.0,
 }
@@ -182,3 +183,19 @@ def test_requalified_review_month_still_pays_the_exit_amount():
     # jiaohe: month 13 of the exit is in year 2 (50 %) of a last benefit of 500
     assert requalified_month_payment(13, 500.0, P) == pytest.approx(250.0)
     assert requalified_month_payment(0, 500.0, P) == pytest.approx(375.0)
+
+
+def test_urgent_aid_tiers_by_severity():
+    # seed-coverage row 59 (jiaohe §12 根据急难程度分档设定救助标准): Jiaohe's tiers 40/40/20 % of
+    # cases at 0.5 / 1 / 2 × the average 1,154.9
+    from simulation.rules.temporary import urgent_amount_by_severity
+
+    p = pack_params(load_policy("jiaohe").at("2024-06-01"))
+    assert urgent_amount_by_severity(0.0, p) == pytest.approx(577.45)
+    assert urgent_amount_by_severity(0.3999, p) == pytest.approx(577.45)
+    assert urgent_amount_by_severity(0.4, p) == pytest.approx(1154.9)
+    assert urgent_amount_by_severity(0.85, p) == pytest.approx(2309.8)
+    assert urgent_amount_by_severity(0.9999, p) == pytest.approx(2309.8)
+    assert urgent_amount_by_severity(0.9, P) == pytest.approx(1500.0)  # one tier: the average
+    with pytest.raises(InputError, match="tier_shares"):
+        packed(temporary__urgent__tier_shares=(0.5, 0.4), temporary__urgent__tier_factors=(1.0, 2.0))

@@ -128,7 +128,7 @@ from simulation.rules.temporary import (  # noqa: E402
     applicant_amount,
     education_amount,
     illness_amount,
-    urgent_amount,
+    urgent_amount_by_severity,
 )
 
 # numba kernels below are cached by the hash of everything they compile in (_cache.py)
@@ -535,7 +535,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
     q_ill_take = b[BI_TEMPORARY_TAKE_UP]
     funeral_months = e[E_FUNERAL_MONTHS]
     applicant_pay = applicant_amount(p)
-    urgent_pay = urgent_amount(p)
     asset_limit_m = p[P_ASSET_LIMIT_MONTHS]
     screen_multiple = 1.0
     if p[P_SINGLE_ENABLED] != 0.0:
@@ -828,7 +827,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                     n_defer += 1
             for k in range(chunk_bounds[c], n_defer):
                 _assess_and_apply(defer_h[k], defer_bits[k], c, t, seed, mkey, sc, a, p, scratch, no_pout,
-                                  q_apply_by_area, q_tekun_by_area, applicant_pay, urgent_pay,
+                                  q_apply_by_area, q_tekun_by_area, applicant_pay,
                                   bounds, township, hh_urban, weight, status, applied_month,
                                   applied_day, event, age_y, urban_p, disability, ill, paralysed,
                                   rare, labour, self_care, earned, pension, other, rigid, supporter,
@@ -865,7 +864,7 @@ def _count_recipients(a, g, w, households_column, persons_column, persons):
 
 @njit(cache=True, error_model="numpy")
 def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_apply_by_area,
-                      q_tekun_by_area, applicant_pay, urgent_pay, bounds, township, hh_urban,
+                      q_tekun_by_area, applicant_pay, bounds, township, hh_urban,
                       weight, status, applied_month, applied_day, event, age_y, urban_p,
                       disability, ill, paralysed, rare, labour, self_care, earned, pension,
                       other, rigid, supporter, assets, care_wish):
@@ -890,7 +889,9 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
     # -- temporary assistance ---------------------------------------------------------------
     if needy:
         if bits & 1:
-            _temporary_case(a, g, w, A_TMP_URGENT, urgent_pay)
+            # the draw places the case's severity among the tiers (jiaohe §12)
+            _temporary_case(a, g, w, A_TMP_URGENT, urgent_amount_by_severity(
+                to_uniform(sub_key(hkey, K_URGENT_MULT)), p))
             ev = EV_TEMPORARY
         if bits & 2:
             # the draw places the case's cost within the legal range (boshan §3)

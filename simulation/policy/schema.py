@@ -22,6 +22,7 @@ KINDS = (
     "enum",
     "month_list",
     "share_list",
+    "multiple_list",
 )
 
 
@@ -393,6 +394,18 @@ _SPECS += [
     # --- temporary assistance 临时救助 ---
     _p("temporary.urgent.amount", "amount", "yuan/case", "urgent-type payment per case 急难型临时救助"),
     _p(
+        "temporary.urgent.tier_shares",
+        "share_list",
+        "share",
+        "urgent type: share of cases in each severity tier, least severe first 急难程度分档 (sum 1)",
+    ),
+    _p(
+        "temporary.urgent.tier_factors",
+        "multiple_list",
+        "× average urgent amount",
+        "urgent type: each severity tier's payment as a multiple of temporary.urgent.amount 分档救助标准",
+    ),
+    _p(
         "temporary.illness.multiple_min",
         "multiple",
         "× monthly urban standard",
@@ -496,6 +509,7 @@ ORDERED_PAIRS: tuple[tuple[str, str], ...] = (
 )
 # Lists that must have the same length on every date.
 SAME_LENGTH: tuple[tuple[str, str], ...] = (
+    ("temporary.urgent.tier_shares", "temporary.urgent.tier_factors"),
     ("dibao.tiers.urban.shares", "dibao.tiers.urban.gap_thresholds"),
     ("dibao.tiers.rural.shares", "dibao.tiers.rural.gap_thresholds"),
 )
@@ -558,6 +572,12 @@ def check_value(spec: ParamSpec, value: object) -> tuple[object, str | None]:
             return value, "every month must be a whole number 1..12"
         if list(value) != sorted(set(value)):
             return value, "months must be ascending without repeats"
+        return tuple(value), None
+    elif k == "multiple_list":
+        if not isinstance(value, list | tuple) or not value:
+            return value, "must be a non-empty list of multiples"
+        if not all(_is_number(m) and m > 0 for m in value):
+            return value, "every multiple must be a number above 0"
         return tuple(value), None
     elif k == "share_list":
         if not isinstance(value, list | tuple) or not value:

@@ -83,7 +83,10 @@ P_TMP_ILLNESS_MAX = P_TMP_ILLNESS_MIN + 1
 P_TMP_EDUCATION_MIN = P_TMP_ILLNESS_MAX + 1
 P_TMP_EDUCATION_MAX = P_TMP_EDUCATION_MIN + 1
 P_TMP_APPLICANT_MONTHS = P_TMP_EDUCATION_MAX + 1
-P_PL_CPI_TRIGGER = P_TMP_APPLICANT_MONTHS + 1  # share (year-on-year)
+P_TMP_URGENT_TIERS = P_TMP_APPLICANT_MONTHS + 1  # number of severity tiers
+P_TMP_URGENT_CUM = P_TMP_URGENT_TIERS + 1  # + tier: cumulative share of cases (MAX_TIERS slots)
+P_TMP_URGENT_FACTOR = P_TMP_URGENT_CUM + MAX_TIERS  # + tier: × temporary.urgent.amount
+P_PL_CPI_TRIGGER = P_TMP_URGENT_FACTOR + MAX_TIERS  # share (year-on-year)
 P_PL_FOOD_CPI_TRIGGER = P_PL_CPI_TRIGGER + 1
 P_PL_FLOOR = P_PL_FOOD_CPI_TRIGGER + 1  # yuan/person/month
 N_PARAMS = P_PL_FLOOR + 1
@@ -96,7 +99,8 @@ DYNAMIC_GROUPS = {
     "temporary": ("temporary.urgent.amount", "temporary.illness.multiple_min",
                   "temporary.illness.multiple_max", "temporary.education.multiple_min",
                   "temporary.education.multiple_max", "temporary.applicant_months",
-                  "temporary.applicant_advance"),
+                  "temporary.applicant_advance", "temporary.urgent.tier_shares",
+                  "temporary.urgent.tier_factors"),
     "price_linkage": ("price_linkage.cpi_trigger", "price_linkage.food_cpi_trigger",
                       "price_linkage.floor"),
 }
@@ -239,6 +243,18 @@ def _pack_dynamic(params: Mapping[str, Any], p: np.ndarray, require: bool) -> No
                 raise InputError("parameters", f"temporary.{name}.multiple_min",
                                  f"{low} above temporary.{name}.multiple_max {high}")
             p[slot], p[slot + 1] = low, high
+        shares = tuple(_get(params, "temporary.urgent.tier_shares"))
+        factors = tuple(_get(params, "temporary.urgent.tier_factors"))
+        if len(shares) != len(factors) or not 1 <= len(shares) <= MAX_TIERS \
+                or abs(sum(shares) - 1.0) > 1e-6:
+            raise InputError("parameters", "temporary.urgent.tier_shares",
+                             f"needs 1..{MAX_TIERS} shares summing to 1 and as many tier_factors; "
+                             f"got {shares!r} and {factors!r}")
+        p[P_TMP_URGENT_TIERS] = len(shares)
+        p[P_TMP_URGENT_CUM:P_TMP_URGENT_CUM + MAX_TIERS] = 1.0
+        p[P_TMP_URGENT_CUM:P_TMP_URGENT_CUM + len(shares)] = np.cumsum(shares)
+        p[P_TMP_URGENT_FACTOR:P_TMP_URGENT_FACTOR + MAX_TIERS] = 0.0
+        p[P_TMP_URGENT_FACTOR:P_TMP_URGENT_FACTOR + len(factors)] = factors
         # jiaohe §15 sits under public emergencies and says 可 (may): paid only when declared
         advance = bool(_get(params, "temporary.applicant_advance"))
         p[P_TMP_APPLICANT_MONTHS] = float(_get(params, "temporary.applicant_months")) if advance else 0.0

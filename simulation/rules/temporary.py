@@ -14,6 +14,9 @@ from simulation.rules.params import (
     P_TMP_EDUCATION_MIN,
     P_TMP_ILLNESS_MIN,
     P_TMP_URGENT,
+    P_TMP_URGENT_CUM,
+    P_TMP_URGENT_FACTOR,
+    P_TMP_URGENT_TIERS,
 )
 
 
@@ -25,6 +28,21 @@ def urgent_amount(p) -> float:
     within 24 hours. The amount is the locality's average urgent payment.
     """
     return p[P_TMP_URGENT]
+
+
+@njit(cache=True)
+def urgent_amount_by_severity(severity: float, p) -> float:
+    """Urgent-type 急难型 payment (yuan) of a case whose severity places it at ``severity`` in [0, 1).
+
+    jiaohe §12 根据急难程度分档设定救助标准: tier k holds the cases between the cumulative
+    ``temporary.urgent.tier_shares`` (least severe first) and pays ``tier_factors[k]`` ×
+    ``temporary.urgent.amount``. One tier with factor 1 (the national default) is the average.
+    """
+    n = int(p[P_TMP_URGENT_TIERS])
+    for k in range(n):
+        if severity < p[P_TMP_URGENT_CUM + k]:
+            return p[P_TMP_URGENT_FACTOR + k] * p[P_TMP_URGENT]
+    return p[P_TMP_URGENT_FACTOR + n - 1] * p[P_TMP_URGENT]
 
 
 @njit(cache=True)
