@@ -553,3 +553,21 @@ def test_urgent_aid_is_paid_by_severity_tier():
     assert len(tiers) == 3 and 80 * 0.5 * amount < paid < 80 * 2 * amount
     units = paid / (0.5 * amount)  # every tier is a whole number of half-averages (1, 2, 4)
     assert units == pytest.approx(round(units), abs=1e-6)
+
+
+@pytest.mark.parametrize("refilled", [True, False])
+def test_township_reserve_binds_and_is_reported(refilled):
+    # seed-coverage row 63 (boshan §3 镇（街道）设立5万元以上临时救助储备金): a township's urgent aid
+    # in a month stops at its reserve unless the county refills it; the excess is reported
+    amount = float(load_policy("boshan").value("temporary.urgent.amount", "2024-01-01"))
+    reforms = [{"temporary.township_reserve": {"2024-01-01": 10 * amount},
+                "temporary.reserve_refilled": {"2024-01-01": refilled}}]
+    pop = population([[dict(other_income=100.0)] for _ in range(3)], weight=5.0)
+    m = model(pop, locality="boshan", months=1, behaviour={"urgent_rate": 1.0}, reforms=reforms)
+    m.run_for(1)
+    t = dibao_rows(m.result(), "temporary")
+    demand = 15 * amount  # three cases, weight 5 each, in one township
+    assert t.loc["2024-01", "reserve_exceeded"] == pytest.approx(demand - 10 * amount)
+    paid = demand if refilled else 10 * amount
+    assert t.loc["2024-01", "payment_urgent"] == pytest.approx(paid)
+    assert t.loc["2024-01", "payment"] == pytest.approx(paid)

@@ -199,3 +199,13 @@ def test_urgent_aid_tiers_by_severity():
     assert urgent_amount_by_severity(0.9, P) == pytest.approx(1500.0)  # one tier: the average
     with pytest.raises(InputError, match="tier_shares"):
         packed(temporary__urgent__tier_shares=(0.5, 0.4), temporary__urgent__tier_factors=(1.0, 2.0))
+
+
+def test_township_reserve_caps_urgent_aid_unless_refilled():
+    # boshan §3: 50,000 yuan per township; demand 30,000 / 80,000 in two townships
+    from simulation.rules.temporary import township_reserve
+
+    paid, exceeded = township_reserve([30000.0, 80000.0], 50000.0, refilled=False)
+    assert paid.tolist() == [30000.0, 50000.0] and exceeded.tolist() == [0.0, 30000.0]
+    paid, exceeded = township_reserve([30000.0, 80000.0], 50000.0, refilled=True)
+    assert paid.tolist() == [30000.0, 80000.0] and exceeded.tolist() == [0.0, 30000.0]

@@ -36,6 +36,7 @@ from simulation.engine.state import build_state
 from simulation.errors import InputError
 from simulation.rules.entitlement import N_OUTPUTS
 from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
+from simulation.rules.temporary import township_reserve
 
 #: Default CPI path: 2 % a year for CPI and food CPI (below the 3.5 % / 6 % triggers).
 DEFAULT_CPI = 0.02
@@ -257,6 +258,29 @@ class SimulationModel(mesa.Model):
             self.p_old = old
             self.rerate = True  # 调标: re-rate every enrolled household's payment this month
 
+    def _township_reserve(self) -> None:
+        """Urgent aid against each township's reserve fund (``rules.temporary.township_reserve``):
+        the excess is recorded; without a refill the township's urgent payments are cut to it."""
+        acc = self.acc
+        cols = (pr.A_TMP_URGENT, pr.A_TMP_APPLICANT)
+        by_group = acc[:, :, cols].sum(axis=(0, 2))
+        demand = by_group.reshape(self.n_towns, 2).sum(axis=1)
+        # a pooled sample's one township stands for all of the locality's townships
+        reserve = float(self.params["temporary.township_reserve"]) * (
+            self.n_original_towns if self.townships_pooled else 1)
+        paid, exceeded = township_reserve(demand, reserve,
+                                          bool(self.params["temporary.reserve_refilled"]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(demand > 0, exceeded / demand, 0.0)
+        # recorded in proportion to each area's urgent aid; cut likewise when not refilled
+        part = acc[:, :, cols].sum(axis=2) * np.repeat(share, 2)[None, :]
+        acc[:, :, pr.A_TMP_RESERVE_EXCEEDED] += part
+        if (paid < demand).any():
+            factor = np.repeat(np.where(demand > 0, paid / np.where(demand > 0, demand, 1.0), 1.0), 2)
+            cut = acc[:, :, cols].sum(axis=2) * (1.0 - factor)[None, :]
+            acc[:, :, cols] *= factor[None, :, None]
+            acc[:, :, pr.A_TOTAL_PAY] -= cut
+
     def _initial_enrolment(self, shares: tuple[float, float]) -> None:
         hh = self.households
         s = self.persons
@@ -315,6 +339,7 @@ class SimulationModel(mesa.Model):
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
             self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
             n_threads, refresh_rigid, self.max_members, hh.dirty)
+        self._township_reserve()
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)

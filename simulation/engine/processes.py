@@ -273,6 +273,8 @@ ACC_COLUMNS = (
     "n_households_died", "n_households_end", "n_negative_payments",
     # every payment of the month, summed once per household (checked against the components)
     "total_pay",
+    # urgent aid of the month above the township's reserve fund (boshan §3; model.py)
+    "temporary_reserve_exceeded",
 )
 A = {name: i for i, name in enumerate(ACC_COLUMNS)}
 N_ACC = len(ACC_COLUMNS)
@@ -286,7 +288,7 @@ N_ACC = len(ACC_COLUMNS)
  A_APPLICATIONS, A_PENDING, A_DECISIONS, A_APPROVALS, A_DAYS_SUM, A_LATE, A_REPORTS,
  A_PERSONS, A_BIRTHS, A_DEATHS, A_BIRTHS_BLOCKED, A_HH_ALIVE, A_HH_DIED,
  U_PERSONS_START, U_BIRTHS, U_DEATHS, U_PERSONS_END, U_HH_START, U_HH_DIED, U_HH_END,
- U_NEGATIVE, A_TOTAL_PAY) = range(N_ACC)
+ U_NEGATIVE, A_TOTAL_PAY, A_TMP_RESERVE_EXCEEDED) = range(N_ACC)
 
 #: Queue ages tracked per township (months waited; the last bin holds older applications).
 QUEUE_AGES = 13

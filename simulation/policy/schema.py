@@ -442,6 +442,12 @@ _SPECS += [
         "advance to dibao/tekun applicants in a public emergency 突发公共事件先行救助 (jiaohe §15)",
     ),
     _p("temporary.township_reserve", "amount", "yuan/township", "township reserve fund 乡镇备用金"),
+    _p(
+        "temporary.reserve_refilled",
+        "bool",
+        "bool",
+        "the county refills a township's reserve as it is used 备用金按需核定 (else urgent aid stops at it)",
+    ),
     # --- price linkage 物价联动 ---
     _p("price_linkage.cpi_trigger", "share", "share", "CPI trigger 物价联动启动条件 (CPI)"),
     _p(

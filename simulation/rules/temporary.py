@@ -6,6 +6,7 @@ cost falls are drawn by the engine; these kernels turn that into the legal amoun
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from simulation.rules.params import (
@@ -81,3 +82,20 @@ def applicant_amount(p) -> float:
     standard while ``temporary.applicant_advance`` is on (an emergency scenario), else 0.
     """
     return p[P_TMP_APPLICANT_MONTHS] * p[P_STANDARD]
+
+
+def township_reserve(demand: np.ndarray, reserve: float,
+                     refilled: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Urgent aid a township pays in a month from its reserve fund 临时救助备用金, and the excess.
+
+    boshan §3 镇（街道）设立5万元以上临时救助储备金; qijiang §11 强化镇（街）临时救助备用金制度;
+    jiaohe §19 按需核定乡镇（街道）备用金额度. ``demand``: each township's urgent aid of the month
+    (urgent cases and applicant advances, yuan); ``reserve``: ``temporary.township_reserve``,
+    topped up to its level each month. With ``temporary.reserve_refilled`` the county refills it
+    as it is used and all is paid; without, a township pays at most its reserve. Returns
+    (paid, exceeded): the excess over the reserve, reported whether or not it was paid.
+    """
+    demand = np.asarray(demand, dtype=np.float64)
+    exceeded = np.maximum(demand - reserve, 0.0)
+    paid = demand if refilled else np.minimum(demand, reserve)
+    return paid, exceeded
