@@ -571,3 +571,20 @@ def test_township_reserve_binds_and_is_reported(refilled):
     paid = demand if refilled else 10 * amount
     assert t.loc["2024-01", "payment_urgent"] == pytest.approx(paid)
     assert t.loc["2024-01", "payment"] == pytest.approx(paid)
+
+
+def test_a_large_illness_case_is_approved_once_and_paid_in_parts():
+    # seed-coverage row 60 (jiaohe §12 “一次审批、分次发放”): 9 × the urban standard ≥ 6 × → three
+    # monthly parts (jiaohe policy file), one case
+    from simulation.rules.params import dibao_standard
+
+    reforms = [{"temporary.illness.multiple_min": {"2024-01-01": 9},
+                "temporary.illness.multiple_max": {"2024-01-01": 9}}]
+    m = model(population([[dict(other_income=100.0)]]), locality="jiaohe", months=4,
+              behaviour={"illness_onset": 1.0, "temporary_take_up": 1.0, "illness_recovery": 0.0},
+              reforms=reforms)
+    m.run_for(4)
+    std = dibao_standard(load_policy("jiaohe").at("2024-01-01"), "urban")
+    t = dibao_rows(m.result(), "temporary")
+    assert t["payment_illness"].tolist() == pytest.approx([10 * 3 * std] * 3 + [0.0], rel=1e-5)
+    assert t["households"].tolist() == [10, 0, 0, 0]

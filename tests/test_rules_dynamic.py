@@ -209,3 +209,14 @@ def test_township_reserve_caps_urgent_aid_unless_refilled():
     assert paid.tolist() == [30000.0, 50000.0] and exceeded.tolist() == [0.0, 30000.0]
     paid, exceeded = township_reserve([30000.0, 80000.0], 50000.0, refilled=True)
     assert paid.tolist() == [30000.0, 80000.0] and exceeded.tolist() == [0.0, 30000.0]
+
+
+def test_large_cases_are_paid_in_instalments():
+    # jiaohe §12 一次审批、分次发放: jiaohe pays cases of 6 × the urban standard or more in 3 parts
+    from simulation.rules.temporary import instalments
+
+    p = pack_params(load_policy("jiaohe").at("2024-06-01"))
+    std = p[0]
+    assert instalments(6 * std, p) == 3 and instalments(12 * std, p) == 3
+    assert instalments(5.99 * std, p) == 1
+    assert instalments(12 * std, pack_params(load_policy("boshan").at("2024-06-01"))) == 1

@@ -258,6 +258,23 @@ class SimulationModel(mesa.Model):
             self.p_old = old
             self.rerate = True  # 调标: re-rate every enrolled household's payment this month
 
+    def _instalments(self) -> None:
+        """Pay the parts still due of temporary-assistance cases approved once and paid in parts
+        (``rules.temporary.instalments``, jiaohe §12); not a new case. A household that died out
+        gets no more."""
+        hh = self.households
+        due = np.flatnonzero(hh.instalment_left > 0)
+        if due.size == 0:
+            return
+        alive = hh.n_alive[due] > 0
+        hh.instalment_left[due[~alive]] = 0
+        due = due[alive]
+        group = hh.township[due].astype(np.int64) * 2 + (1 - hh.urban[due].astype(np.int64))
+        pay = hh.weight[due] * hh.instalment_amount[due].astype(np.float64)
+        for col in (pr.A_TMP_ILLNESS, pr.A_TOTAL_PAY):
+            np.add.at(self.acc[0, :, col], group, pay)
+        hh.instalment_left[due] -= 1
+
     def _township_reserve(self) -> None:
         """Urgent aid against each township's reserve fund (``rules.temporary.township_reserve``):
         the excess is recorded; without a refill the township's urgent payments are cut to it."""
@@ -329,6 +346,7 @@ class SimulationModel(mesa.Model):
         params_changed = self.p is not self.p_old and not np.array_equal(self.p, self.p_old)
         refresh_rigid = self.t == 0 or params_changed
         t0 = _time.perf_counter()
+        self._instalments()
         pr.persons_kernel(
             self.seed, mkey, t, cal, self.b, self.p, self.e, self.haz, self.entry_wage,
             self.chunk_bounds, hh.hh_start, self.slot_cap, self.bounds, hh.n_alive, hh.urban,
@@ -338,7 +356,8 @@ class SimulationModel(mesa.Model):
             s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
             s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
             self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
-            n_threads, refresh_rigid, self.max_members, hh.dirty)
+            n_threads, refresh_rigid, self.max_members, hh.dirty, hh.instalment_left,
+            hh.instalment_amount)
         self._township_reserve()
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw

@@ -128,6 +128,7 @@ from simulation.rules.temporary import (  # noqa: E402
     applicant_amount,
     education_amount,
     illness_amount,
+    instalments,
     urgent_amount_by_severity,
 )
 
@@ -465,7 +466,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
                    scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid,
-                   max_members, dirty):
+                   max_members, dirty, instalment_left, instalment_amount):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
@@ -833,7 +834,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, haz, entry_wage,
                                   bounds, township, hh_urban, weight, status, applied_month,
                                   applied_day, event, age_y, urban_p, disability, ill, paralysed,
                                   rare, labour, self_care, earned, pension, other, rigid, supporter,
-                                  assets, care_wish)
+                                  assets, care_wish, instalment_left, instalment_amount)
             ci = _next_chunk(counter)
     return 0
 
@@ -869,7 +870,8 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
                       q_tekun_by_area, applicant_pay, bounds, township, hh_urban,
                       weight, status, applied_month, applied_day, event, age_y, urban_p,
                       disability, ill, paralysed, rare, labour, self_care, earned, pension,
-                      other, rigid, supporter, assets, care_wish):
+                      other, rigid, supporter, assets, care_wish, instalment_left,
+                      instalment_amount):
     """Processes 6-8 (assessment, temporary assistance, applications) for a household of the
     persons kernel that has a temporary-assistance event or would apply (``bits``: 1 urgent,
     2 illness, 4 education, 8 applies and passes the income screen)."""
@@ -896,9 +898,14 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
                 to_uniform(sub_key(hkey, K_URGENT_MULT)), p))
             ev = EV_TEMPORARY
         if bits & 2:
-            # the draw places the case's cost within the legal range (boshan §3)
-            _temporary_case(a, g, w, A_TMP_ILLNESS,
-                            illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p))
+            # the draw places the case's cost within the legal range (boshan §3); a large case
+            # is approved once and paid in parts (jiaohe §12), the rest by model._instalments
+            amount = illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p)
+            parts = instalments(amount, p)
+            _temporary_case(a, g, w, A_TMP_ILLNESS, amount / parts)
+            if parts > 1:
+                instalment_left[h] = parts - 1
+                instalment_amount[h] = amount / parts
             ev = EV_TEMPORARY
         if bits & 4:
             _temporary_case(a, g, w, A_TMP_EDU,

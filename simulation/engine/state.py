@@ -86,6 +86,8 @@ class Households:
     exit_elapsed: np.ndarray  # int16: gradual-exit months paid so far
     exit_base: np.ndarray  # float32: last benefit before the exit
     subsidy_left: np.ndarray  # int16: employment-subsidy months left
+    instalment_left: np.ndarray  # int16: temporary-assistance payments still due (分次发放)
+    instalment_amount: np.ndarray  # float32: each of those payments
     subsidy_amount: np.ndarray  # float32: dibao benefit before the job; the subsidy is its cut
     flags: np.ndarray  # int32: bit 0 job found by a registered-unemployed member, bit 1 died out,
     #                    bits 8.. tekun minors who reached the minor age since the last review
@@ -234,6 +236,8 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         exit_elapsed=np.zeros(n, np.int16),
         exit_base=np.zeros(n, np.float32),
         subsidy_left=np.zeros(n, np.int16),
+        instalment_left=np.zeros(n, np.int16),
+        instalment_amount=np.zeros(n, np.float32),
         subsidy_amount=np.zeros(n, np.float32),
         flags=np.zeros(n, np.int32),
         dirty=np.ones(n, np.uint8),

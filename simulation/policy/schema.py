@@ -441,6 +441,18 @@ _SPECS += [
         "bool",
         "advance to dibao/tekun applicants in a public emergency 突发公共事件先行救助 (jiaohe §15)",
     ),
+    _p(
+        "temporary.instalments.months",
+        "months",
+        "months",
+        "large expenditure-type cases paid in this many monthly parts 一次审批、分次发放 (1 = at once)",
+    ),
+    _p(
+        "temporary.instalments.threshold",
+        "multiple",
+        "× monthly urban standard",
+        "a case of at least this amount is paid in instalments 分次发放门槛",
+    ),
     _p("temporary.township_reserve", "amount", "yuan/township", "township reserve fund 乡镇备用金"),
     _p(
         "temporary.reserve_refilled",

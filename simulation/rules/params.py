@@ -86,7 +86,9 @@ P_TMP_APPLICANT_MONTHS = P_TMP_EDUCATION_MAX + 1
 P_TMP_URGENT_TIERS = P_TMP_APPLICANT_MONTHS + 1  # number of severity tiers
 P_TMP_URGENT_CUM = P_TMP_URGENT_TIERS + 1  # + tier: cumulative share of cases (MAX_TIERS slots)
 P_TMP_URGENT_FACTOR = P_TMP_URGENT_CUM + MAX_TIERS  # + tier: × temporary.urgent.amount
-P_PL_CPI_TRIGGER = P_TMP_URGENT_FACTOR + MAX_TIERS  # share (year-on-year)
+P_TMP_INSTALMENT_MONTHS = P_TMP_URGENT_FACTOR + MAX_TIERS  # payments of a large case
+P_TMP_INSTALMENT_THRESHOLD = P_TMP_INSTALMENT_MONTHS + 1  # × monthly urban standard
+P_PL_CPI_TRIGGER = P_TMP_INSTALMENT_THRESHOLD + 1  # share (year-on-year)
 P_PL_FOOD_CPI_TRIGGER = P_PL_CPI_TRIGGER + 1
 P_PL_FLOOR = P_PL_FOOD_CPI_TRIGGER + 1  # yuan/person/month
 N_PARAMS = P_PL_FLOOR + 1
@@ -100,7 +102,8 @@ DYNAMIC_GROUPS = {
                   "temporary.illness.multiple_max", "temporary.education.multiple_min",
                   "temporary.education.multiple_max", "temporary.applicant_months",
                   "temporary.applicant_advance", "temporary.urgent.tier_shares",
-                  "temporary.urgent.tier_factors"),
+                  "temporary.urgent.tier_factors", "temporary.instalments.months",
+                  "temporary.instalments.threshold"),
     "price_linkage": ("price_linkage.cpi_trigger", "price_linkage.food_cpi_trigger",
                       "price_linkage.floor"),
 }
@@ -255,6 +258,8 @@ def _pack_dynamic(params: Mapping[str, Any], p: np.ndarray, require: bool) -> No
         p[P_TMP_URGENT_CUM:P_TMP_URGENT_CUM + len(shares)] = np.cumsum(shares)
         p[P_TMP_URGENT_FACTOR:P_TMP_URGENT_FACTOR + MAX_TIERS] = 0.0
         p[P_TMP_URGENT_FACTOR:P_TMP_URGENT_FACTOR + len(factors)] = factors
+        p[P_TMP_INSTALMENT_MONTHS] = float(_get(params, "temporary.instalments.months"))
+        p[P_TMP_INSTALMENT_THRESHOLD] = float(_get(params, "temporary.instalments.threshold"))
         # jiaohe §15 sits under public emergencies and says 可 (may): paid only when declared
         advance = bool(_get(params, "temporary.applicant_advance"))
         p[P_TMP_APPLICANT_MONTHS] = float(_get(params, "temporary.applicant_months")) if advance else 0.0

@@ -14,6 +14,8 @@ from simulation.rules.params import (
     P_TMP_APPLICANT_MONTHS,
     P_TMP_EDUCATION_MIN,
     P_TMP_ILLNESS_MIN,
+    P_TMP_INSTALMENT_MONTHS,
+    P_TMP_INSTALMENT_THRESHOLD,
     P_TMP_URGENT,
     P_TMP_URGENT_CUM,
     P_TMP_URGENT_FACTOR,
@@ -82,6 +84,20 @@ def applicant_amount(p) -> float:
     standard while ``temporary.applicant_advance`` is on (an emergency scenario), else 0.
     """
     return p[P_TMP_APPLICANT_MONTHS] * p[P_STANDARD]
+
+
+@njit(cache=True)
+def instalments(amount: float, p) -> int:
+    """Monthly payments of an expenditure-type case: one approval, several payments.
+
+    jiaohe §12 对…的，可采取“一次审批、分次发放”方式予以救助; kaizhou 二(三)2 “一次审批、分阶段救助”;
+    lanzhou §十三: a case of at least ``temporary.instalments.threshold`` × the monthly urban
+    standard is paid in ``temporary.instalments.months`` equal monthly parts (1 = at once).
+    """
+    months = int(p[P_TMP_INSTALMENT_MONTHS])
+    if months > 1 and amount >= p[P_TMP_INSTALMENT_THRESHOLD] * p[P_STANDARD]:
+        return months
+    return 1
 
 
 def township_reserve(demand: np.ndarray, reserve: float,
