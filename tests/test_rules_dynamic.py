@@ -44,7 +44,8 @@ JIAOHE_LIKE = {
     "temporary.illness.multiple_max": 12.0, "temporary.education.multiple_min": 3.0,
     "temporary.education.multiple_max": 6.0, "temporary.applicant_months": 1.0,
     "temporary.applicant_advance": True, "temporary.urgent.tier_shares": (1.0,),
-    "temporary.urgent.tier_factors": (1.0,),
+    "temporary.urgent.tier_factors": (1.0,), "temporary.instalments.months": 1,
+    "temporary.instalments.threshold": 6.0,
     "price_linkage.cpi_trigger": 0.035, "price_linkage.food_cpi_trigger": 0.06,
     "price_linkage.floor": 10.0,
 }
