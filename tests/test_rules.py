@@ -279,3 +279,9 @@ def test_lanzhou_classes_never_pay_below_the_gap_and_bound_the_step_at_a_boundar
     assert (paid >= shares - 1e-12).all()
     assert (paid <= shares + bound + 1e-12).all()
     assert np.abs(np.diff(paid)).max() <= bound + 1e-3
+
+
+def test_imputed_earnings_are_counted_without_the_employment_cost_deduction():
+    # seed-coverage row 4 (kaizhou 二(一)1 按务工地最低工资标准核算的除外)
+    assert counted_income(1000.0, 0.0, 50.0, 0.3, True, True) == pytest.approx(1050.0)
+    assert counted_income(1000.0, 0.0, 50.0, 0.3, True, False) == pytest.approx(750.0)

@@ -152,10 +152,12 @@ def assess_household(h, row, hh_start, age, urban, disability, serious_illness,
 def assess_household_detail(h, row, hh_start, age, urban, disability, serious_illness,
                             paralysed_months, rare_disease, labour_ability, self_care,
                             earned_income, basic_pension, other_income, rigid_expenditure,
-                            has_supporter, financial_assets, care_wish, p, out, pout):
+                            has_supporter, financial_assets, care_wish, p, out, pout,
+                            earned_imputed=None):
     """:func:`assess_household`, also writing per-person results to ``pout[j, PO_*]`` for each
     person ``j`` of the household when ``pout`` has rows (who is tekun, included alone, paid a
-    supplement, and how much)."""
+    supplement, and how much). ``earned_imputed``: per person, earnings imputed at the minimum
+    wage (kaizhou §二(一)1, no deduction); omitted (the engine), none are."""
     persons_out = pout.shape[0] > 0
     s = hh_start[h]
     e = hh_start[h + 1]
@@ -170,6 +172,7 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
 
     # Pass 1: income, assets, tekun persons, work capacity of the dibao unit.
     earned = 0.0
+    deducted = 0.0
     pension_out = 0.0
     counted = 0.0
     rigid = 0.0
@@ -180,9 +183,14 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
     t_care = 0.0
     capacity = 0
     for j in range(s, e):
+        imputed = False
+        if earned_imputed is not None:
+            imputed = earned_imputed[j]
         ci = counted_income(earned_income[j], basic_pension[j], other_income[j], deduction,
-                            excluded)
+                            excluded, imputed)
         earned += earned_income[j]
+        if not imputed:
+            deducted += earned_income[j] * deduction
         if excluded:
             pension_out += basic_pension[j]
         assets += financial_assets[j]
@@ -227,7 +235,7 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
     out[row, O_DIBAO_SIZE] = n_dibao
     out[row, O_URBAN] = 1.0 if urban[s] else 0.0
     out[row, O_EARNED] = earned
-    out[row, O_DEDUCTION] = earned * deduction
+    out[row, O_DEDUCTION] = deducted
     out[row, O_PENSION_EXCLUDED] = pension_out
     out[row, O_COUNTED] = counted
     out[row, O_PER_CAPITA] = pc
@@ -279,8 +287,11 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
     single_amount = 0.0
     if eligible or single_family:
         for j in range(s, e):
+            imputed = False
+            if earned_imputed is not None:
+                imputed = earned_imputed[j]
             ci = counted_income(earned_income[j], basic_pension[j], other_income[j], deduction,
-                                excluded)
+                                excluded, imputed)
             if tekun_eligible(age[j], disability[j], labour_ability[j], has_supporter[j], ci,
                               financial_assets[j], asset_limit, tekun_age, minor_age):
                 continue
@@ -351,13 +362,13 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
 def _assess_kernel(households, hh_start, age, urban, disability, serious_illness,
                    paralysed_months, rare_disease, labour_ability, self_care, earned_income,
                    basic_pension, other_income, rigid_expenditure, has_supporter,
-                   financial_assets, care_wish, p, out, pout):
+                   financial_assets, care_wish, p, out, pout, earned_imputed):
     for r in prange(households.shape[0]):
         assess_household_detail(households[r], r, hh_start, age, urban, disability,
                                 serious_illness, paralysed_months, rare_disease, labour_ability,
                                 self_care, earned_income, basic_pension, other_income,
                                 rigid_expenditure, has_supporter, financial_assets, care_wish, p,
-                                out, pout)
+                                out, pout, earned_imputed)
 
 
 def assess_arrays(persons: PersonArrays, packed: np.ndarray,
@@ -394,12 +405,15 @@ def assess_arrays(persons: PersonArrays, packed: np.ndarray,
                          f"{out.dtype} {out.shape}")
     if packed.dtype != np.float64:
         raise ValueError("packed parameters must be float64 (use pack_params)")
+    imputed = persons.earned_imputed
+    if imputed is None:
+        imputed = np.zeros(persons.n_persons, dtype=np.bool_)
     _assess_kernel(households, persons.hh_start, persons.age, persons.urban, persons.disability,
                    persons.serious_illness, persons.paralysed_months, persons.rare_disease,
                    persons.labour_ability, persons.self_care, persons.earned_income,
                    persons.basic_pension, persons.other_income, persons.rigid_expenditure,
                    persons.has_supporter, persons.financial_assets, persons.care_wish, packed,
-                   out, person_out)
+                   out, person_out, imputed)
     return out[:n]
 
 
