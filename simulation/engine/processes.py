@@ -24,9 +24,9 @@ Kernel 1, every household (:func:`persons_kernel`):
                       boshan §3) for low-income, hardship and assisted households;
   8. ``applications`` eligible non-recipients apply with probability ``take_up`` (rural; urban
                       × ``take_up_urban_ratio``; with a tekun member ``take_up_tekun`` and its
-                      urban ratio), raised by active discovery 主动发现; an applicant may get
-                      ``temporary.applicant_months`` of the urban standard while waiting
-                      (jiaohe §15).
+                      urban ratio), raised by active discovery 主动发现; in a public emergency
+                      (``temporary.applicant_advance``) an applicant gets
+                      ``temporary.applicant_months`` of the urban standard first (jiaohe §15).
 
 Between the kernels the township offices (Mesa agents) decide how many queued applications they
 can decide this month (oldest first, within their capacity).
