@@ -244,10 +244,13 @@ def _run_task(task: RunTask) -> RunOutput:
     hh = pop.households
     persons_total = float((hh["weight"] * hh["size"]).sum())
     months = months_of(sc)
+    # the effective standards: a rule-driven standard (boshan §1, jiaohe §3) is not the schedule
+    from simulation.rules.params import dibao_standard
+
     standards = pd.DataFrame({
         "month": months,
-        "urban": [float(policy.value("dibao.standard.urban", f"{m}-01")) for m in months],
-        "rural": [float(policy.value("dibao.standard.rural", f"{m}-01")) for m in months],
+        **{area: [dibao_standard(policy.at(f"{m}-01"), area) for m in months]
+           for area in ("urban", "rural")},
     }).assign(**keys)
     gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if sc.coverage_gaps else None
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
