@@ -63,6 +63,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     """Print the example households' entitlements (simulation.rules) for a locality and month."""
     from simulation.policy import load_policy
     from simulation.rules import assess, example_persons, format_assessment
+    from simulation.rules.params import standards_text
     from simulation.scenarios.scenario import known_localities, policy_of
 
     # a population profile id (e.g. china_2021) assesses under the policy it names
@@ -76,6 +77,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     table = assess(persons, policy, month=f"{args.month}-01", source=str(args.persons or "examples"))
     print(f"{args.locality} {policy.name_zh} — entitlements in {args.month} (yuan per month)")
     print(format_assessment(table))
+    print(standards_text(policy.at(f"{args.month}-01")))
     return 0
 
 

@@ -32,6 +32,7 @@ _PYTYPES = {
     "enum": (str,),
     "month_list": (tuple,),
     "share_list": (tuple,),
+    "multiple_list": (tuple,),
 }
 
 

@@ -175,3 +175,12 @@ def test_coverage_gaps_by_group(serial):
         assert (wide[group] <= wide["all"] + 1e-6).all()
     b = serial.tables["coverage_gaps_year_bands"]
     assert (b["p10"] <= b["p90"]).all()
+
+
+def test_a_run_records_the_effective_rule_driven_standards():
+    # boshan §1: 2025 standards from consumption, rural unified with urban (not the schedule)
+    doc = {**DOC, "locality": "boshan", "replications": 1, "months": 2, "reforms": [],
+           "population": {"households": 100, "seed": 3}, "coverage": {"gaps": False}}
+    out = runner.run_task(runner.RunTask(parse_scenario(doc, "b.yaml"), "boshan", "baseline", 0))
+    assert out.standards["urban"].tolist() == pytest.approx([0.30 * 34557 / 12] * 2)
+    assert out.standards["rural"].tolist() == pytest.approx([0.30 * 34557 / 12] * 2)

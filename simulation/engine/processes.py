@@ -29,9 +29,9 @@ Kernel 1, every household (:func:`persons_kernel`):
                       × ``take_up_urban_ratio``; with a tekun member ``take_up_tekun`` and its
                       urban ratio), raised by active discovery 主动发现 and, during an expansion
                       campaign 应保尽保, by ``campaign_take_up_multiple`` (near-poor applicants
-                      then accepted in error with ``campaign_inclusion``); an applicant may get
-                      ``temporary.applicant_months`` of the urban standard while waiting
-                      (jiaohe §15).
+                      then accepted in error with ``campaign_inclusion``); in a public emergency
+                      (``temporary.applicant_advance``) an applicant gets
+                      ``temporary.applicant_months`` of the urban standard first (jiaohe §15).
 
 Between the kernels the township offices (Mesa agents) decide how many queued applications they
 can decide this month (oldest first, within their capacity).
@@ -52,7 +52,8 @@ Kernel 2, households in a programme or queue (:func:`programme_kernel`):
                       (``months_disabled`` with a disabled member), then leaves if still above;
                       qualifying again ends the exit; at or above the ceiling it leaves at once;
  12. ``employment_subsidy`` a registered-unemployed member who finds work gives the household the
-                      reduction of its benefit for ``dibao.employment_subsidy.months`` (qijiang §8);
+                      month's dibao cut (``rules.employment``; also off dibao or in gradual exit)
+                      for ``dibao.employment_subsidy.months`` from the review (qijiang §8);
  13. ``price_linkage`` 物价联动: when CPI (or food CPI) year-on-year reaches its trigger, recipients
                       get the standard × the rate, at least ``price_linkage.floor``, per person;
  14. ``payments``     the month's payments and counts, summed by township × area.
@@ -96,7 +97,7 @@ from simulation.population.columns import (  # noqa: E402
     LABOUR_PARTIAL,
     SELF_CARE_UNABLE,
 )
-from simulation.rules.dibao import gap_payment, tier_class, tier_payment  # noqa: E402
+from simulation.rules.employment import employment_subsidy  # noqa: E402
 from simulation.rules.entitlement import (  # noqa: E402
     N_PERSON_OUTPUTS,
     O_ASSETS_OK,
@@ -111,6 +112,7 @@ from simulation.rules.entitlement import (  # noqa: E402
     O_SINGLE_AMOUNT,
     O_SINGLE_PERSONS,
     O_STANDARD,
+    O_SUPP_FIXED,
     O_TEKUN_BASIC,
     O_TEKUN_CARE,
     O_TEKUN_PERSONS,
@@ -120,15 +122,13 @@ from simulation.rules.gradual_exit import (  # noqa: E402
     gradual_exit_months,
     gradual_exit_payment,
     gradual_exit_share,  # noqa: F401 - re-exported for outputs.trace
+    requalified_month_payment,
 )
 from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
-    MODE_GAP,
     P_ASSET_LIMIT_MONTHS,
     P_EMPLOYMENT_COST_DEDUCTION,
-    P_MINIMUM_PAYMENT,
     P_MINOR_AGE,
-    P_PAYMENT_MODE,
     P_PENSION_EXCLUDED,
     P_SINGLE_ENABLED,
     P_SINGLE_INCOME_MULTIPLE,
@@ -137,12 +137,14 @@ from simulation.rules.params import (  # noqa: E402
     P_TEKUN_ELDERLY_AGE,
 )
 from simulation.rules.price_linkage import price_subsidy, triggering_rate  # noqa: E402
+from simulation.rules.rerate import rerated_gap, rerated_single, rerated_supplement  # noqa: E402
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
 from simulation.rules.temporary import (  # noqa: E402
     applicant_amount,
     education_amount,
     illness_amount,
-    urgent_amount,
+    instalments,
+    urgent_amount_by_severity,
 )
 
 # numba kernels below are cached by the hash of everything they compile in (_cache.py)
@@ -291,6 +293,8 @@ ACC_COLUMNS = (
     "total_pay",
     # dibao recipients whose unseen income a review found (inclusion error ended, 核查退出)
     "dibao_exits_verification",
+    # urgent aid of the month above the township's reserve fund (boshan §3; model.py)
+    "temporary_reserve_exceeded",
 )
 A = {name: i for i, name in enumerate(ACC_COLUMNS)}
 N_ACC = len(ACC_COLUMNS)
@@ -304,7 +308,7 @@ N_ACC = len(ACC_COLUMNS)
  A_APPLICATIONS, A_PENDING, A_DECISIONS, A_APPROVALS, A_DAYS_SUM, A_LATE, A_REPORTS,
  A_PERSONS, A_BIRTHS, A_DEATHS, A_BIRTHS_BLOCKED, A_HH_ALIVE, A_HH_DIED,
  U_PERSONS_START, U_BIRTHS, U_DEATHS, U_PERSONS_END, U_HH_START, U_HH_DIED, U_HH_END,
- U_NEGATIVE, A_TOTAL_PAY, A_D_EX_VERIFY) = range(N_ACC)
+ U_NEGATIVE, A_TOTAL_PAY, A_D_EX_VERIFY, A_TMP_RESERVE_EXCEEDED) = range(N_ACC)
 
 #: Queue ages tracked per township (months waited; the last bin holds older applications).
 QUEUE_AGES = 13
@@ -481,7 +485,7 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
                    wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
                    assets, care_wish, urban_p,
                    scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid,
-                   max_members, dirty, hidden):
+                   max_members, dirty, hidden, instalment_left, instalment_amount):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
 
     ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
@@ -565,7 +569,6 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
     q_ill_take = b[BI_TEMPORARY_TAKE_UP]
     funeral_months = e[E_FUNERAL_MONTHS]
     applicant_pay = applicant_amount(p)
-    urgent_pay = urgent_amount(p)
     asset_limit_m = p[P_ASSET_LIMIT_MONTHS]
     screen_multiple = 1.0
     if p[P_SINGLE_ENABLED] != 0.0:
@@ -873,11 +876,12 @@ def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
                     n_defer += 1
             for k in range(chunk_bounds[c], n_defer):
                 _assess_and_apply(defer_h[k], defer_bits[k], c, t, seed, mkey, sc, a, p, scratch, no_pout,
-                                  q_apply_by_area, q_tekun_by_area, applicant_pay, urgent_pay,
+                                  q_apply_by_area, q_tekun_by_area, applicant_pay,
                                   bounds, township, hh_urban, weight, status, applied_month,
                                   applied_day, event, age_y, urban_p, disability, ill, paralysed,
                                   rare, labour, self_care, earned, pension, other, rigid, supporter,
-                                  assets, care_wish, hidden, accept_error, inclusion_multiple)
+                                  assets, care_wish, hidden, accept_error, inclusion_multiple,
+                                  instalment_left, instalment_amount)
             ci = _next_chunk(counter)
     return 0
 
@@ -910,11 +914,11 @@ def _count_recipients(a, g, w, households_column, persons_column, persons):
 
 @njit(cache=True, error_model="numpy")
 def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_apply_by_area,
-                      q_tekun_by_area, applicant_pay, urgent_pay, bounds, township, hh_urban,
+                      q_tekun_by_area, applicant_pay, bounds, township, hh_urban,
                       weight, status, applied_month, applied_day, event, age_y, urban_p,
                       disability, ill, paralysed, rare, labour, self_care, earned, pension,
                       other, rigid, supporter, assets, care_wish, hidden, accept_error,
-                      inclusion_multiple):
+                      inclusion_multiple, instalment_left, instalment_amount):
     """Processes 6-8 (assessment, temporary assistance, applications) for a household of the
     persons kernel that has a temporary-assistance event or would apply (``bits``: 1 urgent,
     2 illness, 4 education, 8 applies and passes the income screen). During an expansion
@@ -938,12 +942,19 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
     # -- temporary assistance ---------------------------------------------------------------
     if needy:
         if bits & 1:
-            _temporary_case(a, g, w, A_TMP_URGENT, urgent_pay)
+            # the draw places the case's severity among the tiers (jiaohe §12)
+            _temporary_case(a, g, w, A_TMP_URGENT, urgent_amount_by_severity(
+                to_uniform(sub_key(hkey, K_URGENT_MULT)), p))
             ev = EV_TEMPORARY
         if bits & 2:
-            # the draw places the case's cost within the legal range (boshan §3)
-            _temporary_case(a, g, w, A_TMP_ILLNESS,
-                            illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p))
+            # the draw places the case's cost within the legal range (boshan §3); a large case
+            # is approved once and paid in parts (jiaohe §12), the rest by model._instalments
+            amount = illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p)
+            parts = instalments(amount, p)
+            _temporary_case(a, g, w, A_TMP_ILLNESS, amount / parts)
+            if parts > 1:
+                instalment_left[h] = parts - 1
+                instalment_amount[h] = amount / parts
             ev = EV_TEMPORARY
         if bits & 4:
             _temporary_case(a, g, w, A_TMP_EDU,
@@ -971,37 +982,35 @@ def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_a
 
 
 @njit(cache=True, inline="always")
+def _employment_subsidy_month(a, g, w, h, dibao_now, subsidy_left, subsidy_amount):
+    """Pay one month of the employment subsidy (the rules' cut against ``dibao_now``), counted
+    in its own columns and in the month's total."""
+    pay = employment_subsidy(subsidy_amount[h], dibao_now)
+    if pay > 0.0:
+        a[g, A_ES_HH] += w
+        a[g, A_ES_PAY] += w * pay
+        a[g, A_TOTAL_PAY] += w * pay
+    subsidy_left[h] -= 1
+
+
+@njit(cache=True, inline="always")
 def _review_due(cls: int, cal_month: int, e) -> bool:
     mask = int(e[E_REVIEW_MASK + cls])
     return (mask >> (cal_month - 1)) & 1 == 1
 
 
 @njit(cache=True, error_model="numpy")
-def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
-                     paid_tekun_basic, paid_dibao_n):
-    """Re-rate an enrolled household's payment for new parameters, without a review.
-
-    The gap (or tier) payment is recomputed by the rules' kernels from the per-capita income
-    found at the last decision and the new standard; supplements, the single-person payment and
-    the tekun basic standard move in proportion to the standard (exact for shares of the
-    standard; fixed add-on amounts and care standards wait for the next review).
-    """
+def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_supp_fixed, paid_single,
+                     paid_single_n, paid_tekun_basic, paid_dibao_n):
+    """Re-rate an enrolled household's payment for new parameters, without a review (调标):
+    the rules of ``rules/rerate.py`` with the income found at the last decision; fixed yuan
+    add-ons and care standards wait for the next review."""
     std = p[P_STANDARD + area]
     old = p_old[P_STANDARD + area]
-    ratio = std / old if old > 0.0 else 1.0
     if paid_dibao_n[h] > 0:
-        if pci < std:
-            if p[P_PAYMENT_MODE] == MODE_GAP:
-                gap, _ = gap_payment(std, pci, paid_dibao_n[h], p[P_MINIMUM_PAYMENT])
-            else:
-                share = (std - pci) / std
-                tier = tier_class(share, p, area)
-                gap = tier_payment(tier, share, std, paid_dibao_n[h], p, area)
-            paid_gap[h] = gap
-        else:
-            paid_gap[h] = 0.0  # a lower standard: nothing until the review decides
-        paid_supp[h] = paid_supp[h] * ratio
-    paid_single[h] = paid_single[h] * ratio
+        paid_gap[h] = rerated_gap(pci, paid_dibao_n[h], std, p, area)
+        paid_supp[h] = rerated_supplement(paid_supp[h], paid_supp_fixed[h], old, std)
+    paid_single[h] = rerated_single(paid_single[h], paid_single_n[h], old, std, p)
     basis = int(p[P_TEKUN_BASIS + area])
     old_basis = p_old[P_STANDARD + basis]
     if old_basis > 0.0:
@@ -1012,8 +1021,9 @@ def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
 def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_draw,
                      chunk_bounds, slot_start, bounds, n_alive, hh_urban, township,
                      weight, status, applied_month, applied_day, review_class,
-                     paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_tekun_care,
-                     paid_dibao_n, paid_single_n, paid_tekun_n, exit_left, exit_elapsed,
+                     paid_gap, paid_supp, paid_supp_fixed, paid_single, paid_tekun_basic,
+                     paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, exit_left,
+                     exit_elapsed,
                      exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
                      age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
                      employed, earned, pension, other, rigid, supporter, assets, care_wish,
@@ -1049,10 +1059,15 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
             sc = scratch[c]
             for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
                 st = status[h]
-                if st == ST_NONE or st == ST_GONE:
+                if st == ST_GONE:
                     continue
                 g = township[h] * 2 + (1 - hh_urban[h])
                 w = weight[h]
+                if st == ST_NONE:
+                    # off dibao since the job: the whole benefit is the month's cut (qijiang §8)
+                    if subsidy_left[h] > 0 and n_alive[h] > 0:
+                        _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left, subsidy_amount)
+                    continue
                 area = 1 - hh_urban[h]
                 hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
                 ev = event[h]
@@ -1069,8 +1084,13 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     continue
                 old_total = (paid_gap[h] + paid_supp[h] + paid_single[h] + paid_tekun_basic[h]
                              + paid_tekun_care[h])
+                # dibao in force before this month's decisions (employment subsidy, qijiang §8)
+                old_dibao = paid_gap[h] + paid_supp[h] + paid_single[h]
                 if st == ST_EXIT:
                     old_total = exit_base[h] + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
+                    old_dibao = (gradual_exit_payment(exit_elapsed[h], exit_base[h], p)
+                                 + paid_single[h])
+                requal_pay = -1.0  # >= 0: requalified in gradual exit this month (jiaohe §5)
                 # -- which households act on a fresh assessment this month ---------------------
                 decide = False
                 review = False
@@ -1086,6 +1106,9 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     else:
                         a[g, A_PENDING] += w
                         event[h] = ev
+                        if subsidy_left[h] > 0:
+                            _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left,
+                                                      subsidy_amount)
                         continue
                 else:
                     cls = review_class[h]
@@ -1173,6 +1196,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                             a[g, A_T_ENTRIES] += w
                         paid_gap[h] = new_gap
                         paid_supp[h] = new_supp
+                        paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                         paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
                         paid_pci[h] = sc[O_PER_CAPITA]
                         _pay_single_and_tekun(h, sc, new_single_n, new_tekun_n, paid_single,
@@ -1192,8 +1216,9 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                         seen = to_uniform(sub_key(hkey, K_SEEN)) * p[P_STANDARD + area]
                         paid_pci[h] = seen
                         paid_supp[h] = 0.0
-                        rerate_household(h, area, seen, p, p, paid_gap, paid_supp, paid_single,
-                                         paid_tekun_basic, paid_dibao_n)
+                        paid_supp_fixed[h] = 0.0
+                        paid_gap[h] = rerated_gap(seen, paid_dibao_n[h], p[P_STANDARD + area], p,
+                                                  area)
                         review_class[h] = int(sc[O_REVIEW_CLASS])
                     else:
                         st = ST_NONE
@@ -1235,11 +1260,14 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     if eligible:
                         if st == ST_EXIT:
                             ev = EV_REQUALIFIED
+                            requal_pay = requalified_month_payment(exit_elapsed[h], exit_base[h],
+                                                                   p)
                         elif paid_dibao_n[h] == 0:
                             a[g, A_D_ENTRIES] += w
                         st = ST_ENROLLED
                         paid_gap[h] = new_gap
                         paid_supp[h] = new_supp
+                        paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                         paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                         paid_pci[h] = sc[O_PER_CAPITA]
                         exit_left[h] = 0
@@ -1280,17 +1308,12 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                             paid_gap[h] = 0.0
                             paid_supp[h] = 0.0
                     review_class[h] = int(sc[O_REVIEW_CLASS])
-                    # employment subsidy: the benefit reduction after a registered-unemployed
-                    # member found work (qijiang §8)
-                    if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0:
-                        now_total = (paid_gap[h] + paid_supp[h] + paid_single[h]
-                                     + paid_tekun_basic[h] + paid_tekun_care[h])
-                        if st == ST_EXIT:
-                            now_total = (gradual_exit_payment(0, exit_base[h], p) + paid_single[h]
-                                         + paid_tekun_basic[h] + paid_tekun_care[h])
-                        if now_total < old_total:
-                            subsidy_amount[h] = old_total - now_total
-                            subsidy_left[h] = int(e[E_EMP_MONTHS])
+                    # employment subsidy: a registered-unemployed member found work; from this
+                    # review the month's dibao cut is paid, whether the household stays, goes
+                    # into gradual exit or leaves (qijiang §8)
+                    if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0 and old_dibao > 0.0:
+                        subsidy_amount[h] = old_dibao
+                        subsidy_left[h] = int(e[E_EMP_MONTHS])
                     flags[h] &= 2
                 # -- gradual exit month: pay the schedule share, end when the months run out ---
                 # -- standards changed this month (调标): re-rate the payment in force with the income
@@ -1298,7 +1321,8 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 if rerate and st == ST_ENROLLED and not (decide or review or report):
                     dirty[h] = 1  # payments re-rated without an assessment
                     rerate_household(h, area, paid_pci[h], p, p_old, paid_gap, paid_supp,
-                                     paid_single, paid_tekun_basic, paid_dibao_n)
+                                     paid_supp_fixed, paid_single, paid_single_n,
+                                     paid_tekun_basic, paid_dibao_n)
                 exit_pay = 0.0
                 if st == ST_EXIT:
                     if exit_left[h] <= 0:
@@ -1307,6 +1331,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                             st = ST_ENROLLED
                             paid_gap[h] = new_gap
                             paid_supp[h] = new_supp
+                            paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                             paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                             paid_pci[h] = sc[O_PER_CAPITA]
                             ev = EV_REQUALIFIED
@@ -1324,16 +1349,19 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                 if st == ST_ENROLLED and paid_dibao_n[h] == 0 and paid_single_n[h] == 0 \
                         and paid_tekun_n[h] == 0:
                     st = ST_NONE
-                    subsidy_left[h] = 0
                 status[h] = st
                 event[h] = ev
                 if st == ST_NONE or st == ST_PENDING:
+                    if subsidy_left[h] > 0:
+                        _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left, subsidy_amount)
                     continue
+                if requal_pay >= 0.0:
+                    exit_pay = requal_pay  # the new gap is paid from next month
                 # -- payments and counts -------------------------------------------------------
                 hh_total = exit_pay + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
-                if st == ST_ENROLLED:
+                if st == ST_ENROLLED and requal_pay < 0.0:
                     hh_total += paid_gap[h] + paid_supp[h]
-                if st == ST_EXIT:
+                if st == ST_EXIT or requal_pay >= 0.0:
                     _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, paid_dibao_n[h])
                     a[g, A_D_EXITPAY] += w * exit_pay
                     a[g, A_D_IN_EXIT] += w
@@ -1349,10 +1377,10 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
                     a[g, A_T_BASIC] += w * paid_tekun_basic[h]
                     a[g, A_T_CARE] += w * paid_tekun_care[h]
                 if subsidy_left[h] > 0:
-                    a[g, A_ES_HH] += w
-                    a[g, A_ES_PAY] += w * subsidy_amount[h]
-                    hh_total += subsidy_amount[h]
-                    subsidy_left[h] -= 1
+                    dibao_now = exit_pay + paid_single[h]
+                    if st == ST_ENROLLED and requal_pay < 0.0:
+                        dibao_now += paid_gap[h] + paid_supp[h]
+                    _employment_subsidy_month(a, g, w, h, dibao_now, subsidy_left, subsidy_amount)
                 if rate > 0.0:
                     covered = paid_dibao_n[h] + paid_single_n[h] + paid_tekun_n[h]
                     per_person = price_subsidy(p[P_STANDARD + area], rate, p)
@@ -1370,7 +1398,7 @@ def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, 
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, township, hh_urban, weight, status,
-                   review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
+                   review_class, paid_gap, paid_supp, paid_supp_fixed, paid_single, paid_tekun_basic,
                    paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
                    disability, ill, paralysed, rare, labour, self_care, earned, pension, other,
                    rigid, supporter, assets, care_wish, scratch, paid_pci, candidate, multiple):
@@ -1402,6 +1430,7 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
             if eligible:
                 paid_gap[h] = sc[O_DIBAO_GAP]
                 paid_supp[h] = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
+                paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                 paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                 paid_pci[h] = sc[O_PER_CAPITA]
             _pay_single_and_tekun(h, sc, n_single, n_tekun, paid_single, paid_single_n,
@@ -1410,8 +1439,7 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def enrol_inclusion_errors(seed, p, q, chunk_bounds, bounds, hh_urban, status, candidate, hidden,
-                           paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_dibao_n,
-                           paid_pci):
+                           paid_gap, paid_dibao_n, paid_pci):
     """Enrol each candidate household (:func:`initial_kernel`) with probability ``q[area]`` as
     an inclusion error 错保 (``hidden``): the office sees a per-capita income drawn uniformly
     below the standard and pays the gap (or tier) the rules give for it (keyed draws)."""
@@ -1427,8 +1455,7 @@ def enrol_inclusion_errors(seed, p, q, chunk_bounds, bounds, hh_urban, status, c
             paid_dibao_n[h] = bounds[2 * h + 1] - bounds[2 * h]
             seen = to_uniform(key_hash(seed, STREAM_INITIAL, h, 2)) * p[P_STANDARD + area]
             paid_pci[h] = seen
-            rerate_household(h, area, seen, p, p, paid_gap, paid_supp, paid_single,
-                             paid_tekun_basic, paid_dibao_n)
+            paid_gap[h] = rerated_gap(seen, paid_dibao_n[h], p[P_STANDARD + area], p, area)
 
 
 _cache.end(_PREVIOUS_CACHE)

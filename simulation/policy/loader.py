@@ -321,7 +321,18 @@ class Policy:
             for prev, cur in zip(es, es[1:], strict=False):
                 if cur.value != prev.value:
                     changes.add(cur.start)
+        changes.update(self._unification_januaries())
         return sorted(changes)
+
+    def _unification_januaries(self) -> set[dt.date]:
+        # boshan §1: a converging standard is reset each January of its path, without a dated
+        # value changing then (rules.params.unification_progress reads the period's year)
+        enabled = self._schedules.get("dibao.standard.unification.enabled", ())
+        if not any(e.value for e in enabled):
+            return set()
+        first = min(e.value for e in self._schedules["dibao.standard.unification.start_year"])
+        last = max(e.value for e in self._schedules["dibao.standard.unification.target_year"])
+        return {dt.date(year, 1, 1) for year in range(int(first), int(last) + 1)}
 
     # reading values
     def at(self, date: object) -> Params:

@@ -81,6 +81,9 @@ COLUMNS: tuple[Column, ...] = (
            "care setting wished if tekun 分散/集中供养"),
     Column("township", "int", "int32", ">= 0", "township index (added by the generator)", False),
     Column("village", "int", "int32", ">= 0", "village index (added by the generator)", False),
+    Column("earned_imputed", "bool", "bool", "true/false",
+           "earned income imputed at the local minimum wage 按最低工资标准核算 (no employment-cost "
+           "deduction)", False),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -128,6 +131,7 @@ class PersonArrays:
     care_wish: np.ndarray  # int8
     township: np.ndarray | None = None  # int32
     village: np.ndarray | None = None  # int32
+    earned_imputed: np.ndarray | None = None  # bool
 
     @property
     def n_households(self) -> int:
@@ -294,7 +298,7 @@ def validate_persons(df: pd.DataFrame, source: str = "persons") -> PersonArrays:
         name: np.ascontiguousarray(values[order]) for name, values in converted.items()
         if name != "household_id"
     }
-    for optional in ("township", "village"):
+    for optional in ("township", "village", "earned_imputed"):
         arrays.setdefault(optional, None)
     return PersonArrays(household_ids=hh_sorted[starts].copy(), hh_start=hh_start,
                         row=order.astype(np.int64), **arrays)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +44,14 @@ from simulation.scenarios.distribution import (
 from simulation.scenarios.executors import make_executor, warm_kernels
 from simulation.scenarios.results import file_hash, new_run_id, write_results
 from simulation.scenarios.scenario import (
+    POLICY_CATALOGUE,
     Scenario,
     ScenarioError,
     Variant,
     policy_of,
     policy_reforms,
+    policy_samples,
+    stratified_value,
 )
 from simulation.scenarios.summary import band_text
 from simulation.scenarios.summary import wan as _fmt
@@ -95,13 +97,25 @@ def _variant(scenario: Scenario, name: str) -> Variant:
     raise KeyError(f"scenario {scenario.name} has no variant {name!r}")
 
 
-def build_policy(scenario: Scenario, variant: Variant | str, locality: str) -> Any:
-    """The variant's policy for a locality; a policy error becomes a ScenarioError naming the file."""
+def build_policy(scenario: Scenario, variant: Variant | str, locality: str,
+                 replication: int | None = None) -> Any:
+    """The variant's policy for a locality; a policy error becomes a ScenarioError naming the file.
+
+    With ``replication``, the policy parameters of the uncertainty block take that replication's
+    sampled value from the scenario's start (under every variant's changes, so that baseline and
+    reform share it).
+    """
     from simulation.policy import PolicyError, load_policy
 
     v = _variant(scenario, variant) if isinstance(variant, str) else variant
+    sampled: list[dict[str, Any]] = []
+    if replication is not None and (samples := policy_samples(scenario, replication)):
+        ref = f"reform: scenario {scenario.source} uncertainty, replication {replication}"
+        sampled = [{path: {f"{scenario.start}-01": {"value": value, "reference": ref}}
+                    for path, value in samples.items()}]
     try:
-        return load_policy(policy_of(locality), reforms=policy_reforms(scenario, v, locality))
+        return load_policy(policy_of(locality),
+                           reforms=sampled + policy_reforms(scenario, v, locality, sampled))
     except PolicyError as exc:
         raise ScenarioError([(scenario.source, f"{v.name}.changes.{p}", val, f"{src}: {msg}")
                              for src, p, val, msg in exc.problems]) from None
@@ -115,13 +129,9 @@ def months_of(scenario: Scenario) -> list[str]:
 def sampled_behaviour(scenario: Scenario, replication: int) -> dict[str, float]:
     """Behaviour overrides for a replication: fixed overrides plus stratified uncertainty samples."""
     out = {k: (v["value"] if isinstance(v, Mapping) else v) for k, v in scenario.behaviour.items()}
-    n = scenario.replications
     for name, (lo, hi) in sorted(scenario.uncertainty.items()):
-        # a fixed permutation per parameter (from its name) decorrelates the parameters
-        key = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-        perm = np.argsort([(hashlib.sha256(f"{key}:{i}".encode()).hexdigest()) for i in range(n)])
-        q = (perm[replication] + 0.5) / n
-        out[name] = float(lo + q * (hi - lo))
+        if name not in POLICY_CATALOGUE:  # policy parameters: policy_samples
+            out[name] = stratified_value(name, lo, hi, scenario.replications, replication)
     return out
 
 
@@ -230,7 +240,7 @@ def _run_task(task: RunTask) -> RunOutput:
     except ImportError as exc:
         raise EngineUnavailable("simulation.engine.run is not available yet") from exc
     sc = task.scenario
-    policy = build_policy(sc, task.variant, task.locality)
+    policy = build_policy(sc, task.variant, task.locality, task.replication)
     pop = _population(task.locality, sc.households, sc.population_seed + task.replication)
     # every household is traced for the coverage gaps and, when there is a reform, its distribution
     traced = sc.coverage_gaps or (bool(sc.reforms) and len(pop.households) <= DISTRIBUTION_MAX_HOUSEHOLDS)
@@ -245,17 +255,21 @@ def _run_task(task: RunTask) -> RunOutput:
     hh = pop.households
     persons_total = float((hh["weight"] * hh["size"]).sum())
     months = months_of(sc)
+    # the effective standards: a rule-driven standard (boshan §1, jiaohe §3) is not the schedule
+    from simulation.rules.params import dibao_standard
+
     standards = pd.DataFrame({
         "month": months,
-        "urban": [float(policy.value("dibao.standard.urban", f"{m}-01")) for m in months],
-        "rural": [float(policy.value("dibao.standard.rural", f"{m}-01")) for m in months],
+        **{area: [dibao_standard(policy.at(f"{m}-01"), area) for m in months]
+           for area in ("urban", "rural")},
     }).assign(**keys)
     gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if sc.coverage_gaps else None
     households = (household_summary(result.trace, pop.households.set_index("household_id")["weight"])
                   if traced and sc.reforms else None)
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
                      persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
-                     standards, dict(task.behaviour), gaps, households)
+                     standards, {**task.behaviour, **policy_samples(sc, task.replication)}, gaps,
+                     households)
 
 
 #: Largest sample whose households are all traced for the distribution tables (memory).

@@ -17,7 +17,9 @@ A scenario file (``data/scenarios/*.yaml``) says what to run and compare::
           dibao.standard.rural: {from: 2025-01-01, add: 30}       # + yuan
           tekun.care.full: {"2025-01-01": 600}                    # dated absolute values
     behaviour: {take_up: 0.7}         # engine behaviour overrides
-    uncertainty: {take_up: [0.5, 0.8]}  # sampled per replication (stratified, no random draws)
+    uncertainty: {take_up: [0.5, 0.8]}  # sampled per replication (stratified, no random draws);
+                                        # a policy path samples the policy's own latitude, e.g.
+                                        # dibao.standard.consumption_share.urban: [0.25, 0.35]
     staffing: {ratios: [0.002, 0.003, 0.004]}
     coverage: {gaps: true}            # trace households: eligible not receiving, and the reverse
     services: {cap_base: {2025: 60000000, 2026: 62000000, 2027: 64000000}}   # or: estimate
@@ -43,6 +45,7 @@ from typing import Any
 from simulation.admin.parameters import DATA_DIR
 from simulation.errors import LoadError, show_value
 from simulation.loading import load_json, load_yaml
+from simulation.policy.schema import CATALOGUE as POLICY_CATALOGUE
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"
@@ -405,7 +408,12 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
             if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) for x in rng) and rng[0] <= rng[1]):
                 problems.append((src, where, rng, "expected [low, high] with low <= high"))
                 continue
-            if base_b is not None:
+            if str(key) in POLICY_CATALOGUE:  # a policy parameter over the seed's own range
+                message = policy_uncertainty_problem(str(key), rng)
+                if message:
+                    problems.append((src, where, rng, message))
+                    continue
+            elif base_b is not None:
                 try:
                     base_b.with_overrides({str(key): rng[0]}, source=src)
                     base_b.with_overrides({str(key): rng[1]}, source=src)
@@ -557,19 +565,66 @@ def check_policies(scenario: Scenario) -> None:
         raise ScenarioError(problems)
 
 
-def policy_reforms(scenario: Scenario, variant: Variant, locality: str) -> list[dict[str, Any]]:
+#: Policy parameter kinds an uncertainty block may sample (numbers; integers rounded).
+UNCERTAIN_KINDS = ("amount", "share", "multiple", "months", "count", "age")
+
+
+def policy_uncertainty_problem(path: str, rng: Any) -> str | None:
+    """Why ``[low, high]`` cannot be sampled for policy parameter ``path`` (None: it can)."""
+    from simulation.policy.schema import check_value
+
+    spec = POLICY_CATALOGUE[path]
+    if spec.kind not in UNCERTAIN_KINDS:
+        return f"a {spec.kind} parameter cannot be sampled (numbers only: {', '.join(UNCERTAIN_KINDS)})"
+    for bound in rng:
+        value = round(bound) if spec.kind in ("months", "count", "age") else float(bound)
+        _, message = check_value(spec, value)
+        if message:
+            return f"{bound}: {message} ({spec.unit})"
+    return None
+
+
+def policy_samples(scenario: Scenario, replication: int) -> dict[str, float | int]:
+    """The policy parameters the uncertainty block samples, for one replication (stratified:
+    replication r takes the ((perm r) + 0.5)/R quantile of [low, high]; no random draws)."""
+    out: dict[str, float | int] = {}
+    for name, (lo, hi) in sorted(scenario.uncertainty.items()):
+        if name in POLICY_CATALOGUE:
+            value = stratified_value(name, lo, hi, scenario.replications, replication)
+            integer = POLICY_CATALOGUE[name].kind in ("months", "count", "age")
+            out[name] = int(round(value)) if integer else value
+    return out
+
+
+def stratified_value(name: str, lo: float, hi: float, n: int, replication: int) -> float:
+    """Replication ``replication`` of ``n``'s stratified value of ``[lo, hi]``; a fixed permutation
+    per parameter (from its name) decorrelates the parameters."""
+    import hashlib
+
+    import numpy as np
+
+    key = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    perm = np.argsort([(hashlib.sha256(f"{key}:{i}".encode()).hexdigest()) for i in range(n)])
+    q = (perm[replication] + 0.5) / n
+    return float(lo + q * (hi - lo))
+
+
+def policy_reforms(scenario: Scenario, variant: Variant, locality: str,
+                   under: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The variant's changes as reform dicts for ``simulation.policy.load_policy(reforms=...)``.
 
     Absolute dated values pass through; ``scale``/``add`` become dated values: the baseline value
     in force on ``from`` and on each later change date of that path up to the horizon's end, scaled
     or shifted. Each value carries a ``reform:`` reference naming the scenario file and variant.
     The baseline variant's own changes are applied under every reform too (reforms build on it).
+    ``under``: reforms below the variant's (a replication's sampled parameters), which ``scale``
+    and ``add`` then apply to.
     """
     from simulation.policy import load_policy
 
     out: list[dict[str, Any]] = []
     layers = [scenario.baseline] if variant is scenario.baseline else [scenario.baseline, variant]
-    base = load_policy(policy_of(locality))
+    base = load_policy(policy_of(locality), reforms=under or None)
     for layer in layers:
         if not layer.changes:
             continue
