@@ -126,7 +126,9 @@ EXITS = list(OUTPUT_EXITS)
 #: of the target.
 TOLERANCE = 0.05
 #: Engine seeds averaged by the calibration (each run ~2 s on 150,000 households, 48 months).
-ENGINE_SEEDS = (1, 2, 3)
+#: Six: with three, the urban tekun stocks of Boshan and Jiaohe (66 and 98 persons in the whole
+#: locality) moved by up to 2 points between seed sets, enough to put a month outside ±5%.
+ENGINE_SEEDS = (1, 2, 3, 4, 5, 6)
 
 
 def behaviour_values(fitted: Mapping[str, float]) -> dict[str, float]:
