@@ -15,6 +15,7 @@ Money is float32 in yuan per month (ample precision for amounts below 10^6); ass
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -90,6 +91,20 @@ class Households:
     #                    bits 8.. tekun minors who reached the minor age since the last review
     dirty: np.ndarray  # uint8: 1 = circumstances changed since the household's last assessment
     hidden: np.ndarray  # uint8: 1 = an inclusion error 错保 (enrolled with income the office does not see)
+
+
+#: The person slot columns as one record for the kernels (numba takes a namedtuple of arrays as
+#: one argument): the fields of :class:`PersonSlots`, same names, same arrays (no copy).
+PersonRecord = namedtuple("PersonRecord", [f.name for f in fields(PersonSlots)])
+#: The household columns as one record for the kernels: the fields of :class:`Households`.
+HouseholdRecord = namedtuple("HouseholdRecord", [f.name for f in fields(Households)])
+
+
+def record_of(obj: PersonSlots | Households) -> tuple:
+    """The kernels' record (:data:`PersonRecord` or :data:`HouseholdRecord`) of a state
+    dataclass: its arrays themselves, so the kernels update the dataclass's columns."""
+    cls = PersonRecord if isinstance(obj, PersonSlots) else HouseholdRecord
+    return cls(*(getattr(obj, f.name) for f in fields(obj)))
 
 
 def _series(frame: pd.DataFrame, name: str, source: str) -> np.ndarray:
