@@ -35,7 +35,7 @@ from simulation.engine.economy import D_DETECT, monthly_inputs
 from simulation.engine.outputs import MonthlyRecorder, SimulationResult, TraceRecorder
 from simulation.engine.state import build_state, record_of
 from simulation.errors import InputError
-from simulation.rules.entitlement import N_OUTPUTS
+from simulation.rules.entitlement import N_OUTPUTS, N_PERSON_OUTPUTS
 from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
 
 #: Default CPI path: 2 % a year for CPI and food CPI (below the 3.5 % / 6 % triggers).
@@ -213,7 +213,10 @@ class SimulationModel(mesa.Model):
         self.household_record = record_of(hh)
         self.work = pr.Work(self.chunk_bounds, self.slot_cap, self.max_members, self.bounds,
                             self.scratch, self.acc, self.days_hist, self.defer_h,
-                            self.defer_bits)
+                            self.defer_bits,
+                            np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start)), np.uint64),
+                            np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start))),
+                            np.zeros((0, N_PERSON_OUTPUTS)))
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)

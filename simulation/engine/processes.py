@@ -237,10 +237,12 @@ Month = namedtuple("Month", [
     "food_cpi", "p_detect", "params_changed", "refresh_rigid", "rerate", "order", "n_threads"])
 #: The engine's own arrays, built once by ``model.SimulationModel``: chunks of households, each
 #: household's slot capacity and the most of any, its packed members' bounds (what the rules
-#: read), the rules' scratch and the accumulators per chunk, households deferred by kernel 1.
+#: read), the rules' scratch and the accumulators per chunk, households deferred by kernel 1,
+#: each chunk's buffers of person draws (:func:`draw_buffer_size`) and an empty array for the
+#: per-person results of the rules' calculator (not wanted).
 Work = namedtuple("Work", [
     "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
-    "defer_bits"])
+    "defer_bits", "draw_keys", "draw_u", "no_pout"])
 #: Kernel 1's rates and constants of the month (:func:`persons_rates`).
 PersonsRates = namedtuple("PersonsRates", [
     "minor_age", "tekun_age", "deduction", "excluded", "work_min", "work_max", "rho", "sd_p",
@@ -441,6 +443,14 @@ def _copy_person(P, src, dst):
 
 #: Households per block of person draws (the block's slots × 24 bytes stay in the L1/L2 cache).
 DRAW_BLOCK = 256
+
+
+def draw_buffer_size(hh_start: np.ndarray) -> int:
+    """Slots in the largest block of :data:`DRAW_BLOCK` households (any start: a bound for the
+    blocks of every chunk), the size of each chunk's buffers of person draws."""
+    n = hh_start.shape[0] - 1
+    ends = np.minimum(np.arange(n) + DRAW_BLOCK, n)
+    return max(1, int((hh_start[ends] - hh_start[:-1]).max(initial=0)))
 
 
 @njit(cache=True)
@@ -897,15 +907,19 @@ def persons_kernel(m, r, P, H, W):
     return 0
 
 
-@njit(cache=True, error_model="numpy")
+# The kernels' threads run a function of their own, compiled without numba's reference counts
+# (``_nrt=False``): numba's parallel loop loses writes made through a namedtuple's fields in its
+# body (numba 0.68), and every read of a record's array in a called function counts a reference
+# atomically, which made the month 20 times slower on two threads. These functions allocate
+# nothing (their buffers are in ``Work``).
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _persons_chunks(counter, m, r, P, H, W):
     """One thread's part of :func:`persons_kernel`: the next chunk from ``counter`` until none
-    is left. (A function of its own: numba's parallel loop loses writes made through a
-    namedtuple's fields in its body; in a called function they are kept.)"""
+    is left."""
     chunk_bounds = W.chunk_bounds
     slot_start = H.hh_start
     n_chunks = chunk_bounds.shape[0] - 1
-    no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
+    no_pout = W.no_pout  # per-person results not wanted
     ci = _next_chunk(counter)
     while ci < n_chunks:
         c = m.order[ci]
@@ -914,11 +928,8 @@ def _persons_chunks(counter, m, r, P, H, W):
         n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
         # the persons' draws are made block by block of households, in a loop of their own
         # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
-        cap = 1
-        for hb in range(chunk_bounds[c], h_end, DRAW_BLOCK):
-            cap = max(cap, slot_start[min(hb + DRAW_BLOCK, h_end)] - slot_start[hb])
-        k_buf = np.empty(cap, dtype=np.uint64)
-        u_buf = np.empty(cap)
+        k_buf = W.draw_keys[c]
+        u_buf = W.draw_u[c]
         base = 0
         for h in range(chunk_bounds[c], h_end):
             if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
@@ -1579,12 +1590,12 @@ def programme_kernel(m, P, H, W, cut_age, cut_draw):
     return 0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
     """One thread's part of :func:`programme_kernel` (as :func:`_persons_chunks`)."""
     chunk_bounds = W.chunk_bounds
     n_chunks = chunk_bounds.shape[0] - 1
-    no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
+    no_pout = W.no_pout  # per-person results not wanted
     q_report = m.b[BI_REPORT_CHANGE]
     major = m.b[BI_MAJOR_CHANGE_SHARE]
     p = m.p
