@@ -1,11 +1,12 @@
 """Time the explorer's redraw: what one control change costs with 100,000 households × 36 months.
 
-Runs the explorer's own path (``Explorer.compute`` then ``Explorer.pngs``, what the widget does
-after its debounce) for a sequence of control changes and prints, per change: the engine runs,
-compute seconds, chart seconds and the total. The widget adds its debounce delay
-(``DEBOUNCE_SECONDS``) before a redraw starts; that wait is printed, not included. Steps marked
-"prefetched" first let the explorer run the neighbouring slider position in the background, as
-the widget does after each redraw while the user looks (the prefetch time is printed).
+Drives the real widget (``ExplorerWidget``, no browser): each step sets a control as a user
+would, then runs the redraw the debounce timer would start (``DEBOUNCE_SECONDS`` of stillness
+first; that wait is printed, not included) and prints its time. Between steps the user looks at
+the charts while the widget prefetches the neighbouring positions of the slider moved last (engine
+runs and their charts); the benchmark waits for that prefetch, as a user reading the charts would
+give it time. Steps are marked ``prefetched`` (one slider step from the last position), ``cached``
+(seen before) or ``cold`` (a jump, a dropdown: engine run and charts now).
 
 Usage: .venv/bin/python benchmarks/bench_explorer.py [--households 100000] [--months 36]
        [--locality qijiang]
@@ -14,13 +15,16 @@ Usage: .venv/bin/python benchmarks/bench_explorer.py [--households 100000] [--mo
 from __future__ import annotations
 
 import argparse
+import os
+import threading
 import time
-from dataclasses import replace
+from typing import Any
 
-from simulation.reporting.explorer import DEBOUNCE_SECONDS, Explorer
+from simulation.reporting.explorer import DEBOUNCE_SECONDS, Explorer, ExplorerWidget
 
 
 def main() -> None:
+    """Run the steps and print each redraw's time, then the medians by kind."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=36)
@@ -28,38 +32,53 @@ def main() -> None:
     args = parser.parse_args()
 
     explorer = Explorer(households=args.households, months=args.months)
-    start = explorer.defaults(args.locality)
+    threads: list[threading.Thread] = []
+    prefetch = explorer.prefetch
+
+    def keep(candidates: list[Any]) -> threading.Thread:
+        thread = prefetch(candidates)
+        threads.append(thread)
+        return thread
+
+    explorer.prefetch = keep  # type: ignore[method-assign]
+    began = time.perf_counter()
+    widget = ExplorerWidget(explorer, explorer.defaults(args.locality))  # the first view
+    first = time.perf_counter() - began
     steps = [
-        ("first view (population, baseline run)", start),
-        ("standard +10 yuan", replace(start, standard_change=10.0)),
-        ("staffing ratio 3‰ -> 4‰", replace(start, standard_change=10.0, staffing_ratio=0.004)),
-        ("gradual-exit months 6 -> 12", replace(start, standard_change=10.0, staffing_ratio=0.004, exit_months=12)),
-        ("review: half-yearly", replace(start, standard_change=10.0, staffing_ratio=0.004, exit_months=12,
-                                        review="half_yearly")),
-        ("back to standard +10 (cached)", replace(start, standard_change=10.0)),
-        ("standard +20 (prefetched)", replace(start, standard_change=20.0)),
+        ("standard +10 yuan", "standard_change", 10, "prefetched"),
+        ("standard +20 yuan", "standard_change", 20, "prefetched"),
+        ("staffing ratio 3‰ -> 4‰", "staffing_ratio", 4.0, "no engine run"),
+        ("gradual-exit months 6 -> 12", "exit_months", 12, "cold"),
+        ("review: half-yearly", "review", "half_yearly", "cold"),
+        ("gradual-exit months 12 -> 13", "exit_months", 13, "prefetched"),
+        ("standard back to +10", "standard_change", 10, "cold"),
+        ("standard in %: 0%", "standard_unit", "percent", "cached"),
+        ("standard +1%", "standard_change", 1, "prefetched"),
     ]
     print(f"explorer redraw, {args.households:,} households × {args.months} months, {args.locality}; "
-          f"debounce {DEBOUNCE_SECONDS:.2f} s before each redraw (not included)")
-    print(f"{'change':<40}{'engine runs':>12}{'compute s':>11}{'charts s':>10}{'total s':>9}")
-    redraws = []
-    for name, settings in steps:
-        if "prefetched" in name:
-            began = time.perf_counter()
-            explorer.prefetch([settings]).join()
-            print(f"{'  (background prefetch while idle)':<40}{'':>12}{time.perf_counter() - began:>11.2f}")
-        runs_before = sum(1 for k in explorer._runs if k[0] == "run")
-        began = time.perf_counter()
-        view = explorer.compute(settings)
-        computed = time.perf_counter()
-        explorer.pngs(view)
-        done = time.perf_counter()
-        runs = sum(1 for k in explorer._runs if k[0] == "run") - runs_before
-        print(f"{name:<40}{runs:>12}{computed - began:>11.2f}{done - computed:>10.2f}{done - began:>9.2f}")
-        if name != steps[0][0]:
-            redraws.append(done - began)
-    print(f"later changes: median {sorted(redraws)[len(redraws) // 2]:.2f} s, "
-          f"max {max(redraws):.2f} s per redraw (+{DEBOUNCE_SECONDS:.2f} s debounce)")
+          f"debounce {DEBOUNCE_SECONDS:.2f} s before each redraw (not included); "
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"{'first view (population, baseline run, charts)':<48}{'':>14}{first:>9.2f}")
+    print(f"{'change':<48}{'kind':>14}{'redraw s':>9}{'engine runs':>13}{'prefetch s':>12}")
+    times: dict[str, list[float]] = {}
+    for name, control, value, kind in steps:
+        waited = time.perf_counter()
+        for thread in threads:  # the user reads the charts while the neighbours are prefetched
+            thread.join()
+        threads.clear()
+        waited = time.perf_counter() - waited
+        runs = sum(1 for key in explorer._runs if key[0] == "run")
+        widget.controls[control].value = value
+        if widget._timer is not None:  # run the redraw now instead of after the debounce
+            widget._timer.cancel()
+        widget.redraw()
+        runs = sum(1 for key in explorer._runs if key[0] == "run") - runs
+        times.setdefault(kind, []).append(float(widget.last_seconds or 0.0))
+        print(f"{name:<48}{kind:>14}{widget.last_seconds:>9.2f}{runs:>13}{waited:>12.2f}")
+    for kind, values in times.items():
+        values.sort()
+        print(f"{kind}: median {values[len(values) // 2]:.2f} s, max {values[-1]:.2f} s per redraw "
+              f"(+{DEBOUNCE_SECONDS:.2f} s debounce)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv with Python >= 3.12 and installs the toolkit with its test tools.
-# Usage: scripts/bootstrap.sh [--system]   (--system also installs Debian packages: CJK font, Chromium)
+# Usage: scripts/bootstrap.sh [--system]   (--system also installs Debian packages: CJK font, Chromium,
+#        LibreOffice Calc and poppler-utils for the workbook test)
 # Idempotent: a second run only re-installs when pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,9 @@ if [ "$want_system" = 1 ]; then
   need=()
   fc-list 2>/dev/null | grep -qi "wqy\|noto sans cjk" || need+=(fonts-wqy-microhei fontconfig)
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # the workbook test renders the bureau's workbook to PDF and reads its pages
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
     echo "bootstrap: installing Debian packages: ${need[*]}"

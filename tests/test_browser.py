@@ -1,7 +1,9 @@
 """The explorer notebook served by Voilà on 127.0.0.1 and driven in headless Chromium (Playwright).
 
-Moving the standard-change slider (keyboard, as a user would) must change the cost shown; a
-screenshot is saved to ``artifacts/explorer.png``. Nothing leaves the machine: every request not to
+Moving the standard-change slider (keyboard, as a user would) must change the cost shown; the %
+option and a locality change reset it; every chart is at least 560 px wide at 1280 × 800 and at
+1920 × 1080, drawn from a PNG at least as wide, and the cost and coverage charts carry the
+baseline. Screenshots go to ``artifacts/explorer-1280x800.png`` and ``explorer-1920x1080.png``. Nothing leaves the machine: every request not to
 127.0.0.1 is aborted (ipywidgets 8 asks a CDN for Font Awesome). Without Chromium the test skips
 locally but fails in CI (``CI=true``), where ``scripts/bootstrap.sh --system`` installs it.
 """
@@ -82,14 +84,15 @@ def voila_server(notebook: Path, env: dict[str, str], log: Path, timeout: float 
 
 
 @contextmanager
-def local_only_page(executable: str) -> Iterator[Any]:
-    """A Playwright page in headless Chromium; requests outside 127.0.0.1 are aborted and counted."""
+def local_only_page(executable: str, width: int = 1400, height: int = 1300) -> Iterator[Any]:
+    """A Playwright page in headless Chromium (viewport ``width`` × ``height``); requests outside
+    127.0.0.1 are aborted and counted."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1300})
+            context = browser.new_context(viewport={"width": width, "height": height})
             blocked: list[str] = []
 
             def route(r: Any) -> None:
@@ -122,18 +125,52 @@ def _cost_text(page: Any) -> str:
     return str(page.inner_text(".explorer-cost"))
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> None:
+def _wait_redraw(page: Any, before: int) -> None:
+    page.wait_for_function(  # the redraw has finished (all four charts drawn)
+        "n => { const e = document.querySelector('.explorer-status [data-redraws]');"
+        " return e && Number(e.dataset.redraws) > n; }", arg=before, timeout=240_000)
+
+
+def _redraws(page: Any) -> int:
+    return int(page.get_attribute(".explorer-status [data-redraws]", "data-redraws"))
+
+
+@contextmanager
+def explorer_page(chromium: str, width: int, height: int) -> Iterator[Any]:
+    """The explorer served by Voilà in a ``width`` × ``height`` page, once its first redraw is shown."""
     ARTIFACTS.mkdir(exist_ok=True)
-    with voila_server(NOTEBOOK, SMOKE_ENV, ARTIFACTS / "voila.log") as url, local_only_page(chromium) as page:
+    with (voila_server(NOTEBOOK, SMOKE_ENV, ARTIFACTS / f"voila-{width}.log") as url,
+          local_only_page(chromium, width, height) as page):
         page.goto(url, timeout=120_000)
         page.wait_for_selector(".explorer-cost table", timeout=240_000)
         page.wait_for_selector(".explorer-chart-cost img[src^='blob:'], .explorer-chart-cost[src^='blob:']",
                                timeout=60_000)
+        page.wait_for_selector(".explorer-status [data-redraws]", timeout=240_000)
+        yield page
+
+
+def _check_charts(page: Any, min_width: float) -> None:
+    """Every chart is shown at least ``min_width`` px wide, from a PNG at least as wide (never
+    blown up), and the cost and coverage charts carry the baseline."""
+    for chart in ("cost", "coverage", "cap", "staffing"):
+        sel = f"img.explorer-chart-{chart}, .explorer-chart-{chart} img"
+        box = page.locator(sel).first.bounding_box()
+        natural = page.eval_on_selector(sel, "e => e.naturalWidth")
+        assert box["width"] >= min_width, (chart, box)
+        assert natural >= 0.95 * box["width"], (chart, natural, box)
+    for chart in ("cost", "coverage"):
+        assert page.locator(f".explorer-chart-{chart}.series-baseline").count() == 1, chart
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> None:
+    with explorer_page(chromium, 1280, 800) as page:
         before = _cost_text(page)
         assert CJK.search(before), f"headline has no Chinese label: {before!r}"
-        redraws_before = int(page.get_attribute(".explorer-status [data-redraws]", "data-redraws"))
+        assert "临时救助" in before and "样本" in before and "抽样误差" in before
+        assert page.locator(".explorer-warning").count() == 1  # 3,000 households: a small sample
+        redraws_before = _redraws(page)
 
         # keyboard on the slider handle, as a user would: +3 steps of 10 yuan
         page.click(".explorer-standard-change .noUi-handle")
@@ -142,11 +179,13 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
         page.wait_for_function(
             "prev => document.querySelector('.explorer-cost').innerText !== prev", arg=before,
             timeout=240_000)
-        page.wait_for_function(  # the redraw has finished (all four charts drawn)
-            "n => { const e = document.querySelector('.explorer-status [data-redraws]');"
-            " return e && Number(e.dataset.redraws) > n; }", arg=redraws_before, timeout=240_000)
+        _wait_redraw(page, redraws_before)
         after = _cost_text(page)
-        page.screenshot(path=str(ARTIFACTS / "explorer.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / "explorer-1280x800.png"), full_page=True)
+        _check_charts(page, 560)
+        for chart in ("cost", "coverage", "cap", "staffing"):  # Voilà scrolls inside the page: each chart
+            page.locator(f"img.explorer-chart-{chart}, .explorer-chart-{chart} img").first.screenshot(
+                path=str(ARTIFACTS / f"explorer-1280x800-{chart}.png"))
 
         slider_text = page.inner_text(".explorer-standard-change")
         assert "30" in slider_text, f"slider did not move to +30: {slider_text!r}"
@@ -158,12 +197,29 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
 
         assert yearly_cost(after) > yearly_cost(before), (before, after)
 
-        # another locality: its own population and policy, the levers reset to its own values
-        redraws = int(page.get_attribute(".explorer-status [data-redraws]", "data-redraws"))
+        # a percentage of the standard instead: the slider starts again from no change
+        redraws = _redraws(page)
+        page.click(".explorer-standard-unit button:has-text('%')")
+        _wait_redraw(page, redraws)
+        assert _cost_text(page).splitlines()[1].split()[-2] in ("+0.0", "0.0", "-0.0")
+
+        # another locality: its own population and policy, every lever reset to its own values
+        redraws = _redraws(page)
         page.select_option(".explorer-locality select", index=1)  # boshan, jiaohe, ...: jiaohe
-        page.wait_for_function(
-            "n => { const e = document.querySelector('.explorer-status [data-redraws]');"
-            " return e && Number(e.dataset.redraws) > n; }", arg=redraws, timeout=240_000)
+        _wait_redraw(page, redraws)
         assert _cost_text(page) != after
+        assert re.search(r"(^|\D)0(\D|$)", page.inner_text(".explorer-standard-change"))
         page.screenshot(path=str(ARTIFACTS / "explorer_jiaohe.png"), full_page=True)
         assert all(not u.startswith("http://127.0.0.1") for u in page.blocked)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_charts_are_readable_at_full_hd(chromium: str) -> None:
+    with explorer_page(chromium, 1920, 1080) as page:
+        # two charts abreast, each wider than the 1280-pixel layout's minimum
+        _check_charts(page, 560)
+        boxes = [page.locator(f"img.explorer-chart-{c}, .explorer-chart-{c} img").first.bounding_box()
+                 for c in ("cost", "coverage")]
+        assert abs(boxes[0]["y"] - boxes[1]["y"]) < 5, boxes
+        page.screenshot(path=str(ARTIFACTS / "explorer-1920x1080.png"), full_page=True)

@@ -33,12 +33,15 @@ PARAMS = {
 PACKAGE = 20 + 30 + 200 + 60  # yuan/person/month
 
 
-def run_tables(recipients: tuple[float, float], payment: float, months: int = 12) -> RunTables:
+def run_tables(recipients: tuple[float, float], payment: float, months: int = 12,
+               standard_change: float = 0.0) -> RunTables:
     index = pd.period_range("2025-01", periods=months, freq="M")
     persons = pd.DataFrame({"dibao": [float(sum(recipients))] * months}, index=index)
     rec = pd.DataFrame({0: [recipients[0]] * months, 1: [recipients[1]] * months}, index=index)
     annual = pd.DataFrame({"dibao": [payment * months]}, index=pd.Index([2025], name="year"))
-    return RunTables(annual, persons, rec, pd.Series({0: 2.0, 1: 3.0}), tuple([PARAMS] * months))
+    params = {**PARAMS, "dibao.standard.urban": 800.0 + standard_change, "dibao.standard.rural": 650.0 + standard_change}
+    return RunTables(annual, persons, rec, pd.Series({0: 2.0, 1: 3.0}), tuple([params] * months),
+                     pd.Series(40.0, index=index), pd.Series(sum(recipients) / 2, index=index))
 
 
 def test_settings_are_checked_naming_the_field() -> None:
@@ -59,6 +62,10 @@ def test_levers_become_scenario_changes() -> None:
     assert changes["dibao.review.months.B"] == {"2025-01-01": [3, 9]}
     assert "dibao.gradual_exit.ceiling_multiple" not in changes
     assert ExplorerSettings("qijiang").changes("2025-01") == {}
+    pct = ExplorerSettings("qijiang", standard_change=5, standard_unit="percent").changes("2025-01")
+    assert pct["dibao.standard.rural"] == {"from": "2025-01-01", "scale": 1.05}
+    with pytest.raises(ExplorerError, match="standard_unit='jiao'"):
+        ExplorerSettings("qijiang", standard_unit="jiao").check()
     own = SimpleNamespace(take_up=0.004, discovery=0.5)
     assert ExplorerSettings("qijiang").behaviour(own) == {}
     assert ExplorerSettings("qijiang", take_up_scale=1.5, discovery_scale=2).behaviour(own) == {
@@ -81,8 +88,9 @@ def test_admin_costs_follow_the_ratio_rule_and_the_package() -> None:
 def test_view_headline_compares_with_the_baseline() -> None:
     admin = load_admin_parameters()
     base = run_tables((500.0, 1500.0), 1e5)
-    reform = run_tables((600.0, 1800.0), 1.3e5)
-    view = build_view(ExplorerSettings("qijiang", standard_change=20), base, reform, 0.1, admin)
+    reform = run_tables((600.0, 1800.0), 1.3e5, standard_change=20.0)
+    view = build_view(ExplorerSettings("qijiang", standard_change=20), base, reform, 0.1, admin,
+                      sample=(3000, 200_000.0))
     h = view.headline
     extra_payments = (1.3e5 - 1e5) * 12
     extra_services = (2400 - 2000) * 0.1 * PACKAGE * 12
@@ -91,6 +99,19 @@ def test_view_headline_compares_with_the_baseline() -> None:
     assert h["cost_per_yuan"] == pytest.approx(h["extra_per_year"] / 20)
     assert h["recipients_end"] == 2400
     assert list(view.staff.columns) == ["staff_current", "staff_selected"]
+    # the baseline is drawn beside the reform: its total cost per year and its recipients
+    assert view.baseline_annual.loc[2025] == pytest.approx(view.annual_cost.loc[2025].sum() - extra_payments
+                                                            - extra_services - extra_staff)
+    assert view.baseline_persons.iloc[-1] == 2000
+    assert h["temporary_cases_per_month"] == 40
+    # 1,200 recipient households of 200,000 in a sample of 3,000: p = 0.006, SE = sqrt(0.994 / 18)
+    assert h["relative_error"] == pytest.approx(math.sqrt(0.994 / 18))
+    assert "样本偏小" in headline_html(h, "zh") and "3,000 (200,000)" in headline_html(h, "zh")
+    # a percentage of the standard: the headline's increase is read from the policies
+    pct = build_view(ExplorerSettings("qijiang", standard_change=2, standard_unit="percent"), base,
+                     run_tables((600.0, 1800.0), 1.3e5, standard_change=14.5), 0.1, admin).headline
+    assert pct["standard_increase"] == pytest.approx(14.5) and pct["cost_per_yuan"] == pytest.approx(
+        pct["extra_per_year"] / 14.5)
     no_change = build_view(ExplorerSettings("qijiang"), base, base, 0.1, admin).headline
     assert no_change["extra_per_year"] == 0 and math.isnan(no_change["cost_per_yuan"])
 
@@ -99,7 +120,7 @@ def test_headline_html_has_the_numbers_in_both_languages() -> None:
     headline = {"cost_per_year": 2.5e8, "extra_per_year": 1.2e7, "cost_per_yuan": 4.0e5,
                 "recipients_end": 56_000.0, "cap_headroom_first_year": -1.0e6, "staff_required_end": 180.0}
     zh = headline_html(headline, "zh")
-    assert "年均支出" in zh and "25,000.0 万元" in zh and "+1,200.0 万元" in zh and "56,000 人" in zh
+    assert "年均支出" in zh and "25,000.0 万元" in zh and "+1,200.0 万元" in zh and "56,000 (0) 人" in zh
     en = headline_html(headline, "en")
     assert "Cost per year" in en and "250.0 million yuan" in en and "400,000 yuan" in en
 

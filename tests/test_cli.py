@@ -56,7 +56,7 @@ def test_export_excel_of_a_folder_that_is_not_a_result(capsys, tmp_path):
 def test_compare_prints_costs_side_by_side(capsys, stored):
     assert main(["compare", str(stored[0]), str(stored[1])]) == 0
     out = capsys.readouterr().out
-    assert "1. test:a" in out and "2. test:b" in out and "2026" in out and "minus the first row" in out
+    assert "1. test:a" in out and "2. test:b" in out and "2026" in out and "minus 1. test:a baseline, paired" in out
 
 
 def test_run_falls_back_to_assess_without_the_engine(monkeypatch, capsys):

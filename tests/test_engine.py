@@ -52,8 +52,9 @@ def population(households: list[list[dict]], weight: float = 10.0) -> SimpleName
 #: A reform freezing incomes and pensions (the engine's economy.py inputs): only what a test sets
 #: moves a household's income.
 FLAT_ECONOMY = {
-    "expenditure_hardship.disposable_income.urban": {"2018-01-01": 40000},
-    "expenditure_hardship.disposable_income.rural": {"2018-01-01": 16000},
+    # the 2023 figures, in force in 2024 where the tests run (Jiaohe's standard follows them)
+    "expenditure_hardship.disposable_income.urban": {"2018-01-01": 51821},
+    "expenditure_hardship.disposable_income.rural": {"2018-01-01": 21691},
     "economy.income_growth.urban": {"2018-01-01": 0.0},
     "economy.income_growth.rural": {"2018-01-01": 0.0},
     "pension.basic_minimum": {"2018-01-01": 100},
@@ -61,9 +62,10 @@ FLAT_ECONOMY = {
 
 
 def model(pop, locality="qijiang", start="2024-01", months=6, behaviour=None,
-          initial_enrolment=1.0, economy=False, **kw):
+          initial_enrolment=1.0, economy=False, reforms=None, **kw):
     b = Behaviour.defaults().with_overrides({**QUIET, **(behaviour or {})})
-    policy = load_policy(locality) if economy else load_policy(locality, reforms=[FLAT_ECONOMY])
+    stack = list(reforms or []) if economy else [FLAT_ECONOMY, *(reforms or [])]
+    policy = load_policy(locality, reforms=stack or None)
     return SimulationModel(pop, policy, start=start, months=months, seed=7,
                            behaviour=b, initial_enrolment=initial_enrolment, trace=[0], **kw)
 
@@ -197,15 +199,20 @@ def test_employment_subsidy_pays_the_benefit_reduction_for_the_locality_months()
     assert int(m.households.subsidy_left[0]) == 12 - 2
 
 
-def test_applicant_gets_temporary_aid_and_a_decision_within_the_processing_days():
+@pytest.mark.parametrize("emergency", [False, True])
+def test_applicant_gets_temporary_aid_and_a_decision_within_the_processing_days(emergency):
+    # jiaohe §15: the advance is a public-emergency measure (seed-coverage row 62), off by default
     b = Behaviour.defaults()
+    reforms = [{"temporary.applicant_advance": {"2024-01-01": True}}] if emergency else None
     m = model(population([[dict(earned_income=200.0)]]), locality="jiaohe", months=2,
-              behaviour={"take_up": 1.0}, initial_enrolment=0.0)
+              behaviour={"take_up": 1.0}, initial_enrolment=0.0, reforms=reforms)
     m.run_for(2)
     res = m.result()
-    std = float(load_policy("jiaohe").at("2024-01-01")["dibao.standard.urban"])
+    from simulation.rules.params import dibao_standard
+
+    std = dibao_standard(load_policy("jiaohe").at("2024-01-01"), "urban")
     t = dibao_rows(res, "temporary")
-    assert t.loc["2024-01", "payment_applicant"] == pytest.approx(10 * std)
+    assert t.loc["2024-01", "payment_applicant"] == pytest.approx(10 * std if emergency else 0.0)
     d = dibao_rows(res)
     assert d.loc["2024-01", "applications"] == 10 and d.loc["2024-01", "entries"] == 10
     days = res.monthly.query("programme == 'dibao' and month == '2024-01'")
@@ -465,3 +472,133 @@ def test_offices_table_counts_the_reviews_of_the_month():
     m.run_for(3)
     off = m.result().offices.set_index("month")
     assert off.loc["2024-03", "reviews"] == 20 and off.loc["2024-02", "reviews"] == 0
+
+
+def test_re_rating_keeps_fixed_add_ons_and_recomputes_the_own_gap_single_payment():
+    # seed-coverage row 17 (qijiang §3 调标): Chongqing's add-ons are fixed yuan; only the gap
+    # moves with the July 2024 standard, from the income on file
+    policy = load_policy("qijiang")
+    before = float(policy.value("dibao.standard.rural", "2024-06-01"))
+    after = float(policy.value("dibao.standard.rural", "2024-07-01"))
+    add_on = float(policy.value("dibao.supplement.elderly.amount", "2024-06-01"))
+    assert after != before and add_on > 0
+    elder = dict(age=75, urban=False, labour_ability="none", other_income=300.0)
+    # a severely disabled member of a low-income family, included alone with own income 100
+    single = [dict(age=45, urban=False, disability="severe", labour_ability="none",
+                   other_income=100.0),
+              dict(age=45, urban=False, other_income=before * 1.2 * 2 - 100.0)]
+    m = model(population([[elder], single]), start="2024-06", months=2)
+    assert float(m.households.paid_single[1]) == pytest.approx(before - 100.0, rel=1e-6)
+    m.run_for(2)
+    r = dibao_rows(m.result())
+    assert r.loc["2024-07", "payment_gap"] == pytest.approx(10 * (after - 300.0), rel=1e-5)
+    assert r.loc["2024-07", "payment_supplement"] == pytest.approx(10 * add_on, rel=1e-6)
+    s = dibao_rows(m.result(), "single_inclusion")
+    assert s.loc["2024-07", "payment"] == pytest.approx(10 * (after - 100.0), rel=1e-5)
+
+
+@pytest.mark.parametrize("wage_multiple, exit_months", [(3.0, 0), (1.2 / 0.7, 6)])
+def test_employment_subsidy_continues_when_the_job_lifts_the_household_off_or_into_exit(
+        wage_multiple, exit_months):
+    # seed-coverage row 28 (qijiang §8 按其家庭当月核减低保金总额): the subsidy is the month's cut,
+    # the whole benefit once the household has left, for up to 12 months from the review
+    std = standard()
+    pop = population([[dict(age=30, registered_unemployed=True)]])
+    m = model(pop, months=14, behaviour={"job_find": 1.0, "entry_wage_multiple": wage_multiple})
+    old = float(m.households.paid_gap[0])
+    assert old == pytest.approx(std, rel=1e-6)
+    m.run_for(14)  # job found in January; the March review sees it
+    r = dibao_rows(m.result(), "employment_subsidy")
+    months = list(r.index)
+    paid = r["payment"].to_numpy() / 10
+    assert paid[:2].tolist() == [0.0, 0.0]
+    # in a gradual exit at 100 % (Chongqing) there is no cut; after it, the whole benefit
+    expected = [0.0] * exit_months + [old] * (12 - exit_months)
+    assert paid[2:14] == pytest.approx(expected, rel=1e-5), months
+    assert int(m.households.subsidy_left[0]) == 0
+
+
+def test_requalifying_during_exit_pays_the_exit_amount_in_the_review_month():
+    # seed-coverage row 26 (jiaohe §5 自审核之月下月起终止“渐退”)
+    from simulation.rules.params import dibao_standard
+
+    std = dibao_standard(load_policy("jiaohe").at("2024-01-01"), "urban")  # jiaohe §3 rule
+    m = model(population([[dict(other_income=100.0)]]), locality="jiaohe", months=3,
+              behaviour={"report_change": 1.0})
+    base = float(m.households.paid_gap[0] + m.households.paid_supplement[0])
+    slot = m.households.hh_start[0]
+    m.persons.other[slot] = 1.2 * std
+    m.run_for(1)  # reported in January: gradual exit starts (jiaohe: 75 % in year 1)
+    m.persons.other[slot] = 100.0  # income falls again: qualifies at the February report
+    m.households.dirty[0] = 1
+    m.run_for(2)
+    res = m.result()
+    assert list(res.trace.event)[:2] == ["exit_started", "requalified"]
+    r = dibao_rows(res)
+    assert r.loc["2024-02", "payment_gradual_exit"] == pytest.approx(10 * 0.75 * base, rel=1e-5)
+    assert r.loc["2024-02", "payment_gap"] == 0
+    assert r.loc["2024-03", "payment_gap"] == pytest.approx(10 * (std - 100.0), rel=1e-5)
+
+
+def test_lanzhou_reviews_follow_the_payment_class():
+    # seed-coverage row 52 (lanzhou §六): a rural class-3 elderly couple is reviewed every six
+    # months (September too), a rural class-1 adult able to work only yearly (March)
+    class_3 = [dict(age=72, urban=False, labour_ability="none", other_income=600.0),
+               dict(age=70, urban=False, labour_ability="none")]
+    class_1 = [dict(age=40, urban=False)]
+    m = model(population([class_3, class_1]), locality="lanzhou_xinqu", start="2024-08", months=2)
+    assert int(m.households.review_class[0]) == 2 and int(m.households.review_class[1]) == 0
+    m.run_for(2)
+    r = dibao_rows(m.result())
+    assert r.loc["2024-09", "reviews"] == 10  # the class-3 household only
+
+
+def test_urgent_aid_is_paid_by_severity_tier():
+    # seed-coverage row 59 (jiaohe §12): each case is paid its tier's amount, not the average
+    amount = float(load_policy("jiaohe").value("temporary.urgent.amount", "2024-01-01"))
+    tiers = {round(f * amount, 2) for f in (0.5, 1.0, 2.0)}
+    pop = population([[dict(other_income=100.0)] for _ in range(40)], weight=1.0)
+    m = model(pop, locality="jiaohe", months=2, behaviour={"urgent_rate": 1.0})
+    m.run_for(2)
+    t = dibao_rows(m.result(), "temporary")
+    assert (t["households"] == 40).all()  # every household a case each month
+    paid = t["payment_urgent"].sum()
+    assert paid != pytest.approx(80 * amount)  # not every case at the average
+    assert len(tiers) == 3 and 80 * 0.5 * amount < paid < 80 * 2 * amount
+    units = paid / (0.5 * amount)  # every tier is a whole number of half-averages (1, 2, 4)
+    assert units == pytest.approx(round(units), abs=1e-6)
+
+
+@pytest.mark.parametrize("refilled", [True, False])
+def test_township_reserve_binds_and_is_reported(refilled):
+    # seed-coverage row 63 (boshan §3 镇（街道）设立5万元以上临时救助储备金): a township's urgent aid
+    # in a month stops at its reserve unless the county refills it; the excess is reported
+    amount = float(load_policy("boshan").value("temporary.urgent.amount", "2024-01-01"))
+    reforms = [{"temporary.township_reserve": {"2024-01-01": 10 * amount},
+                "temporary.reserve_refilled": {"2024-01-01": refilled}}]
+    pop = population([[dict(other_income=100.0)] for _ in range(3)], weight=5.0)
+    m = model(pop, locality="boshan", months=1, behaviour={"urgent_rate": 1.0}, reforms=reforms)
+    m.run_for(1)
+    t = dibao_rows(m.result(), "temporary")
+    demand = 15 * amount  # three cases, weight 5 each, in one township
+    assert t.loc["2024-01", "reserve_exceeded"] == pytest.approx(demand - 10 * amount)
+    paid = demand if refilled else 10 * amount
+    assert t.loc["2024-01", "payment_urgent"] == pytest.approx(paid)
+    assert t.loc["2024-01", "payment"] == pytest.approx(paid)
+
+
+def test_a_large_illness_case_is_approved_once_and_paid_in_parts():
+    # seed-coverage row 60 (jiaohe §12 “一次审批、分次发放”): 9 × the urban standard ≥ 6 × → three
+    # monthly parts (jiaohe policy file), one case
+    from simulation.rules.params import dibao_standard
+
+    reforms = [{"temporary.illness.multiple_min": {"2024-01-01": 9},
+                "temporary.illness.multiple_max": {"2024-01-01": 9}}]
+    m = model(population([[dict(other_income=100.0)]]), locality="jiaohe", months=4,
+              behaviour={"illness_onset": 1.0, "temporary_take_up": 1.0, "illness_recovery": 0.0},
+              reforms=reforms)
+    m.run_for(4)
+    std = dibao_standard(load_policy("jiaohe").at("2024-01-01"), "urban")
+    t = dibao_rows(m.result(), "temporary")
+    assert t["payment_illness"].tolist() == pytest.approx([10 * 3 * std] * 3 + [0.0], rel=1e-5)
+    assert t["households"].tolist() == [10, 0, 0, 0]

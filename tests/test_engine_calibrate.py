@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -125,6 +126,33 @@ def test_horizon_gaps_skip_the_burn_in_and_report_the_worst_month_and_the_sample
     sim = simulated_targets(pd.DataFrame(rows), burn_in=1)
     assert sim["tekun_persons.rural"] == pytest.approx(100.0)
     assert sim["tekun_persons.rural.end"] == pytest.approx(100.0)
+
+
+def test_a_target_path_is_compared_month_by_month_and_fitted_by_its_horizon_mean():
+    """Localities follow the national trajectory: each month's target is the cross-section's
+    target × the national path; the fitter matches the horizon mean of that path and the end
+    target the mean of its last months."""
+    rows = []
+    sim = [100.0, 95.0, 90.0, 80.0]
+    for k, persons in enumerate(sim):
+        for programme, area in (("dibao", "urban"), ("dibao", "rural"), ("tekun", "urban"),
+                                ("tekun", "rural")):
+            rows.append({"month": f"2022-0{k + 1}", "programme": programme, "area": area,
+                         "persons": persons, "households": persons / 2})
+    path = np.array([100.0, 95.0, 90.0, 85.0])
+    gaps = horizon_gaps(pd.DataFrame(rows), {"dibao_persons.urban": path}, burn_in=1)
+    row = gaps.loc["dibao_persons.urban"]
+    assert row["target"] == pytest.approx(90.0)  # the path's mean over the horizon
+    assert row["max_monthly_gap_pct"] == pytest.approx(100 * 5 / 85)  # the last month
+    assert row["months_within"] == 2
+    # a flat target over the same months would see gaps of -5%, -10%, -20%
+    flat = horizon_gaps(pd.DataFrame(rows), {"dibao_persons.urban": 100.0}, burn_in=1)
+    assert flat.loc["dibao_persons.urban", "months_within"] == 1
+    profile = SimpleNamespace(targets={"tekun_persons.rural": 20.0})
+    paths = {"tekun_persons.rural": np.array([20.0, 19.0, 18.0, 17.0])}
+    targets = fit_targets(profile, paths, burn_in=1)
+    assert targets["tekun_persons.rural"] == pytest.approx(18.0)
+    assert targets["tekun_persons.rural.end"] == pytest.approx(18.5)  # all 4 months < 12
 
 
 def test_the_behaviour_block_is_written_as_valid_profile_numbers(tmp_path):

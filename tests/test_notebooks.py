@@ -16,6 +16,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from simulation.scenarios.results import read_results
+from simulation.scenarios.summary import band_text
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
@@ -96,6 +99,14 @@ def test_notebook_runs_on_a_small_population(path: Path, tmp_path: Path,
     assert shown, f"{path.name} displayed nothing"
     if path.stem == "02_finance_bureau":
         assert list(tmp_path.rglob("*.xlsx")), "the finance notebook ends by writing the Excel workbook"
+        # the notebook shows the run's own extra-cost figure (the headline table), in text and table
+        stored = read_results(next(p.parent for p in tmp_path.rglob("manifest.json")))
+        head = stored.tables["headline"]
+        whole = head[(head["variant"] != "baseline") & (head["period"] == head["period"].iloc[-1])].iloc[0]
+        text = band_text(whole["extra_p50"], whole["extra_p10"], whole["extra_p90"])
+        shown_text = json.dumps([o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])],
+                                ensure_ascii=False)
+        assert shown_text.count(text) >= 2, text  # the printed summary and the extra-cost table
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ _PYTYPES = {
     "enum": (str,),
     "month_list": (tuple,),
     "share_list": (tuple,),
+    "multiple_list": (tuple,),
 }
 
 
@@ -337,7 +338,7 @@ def test_duplicate_key_and_bad_yaml(tmp_path):
     with pytest.raises(PolicyError, match="duplicate key"):
         load_policy("dup", data_dir=tmp_path)
     (tmp_path / "broken.yaml").write_text("locality: broken\nparameters: [unclosed\n", encoding="utf-8")
-    with pytest.raises(PolicyError, match="broken.yaml.*not valid YAML"):
+    with pytest.raises(PolicyError, match=r"broken.yaml: line 3, column 1: .*YAML syntax"):
         load_policy("broken", data_dir=tmp_path)
 
 

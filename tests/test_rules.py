@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from simulation.errors import InputError
+from simulation.policy import load_policy
 from simulation.population.columns import validate_persons
 from simulation.rules import OUTPUT_COLUMNS, assess, assess_arrays, label_outputs, pack_params
 from simulation.rules.dibao import (
@@ -54,6 +55,9 @@ PARAMS = {
     "tekun.multiple.dispersed.rural": 1.3, "tekun.multiple.centralised.urban": 2.0,
     "tekun.multiple.centralised.rural": 2.0, "tekun.care.self_care": 100.0,
     "tekun.care.partial": 300.0, "tekun.care.full": 500.0,
+    "dibao.tiers.at_least_gap": False, "dibao.tiers.max_above_gap": 1.0,
+    "dibao.review.basis": "work_capacity", "dibao.review.yearly_classes.urban": 1,
+    "dibao.review.yearly_classes.rural": 2,
 }
 P = pack_params(PARAMS)
 
@@ -262,3 +266,22 @@ def test_person_results_add_up_to_household_results_in_input_order():
     assert (sums["single_inclusion"] == households["single_inclusion_persons"]).all()
     assert np.allclose(sums["single_inclusion_amount"], households["single_inclusion_amount"])
     assert people["single_inclusion"].any() and people["tekun"].any()
+
+
+def test_lanzhou_classes_never_pay_below_the_gap_and_bound_the_step_at_a_boundary():
+    # seed-coverage row 12 (lanzhou §四): gap shares on a fine grid with Lanzhou's 2023 classes
+    params = load_policy("lanzhou_xinqu").at("2023-06-01")
+    p = pack_params(params)
+    bound = float(params["dibao.tiers.max_above_gap"])
+    std = float(params["dibao.standard.rural"])
+    shares = np.linspace(0.0005, 1.0, 20000)
+    paid = np.array([tier_payment(tier_class(g, p, 1), g, std, 1, p, 1) for g in shares]) / std
+    assert (paid >= shares - 1e-12).all()
+    assert (paid <= shares + bound + 1e-12).all()
+    assert np.abs(np.diff(paid)).max() <= bound + 1e-3
+
+
+def test_imputed_earnings_are_counted_without_the_employment_cost_deduction():
+    # seed-coverage row 4 (kaizhou 二(一)1 按务工地最低工资标准核算的除外)
+    assert counted_income(1000.0, 0.0, 50.0, 0.3, True, True) == pytest.approx(1050.0)
+    assert counted_income(1000.0, 0.0, 50.0, 0.3, True, False) == pytest.approx(750.0)

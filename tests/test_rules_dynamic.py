@@ -43,6 +43,9 @@ JIAOHE_LIKE = {
     "temporary.urgent.amount": 1500.0, "temporary.illness.multiple_min": 3.0,
     "temporary.illness.multiple_max": 12.0, "temporary.education.multiple_min": 3.0,
     "temporary.education.multiple_max": 6.0, "temporary.applicant_months": 1.0,
+    "temporary.applicant_advance": True, "temporary.urgent.tier_shares": (1.0,),
+    "temporary.urgent.tier_factors": (1.0,), "temporary.instalments.months": 1,
+    "temporary.instalments.threshold": 6.0,
     "price_linkage.cpi_trigger": 0.035, "price_linkage.food_cpi_trigger": 0.06,
     "price_linkage.floor": 10.0,
 }
@@ -108,6 +111,8 @@ def test_temporary_amounts_are_multiples_of_the_urban_standard():
     # jiaohe §15: one month of the urban standard (800), rural households too
     assert applicant_amount(P) == 800.0
     assert applicant_amount(packed(temporary__applicant_months=0.0)) == 0.0
+    # jiaohe §15 is a public-emergency measure (可): nothing unless the advance is switched on
+    assert applicant_amount(packed(temporary__applicant_advance=False)) == 0.0
 
 
 def test_temporary_multiple_min_above_max_names_the_path():
@@ -143,3 +148,76 @@ def test_dynamic_slots_come_from_a_full_policy_and_are_required_by_the_engine():
     del half["price_linkage.floor"]
     with pytest.raises(InputError, match="price_linkage.floor"):
         pack_params(half)
+
+
+# ---- re-rating 调标 (qijiang §3), employment subsidy (qijiang §8), requalifying (jiaohe §5) ----
+
+def test_re_rating_moves_only_the_parts_defined_from_the_standard():
+    from simulation.rules.rerate import rerated_gap, rerated_single, rerated_supplement
+
+    # Chongqing add-on 60 yuan (fixed) stays 60 after +10 %; jiaohe's 50 % of 800 = 400 → 440
+    assert rerated_supplement(60.0, 60.0, 600.0, 660.0) == pytest.approx(60.0)
+    assert rerated_supplement(400.0, 0.0, 800.0, 880.0) == pytest.approx(440.0)
+    assert rerated_supplement(460.0, 60.0, 800.0, 880.0) == pytest.approx(500.0)
+    # own-gap single payments: two persons with own incomes 100 and 300 at standard 600:
+    # 500 + 300 = 800 → 560 + 360 = 920 at 660 (not 800 × 1.1 = 880)
+    own_gap = packed(dibao__single_person__benefit_rule="own_gap")
+    assert rerated_single(800.0, 2, 600.0, 660.0, own_gap) == pytest.approx(920.0)
+    assert rerated_single(480.0, 1, 800.0, 880.0, P) == pytest.approx(528.0)  # jiaohe 60 %
+    # the gap from the income on file: (880 − 300) × 2 = 1160 (gap mode, urban slot)
+    assert rerated_gap(300.0, 2, 880.0, P, 0) == pytest.approx(1160.0)
+    assert rerated_gap(900.0, 2, 880.0, P, 0) == 0.0
+
+
+def test_employment_subsidy_is_the_month_cut_of_the_dibao_benefit():
+    from simulation.rules.employment import employment_subsidy
+
+    assert employment_subsidy(735.0, 300.0) == pytest.approx(435.0)  # smaller gap
+    assert employment_subsidy(735.0, 0.0) == pytest.approx(735.0)  # left dibao: all of it
+    assert employment_subsidy(735.0, 735.0) == 0.0  # gradual exit at 100 %
+    assert employment_subsidy(300.0, 400.0) == 0.0  # never negative
+
+
+def test_requalified_review_month_still_pays_the_exit_amount():
+    from simulation.rules.gradual_exit import requalified_month_payment
+
+    # jiaohe: month 13 of the exit is in year 2 (50 %) of a last benefit of 500
+    assert requalified_month_payment(13, 500.0, P) == pytest.approx(250.0)
+    assert requalified_month_payment(0, 500.0, P) == pytest.approx(375.0)
+
+
+def test_urgent_aid_tiers_by_severity():
+    # seed-coverage row 59 (jiaohe §12 根据急难程度分档设定救助标准): Jiaohe's tiers 40/40/20 % of
+    # cases at 0.5 / 1 / 2 × the average 1,154.9
+    from simulation.rules.temporary import urgent_amount_by_severity
+
+    p = pack_params(load_policy("jiaohe").at("2024-06-01"))
+    assert urgent_amount_by_severity(0.0, p) == pytest.approx(577.45)
+    assert urgent_amount_by_severity(0.3999, p) == pytest.approx(577.45)
+    assert urgent_amount_by_severity(0.4, p) == pytest.approx(1154.9)
+    assert urgent_amount_by_severity(0.85, p) == pytest.approx(2309.8)
+    assert urgent_amount_by_severity(0.9999, p) == pytest.approx(2309.8)
+    assert urgent_amount_by_severity(0.9, P) == pytest.approx(1500.0)  # one tier: the average
+    with pytest.raises(InputError, match="tier_shares"):
+        packed(temporary__urgent__tier_shares=(0.5, 0.4), temporary__urgent__tier_factors=(1.0, 2.0))
+
+
+def test_township_reserve_caps_urgent_aid_unless_refilled():
+    # boshan §3: 50,000 yuan per township; demand 30,000 / 80,000 in two townships
+    from simulation.rules.temporary import township_reserve
+
+    paid, exceeded = township_reserve([30000.0, 80000.0], 50000.0, refilled=False)
+    assert paid.tolist() == [30000.0, 50000.0] and exceeded.tolist() == [0.0, 30000.0]
+    paid, exceeded = township_reserve([30000.0, 80000.0], 50000.0, refilled=True)
+    assert paid.tolist() == [30000.0, 80000.0] and exceeded.tolist() == [0.0, 30000.0]
+
+
+def test_large_cases_are_paid_in_instalments():
+    # jiaohe §12 一次审批、分次发放: jiaohe pays cases of 6 × the urban standard or more in 3 parts
+    from simulation.rules.temporary import instalments
+
+    p = pack_params(load_policy("jiaohe").at("2024-06-01"))
+    std = p[0]
+    assert instalments(6 * std, p) == 3 and instalments(12 * std, p) == 3
+    assert instalments(5.99 * std, p) == 1
+    assert instalments(12 * std, pack_params(load_policy("boshan").at("2024-06-01"))) == 1

@@ -100,6 +100,36 @@ def test_uncertainty_is_stratified_and_deterministic():
     assert len(tasks) == 4 and {t.replication for t in tasks} == {0, 1, 2, 3}
 
 
+def test_uncertainty_samples_the_seeds_own_policy_ranges_per_replication():
+    # issue 11: boshan §1 25–35 % of urban consumption, qijiang 三(三) 2–4‰ staff, sampled from the
+    # start for baseline and reform alike; a reform's scale applies to the sampled value
+    from simulation.rules.params import dibao_standard
+    from simulation.scenarios.scenario import policy_samples
+
+    doc = {"locality": "boshan", "start": "2025-01", "months": 12, "replications": 4,
+           "services": {"cap_base": "estimate"},
+           "uncertainty": {"dibao.standard.consumption_share.urban": [0.25, 0.35],
+                           "staffing.ratio_min": [0.002, 0.004], "take_up": [0.4, 0.8]},
+           "reforms": [{"name": "r", "changes": {
+               "dibao.standard.consumption_share.urban": {"from": "2025-01-01", "scale": 1.1}}}]}
+    sc = parse_scenario(doc, "mem.yaml")
+    shares = sorted(policy_samples(sc, r)["dibao.standard.consumption_share.urban"] for r in range(4))
+    assert shares == pytest.approx([0.2625, 0.2875, 0.3125, 0.3375])
+    assert "dibao.standard.consumption_share.urban" not in sampled_behaviour(sc, 0)
+    for r in range(4):
+        share = policy_samples(sc, r)["dibao.standard.consumption_share.urban"]
+        base, pol = build_policy(sc, "baseline", "boshan", r), build_policy(sc, "r", "boshan", r)
+        assert base.value("dibao.standard.consumption_share.urban", "2025-03-01") == share
+        assert pol.value("dibao.standard.consumption_share.urban", "2025-03-01") == pytest.approx(1.1 * share)
+        assert dibao_standard(base.at("2025-03-01"), "urban") == pytest.approx(share * 34557 / 12)
+        assert base.value("staffing.ratio_min", "2025-03-01") == policy_samples(sc, r)["staffing.ratio_min"]
+    assert build_policy(sc, "baseline", "boshan").value(
+        "dibao.standard.consumption_share.urban", "2025-03-01") == 0.30  # unsampled without r
+    for bad in ({"dibao.payment_mode": [0, 1]}, {"dibao.standard.consumption_share.urban": [0.2, 1.5]}):
+        with pytest.raises(ScenarioError):
+            parse_scenario({**doc, "uncertainty": bad}, "mem.yaml")
+
+
 def test_engine_staffing_levels_become_policy_variants():
     doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"},
            "staffing": {"ratios": [0.002, 0.004], "engine": True}}

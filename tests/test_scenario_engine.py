@@ -110,12 +110,13 @@ def test_cli_run_prints_a_summary_and_writes_excel(tmp_path, capsys):
                  str(tmp_path / "res"), "--excel", str(xlsx), "--no-progress"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "Reform minus baseline" in out and "Purchased services vs the 2% cap" in out
+    assert "Extra cost: reform minus baseline" in out and "Purchased services vs the 2% cap" in out
     assert "ESTIMATE" in out and "ratio 2.0‰" in out
     [run_dir] = list_results(tmp_path / "res")
     assert read_results(run_dir).manifest["months"] == 6
     wb = openpyxl.load_workbook(xlsx)
-    assert all(len(n) <= 31 for n in wb.sheetnames) and len(wb.sheetnames) == 8
+    assert all(len(n) <= 31 for n in wb.sheetnames) and wb.sheetnames[0] == "答复 Answer"
+    assert "分配 Distribution" in wb.sheetnames and len(wb.sheetnames) == 10
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
 
 
@@ -174,3 +175,12 @@ def test_coverage_gaps_by_group(serial):
         assert (wide[group] <= wide["all"] + 1e-6).all()
     b = serial.tables["coverage_gaps_year_bands"]
     assert (b["p10"] <= b["p90"]).all()
+
+
+def test_a_run_records_the_effective_rule_driven_standards():
+    # boshan §1: 2025 standards from consumption, rural unified with urban (not the schedule)
+    doc = {**DOC, "locality": "boshan", "replications": 1, "months": 2, "reforms": [],
+           "population": {"households": 100, "seed": 3}, "coverage": {"gaps": False}}
+    out = runner.run_task(runner.RunTask(parse_scenario(doc, "b.yaml"), "boshan", "baseline", 0))
+    assert out.standards["urban"].tolist() == pytest.approx([0.30 * 34557 / 12] * 2)
+    assert out.standards["rural"].tolist() == pytest.approx([0.30 * 34557 / 12] * 2)

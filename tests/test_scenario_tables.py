@@ -121,20 +121,19 @@ def test_excel_has_bilingual_headings_totals_as_values(tmp_path, result):
     path = write_excel(result.tables, {**result.manifest, "run_id": "x"}, tmp_path / "out.xlsx")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [SHEETS[k] for k in ("summary", "cost", "difference", "coverage", "cap",
-                                                 "staffing", "queue", "parameters")]
+                                                 "staffing", "queue", "parameters", "chart_data")]
     assert all(len(n) <= 31 for n in wb.sheetnames)
     ws = wb[SHEETS["cost"]]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[1][:3] == ("方案", "年度", "支出项目") and rows[2][:3] == ("Variant", "Year", "Component")
-    body = [r for r in rows[3:] if r[0] == "baseline" and r[1] == 2025]
+    body = [r for r in rows[3:] if r[0] == "基线 Baseline" and r[1] == 2025]
     total = [r for r in body if r[2] == "合计 Total"][0]
-    parts = [r for r in body if r[2] != "合计 Total"]
     assert isinstance(total[3], float)  # a value, not a formula
-    assert total[3] == pytest.approx(sum(r[3] for r in parts))
+    # the total is the band of each replication's total (万元), not a sum of component quantiles
     bands = result.tables["cost_total_bands"].set_index(["variant", "year"])
-    assert total[3] == pytest.approx(bands.loc[("baseline", 2025), "mean"])
+    assert total[3] == pytest.approx(bands.loc[("baseline", 2025), "p50"] / 1e4)
     cap = list(wb[SHEETS["cap"]].iter_rows(values_only=True))
-    assert cap[1][0] == "方案" and "Cap (yuan)" in cap[2]
+    assert cap[1][0] == "方案" and "Cap (10,000 yuan)" in cap[2]
     assert not list(tmp_path.glob(".*tmp*"))
 
 

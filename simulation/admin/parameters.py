@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from simulation.errors import LoadError, show_value
+from simulation.loading import load_yaml
 
 #: The repository's data folder, resolved through the package (not the working directory).
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
@@ -23,15 +24,28 @@ TASKS = ("application", "review_data_check", "review_renewal", "review_home_visi
 REVIEW_METHODS = ("data_check", "renewal", "home_visit")
 
 
-class AdminParameterError(ValueError):
+class AdminParameterError(LoadError):
     """A bad value in the administrative parameter file; names file, field and value."""
 
-    def __init__(self, source: str, field: str, value: Any, problem: str) -> None:
-        self.source, self.field, self.value, self.problem = source, field, value, problem
-        super().__init__(f"{source}: field '{field}': {problem} (value {value!r})")
+    def __init__(self, source: str, field: str, value: Any, problem: str,
+                 kind: str | None = None) -> None:
+        self.field, self.problem = field, problem
+        super().__init__([(source, field, value, problem)], kind=kind,
+                         message=f"{source}: field '{field}': {problem} (value {show_value(value)})")
 
-    def __reduce__(self) -> tuple[type, tuple[str, str, Any, str]]:
-        return (AdminParameterError, (self.source, self.field, self.value, self.problem))
+
+#: Upper bounds that no real value reaches (a typo or a unit slip: days for hours, yuan for 万元).
+#: A task is at most a month of one person's working time; China has 1.4 bn residents; central
+#: transfers for assistance were ~150 bn yuan a year in 2019-2022, so 10 trillion is a slip.
+_MAX = {"hours_per_task": 176.0, "working_days_per_month": 31.0, "calendar_days_per_month": 31.0,
+        "hours_per_working_day": 24.0, "national_recipients": 1.5e9, "central_allocation": 1e13}
+#: Years the allocation figures may name (the policy coverage starts in 2021).
+_YEARS = range(2000, 2101)
+_KEYS = {"": {"kind", "workload", "cap_estimate"},
+         "workload": {"hours_per_task", "review_method_share", "working_days_per_month",
+                      "calendar_days_per_month", "hours_per_working_day", "casework_share",
+                      "review_share_max"},
+         "cap_estimate": {"national_recipients", "central_allocation"}}
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,8 @@ class AdminParameters:
     source: str
 
 
-def _number(entry: Any, source: str, field: str, *, positive: bool = False) -> tuple[float, str]:
+def _number(entry: Any, source: str, field: str, *, positive: bool = False,
+            most: float | None = None) -> tuple[float, str]:
     """Read ``{value, reference}`` and check it; return the value and its reference."""
     if not isinstance(entry, dict) or "value" not in entry:
         raise AdminParameterError(source, field, entry, "expected a mapping with 'value' and 'reference'")
@@ -89,7 +104,18 @@ def _number(entry: Any, source: str, field: str, *, positive: bool = False) -> t
         raise AdminParameterError(source, f"{field}.value", value, "expected a finite number")
     if value < 0 or (positive and value == 0):
         raise AdminParameterError(source, f"{field}.value", value, "must be positive" if positive else "must be >= 0")
+    if most is not None and value > most:
+        raise AdminParameterError(source, f"{field}.value", value, f"must be at most {most:g}")
     return float(value), ref
+
+
+def _unknown(doc: dict[str, Any], source: str, prefix: str, known: set[str]) -> None:
+    """Refuse keys the loader would not read (a misspelt field would be dropped silently)."""
+    extra = sorted(map(str, set(doc) - known))
+    if extra:
+        field = f"{prefix}.{extra[0]}" if prefix else extra[0]
+        raise AdminParameterError(source, field, doc[extra[0]] if extra[0] in doc else None,
+                                  f"unknown key (known: {', '.join(sorted(known))})")
 
 
 def _section(doc: Any, source: str, field: str) -> dict[str, Any]:
@@ -106,14 +132,21 @@ def load_admin_parameters(path: str | Path = ADMIN_PARAMETERS_FILE) -> AdminPara
     """
     path = Path(path)
     source = str(path)
-    with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
+    try:
+        doc = load_yaml(path, "admin parameter file", expect=dict)
+    except LoadError as exc:
+        raise AdminParameterError(*exc.problems[0], kind=exc.kind) from None
+    _unknown(doc, source, "", _KEYS[""])
     work = _section(doc, source, "workload")
+    _unknown(work, source, "workload", _KEYS["workload"])
     hours_doc = _section(work, source, "hours_per_task")
+    _unknown(hours_doc, source, "workload.hours_per_task", set(TASKS))
     hours = {}
     for task in TASKS:
-        hours[task], _ = _number(hours_doc.get(task), source, f"workload.hours_per_task.{task}", positive=True)
+        hours[task], _ = _number(hours_doc.get(task), source, f"workload.hours_per_task.{task}", positive=True,
+                                 most=_MAX["hours_per_task"])
     shares_doc = _section(work, source, "review_method_share")
+    _unknown(shares_doc, source, "workload.review_method_share", set(REVIEW_METHODS))
     shares = {}
     for method in REVIEW_METHODS:
         shares[method], _ = _number(shares_doc.get(method), source, f"workload.review_method_share.{method}")
@@ -124,24 +157,34 @@ def load_admin_parameters(path: str | Path = ADMIN_PARAMETERS_FILE) -> AdminPara
     scalars = {}
     for name in ("working_days_per_month", "calendar_days_per_month", "hours_per_working_day", "casework_share",
                  "review_share_max"):
-        scalars[name], _ = _number(work.get(name), source, f"workload.{name}", positive=True)
-    for name in ("casework_share", "review_share_max"):
-        if scalars[name] > 1:
-            raise AdminParameterError(source, f"workload.{name}.value", scalars[name], "a share must be at most 1")
+        scalars[name], _ = _number(work.get(name), source, f"workload.{name}", positive=True,
+                                   most=_MAX.get(name, 1.0))  # the rest are shares
+    if scalars["working_days_per_month"] > scalars["calendar_days_per_month"]:
+        raise AdminParameterError(source, "workload.working_days_per_month.value",
+                                  scalars["working_days_per_month"],
+                                  "more working days than calendar days in a month")
     workload = WorkloadParameters(hours_per_task=hours, review_method_share=shares, **scalars)
 
     cap = _section(doc, source, "cap_estimate")
+    _unknown(cap, source, "cap_estimate", _KEYS["cap_estimate"])
     refs: dict[str, str] = {}
     recipients, refs["national_recipients"] = _number(
-        cap.get("national_recipients"), source, "cap_estimate.national_recipients", positive=True
-    )
+        cap.get("national_recipients"), source, "cap_estimate.national_recipients", positive=True,
+        most=_MAX["national_recipients"])
     alloc_doc = _section(cap, source, "central_allocation")
+    if not alloc_doc:
+        raise AdminParameterError(source, "cap_estimate.central_allocation", alloc_doc,
+                                  "needs at least one year's central allocation (yuan)")
     allocation: dict[int, float] = {}
     for year, entry in alloc_doc.items():
         field = f"cap_estimate.central_allocation.{year}"
-        if not str(year).isdigit():
-            raise AdminParameterError(source, field, year, "the key must be a year")
-        allocation[int(year)], refs[f"central_allocation.{year}"] = _number(entry, source, field, positive=True)
+        if not str(year).isdigit() or int(year) not in _YEARS:
+            raise AdminParameterError(source, field, year,
+                                      f"the key must be a year {_YEARS.start}..{_YEARS.stop - 1}")
+        if int(year) in allocation:
+            raise AdminParameterError(source, field, year, "the year is given twice")
+        allocation[int(year)], refs[f"central_allocation.{int(year)}"] = _number(
+            entry, source, field, positive=True, most=_MAX["central_allocation"])
     return AdminParameters(
         workload=workload,
         cap_estimate=CapEstimateParameters(recipients, allocation, refs),

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from simulation.errors import InputError
+from simulation.loading import load_yaml
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "data" / "behaviour" / "defaults.yaml"
 
@@ -125,21 +125,7 @@ class Behaviour:
 
     @classmethod
     def _read_defaults(cls) -> Behaviour:
-        with open(DEFAULTS_FILE, encoding="utf-8") as fh:
-            raw = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
-        source = str(DEFAULTS_FILE)
-        values: dict[str, Any] = {}
-        names = {f.name for f in fields(cls)}
-        for key, entry in raw.items():
-            if key not in names:
-                raise InputError(source, key, "unknown behaviour parameter")
-            if not isinstance(entry, dict) or "value" not in entry or not entry.get("reference"):
-                raise InputError(source, key, "needs 'value' and a non-empty 'reference'")
-            values[key] = entry["value"]
-        missing = names - set(values)
-        if missing:
-            raise InputError(source, sorted(missing)[0], "missing behaviour parameter")
-        return cls(**_checked(values, source))
+        return load_behaviour_file(DEFAULTS_FILE)
 
     def with_overrides(self, overrides: Mapping[str, Any] | None, source: str = "behaviour") -> Behaviour:
         """A copy with some fields replaced; unknown names or bad values raise InputError.
@@ -155,12 +141,45 @@ class Behaviour:
             if key not in names:
                 raise InputError(source, key, "unknown behaviour parameter "
                                  f"(known: {', '.join(sorted(names))})")
-            values[key] = entry["value"] if isinstance(entry, Mapping) else entry
-        return replace(self, **_checked(values, source))
+            values[key] = entry.get("value") if isinstance(entry, Mapping) else entry
+        changed = replace(self, **_checked(values, source))
+        _check_order({f.name: getattr(changed, f.name) for f in fields(changed)}, source)
+        return changed
 
     def pack(self) -> np.ndarray:
         """All fields as one float64 vector in field order (index: ``B[name]``)."""
         return np.array([float(getattr(self, f.name)) for f in fields(self)], dtype=np.float64)
+
+
+def load_behaviour_file(path: str | Path) -> Behaviour:
+    """Read a behaviour file (the defaults' format: every field as ``{value, reference}``).
+
+    Raises a `LoadError`: the loading layer's for an unreadable file, bad YAML or a document that
+    is not a mapping, `InputError` naming the field for a missing, unknown or bad value.
+    """
+    raw = load_yaml(path, "behaviour file", expect=dict)
+    source = str(path)
+    values: dict[str, Any] = {}
+    names = {f.name for f in fields(Behaviour)}
+    for key, entry in raw.items():
+        if key not in names:
+            raise InputError(source, str(key), "unknown behaviour parameter")
+        if not isinstance(entry, dict) or "value" not in entry or not entry.get("reference"):
+            raise InputError(source, key, "needs 'value' and a non-empty 'reference'")
+        values[key] = entry["value"]
+    missing = names - set(values)
+    if missing:
+        raise InputError(source, sorted(missing)[0], "missing behaviour parameter")
+    return Behaviour(**_checked(values, source))
+
+
+#: Pairs (lower, upper) of whole-number fields: the lower may not exceed the upper.
+_ORDERED = (("processing_days_min", "processing_days_max"), ("work_age_min", "work_age_max"),
+            ("fertility_age_min", "fertility_age_max"), ("student_age_min", "student_age_max"))
+#: Fields that are ages (years, at most 120 like the person table's age).
+_AGES = {"labour_loss_age", "work_age_min", "work_age_max", "fertility_age_min",
+         "fertility_age_max", "disability_onset_age_min", "self_care_loss_age", "student_age_min",
+         "student_age_max"}
 
 
 def _checked(values: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -177,12 +196,18 @@ def _checked(values: Mapping[str, Any], source: str) -> dict[str, Any]:
             if v != int(v):
                 raise InputError(source, key, f"expected a whole number, got {v!r}", values=[v])
             v = int(v)
+        if key in _AGES and v > 120:
+            raise InputError(source, key, f"age {v!r} above 120", values=[v])
         out[key] = v
-    if {"processing_days_min", "processing_days_max"} <= set(out) and (
-            out["processing_days_min"] > out["processing_days_max"]):
-        raise InputError(source, "processing_days_min", "above processing_days_max",
-                         values=[out["processing_days_min"]])
+    _check_order(out, source)
     return out
+
+
+def _check_order(values: Mapping[str, Any], source: str) -> None:
+    """A lower bound above its upper bound (also across an override and a default)."""
+    for low, high in _ORDERED:
+        if {low, high} <= set(values) and values[low] > values[high]:
+            raise InputError(source, low, f"above {high} ({values[high]!r})", values=[values[low]])
 
 
 #: Index of each field in :meth:`Behaviour.pack`.

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import inspect
 import json
 import math
 import re
@@ -103,10 +104,10 @@ DISCOVERY_SHARE = 0.5
 FIT_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("apply.rural", 0.00001, 0.5, 0.003),
     FreeParameter("apply.urban", 0.00001, 0.5, 0.003),
-    FreeParameter("apply_tekun.urban", 0.0001, 1.0, 0.05),
+    FreeParameter("apply_tekun.urban", 0.000001, 1.0, 0.05),
     FreeParameter("apply_tekun.rural", 0.0001, 1.0, 0.05),
     FreeParameter("supporter_loss", 0.000001, 0.02, 0.0003),
-    FreeParameter("supporter_loss_urban", 0.000001, 0.05, 0.0003),
+    FreeParameter("supporter_loss_urban", 1e-9, 0.05, 0.0003),
 )
 #: Which targets each fitted rate moves (the fitter matches their sum; each rises with its rate).
 #: The rural tekun take-up drains the pool of eligible non-recipients the stock starts with and
@@ -546,23 +547,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--steps", type=int, default=12, help="bisection runs per round")
     ap.add_argument("--seeds", type=int, default=len(ENGINE_SEEDS), help="engine seeds averaged")
     ap.add_argument("--check", action="store_true", help="report the stored values, no fit")
-    ap.add_argument("--write", action="store_true")
+    ap.add_argument("--write", action="store_true",
+                    help="store the fitted values in the tracked locality file (default: report only)")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
-    from simulation.population.profiles import list_profiles
+    from tqdm.auto import tqdm
 
-    localities = list_profiles() if args.locality == "all" else [args.locality]
+    from simulation.engine.trajectory import load_trajectory
+    from simulation.population.profiles import list_profiles
+    from simulation.reporting.progress import count_calls
+
+    # the national trajectory's own profile (end-Feb 2018) is fitted by simulation.engine.trajectory
+    national = load_trajectory().profile
+    if args.locality == national:
+        print(f"{national} is calibrated to the published trajectory: "
+              "python -m simulation.engine.trajectory [--check|--write]", file=sys.stderr)
+        return 2
+    localities = ([p for p in list_profiles() if p != national] if args.locality == "all"
+                  else [args.locality])
     failed: list[str] = []
     worst_mean = worst_month = 0.0
     pd.set_option("display.width", 200)
-    for loc in localities:
+    # one tick per engine run: each model evaluation runs every seed; a fit evaluates the model
+    # once per bisection step of each round, then once at the fitted values
+    rounds = inspect.signature(calibrate_engine).parameters["rounds"].default
+    runs = args.seeds * (1 if args.check else rounds * args.steps + 1)
+    module = sys.modules[__name__]
+    for i, loc in enumerate(localities, start=1):
         t0 = time.perf_counter()
+        bar = tqdm(total=runs, desc=f"{loc} ({i}/{len(localities)}): engine runs", unit="run",
+                   disable=args.no_progress, leave=False)
+        with bar, count_calls(module, "run", bar):
+            if args.check:
+                report = check_engine(loc, args.households, args.burn_in, args.horizon,
+                                      tuple(range(1, args.seeds + 1)))
+            else:
+                res = calibrate_engine(loc, args.households, args.burn_in, args.horizon,
+                                       tuple(range(1, args.seeds + 1)), steps=args.steps)
         if args.check:
-            report = check_engine(loc, args.households, args.burn_in, args.horizon,
-                                  tuple(range(1, args.seeds + 1)))
             print(f"== {loc}: stored behaviour ({time.perf_counter() - t0:.0f} s)")
         else:
-            res = calibrate_engine(loc, args.households, args.burn_in, args.horizon,
-                                   tuple(range(1, args.seeds + 1)), steps=args.steps)
             report = res.report
             fields = {k: round(v, 8) for k, v in behaviour_values(res.values).items()}
             print(f"== {loc}: {fields} ({res.evaluations} runs of {res.n_households} "
@@ -575,6 +599,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"written to {write_behaviour(loc, block)}")
                 if loc == DEFAULTS_LOCALITY:
                     print(f"written to {write_defaults(block)}")
+            else:
+                print("   not written (add --write to store the fitted values in the locality file)")
         report = with_verdict(report)
         print(report.round(2).to_string())
         failed += [f"{loc} {k}" for k in report.index[~report["pass"]]]

@@ -37,6 +37,7 @@ from simulation.engine.state import build_state, record_of
 from simulation.errors import InputError
 from simulation.rules.entitlement import N_OUTPUTS, N_PERSON_OUTPUTS
 from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
+from simulation.rules.temporary import township_reserve
 
 #: Default CPI path: 2 % a year for CPI and food CPI (below the 3.5 % / 6 % triggers).
 DEFAULT_CPI = 0.02
@@ -269,6 +270,46 @@ class SimulationModel(mesa.Model):
             self.p_old = old
             self.rerate = True  # 调标: re-rate every enrolled household's payment this month
 
+    def _instalments(self) -> None:
+        """Pay the parts still due of temporary-assistance cases approved once and paid in parts
+        (``rules.temporary.instalments``, jiaohe §12); not a new case. A household that died out
+        gets no more."""
+        hh = self.households
+        due = np.flatnonzero(hh.instalment_left > 0)
+        if due.size == 0:
+            return
+        alive = hh.n_alive[due] > 0
+        hh.instalment_left[due[~alive]] = 0
+        due = due[alive]
+        group = hh.township[due].astype(np.int64) * 2 + (1 - hh.urban[due].astype(np.int64))
+        pay = hh.weight[due] * hh.instalment_amount[due].astype(np.float64)
+        for col in (pr.A_TMP_ILLNESS, pr.A_TOTAL_PAY):
+            np.add.at(self.acc[0, :, col], group, pay)
+        hh.instalment_left[due] -= 1
+
+    def _township_reserve(self) -> None:
+        """Urgent aid against each township's reserve fund (``rules.temporary.township_reserve``):
+        the excess is recorded; without a refill the township's urgent payments are cut to it."""
+        acc = self.acc
+        cols = (pr.A_TMP_URGENT, pr.A_TMP_APPLICANT)
+        by_group = acc[:, :, cols].sum(axis=(0, 2))
+        demand = by_group.reshape(self.n_towns, 2).sum(axis=1)
+        # a pooled sample's one township stands for all of the locality's townships
+        reserve = float(self.params["temporary.township_reserve"]) * (
+            self.n_original_towns if self.townships_pooled else 1)
+        paid, exceeded = township_reserve(demand, reserve,
+                                          bool(self.params["temporary.reserve_refilled"]))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(demand > 0, exceeded / demand, 0.0)
+        # recorded in proportion to each area's urgent aid; cut likewise when not refilled
+        part = acc[:, :, cols].sum(axis=2) * np.repeat(share, 2)[None, :]
+        acc[:, :, pr.A_TMP_RESERVE_EXCEEDED] += part
+        if (paid < demand).any():
+            factor = np.repeat(np.where(demand > 0, paid / np.where(demand > 0, demand, 1.0), 1.0), 2)
+            cut = acc[:, :, cols].sum(axis=2) * (1.0 - factor)[None, :]
+            acc[:, :, cols] *= factor[None, :, None]
+            acc[:, :, pr.A_TOTAL_PAY] -= cut
+
     def _initial_enrolment(self, shares: tuple[float, float]) -> None:
         """The stock at the start: eligible households enrolled at the cross-section take-up,
         then inclusion errors among the near-poor so that they make up
@@ -282,7 +323,7 @@ class SimulationModel(mesa.Model):
         pr.initial_kernel(
             self.seed, self.p, self.e, eligible_share, shares[1], self.chunk_bounds, self.bounds, hh.township,
             hh.urban, hh.weight, hh.status, hh.review_class, hh.paid_gap, hh.paid_supplement,
-            hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
+            hh.paid_supp_fixed, hh.paid_single, hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n,
             hh.paid_single_n, hh.paid_tekun_n, s.age_y, s.urban, s.disability, s.ill,
             s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid,
             s.supporter, s.assets, s.care_wish, self.scratch, hh.paid_pci, candidate,
@@ -298,7 +339,6 @@ class SimulationModel(mesa.Model):
         self.inclusion_draw = q
         pr.enrol_inclusion_errors(self.seed, self.p, q, self.chunk_bounds, self.bounds, hh.urban,
                                   hh.status, candidate, hh.hidden, hh.paid_gap,
-                                  hh.paid_supplement, hh.paid_single, hh.paid_tekun_basic,
                                   hh.paid_dibao_n, hh.paid_pci)
 
     def _make_offices(self) -> None:
@@ -337,12 +377,14 @@ class SimulationModel(mesa.Model):
         params_changed = self.p is not self.p_old and not np.array_equal(self.p, self.p_old)
         refresh_rigid = self.t == 0 or params_changed
         t0 = _time.perf_counter()
+        self._instalments()
         month = pr.Month(
             self.seed, mkey, t, cal, self.b, self.p, self.p_old, self.e, self.dyn[t], self.haz,
             self.entry_wage, self.cpi[t], self.food_cpi[t], self.dyn[t, D_DETECT:D_DETECT + 2],
             bool(params_changed), bool(refresh_rigid), bool(self.rerate), chunks, n_threads)
         rates = pr.persons_rates(month, self.max_members)
         pr.persons_kernel(month, rates, self.person_record, self.household_record, self.work)
+        self._township_reserve()
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
         pending = np.flatnonzero(hh.status == pr.ST_PENDING)

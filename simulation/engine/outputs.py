@@ -71,14 +71,15 @@ PROGRAMMES: tuple[tuple[str, str | None, str | None, dict[str, str], dict[str, s
       "exits_other": "tekun_exits_other", "reviews": "tekun_reviews"}),
     ("temporary", None, "temporary_cases",
      {"urgent": "temporary_pay_urgent", "illness": "temporary_pay_illness",
-      "education": "temporary_pay_education", "applicant": "temporary_pay_applicant"}, {}),
+      "education": "temporary_pay_education", "applicant": "temporary_pay_applicant"},
+     {"reserve_exceeded": "temporary_reserve_exceeded"}),
     ("price_linkage", "price_persons", None, {"price": "price_pay"}, {}),
     ("employment_subsidy", None, "employment_households", {"employment": "employment_pay"}, {}),
     ("funeral", "funeral_persons", None, {"funeral": "funeral_pay"}, {}),
 )
 COMPONENTS: tuple[str, ...] = tuple(c for _, _, _, comps, _ in PROGRAMMES for c in comps)
 OUTCOMES = ("entries", "exits_income", "exits_gradual_end", "exits_death", "exits_aged_out",
-            "exits_other", "exits_verification", "reviews", "in_gradual_exit")
+            "exits_other", "exits_verification", "reviews", "in_gradual_exit", "reserve_exceeded")
 #: Exit columns of the monthly table (every reason).
 EXITS = ("exits_income", "exits_gradual_end", "exits_death", "exits_aged_out", "exits_other",
          "exits_verification")

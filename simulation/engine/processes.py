@@ -22,19 +22,24 @@ Kernel 1, every household (:func:`persons_kernel`):
                       assess_household``) on a household's current circumstances, where a
                       temporary-assistance or application draw needs it and the income screen
                       does not rule it out (finished after each chunk's loop);
-  7. ``temporary``    temporary assistance 临时救助: urgent type (``temporary.urgent.amount``) and
-                      expenditure type for illness and education (a multiple of the urban standard,
-                      boshan §3) for low-income, hardship and assisted households;
+  7. ``temporary``    temporary assistance 临时救助: urgent type (``temporary.urgent.amount`` by
+                      the severity tiers, jiaohe §12) and expenditure type for illness and
+                      education (a multiple of the urban standard, boshan §3) for low-income,
+                      hardship and assisted households; ``instalments`` 分次发放: a large illness
+                      case is approved once and paid in ``temporary.instalments.months`` parts,
+                      the later ones by ``model._instalments`` before kernel 1 (jiaohe §12);
   8. ``applications`` eligible non-recipients apply with probability ``take_up`` (rural; urban
                       × ``take_up_urban_ratio``; with a tekun member ``take_up_tekun`` and its
                       urban ratio), raised by active discovery 主动发现 and, during an expansion
                       campaign 应保尽保, by ``campaign_take_up_multiple`` (near-poor applicants
-                      then accepted in error with ``campaign_inclusion``); an applicant may get
-                      ``temporary.applicant_months`` of the urban standard while waiting
-                      (jiaohe §15).
+                      then accepted in error with ``campaign_inclusion``); in a public emergency
+                      (``temporary.applicant_advance``) an applicant gets
+                      ``temporary.applicant_months`` of the urban standard first (jiaohe §15).
 
-Between the kernels the township offices (Mesa agents) decide how many queued applications they
-can decide this month (oldest first, within their capacity).
+Between the kernels ``reserve``: each township's urgent aid of the month against its reserve fund
+(``temporary.township_reserve``; the excess recorded, and cut without a refill, boshan §3;
+``model._township_reserve``); then the township offices (Mesa agents) decide how many queued
+applications they can decide this month (oldest first, within their capacity).
 
 Kernel 2, households in a programme or queue (:func:`programme_kernel`):
   9. ``decisions``    offices decide queued applications: enrolment if the rules say so; days to
@@ -42,17 +47,20 @@ Kernel 2, households in a programme or queue (:func:`programme_kernel`):
  10. ``reviews``      on the locality's calendar by review class (``dibao.review.months.A/B/C``,
                       ``tekun.review.months``, qijiang §4), and when a household reports a major
                       change between reviews (probability ``report_change``): the payment is
-                      recomputed; between them it does not change. ``verification``: a review
-                      of an inclusion error 错保 (enrolled with income the office does not see)
-                      finds it with the month's detection rate (method mix, campaign) and it
-                      leaves (``exits_verification``);
+                      recomputed; between them only a change of standards re-rates it (调标,
+                      ``rules.rerate``, with the income found at the last decision).
+                      ``verification``: a review of an inclusion error 错保 (enrolled with income
+                      the office does not see) finds it with the month's detection rate (method
+                      mix, campaign) and it leaves (``exits_verification``);
  11. ``gradual_exit`` 渐退: a household found above the standard but below
                       ``dibao.gradual_exit.ceiling_multiple`` × the standard keeps
                       ``payment_schedule`` shares of its last benefit for ``months``
                       (``months_disabled`` with a disabled member), then leaves if still above;
-                      qualifying again ends the exit; at or above the ceiling it leaves at once;
+                      qualifying again ends the exit (that month paid as the exit's, the new gap
+                      from the next, jiaohe §5); at or above the ceiling it leaves at once;
  12. ``employment_subsidy`` a registered-unemployed member who finds work gives the household the
-                      reduction of its benefit for ``dibao.employment_subsidy.months`` (qijiang §8);
+                      month's dibao cut (``rules.employment``; also off dibao or in gradual exit)
+                      for ``dibao.employment_subsidy.months`` from the review (qijiang §8);
  13. ``price_linkage`` 物价联动: when CPI (or food CPI) year-on-year reaches its trigger, recipients
                       get the standard × the rate, at least ``price_linkage.floor``, per person;
  14. ``payments``     the month's payments and counts, summed by township × area.
@@ -97,7 +105,7 @@ from simulation.population.columns import (  # noqa: E402
     LABOUR_PARTIAL,
     SELF_CARE_UNABLE,
 )
-from simulation.rules.dibao import gap_payment, tier_class, tier_payment  # noqa: E402
+from simulation.rules.employment import employment_subsidy  # noqa: E402
 from simulation.rules.entitlement import (  # noqa: E402
     N_PERSON_OUTPUTS,
     O_ASSETS_OK,
@@ -112,6 +120,7 @@ from simulation.rules.entitlement import (  # noqa: E402
     O_SINGLE_AMOUNT,
     O_SINGLE_PERSONS,
     O_STANDARD,
+    O_SUPP_FIXED,
     O_TEKUN_BASIC,
     O_TEKUN_CARE,
     O_TEKUN_PERSONS,
@@ -121,15 +130,13 @@ from simulation.rules.gradual_exit import (  # noqa: E402
     gradual_exit_months,
     gradual_exit_payment,
     gradual_exit_share,  # noqa: F401 - re-exported for outputs.trace
+    requalified_month_payment,
 )
 from simulation.rules.income import counted_income  # noqa: E402
 from simulation.rules.params import (  # noqa: E402
-    MODE_GAP,
     P_ASSET_LIMIT_MONTHS,
     P_EMPLOYMENT_COST_DEDUCTION,
-    P_MINIMUM_PAYMENT,
     P_MINOR_AGE,
-    P_PAYMENT_MODE,
     P_PENSION_EXCLUDED,
     P_SINGLE_ENABLED,
     P_SINGLE_INCOME_MULTIPLE,
@@ -138,12 +145,14 @@ from simulation.rules.params import (  # noqa: E402
     P_TEKUN_ELDERLY_AGE,
 )
 from simulation.rules.price_linkage import price_subsidy, triggering_rate  # noqa: E402
+from simulation.rules.rerate import rerated_gap, rerated_single, rerated_supplement  # noqa: E402
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
 from simulation.rules.temporary import (  # noqa: E402
     applicant_amount,
     education_amount,
     illness_amount,
-    urgent_amount,
+    instalments,
+    urgent_amount_by_severity,
 )
 
 # numba kernels below are cached by the hash of everything they compile in (_cache.py)
@@ -251,8 +260,8 @@ PersonsRates = namedtuple("PersonsRates", [
     "q_birth_k", "fert_min", "fert_max", "selfcare_age", "student_min", "student_max",
     "ill_cost", "accept_error", "inclusion_multiple", "q_apply", "q_tekun", "labour_loss_age",
     "q_labour_loss", "q_supporter_loss", "q_supporter_loss_urban", "q_urgent", "q_edu",
-    "q_ill_take", "funeral_months", "applicant_pay", "urgent_pay", "asset_limit_m",
-    "screen_multiple", "bound"])
+    "q_ill_take", "funeral_months", "applicant_pay", "asset_limit_m", "screen_multiple",
+    "bound"])
 
 
 def _month_mask(months: Any, path: str) -> float:
@@ -322,6 +331,8 @@ ACC_COLUMNS = (
     "total_pay",
     # dibao recipients whose unseen income a review found (inclusion error ended, 核查退出)
     "dibao_exits_verification",
+    # urgent aid of the month above the township's reserve fund (boshan §3; model.py)
+    "temporary_reserve_exceeded",
 )
 A = {name: i for i, name in enumerate(ACC_COLUMNS)}
 N_ACC = len(ACC_COLUMNS)
@@ -335,7 +346,7 @@ N_ACC = len(ACC_COLUMNS)
  A_APPLICATIONS, A_PENDING, A_DECISIONS, A_APPROVALS, A_DAYS_SUM, A_LATE, A_REPORTS,
  A_PERSONS, A_BIRTHS, A_DEATHS, A_BIRTHS_BLOCKED, A_HH_ALIVE, A_HH_DIED,
  U_PERSONS_START, U_BIRTHS, U_DEATHS, U_PERSONS_END, U_HH_START, U_HH_DIED, U_HH_END,
- U_NEGATIVE, A_TOTAL_PAY, A_D_EX_VERIFY) = range(N_ACC)
+ U_NEGATIVE, A_TOTAL_PAY, A_D_EX_VERIFY, A_TMP_RESERVE_EXCEEDED) = range(N_ACC)
 
 #: Queue ages tracked per township (months waited; the last bin holds older applications).
 QUEUE_AGES = 13
@@ -571,8 +582,8 @@ def persons_rates(m, max_members):
         accept_error, inclusion_multiple, q_apply, q_tekun, b[BI_LABOUR_LOSS_AGE],
         b[BI_LABOUR_LOSS_ELDERLY], b[BI_SUPPORTER_LOSS], b[BI_SUPPORTER_LOSS_URBAN],
         b[BI_URGENT_RATE], b[BI_EDUCATION_COST_PROB], b[BI_TEMPORARY_TAKE_UP],
-        m.e[E_FUNERAL_MONTHS], applicant_amount(p), urgent_amount(p), p[P_ASSET_LIMIT_MONTHS],
-        screen_multiple, event_bounds(m.haz, b, tekun_age))
+        m.e[E_FUNERAL_MONTHS], applicant_amount(p), p[P_ASSET_LIMIT_MONTHS], screen_multiple,
+        event_bounds(m.haz, b, tekun_age))
 
 
 @njit(cache=True, inline="always")
@@ -1044,17 +1055,19 @@ def assessment(h, c, st, P, W, p, no_pout):
 
 
 @njit(cache=True, inline="always")
-def temporary_assistance(bits, needy, hkey, g, w, a, p, r, ev):
+def temporary_assistance(H, h, bits, needy, hkey, g, w, a, p, ev):
     """Process 7, temporary assistance 临时救助 for a needy household with an event (``bits``):
-    urgent type, expenditure type for illness and education (the draw places the case's cost
-    within the legal range, boshan §3). Returns the event."""
+    urgent type (the draw places the case's severity among the tiers, jiaohe §12), expenditure
+    type for illness and education (the draw places the case's cost within the legal range,
+    boshan §3). Returns the event."""
     if needy:
         if bits & 1:
-            _temporary_case(a, g, w, A_TMP_URGENT, r.urgent_pay)
+            _temporary_case(a, g, w, A_TMP_URGENT, urgent_amount_by_severity(
+                to_uniform(sub_key(hkey, K_URGENT_MULT)), p))
             ev = EV_TEMPORARY
         if bits & 2:
-            _temporary_case(a, g, w, A_TMP_ILLNESS,
-                            illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p))
+            amount = illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p)
+            instalment_start(H, h, amount, g, w, a, p)
             ev = EV_TEMPORARY
         if bits & 4:
             _temporary_case(a, g, w, A_TMP_EDU,
@@ -1064,11 +1077,23 @@ def temporary_assistance(bits, needy, hkey, g, w, a, p, r, ev):
 
 
 @njit(cache=True, inline="always")
+def instalment_start(H, h, amount, g, w, a, p):
+    """Process 7, instalments 分次发放: a large illness case is approved once and paid in parts
+    (jiaohe §12); the first part now, the rest in the months after (``model._instalments``)."""
+    parts = instalments(amount, p)
+    _temporary_case(a, g, w, A_TMP_ILLNESS, amount / parts)
+    if parts > 1:
+        H.instalment_left[h] = parts - 1
+        H.instalment_amount[h] = amount / parts
+
+
+@njit(cache=True, inline="always")
 def applications(H, h, bits, st, eligible_any, sc, hkey, t, area, g, w, a, r, ev):
     """Process 8, applications by eligible non-recipients (the tekun rate with a tekun member);
     during an expansion campaign a near-poor applicant eligible for nothing is accepted in error
     with probability ``r.accept_error`` (``hidden[h] = 2``: enrolled at its decision as an
-    inclusion error). An applicant may get a month of the urban standard first (jiaohe §15).
+    inclusion error). In a public emergency (``temporary.applicant_advance``) an applicant gets
+    a month of the urban standard first (jiaohe §15).
     Returns the event."""
     in_error = (st == ST_NONE and not eligible_any and r.accept_error > 0.0 and (bits & 8) != 0
                 and sc[O_PER_CAPITA] < r.inclusion_multiple * sc[O_STANDARD]
@@ -1102,10 +1127,22 @@ def _assess_and_apply(h, bits, c, m, r, P, H, W, no_pout):
     hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
     ev = H.event[h]
     eligible_any, needy = assessment(h, c, st, P, W, m.p, no_pout)
-    ev = temporary_assistance(bits, needy, hkey, g, w, a, m.p, r, ev)
+    ev = temporary_assistance(H, h, bits, needy, hkey, g, w, a, m.p, ev)
     ev = applications(H, h, bits, st, eligible_any, W.scratch[c], hkey, m.t, area, g, w, a, r,
                       ev)
     H.event[h] = ev
+
+
+@njit(cache=True, inline="always")
+def _employment_subsidy_month(a, g, w, h, dibao_now, subsidy_left, subsidy_amount):
+    """Pay one month of the employment subsidy (the rules' cut against ``dibao_now``), counted
+    in its own columns and in the month's total."""
+    pay = employment_subsidy(subsidy_amount[h], dibao_now)
+    if pay > 0.0:
+        a[g, A_ES_HH] += w
+        a[g, A_ES_PAY] += w * pay
+        a[g, A_TOTAL_PAY] += w * pay
+    subsidy_left[h] -= 1
 
 
 @njit(cache=True, inline="always")
@@ -1115,31 +1152,17 @@ def _review_due(cls: int, cal_month: int, e) -> bool:
 
 
 @njit(cache=True, error_model="numpy")
-def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
-                     paid_tekun_basic, paid_dibao_n):
-    """Re-rate an enrolled household's payment for new parameters, without a review.
-
-    The gap (or tier) payment is recomputed by the rules' kernels from the per-capita income
-    found at the last decision and the new standard; supplements, the single-person payment and
-    the tekun basic standard move in proportion to the standard (exact for shares of the
-    standard; fixed add-on amounts and care standards wait for the next review).
-    """
+def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_supp_fixed, paid_single,
+                     paid_single_n, paid_tekun_basic, paid_dibao_n):
+    """Re-rate an enrolled household's payment for new parameters, without a review (调标):
+    the rules of ``rules/rerate.py`` with the income found at the last decision; fixed yuan
+    add-ons and care standards wait for the next review."""
     std = p[P_STANDARD + area]
     old = p_old[P_STANDARD + area]
-    ratio = std / old if old > 0.0 else 1.0
     if paid_dibao_n[h] > 0:
-        if pci < std:
-            if p[P_PAYMENT_MODE] == MODE_GAP:
-                gap, _ = gap_payment(std, pci, paid_dibao_n[h], p[P_MINIMUM_PAYMENT])
-            else:
-                share = (std - pci) / std
-                tier = tier_class(share, p, area)
-                gap = tier_payment(tier, share, std, paid_dibao_n[h], p, area)
-            paid_gap[h] = gap
-        else:
-            paid_gap[h] = 0.0  # a lower standard: nothing until the review decides
-        paid_supp[h] = paid_supp[h] * ratio
-    paid_single[h] = paid_single[h] * ratio
+        paid_gap[h] = rerated_gap(pci, paid_dibao_n[h], std, p, area)
+        paid_supp[h] = rerated_supplement(paid_supp[h], paid_supp_fixed[h], old, std)
+    paid_single[h] = rerated_single(paid_single[h], paid_single_n[h], old, std, p)
     basis = int(p[P_TEKUN_BASIS + area])
     old_basis = p_old[P_STANDARD + basis]
     if old_basis > 0.0:
@@ -1149,8 +1172,8 @@ def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_single,
 @njit(cache=True, inline="always")
 def _rerate(H, h, area, pci, p, p_old):
     """:func:`rerate_household` on the household record's payment columns."""
-    rerate_household(h, area, pci, p, p_old, H.paid_gap, H.paid_supplement, H.paid_single,
-                     H.paid_tekun_basic, H.paid_dibao_n)
+    rerate_household(h, area, pci, p, p_old, H.paid_gap, H.paid_supplement, H.paid_supp_fixed,
+                     H.paid_single, H.paid_single_n, H.paid_tekun_basic, H.paid_dibao_n)
 
 
 # ---- kernel 2: the programmes' month -----------------------------------------------------------
@@ -1169,15 +1192,19 @@ def died_out(H, h, st, g, w, a):
 
 
 @njit(cache=True, inline="always")
-def _total_in_force(H, h, st):
+def _in_force(H, h, st, p):
     """The household's monthly payment in force before this month's decisions (in a gradual
-    exit: the last benefit before it)."""
+    exit: the last benefit before it) and its dibao part (gap, supplements and single-person
+    payment; in a gradual exit: this month's share), which the employment subsidy's cut is
+    measured from (qijiang §8)."""
     old_total = (H.paid_gap[h] + H.paid_supplement[h] + H.paid_single[h]
                  + H.paid_tekun_basic[h] + H.paid_tekun_care[h])
+    old_dibao = H.paid_gap[h] + H.paid_supplement[h] + H.paid_single[h]
     if st == ST_EXIT:
         old_total = (H.exit_base[h] + H.paid_single[h] + H.paid_tekun_basic[h]
                      + H.paid_tekun_care[h])
-    return old_total
+        old_dibao = gradual_exit_payment(H.exit_elapsed[h], H.exit_base[h], p) + H.paid_single[h]
+    return old_total, old_dibao
 
 
 @njit(cache=True, inline="always")
@@ -1273,7 +1300,8 @@ def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_t
     """Process 9, decisions: the days to decision (the wait in the queue plus the office's own
     processing time) against ``admin.decision_deadline_days``; enrolment if the rules say so,
     or as an inclusion error for an applicant accepted in error (``hidden == 2``: the office
-    sees a per-capita income drawn below the standard). Returns (status, event)."""
+    sees a per-capita income drawn below the standard and is paid the gap the rules give for it).
+    Returns (status, event)."""
     b = m.b
     p = m.p
     proc = b[BI_PROCESSING_DAYS_MIN] + (
@@ -1306,6 +1334,7 @@ def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_t
             a[g, A_T_ENTRIES] += w
         H.paid_gap[h] = new_gap
         H.paid_supplement[h] = new_supp
+        H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
         H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
         H.paid_pci[h] = sc[O_PER_CAPITA]
         _pay_single_and_tekun(h, sc, new_single_n, new_tekun_n, H.paid_single, H.paid_single_n,
@@ -1324,7 +1353,8 @@ def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_t
         seen = to_uniform(sub_key(hkey, K_SEEN)) * p[P_STANDARD + area]
         H.paid_pci[h] = seen
         H.paid_supplement[h] = 0.0
-        _rerate(H, h, area, seen, p, p)
+        H.paid_supp_fixed[h] = 0.0
+        H.paid_gap[h] = rerated_gap(seen, H.paid_dibao_n[h], p[P_STANDARD + area], p, area)
         H.review_class[h] = int(sc[O_REVIEW_CLASS])
     else:
         st = ST_NONE
@@ -1413,16 +1443,21 @@ def gradual_exit_start(P, H, W, h, st, sc, g, w, a, p, ev):
 @njit(cache=True, inline="always")
 def review_dibao(P, H, W, h, st, eligible, new_gap, new_supp, sc, g, w, a, p, ev):
     """Process 10, reviews, dibao part: an eligible household's payment is recomputed (in a
-    gradual exit it qualifies again, which ends the exit); otherwise a gradual exit starts or
-    the household leaves (:func:`gradual_exit_start`). Returns (status, event)."""
+    gradual exit it qualifies again, which ends the exit: this month it is paid
+    ``requalified_month_payment``, the new gap from the next, jiaohe §5); otherwise a gradual
+    exit starts or the household leaves (:func:`gradual_exit_start`). Returns (status, event,
+    the requalified month's payment or -1)."""
+    requal_pay = -1.0
     if eligible:
         if st == ST_EXIT:
             ev = EV_REQUALIFIED
+            requal_pay = requalified_month_payment(H.exit_elapsed[h], H.exit_base[h], p)
         elif H.paid_dibao_n[h] == 0:
             a[g, A_D_ENTRIES] += w
         st = ST_ENROLLED
         H.paid_gap[h] = new_gap
         H.paid_supplement[h] = new_supp
+        H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
         H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
         H.paid_pci[h] = sc[O_PER_CAPITA]
         H.exit_left[h] = 0
@@ -1431,7 +1466,7 @@ def review_dibao(P, H, W, h, st, eligible, new_gap, new_supp, sc, g, w, a, p, ev
         if st == ST_ENROLLED and H.paid_dibao_n[h] == 0:
             H.paid_gap[h] = 0.0
             H.paid_supplement[h] = 0.0
-    return st, ev
+    return st, ev, requal_pay
 
 
 @njit(cache=True, inline="always")
@@ -1439,7 +1474,8 @@ def reviews(P, H, W, h, st, review, eligible, new_gap, new_supp, new_single_n, n
             g, w, a, p, ev):
     """Process 10, reviews (on the calendar) and acted-on reported changes: the payment of each
     programme is recomputed from the fresh assessment; between them it does not change.
-    Returns (status, event)."""
+    Returns (status, event, the month's payment of a household that requalified in a gradual
+    exit or -1: :func:`review_dibao`)."""
     ev = EV_REVIEWED if review else EV_REPORTED
     if H.paid_dibao_n[h] > 0 or st == ST_EXIT:
         a[g, A_D_REVIEWS] += w
@@ -1447,25 +1483,21 @@ def reviews(P, H, W, h, st, review, eligible, new_gap, new_supp, new_single_n, n
         a[g, A_T_REVIEWS] += w
     review_tekun(H, h, new_tekun_n, sc, g, w, a)
     review_single(H, h, new_single_n, eligible, sc, g, w, a)
-    st, ev = review_dibao(P, H, W, h, st, eligible, new_gap, new_supp, sc, g, w, a, p, ev)
+    st, ev, requal_pay = review_dibao(P, H, W, h, st, eligible, new_gap, new_supp, sc, g, w, a,
+                                      p, ev)
     H.review_class[h] = int(sc[O_REVIEW_CLASS])
-    return st, ev
+    return st, ev, requal_pay
 
 
 @njit(cache=True, inline="always")
-def employment_subsidy(H, h, st, old_total, e, p):
+def employment_subsidy_start(H, h, old_dibao, e):
     """Process 12, employment subsidy (at a review): when a registered-unemployed member found
-    work (flag bit 0), the reduction of the household's benefit is paid for
-    ``dibao.employment_subsidy.months`` (qijiang §8)."""
-    if (H.flags[h] & 1) and e[E_EMP_ENABLED] != 0.0:
-        now_total = (H.paid_gap[h] + H.paid_supplement[h] + H.paid_single[h]
-                     + H.paid_tekun_basic[h] + H.paid_tekun_care[h])
-        if st == ST_EXIT:
-            now_total = (gradual_exit_payment(0, H.exit_base[h], p) + H.paid_single[h]
-                         + H.paid_tekun_basic[h] + H.paid_tekun_care[h])
-        if now_total < old_total:
-            H.subsidy_amount[h] = old_total - now_total
-            H.subsidy_left[h] = int(e[E_EMP_MONTHS])
+    work (flag bit 0), from this review the month's dibao cut against ``old_dibao`` (the dibao
+    in force before it) is paid for ``dibao.employment_subsidy.months``, whether the household
+    stays, goes into gradual exit or leaves (qijiang §8; :func:`employment_subsidy_payment`)."""
+    if (H.flags[h] & 1) and e[E_EMP_ENABLED] != 0.0 and old_dibao > 0.0:
+        H.subsidy_amount[h] = old_dibao
+        H.subsidy_left[h] = int(e[E_EMP_MONTHS])
 
 
 @njit(cache=True, inline="always")
@@ -1490,6 +1522,7 @@ def gradual_exit(H, h, st, eligible, new_gap, new_supp, sc, p, g, w, a, ev):
                 st = ST_ENROLLED
                 H.paid_gap[h] = new_gap
                 H.paid_supplement[h] = new_supp
+                H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                 H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                 H.paid_pci[h] = sc[O_PER_CAPITA]
                 ev = EV_REQUALIFIED
@@ -1508,13 +1541,15 @@ def gradual_exit(H, h, st, eligible, new_gap, new_supp, sc, p, g, w, a, ev):
 
 
 @njit(cache=True, inline="always")
-def programme_payments(H, h, st, exit_pay, g, w, a):
-    """Process 14, payments: recipients and payments of dibao (or its gradual exit),
-    single-person inclusion and tekun, weighted. Returns the household's total so far."""
+def programme_payments(H, h, st, exit_pay, requal_pay, g, w, a):
+    """Process 14, payments: recipients and payments of dibao (or its gradual exit; a household
+    that requalified in it this month is paid ``exit_pay``, the requalified month's payment, as
+    in the exit), single-person inclusion and tekun, weighted. Returns the household's total so
+    far."""
     hh_total = exit_pay + H.paid_single[h] + H.paid_tekun_basic[h] + H.paid_tekun_care[h]
-    if st == ST_ENROLLED:
+    if st == ST_ENROLLED and requal_pay < 0.0:
         hh_total += H.paid_gap[h] + H.paid_supplement[h]
-    if st == ST_EXIT:
+    if st == ST_EXIT or requal_pay >= 0.0:
         _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, H.paid_dibao_n[h])
         a[g, A_D_EXITPAY] += w * exit_pay
         a[g, A_D_IN_EXIT] += w
@@ -1533,15 +1568,22 @@ def programme_payments(H, h, st, exit_pay, g, w, a):
 
 
 @njit(cache=True, inline="always")
-def employment_subsidy_payment(H, h, hh_total, g, w, a):
-    """Process 12, employment subsidy (its month): paid while months are left. Returns the
-    household's total with it."""
+def employment_subsidy_payment(H, h, dibao_now, g, w, a):
+    """Process 12, employment subsidy (its month), while months are left: the cut of the dibao
+    paid this month (``dibao_now``; 0 off dibao or in the queue) against the dibao before the
+    job (``rules.employment``), counted in its own columns and in the month's total."""
     if H.subsidy_left[h] > 0:
-        a[g, A_ES_HH] += w
-        a[g, A_ES_PAY] += w * H.subsidy_amount[h]
-        hh_total += H.subsidy_amount[h]
-        H.subsidy_left[h] -= 1
-    return hh_total
+        _employment_subsidy_month(a, g, w, h, dibao_now, H.subsidy_left, H.subsidy_amount)
+
+
+@njit(cache=True, inline="always")
+def dibao_paid(H, h, st, exit_pay, requal_pay):
+    """The dibao paid to the household this month (gap and supplements, or the gradual-exit or
+    requalified month's payment, and the single-person payment)."""
+    dibao_now = exit_pay + H.paid_single[h]
+    if st == ST_ENROLLED and requal_pay < 0.0:
+        dibao_now += H.paid_gap[h] + H.paid_supplement[h]
+    return dibao_now
 
 
 @njit(cache=True, inline="always")
@@ -1609,21 +1651,27 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
         sc = W.scratch[c]
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
             st = H.status[h]
-            if st == ST_NONE or st == ST_GONE:
+            if st == ST_GONE:
                 continue
             g = H.township[h] * 2 + (1 - H.urban[h])
             w = H.weight[h]
+            if st == ST_NONE:
+                # off dibao since the job: the whole benefit is the month's cut (qijiang §8)
+                if H.n_alive[h] > 0:
+                    employment_subsidy_payment(H, h, 0.0, g, w, a)
+                continue
             area = 1 - H.urban[h]
             hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
             ev = H.event[h]
             if H.n_alive[h] == 0:
                 died_out(H, h, st, g, w, a)
                 continue
-            old_total = _total_in_force(H, h, st)
+            old_total, old_dibao = _in_force(H, h, st, p)
             decide, review, waiting = due(H, h, st, m, cut_age, cut_draw)
             if waiting:
                 a[g, A_PENDING] += w
                 H.event[h] = ev
+                employment_subsidy_payment(H, h, 0.0, g, w, a)
                 continue
             report_hit = report_draw(H, h, st, decide, review, hkey, q_report,
                                      m.params_changed)
@@ -1641,13 +1689,15 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
                                       a, ev)
             report = reported_change(H, h, st, report_hit, eligible, sc, old_total, major,
                                      g, w, a)
+            requal_pay = -1.0  # >= 0: requalified in gradual exit this month (jiaohe §5)
             if decide:
                 st, ev = decisions(H, h, hist, hkey, eligible, new_gap, new_supp,
                                    new_single_n, new_tekun_n, sc, m, area, g, w, a, st, ev)
             elif review or report:
-                st, ev = reviews(P, H, W, h, st, review, eligible, new_gap, new_supp,
-                                 new_single_n, new_tekun_n, sc, g, w, a, p, ev)
-                employment_subsidy(H, h, st, old_total, m.e, p)
+                st, ev, requal_pay = reviews(P, H, W, h, st, review, eligible, new_gap,
+                                             new_supp, new_single_n, new_tekun_n, sc, g, w, a,
+                                             p, ev)
+                employment_subsidy_start(H, h, old_dibao, m.e)
                 H.flags[h] &= 2  # the review has seen the job and aged-out markers
             if m.rerate and st == ST_ENROLLED and not (decide or review or report):
                 rerating(H, h, area, p, m.p_old)
@@ -1656,13 +1706,15 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
             if st == ST_ENROLLED and H.paid_dibao_n[h] == 0 and H.paid_single_n[h] == 0 \
                     and H.paid_tekun_n[h] == 0:
                 st = ST_NONE  # nothing paid any more: out of every programme
-                H.subsidy_left[h] = 0
             H.status[h] = st
             H.event[h] = ev
             if st == ST_NONE or st == ST_PENDING:
+                employment_subsidy_payment(H, h, 0.0, g, w, a)
                 continue
-            hh_total = programme_payments(H, h, st, exit_pay, g, w, a)
-            hh_total = employment_subsidy_payment(H, h, hh_total, g, w, a)
+            if requal_pay >= 0.0:
+                exit_pay = requal_pay  # the new gap is paid from next month
+            hh_total = programme_payments(H, h, st, exit_pay, requal_pay, g, w, a)
+            employment_subsidy_payment(H, h, dibao_paid(H, h, st, exit_pay, requal_pay), g, w, a)
             hh_total = price_linkage(H, h, hh_total, rate, p[P_STANDARD + area], p, g, w, a)
             payments_total(H, h, hh_total, exit_pay, g, w, a)
         ci = _next_chunk(counter)
@@ -1671,7 +1723,7 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, township, hh_urban, weight, status,
-                   review_class, paid_gap, paid_supp, paid_single, paid_tekun_basic,
+                   review_class, paid_gap, paid_supp, paid_supp_fixed, paid_single, paid_tekun_basic,
                    paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, age_y, urban_p,
                    disability, ill, paralysed, rare, labour, self_care, earned, pension, other,
                    rigid, supporter, assets, care_wish, scratch, paid_pci, candidate, multiple):
@@ -1703,6 +1755,7 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
             if eligible:
                 paid_gap[h] = sc[O_DIBAO_GAP]
                 paid_supp[h] = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
+                paid_supp_fixed[h] = sc[O_SUPP_FIXED]
                 paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
                 paid_pci[h] = sc[O_PER_CAPITA]
             _pay_single_and_tekun(h, sc, n_single, n_tekun, paid_single, paid_single_n,
@@ -1711,8 +1764,7 @@ def initial_kernel(seed, p, e, share, share_tekun, chunk_bounds, bounds, townshi
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def enrol_inclusion_errors(seed, p, q, chunk_bounds, bounds, hh_urban, status, candidate, hidden,
-                           paid_gap, paid_supp, paid_single, paid_tekun_basic, paid_dibao_n,
-                           paid_pci):
+                           paid_gap, paid_dibao_n, paid_pci):
     """Enrol each candidate household (:func:`initial_kernel`) with probability ``q[area]`` as
     an inclusion error 错保 (``hidden``): the office sees a per-capita income drawn uniformly
     below the standard and pays the gap (or tier) the rules give for it (keyed draws)."""
@@ -1728,8 +1780,7 @@ def enrol_inclusion_errors(seed, p, q, chunk_bounds, bounds, hh_urban, status, c
             paid_dibao_n[h] = bounds[2 * h + 1] - bounds[2 * h]
             seen = to_uniform(key_hash(seed, STREAM_INITIAL, h, 2)) * p[P_STANDARD + area]
             paid_pci[h] = seen
-            rerate_household(h, area, seen, p, p, paid_gap, paid_supp, paid_single,
-                             paid_tekun_basic, paid_dibao_n)
+            paid_gap[h] = rerated_gap(seen, paid_dibao_n[h], p[P_STANDARD + area], p, area)
 
 
 _cache.end(_PREVIOUS_CACHE)

@@ -75,6 +75,7 @@ class Households:
     event: np.ndarray  # int8: the household's last event this month (processes.EVENTS)
     paid_gap: np.ndarray  # float32: dibao gap (or tier) payment in force
     paid_supplement: np.ndarray  # float32: key-person supplements in force
+    paid_supp_fixed: np.ndarray  # float32: their fixed yuan part (not re-rated with the standard)
     paid_single: np.ndarray  # float32: single-person inclusion payment in force
     paid_tekun_basic: np.ndarray  # float32: tekun basic living standard in force
     paid_tekun_care: np.ndarray  # float32: tekun care standard in force
@@ -86,7 +87,9 @@ class Households:
     exit_elapsed: np.ndarray  # int16: gradual-exit months paid so far
     exit_base: np.ndarray  # float32: last benefit before the exit
     subsidy_left: np.ndarray  # int16: employment-subsidy months left
-    subsidy_amount: np.ndarray  # float32: employment subsidy per month
+    instalment_left: np.ndarray  # int16: temporary-assistance payments still due (分次发放)
+    instalment_amount: np.ndarray  # float32: each of those payments
+    subsidy_amount: np.ndarray  # float32: dibao benefit before the job; the subsidy is its cut
     flags: np.ndarray  # int32: bit 0 job found by a registered-unemployed member, bit 1 died out,
     #                    bits 8.. tekun minors who reached the minor age since the last review
     dirty: np.ndarray  # uint8: 1 = circumstances changed since the household's last assessment
@@ -237,6 +240,7 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         event=np.zeros(n, np.int8),
         paid_gap=np.zeros(n, np.float32),
         paid_supplement=np.zeros(n, np.float32),
+        paid_supp_fixed=np.zeros(n, np.float32),
         paid_single=np.zeros(n, np.float32),
         paid_tekun_basic=np.zeros(n, np.float32),
         paid_tekun_care=np.zeros(n, np.float32),
@@ -248,6 +252,8 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         exit_elapsed=np.zeros(n, np.int16),
         exit_base=np.zeros(n, np.float32),
         subsidy_left=np.zeros(n, np.int16),
+        instalment_left=np.zeros(n, np.int16),
+        instalment_amount=np.zeros(n, np.float32),
         subsidy_amount=np.zeros(n, np.float32),
         flags=np.zeros(n, np.int32),
         dirty=np.ones(n, np.uint8),

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from simulation.errors import LoadError, show_value
+from simulation.loading import load_yaml
 
 from .schema import CATALOGUE, ORDERED_PAIRS, SAME_LENGTH, check_value
 
@@ -40,74 +41,42 @@ _MONTH_RE = re.compile(r"^\d{4}-\d{2}$")
 Problem = tuple[str, str, object, str]
 
 
-class PolicyError(Exception):
+class PolicyError(LoadError):
     """Invalid policy input. ``problems`` lists every (file, path, value, message) found."""
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = list(problems)
-        lines = [f"{len(self.problems)} problem(s) in policy input:"]
-        lines += [f"  {f}: {p}: value {v!r}: {m}" for f, p, v, m in self.problems]
-        super().__init__("\n".join(lines))
+    def __init__(self, problems: list[Problem], kind: str | None = None):
+        lines = [f"{len(problems)} problem(s) in policy input:"]
+        lines += [f"  {f}: {p}: value {show_value(v)}: {m}" for f, p, v, m in problems]
+        super().__init__(problems, message="\n".join(lines), kind=kind)
 
 
-# --- YAML without implicit dates ---------------------------------------------------------------
+# --- reading (simulation.loading: encoding, syntax, size and alias guards) ----------------------
 
 
-# libyaml's parser when present (about 5× faster); the resolver and constructor stay in Python, so
-# removing the timestamp resolver below works for both.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def read_yaml(path: Path, what: str = "policy file") -> tuple[Any, list[Problem]]:
+    """Read a YAML mapping with dates kept as strings; return (data, problems).
 
-
-class _StringDateLoader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """SafeLoader that keeps dates as strings and records duplicate keys instead of dropping one.
-
-    PyYAML turns an unquoted bad date (2025-13-01) into a bare ValueError with no location; with
-    the timestamp resolver removed the validator sees the string and can name file, path and value.
+    Unreadable files, syntax errors, duplicate keys and documents that are not a mapping come back
+    as problems (with line and column) so that the caller can report them with every other file's;
+    the problems list is a `FileProblems` carrying the loading layer's ``kind``.
     """
-
-    duplicates: list[tuple[str, int]]
-
-
-_StringDateLoader.yaml_implicit_resolvers = {
-    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for ch, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_mapping(loader: _StringDateLoader, node: yaml.MappingNode) -> dict:
-    loader.flatten_mapping(node)
-    out: dict = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in out:
-            loader.duplicates.append((str(key), key_node.start_mark.line + 1))
-        out[key] = loader.construct_object(value_node, deep=True)
-    return out
-
-
-_StringDateLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]
-)
-
-
-def read_yaml(path: Path) -> tuple[Any, list[Problem]]:
-    """Read a YAML file with dates kept as strings; return (data, problems)."""
-    name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, [(name, "-", None, f"cannot read file: {exc}")]
-    loader = _StringDateLoader(text)
-    loader.duplicates = []
-    try:
-        data = loader.get_single_data()
-    except yaml.YAMLError as exc:
-        return None, [(name, "-", None, f"not valid YAML: {exc}")]
-    finally:
-        loader.dispose()
-    problems = [(name, key, key, f"duplicate key (line {line})") for key, line in loader.duplicates]
-    return data, problems
+        return load_yaml(path, what, expect=dict), FileProblems()
+    except LoadError as exc:
+        return None, FileProblems(exc.problems, exc.kind)
+
+
+class FileProblems(list):
+    """Problems of reading one file, with the `LoadError` kind (``encoding``, ``syntax``, ...)."""
+
+    def __init__(self, problems: Iterable[Problem] = (), kind: str | None = None) -> None:
+        super().__init__(problems)
+        self.kind = kind
+
+
+def _kind(*lists: list[Problem]) -> str | None:
+    """The first file-level kind among problem lists (None: content problems only)."""
+    return next((p.kind for p in lists if getattr(p, "kind", None)), None)
 
 
 # --- dates -------------------------------------------------------------------------------------
@@ -352,7 +321,18 @@ class Policy:
             for prev, cur in zip(es, es[1:], strict=False):
                 if cur.value != prev.value:
                     changes.add(cur.start)
+        changes.update(self._unification_januaries())
         return sorted(changes)
+
+    def _unification_januaries(self) -> set[dt.date]:
+        # boshan §1: a converging standard is reset each January of its path, without a dated
+        # value changing then (rules.params.unification_progress reads the period's year)
+        enabled = self._schedules.get("dibao.standard.unification.enabled", ())
+        if not any(e.value for e in enabled):
+            return set()
+        first = min(e.value for e in self._schedules["dibao.standard.unification.start_year"])
+        last = max(e.value for e in self._schedules["dibao.standard.unification.target_year"])
+        return {dt.date(year, 1, 1) for year in range(int(first), int(last) + 1)}
 
     # reading values
     def at(self, date: object) -> Params:
@@ -464,10 +444,8 @@ def _read_policy_file(path: Path, expect_locality: str) -> tuple[dict, dict, lis
     """Read and validate one policy file; return (header, schedules, problems)."""
     name = str(path)
     data, problems = read_yaml(path)
-    if data is None and problems:
+    if data is None:
         return {}, {}, problems
-    if not isinstance(data, Mapping):
-        return {}, {}, problems + [(name, "-", data, "file must be a mapping")]
     for key in sorted(map(str, set(data) - _FILE_KEYS)):
         problems.append((name, key, data[key], "unknown key"))
     if data.get("locality") != expect_locality:
@@ -511,10 +489,12 @@ def load_policy(
             [(str(d), "locality", locality, f"no policy file; known: {', '.join(known) or 'none'}")]
         )
     header, national, problems = _read_policy_file(d / f"{NATIONAL}.yaml", NATIONAL)
+    kind = _kind(problems)
     layers = [national]
     sources = [str(d / f"{NATIONAL}.yaml")]
     if locality != NATIONAL:
         header, local, p2 = _read_policy_file(d / f"{locality}.yaml", locality)
+        kind = kind or _kind(p2)
         problems += p2
         layers.append(local)
         sources.append(str(d / f"{locality}.yaml"))
@@ -526,8 +506,9 @@ def load_policy(
             loaded = coerce_reforms(reforms)
         except PolicyError as exc:
             problems += exc.problems
+            kind = kind or (exc.kind if exc.kind != "value" else None)
     if problems:
-        raise PolicyError(problems)
+        raise PolicyError(problems, kind=kind)
     layers += [r.schedules for r in loaded]
     sources += [r.source for r in loaded]
     return _assemble(locality, str(header.get("name_zh", "")), tuple(layers), tuple(sources))

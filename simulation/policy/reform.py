@@ -48,9 +48,9 @@ def load_reform(path_or_dict: object, source: str | None = None) -> Reform:
     if isinstance(path_or_dict, str | Path):
         file = Path(path_or_dict)
         label = source or str(file)
-        data, problems = read_yaml(file)
+        data, problems = read_yaml(file, "reform file")
         if data is None:
-            raise PolicyError(problems)
+            raise PolicyError(problems, kind=getattr(problems, "kind", None))
     elif isinstance(path_or_dict, Mapping):
         data = path_or_dict
         label = source or "reform (dict)"
@@ -80,8 +80,12 @@ def coerce_reforms(reforms: Iterable[object]) -> list[Reform]:
     """Load each reform (Reform, dict or path); collect the problems of all before raising."""
     out: list[Reform] = []
     problems: list[Problem] = []
+    kind = None
     if isinstance(reforms, Mapping | str | Path | Reform):  # one reform given without a list
         reforms = [reforms]
+    elif not isinstance(reforms, Iterable):
+        raise PolicyError([("reforms", "-", reforms, "expected a list of reforms (each a dict, a "
+                            "Reform or a YAML file path)")], kind="type")
     flat: list[object] = []
     for r in reforms:  # with_reforms([a, b]) and with_reforms(a, b) mean the same
         flat.extend(r if isinstance(r, list | tuple) else [r])
@@ -94,6 +98,7 @@ def coerce_reforms(reforms: Iterable[object]) -> list[Reform]:
             out.append(load_reform(r, source=label))
         except PolicyError as exc:
             problems += exc.problems
+            kind = kind or (exc.kind if exc.kind != "value" else None)
     if problems:
-        raise PolicyError(problems)
+        raise PolicyError(problems, kind=kind)
     return out

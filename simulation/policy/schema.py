@@ -22,6 +22,7 @@ KINDS = (
     "enum",
     "month_list",
     "share_list",
+    "multiple_list",
 )
 
 
@@ -78,8 +79,39 @@ _SPECS: list[ParamSpec] = [
         "dibao.standard.rule",
         "enum",
         "enum",
-        "how standards are set 标准制定方式: dated schedule, or share of last year's consumption",
-        choices=("schedule", "consumption_share"),
+        "how standards are set 标准制定方式: dated schedule, or share of last year's consumption"
+        " (boshan §1) or disposable income (jiaohe §3)",
+        choices=("schedule", "consumption_share", "disposable_income_share"),
+    ),
+    _p(
+        "dibao.standard.disposable_income_share.urban",
+        "share",
+        "share",
+        "urban standard as share of last year's urban per-capita disposable income 与可支配收入挂钩",
+    ),
+    _p(
+        "dibao.standard.disposable_income_share.rural",
+        "share",
+        "share",
+        "rural standard as share of last year's rural per-capita disposable income 与可支配收入挂钩",
+    ),
+    _p(
+        "dibao.standard.unification.enabled",
+        "bool",
+        "bool",
+        "rural standard converges on the urban one 城乡低保标准统一 (boshan §1)",
+    ),
+    _p(
+        "dibao.standard.unification.start_year",
+        "count",
+        "year",
+        "unification: last January setting before convergence starts 统一起始年",
+    ),
+    _p(
+        "dibao.standard.unification.target_year",
+        "count",
+        "year",
+        "unification: year from whose January the standards are one 统一目标年",
     ),
     _p(
         "dibao.standard.consumption_share.urban",
@@ -174,6 +206,19 @@ _SPECS: list[ParamSpec] = [
         "class",
         "rural class paid its own gap 差额 instead of a share (0 = none)",
     ),
+    _p(
+        "dibao.tiers.at_least_gap",
+        "bool",
+        "bool",
+        "tiers: no class pays a household less than its own gap 分档不低于差额 (interpretation)",
+    ),
+    _p(
+        "dibao.tiers.max_above_gap",
+        "share",
+        "share of standard",
+        "tiers: most a class pays per person above the household's gap 分档高于差额上限 (bounds the"
+        " step at a class boundary; 1 = no bound)",
+    ),
     _p("dibao.supplement.elderly_age", "age", "years", "age from which the elderly supplement applies 高龄"),
 ]
 for _c in _SUPP:
@@ -247,6 +292,28 @@ _SPECS += [
         "bool",
         "bool",
         "gradual exit only for households with an employed member 就业渐退",
+    ),
+    _p(
+        "dibao.review.basis",
+        "enum",
+        "enum",
+        "what sets a dibao household's review calendar 核查频次依据: work capacity A/B/C (qijiang §4)"
+        " or payment class (lanzhou §六)",
+        choices=("work_capacity", "payment_class"),
+    ),
+    _p(
+        "dibao.review.yearly_classes.urban",
+        "count",
+        "class",
+        "payment basis: urban classes 1..k reviewed yearly (class A months), the rest half-yearly"
+        " (class C months) 城市全额对象每年核查",
+    ),
+    _p(
+        "dibao.review.yearly_classes.rural",
+        "count",
+        "class",
+        "payment basis: rural classes 1..k reviewed yearly (class A months), the rest half-yearly"
+        " (class C months) 农村一二类对象每年核查",
     ),
     _p("dibao.review.months.A", "month_list", "month of year", "review months, class A A类家庭核查"),
     _p("dibao.review.months.B", "month_list", "month of year", "review months, class B B类家庭核查"),
@@ -327,6 +394,18 @@ _SPECS += [
     # --- temporary assistance 临时救助 ---
     _p("temporary.urgent.amount", "amount", "yuan/case", "urgent-type payment per case 急难型临时救助"),
     _p(
+        "temporary.urgent.tier_shares",
+        "share_list",
+        "share",
+        "urgent type: share of cases in each severity tier, least severe first 急难程度分档 (sum 1)",
+    ),
+    _p(
+        "temporary.urgent.tier_factors",
+        "multiple_list",
+        "× average urgent amount",
+        "urgent type: each severity tier's payment as a multiple of temporary.urgent.amount 分档救助标准",
+    ),
+    _p(
         "temporary.illness.multiple_min",
         "multiple",
         "× monthly urban standard",
@@ -356,7 +435,31 @@ _SPECS += [
         "months",
         "months of urban standard paid to waiting applicants 先行救助",
     ),
+    _p(
+        "temporary.applicant_advance",
+        "bool",
+        "bool",
+        "advance to dibao/tekun applicants in a public emergency 突发公共事件先行救助 (jiaohe §15)",
+    ),
+    _p(
+        "temporary.instalments.months",
+        "months",
+        "months",
+        "large expenditure-type cases paid in this many monthly parts 一次审批、分次发放 (1 = at once)",
+    ),
+    _p(
+        "temporary.instalments.threshold",
+        "multiple",
+        "× monthly urban standard",
+        "a case of at least this amount is paid in instalments 分次发放门槛",
+    ),
     _p("temporary.township_reserve", "amount", "yuan/township", "township reserve fund 乡镇备用金"),
+    _p(
+        "temporary.reserve_refilled",
+        "bool",
+        "bool",
+        "the county refills a township's reserve as it is used 备用金按需核定 (else urgent aid stops at it)",
+    ),
     # --- price linkage 物价联动 ---
     _p("price_linkage.cpi_trigger", "share", "share", "CPI trigger 物价联动启动条件 (CPI)"),
     _p(
@@ -463,9 +566,11 @@ ORDERED_PAIRS: tuple[tuple[str, str], ...] = (
     ("temporary.illness.multiple_min", "temporary.illness.multiple_max"),
     ("temporary.education.multiple_min", "temporary.education.multiple_max"),
     ("staffing.ratio_min", "staffing.ratio_max"),
+    ("dibao.standard.unification.start_year", "dibao.standard.unification.target_year"),
 )
 # Lists that must have the same length on every date.
 SAME_LENGTH: tuple[tuple[str, str], ...] = (
+    ("temporary.urgent.tier_shares", "temporary.urgent.tier_factors"),
     ("dibao.tiers.urban.shares", "dibao.tiers.urban.gap_thresholds"),
     ("dibao.tiers.rural.shares", "dibao.tiers.rural.gap_thresholds"),
 )
@@ -528,6 +633,12 @@ def check_value(spec: ParamSpec, value: object) -> tuple[object, str | None]:
             return value, "every month must be a whole number 1..12"
         if list(value) != sorted(set(value)):
             return value, "months must be ascending without repeats"
+        return tuple(value), None
+    elif k == "multiple_list":
+        if not isinstance(value, list | tuple) or not value:
+            return value, "must be a non-empty list of multiples"
+        if not all(_is_number(m) and m > 0 for m in value):
+            return value, "every multiple must be a number above 0"
         return tuple(value), None
     elif k == "share_list":
         if not isinstance(value, list | tuple) or not value:

@@ -18,7 +18,7 @@ Procedure (what ``python -m simulation.population.calibrate <locality|all>`` run
    a finite sample are seen): residuals are (simulated − target) ÷ target, plus prior terms
    (value − prior) ÷ sd for parameters the targets cannot separate (take-up vs. the size of
    the low tail; assets; tekun take-up vs. tekun prevalence).
-5. Report target, simulated and gap (%) per target; write the fitted values, the date, the
+5. Report target, simulated and gap (%) per target; with ``--write``, write the fitted values, the date, the
    procedure, the sample and the report into the ``calibration:`` block of the locality file
    (the rest of the file, with its references and comments, is left as it is).
 
@@ -351,22 +351,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("locality", help="locality id or 'all' (" + ", ".join(list_profiles()) + ")")
     ap.add_argument("--check", action="store_true",
                     help="report the gaps with the stored values; do not fit or write")
-    ap.add_argument("--no-write", action="store_true", help="fit and report, but do not write")
+    ap.add_argument("--write", action="store_true",
+                    help="store the fitted values in the tracked locality file (default: report only)")
+    ap.add_argument("--no-write", action="store_true", help=argparse.SUPPRESS)  # the old default's name
     ap.add_argument("--n-households", type=int, default=None)
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = ap.parse_args(argv)
+    from tqdm.auto import tqdm
+
+    from simulation.reporting.progress import count_calls
+
     ids = list_profiles() if args.locality == "all" else [args.locality]
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     worst = 0.0
-    for locality in ids:
-        if args.check:
-            result = check(locality)
-        else:
-            profile = load_profile(locality)
-            n = args.n_households or sample_size(profile)
-            result = calibrate(locality, n, SEED)
-            if not args.no_write:
-                write_calibration(profile.path, calibration_block(
-                    result, n, SEED, _dt.date.today().isoformat()))
+    module = sys.modules[__name__]
+    for i, locality in enumerate(ids, start=1):
+        # one tick per model evaluation (each generates the population once)
+        bar = tqdm(desc=f"{locality} ({i}/{len(ids)}): model evaluations", unit="eval",
+                   disable=args.no_progress, leave=False)
+        with bar, count_calls(module, "generate", bar):
+            if args.check:
+                result = check(locality)
+            else:
+                profile = load_profile(locality)
+                n = args.n_households or sample_size(profile)
+                result = calibrate(locality, n, SEED)
+        if not args.check and args.write:
+            write_calibration(profile.path, calibration_block(result, n, SEED, _dt.date.today().isoformat()))
+            print(f"written to {profile.path}")
+        elif not args.check:
+            print(f"not written (add --write to store the fitted values in {profile.path})")
         table = result.report.copy()
         table.insert(0, "locality", locality)
         table.to_csv(RESULTS_DIR / f"{locality}.csv")

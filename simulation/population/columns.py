@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,9 @@ COLUMNS: tuple[Column, ...] = (
            "care setting wished if tekun 分散/集中供养"),
     Column("township", "int", "int32", ">= 0", "township index (added by the generator)", False),
     Column("village", "int", "int32", ">= 0", "village index (added by the generator)", False),
+    Column("earned_imputed", "bool", "bool", "true/false",
+           "earned income imputed at the local minimum wage 按最低工资标准核算 (no employment-cost "
+           "deduction)", False),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)
@@ -127,6 +131,7 @@ class PersonArrays:
     care_wish: np.ndarray  # int8
     township: np.ndarray | None = None  # int32
     village: np.ndarray | None = None  # int32
+    earned_imputed: np.ndarray | None = None  # bool
 
     @property
     def n_households(self) -> int:
@@ -293,10 +298,25 @@ def validate_persons(df: pd.DataFrame, source: str = "persons") -> PersonArrays:
         name: np.ascontiguousarray(values[order]) for name, values in converted.items()
         if name != "household_id"
     }
-    for optional in ("township", "village"):
+    for optional in ("township", "village", "earned_imputed"):
         arrays.setdefault(optional, None)
     return PersonArrays(household_ids=hh_sorted[starts].copy(), hh_start=hh_start,
                         row=order.astype(np.int64), **arrays)
+
+
+def read_persons(path: str | Path) -> pd.DataFrame:
+    """Read a person table file (CSV in UTF-8, GBK/GB18030 or UTF-16, or Excel .xlsx) and check it.
+
+    Reading goes through `simulation.loading.read_table` (a folder, a 0-byte file, a duplicated or
+    blank column name, a row with more fields than the header, an unreadable encoding raise a
+    `LoadError` with file and line); the table is then checked by :func:`validate_persons` with the
+    file as source. Returns the table as read.
+    """
+    from simulation.loading import read_table
+
+    table, _encoding = read_table(path, "person table")
+    validate_persons(table, source=str(path))
+    return table
 
 
 def person_arrays_from_columns(columns: Mapping[str, np.ndarray]) -> PersonArrays:

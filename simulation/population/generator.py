@@ -392,6 +392,8 @@ def _frame(arrays: PersonArrays) -> pd.DataFrame:
         if c.name == "household_id":
             continue
         values = getattr(arrays, c.name)
+        if values is None:  # an optional column the generator does not make (earned_imputed)
+            continue
         if c.kind == "category":
             data[c.name] = pd.Categorical.from_codes(values, categories=list(CATEGORIES[c.name]))
         else:

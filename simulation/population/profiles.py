@@ -23,12 +23,14 @@ Sections besides the figures:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from simulation.errors import LoadError, MissingFileError, show_value
+from simulation.loading import _Loader, load_yaml
 
 #: Directory of the locality files.
 LOCALITY_DIR = Path(__file__).resolve().parents[2] / "data" / "localities"
@@ -149,15 +151,14 @@ _TOP_KEYS = {"id", "name_zh", "policy", "reference_date", "population", "townshi
              "free_parameters", "calibration_targets", "calibration", "behaviour"}
 
 
-class ProfileError(ValueError):
+class ProfileError(LoadError):
     """A bad locality profile. ``problems`` lists ``(file, field, value, message)``; ``str()``
     lists them all."""
 
-    def __init__(self, problems: list[tuple[str, str, Any, str]]) -> None:
-        self.problems = problems
+    def __init__(self, problems: list[tuple[str, str, Any, str]], kind: str | None = None) -> None:
         lines = [f"{len(problems)} problem(s) in locality profile(s):"]
-        lines += [f"  {f}: {path} = {v!r}: {msg}" for f, path, v, msg in problems]
-        super().__init__("\n".join(lines))
+        lines += [f"  {f}: {path} = {show_value(v)}: {msg}" for f, path, v, msg in problems]
+        super().__init__(problems, message="\n".join(lines), kind=kind)
 
 
 @dataclass
@@ -198,15 +199,8 @@ class Profile:
         return copy
 
 
-class _StringDateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """SafeLoader (libyaml's parser when present) that keeps dates as strings, so validation can
-    report them."""
-
-
-_StringDateLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+#: The loading layer's YAML loader (dates kept as strings); calibration re-checks profiles with it.
+_StringDateLoader = _Loader
 
 
 def list_profiles() -> list[str]:
@@ -323,6 +317,64 @@ def _section(file: str, section: Any, label: str, specs: dict[str, FieldSpec],
     return values
 
 
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
+def _policy_ids() -> list[str]:
+    from simulation.policy.loader import NATIONAL, list_localities
+
+    return [NATIONAL, *list_localities()]
+
+
+#: Groups of shares of one population that cannot exceed 1 together.
+SHARE_CEILINGS: tuple[tuple[str, ...], ...] = (
+    ("health.disability_mild", "health.disability_severe"),
+    ("health.self_care_partial_elderly", "health.self_care_unable_elderly"),
+    ("health.self_care_partial_severe", "health.self_care_unable_severe"),
+)
+
+
+def _check_constraints(file: str, values: dict[str, Any], problems: list) -> None:
+    """Figures that are valid alone but not together (shares of one group above 1)."""
+    for group in SHARE_CEILINGS:
+        if all(g in values for g in group):
+            total = sum(values[g] for g in group)
+            if total > 1 + SUM_TOLERANCE:
+                problems.append((file, " + ".join(group), round(total, 6),
+                                 "shares of one group sum to more than 1"))
+
+
+def _check_behaviour(file: str, behaviour: dict[str, float], problems: list) -> None:
+    """The behaviour block is checked by the engine's own rules (names, shares, whole numbers)."""
+    from simulation.engine.behaviour import Behaviour
+
+    try:
+        Behaviour.defaults().with_overrides(behaviour, source=file)
+    except LoadError as exc:
+        problems += [(file, f"behaviour.{getattr(exc, 'column', loc)}", v, msg)
+                     for _, loc, v, msg in exc.problems]
+
+
+def _check_free_bounds(file: str, free_start: dict[str, float], free: dict[str, float],
+                       problems: list) -> None:
+    """Free parameters inside the calibration's search bounds (outside them the generator's
+    exponentials overflow: a tail level of 1000 log points is no income distribution)."""
+    from simulation.population.calibrate import BOUNDS
+
+    fitted = {k: v for k, v in free.items() if free_start.get(k) != v}
+    for label, group in (("free_parameters", free_start), ("calibration.values", fitted)):
+        for name, value in group.items():
+            low, high = BOUNDS.get(name, (-math.inf, math.inf))
+            if not low <= value <= high:
+                problems.append((file, f"{label}.{name}", value,
+                                 f"outside {low:g}..{high:g} (the calibration's bounds)"))
+
+
 def validate_profile(raw: Any, file: str) -> Profile:
     """Check a parsed profile (the YAML mapping) and build a :class:`Profile`.
 
@@ -360,6 +412,13 @@ def validate_profile(raw: Any, file: str) -> Profile:
         if mean is not None and median is not None and median >= mean:
             problems.append((file, f"income.median.{a}", median,
                              "median must be below the mean (right-skewed income)"))
+    _check_constraints(file, values, problems)
+    for k in ("reference_date",):
+        if isinstance(raw.get(k), str) and not _is_date(raw[k]):
+            problems.append((file, k, raw[k], "expected a date YYYY-MM-DD"))
+    if isinstance(raw.get("policy"), str) and raw["policy"] not in _policy_ids():
+        problems.append((file, "policy", raw["policy"],
+                         f"no such policy file (known: {', '.join(_policy_ids())})"))
 
     free_start = _section(file, raw.get("free_parameters"), "free_parameters", FREE, problems, refs)
 
@@ -370,10 +429,20 @@ def validate_profile(raw: Any, file: str) -> Profile:
         problems.append((file, "calibration_targets", targets_raw, "missing section"))
     else:
         target_date = targets_raw.get("date", "")
-        if not isinstance(target_date, str) or len(target_date) != 10:
+        if not isinstance(target_date, str) or not _is_date(target_date):
             problems.append((file, "calibration_targets.date", target_date, "expected YYYY-MM-DD"))
         rest = {k: v for k, v in targets_raw.items() if k != "date"}
         targets = _section(file, rest, "calibration_targets", TARGETS, problems, refs)
+        residents = values.get("population.residents")
+        for a in _AREAS:
+            persons, households = targets.get(f"dibao_persons.{a}"), targets.get(f"dibao_households.{a}")
+            if persons is not None and households is not None and households > persons:
+                problems.append((file, f"calibration_targets.dibao_households.{a}", households,
+                                 f"more households than persons ({persons})"))
+        for name, target in targets.items():
+            if residents is not None and TARGETS[name].unit == "persons" and target > residents:
+                problems.append((file, f"calibration_targets.{name}", target,
+                                 f"more than the resident population ({residents})"))
 
     calibration = raw.get("calibration") or {}
     free = dict(free_start)
@@ -384,11 +453,21 @@ def validate_profile(raw: Any, file: str) -> Profile:
         for k in sorted(set(calibration) - {"fitted", "procedure", "sample", "values", "report"}):
             problems.append((file, f"calibration.{k}", calibration[k], "unknown key"))
         fitted = calibration.get("values") or {}
+        if not isinstance(fitted, dict):
+            problems.append((file, "calibration.values", fitted, "expected a mapping name -> number"))
+            fitted = {}
+        sample = calibration.get("sample")
+        if sample is not None and not (
+                isinstance(sample, dict) and set(sample) <= {"n_households", "seed"}
+                and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                        for v in sample.values())):
+            problems.append((file, "calibration.sample", sample,
+                             "expected {n_households: whole number, seed: whole number >= 0}"))
         if fitted and not calibration.get("procedure"):
             problems.append((file, "calibration.procedure", None, "fitted values need the procedure"))
         if fitted and not calibration.get("fitted"):
             problems.append((file, "calibration.fitted", None, "fitted values need the date fitted"))
-        for k, v in (fitted.items() if isinstance(fitted, dict) else []):
+        for k, v in fitted.items():
             if k not in FREE:
                 problems.append((file, f"calibration.values.{k}", v, "unknown free parameter"))
                 continue
@@ -407,7 +486,9 @@ def validate_profile(raw: Any, file: str) -> Profile:
             got = _node(file, f"behaviour.{k}", node, _f("real", "", ""), problems)
             if got is not None:
                 behaviour[k], refs[f"behaviour.{k}"] = got
+        _check_behaviour(file, behaviour, problems)
 
+    _check_free_bounds(file, free_start, free, problems)
     if problems:
         raise ProfileError(problems)
     return Profile(id=raw["id"], name_zh=raw["name_zh"], policy=raw["policy"], path=Path(file),
@@ -419,16 +500,18 @@ def validate_profile(raw: Any, file: str) -> Profile:
 def load_profile(locality: str | Path) -> Profile:
     """Load and validate ``data/localities/<locality>.yaml`` (or a path to a profile file).
 
-    Raises :class:`ProfileError` (file, field, value, message for every problem), or
-    ``FileNotFoundError`` naming the known ids.
+    Raises :class:`ProfileError` (file, field, value, message for every problem; unreadable
+    files, encodings and YAML syntax included), or `MissingFileError` (a ``FileNotFoundError``)
+    naming the known ids.
     """
     path = Path(locality)
     if path.suffix != ".yaml":
         path = LOCALITY_DIR / f"{locality}.yaml"
-    if not path.is_file():
-        raise FileNotFoundError(f"no locality profile {path} (known: {', '.join(list_profiles())})")
+    if not path.exists():
+        raise MissingFileError([(str(path), "-", str(locality), "no such locality profile "
+                                 f"(known: {', '.join(list_profiles())})")])
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_StringDateLoader)  # noqa: S506
-    except yaml.YAMLError as exc:
-        raise ProfileError([(str(path), "(file)", None, f"YAML syntax error: {exc}")]) from exc
+        raw = load_yaml(path, "locality profile", expect=dict)
+    except LoadError as exc:
+        raise ProfileError(exc.problems, kind=exc.kind) from None
     return validate_profile(raw, str(path))

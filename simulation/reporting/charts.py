@@ -74,11 +74,14 @@ def _nonempty(df: pd.DataFrame, source: str) -> None:
         raise TableError(f"{source}: table is empty, nothing to draw")
 
 
-def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None,
+               baseline: pd.Series | None = None) -> Figure:
     """Stacked bars of spending per year by programme or component.
 
     ``annual``: index year, one column per programme/component, yuan per year (e.g.
-    :func:`simulation.reporting.tables.annual_by`). Total written above each bar.
+    :func:`simulation.reporting.tables.annual_by`). Total written above each bar. ``baseline``
+    (index year, yuan per year): the baseline's total drawn as a line over the bars, and each
+    bar's difference from it written under its total.
     """
     _nonempty(annual, "cost_chart")
     fig, (ax,) = new_figure(lang)
@@ -88,59 +91,113 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
         values = annual[column].to_numpy(dtype=float)
         ax.bar(x, values, bottom=bottom, label=name(column, lang), width=0.6, color=colour)
         bottom += values
-    divisor = _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
-    for xi, total in zip(x, bottom, strict=True):
-        ax.annotate(number(total / divisor), (xi, total), xytext=(0, 2), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8)
+    base = None if baseline is None else baseline.reindex(annual.index).fillna(0.0).to_numpy(float)
+    top = bottom if base is None else np.maximum(bottom, base)
+    divisor = _money_axis(ax, float(top.max()), lang, "/年" if lang == "zh" else " per year")
+    if base is not None:
+        ax.plot(x, base, color="black", linestyle="--", marker="D", linewidth=1.8, label=label("baseline_total", lang))
+    for i, (xi, total) in enumerate(zip(x, bottom, strict=True)):
+        text = number(total / divisor)
+        if base is not None:
+            text += f"\n({(total - base[i]) / divisor:+,.1f})"
+        ax.annotate(text, (xi, top[i]), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=9)
+    ax.set_ylim(0, float(top.max()) * 1.2 if top.max() > 0 else 1.0)
     ax.set_xticks(x, [str(i) for i in annual.index])
     ax.set_xlabel(label("year", lang))
     ax.set_title(title or label("cost_title", lang))
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
 def band_chart(
     bands: pd.DataFrame, lang: Lang = "zh", x: str = "year", series: str | None = None,
     title: str | None = None, names: Mapping[str, str] | None = None,
+    totals: Mapping[str, tuple[str, float, float, float]] | None = None,
 ) -> Figure:
-    """Median line with a shaded P10–P90 band, one line per ``series`` value if given.
+    """Median line with a shaded P10–P90 band, one line per ``series`` value if given; each
+    median is written beside its point (one decimal, in the axis unit).
 
     ``bands``: columns ``x``, ``p10``, ``p50``, ``p90`` (yuan), e.g. from
     :func:`simulation.reporting.tables.quantile_bands`; ``names`` maps series values to labels
-    (e.g. a reform's ``label_zh``).
+    (e.g. a reform's ``label_zh``); ``totals`` maps a series value (or ``""`` without series) to
+    (period, P50, P10, P90) of the whole horizon, added to its legend entry.
     """
     require_columns(bands, [x, "p10", "p50", "p90", *([series] if series else [])], "band_chart")
     _nonempty(bands, "band_chart")
     fig, (ax,) = new_figure(lang)
     groups = bands.groupby(series, sort=False) if series else [(None, bands)]
+    divisor, unit = money_unit(float(bands[["p10", "p50", "p90"]].abs().max().max()), lang)
     for key, part in groups:
         part = part.sort_values(x)
         xs = part[x].astype(str).to_numpy()
-        line_label = name(key, lang, names) if key is not None else label("median", lang)
-        (line,) = ax.plot(xs, part["p50"].to_numpy(float), marker="o", label=line_label)
+        line_label = base_label = name(key, lang, names) if key is not None else label("median", lang)
+        total = (totals or {}).get("" if key is None else key)
+        if total is not None:
+            period, p50, p10, p90 = total
+            line_label += (f" ({period}{'合计' if lang == 'zh' else ' total'} {p50 / divisor:,.1f} "
+                           f"[{p10 / divisor:,.1f}–{p90 / divisor:,.1f}] {unit})")
+        ys = part["p50"].to_numpy(float)
+        (line,) = ax.plot(xs, ys, marker="o", label=line_label)
+        for xi, yi in zip(xs, ys, strict=True):
+            ax.annotate(f"{yi / divisor:,.1f}", (xi, yi), xytext=(0, 6), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=9)
         ax.fill_between(xs, part["p10"].to_numpy(float), part["p90"].to_numpy(float),
                         color=line.get_color(), alpha=0.2,
-                        label=f"{line_label} {label('band', lang)}")
-    _money_axis(ax, float(bands["p90"].abs().max()), lang, "/年" if lang == "zh" else " per year")
+                        label=f"{base_label} {label('band', lang)}")
+    _money_axis(ax, float(bands[["p10", "p50", "p90"]].abs().max().max()), lang, "/年" if lang == "zh" else " per year")
     ax.set_xlabel(name(x, lang))
     ax.set_title(title or label("extra_cost_title", lang))
     ax.legend(fontsize=8, loc="upper left")
     return fig
 
 
-def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
-    """Persons assisted per month by programme: index month, one column per programme."""
+def decile_chart(deciles: pd.DataFrame, lang: Lang = "zh", title: str | None = None) -> Figure:
+    """Mean change per household (yuan/month) by income decile: bars for actual recipients and
+    for all households (``deciles``: decile, population, mean_change; one variant)."""
+    require_columns(deciles, ["decile", "population", "mean_change"], "decile_chart")
+    _nonempty(deciles, "decile_chart")
+    fig, (ax,) = new_figure(lang)
+    x = np.arange(1, 11)
+    for k, (population, colour) in enumerate((("recipients", "#2E75B6"), ("households", "#A5A5A5"))):
+        part = deciles[deciles["population"] == population].set_index("decile")["mean_change"].reindex(x, fill_value=0.0)
+        values = part.to_numpy(float)
+        ax.bar(x + (k - 0.5) * 0.4, values, width=0.4, color=colour,
+               label=label("all_households" if population == "households" else population, lang))
+        for xi, v in zip(x + (k - 0.5) * 0.4, values, strict=True):
+            if abs(v) >= 0.05:
+                ax.annotate(f"{v:+,.1f}", (xi, v), xytext=(0, 2 if v >= 0 else -10), textcoords="offset points",
+                            ha="center", fontsize=8)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, [str(i) for i in x])
+    ax.set_xlabel(label("decile", lang))
+    ax.set_ylabel(label("mean_change", lang))
+    ax.set_title(title or label("decile_title", lang))
+    ax.legend(fontsize=9, loc="upper right")
+    return fig
+
+
+def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None = None,
+                   baseline: pd.Series | None = None) -> Figure:
+    """Persons assisted per month by programme: index month, one column per programme.
+
+    ``baseline`` (index month, persons): the baseline's total, drawn dashed beside the total of
+    the columns."""
     _nonempty(persons, "coverage_chart")
     fig, (ax,) = new_figure(lang)
     xs = [str(m) for m in persons.index]
     for column, colour in zip(persons.columns, _colours(len(persons.columns)), strict=True):
         ax.plot(xs, persons[column].to_numpy(float), label=name(column, lang), color=colour)
+    if baseline is not None:
+        ax.plot(xs, persons.sum(axis=1).to_numpy(float), color="black", linewidth=2, label=label("reform_total", lang))
+        ax.plot(xs, baseline.reindex(persons.index).to_numpy(float), color="black", linestyle="--", linewidth=1.8,
+                label=label("baseline_total", lang))
     ax.xaxis.set_major_locator(MaxNLocator(8))
     ax.set_ylabel(label("persons", lang))
     ax.set_xlabel(label("month", lang))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_title(title or label("coverage_title", lang))
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -167,7 +224,7 @@ def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) ->
     ax.set_xlabel(label("year", lang))
     ax.set_ylim(0, max(cost.max(), limit.max()) * 1.18)
     ax.set_title(title or label("cap_title", lang))
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return fig
 
 
@@ -201,17 +258,20 @@ def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = N
     if not present:
         raise TableError("staffing_chart: no staff columns")
     _nonempty(staff, "staffing_chart")
-    fig, (ax,) = new_figure(lang, figsize=(max(8.0, 0.5 * len(staff)), 4.2))
+    # the same size as the other charts, so that its text is as large beside them; many
+    # townships turn their labels instead of widening the figure
+    fig, (ax,) = new_figure(lang)
     x = np.arange(len(staff))
     width = 0.8 / len(present)
     for i, (column, series_name) in enumerate(zip(present, names, strict=True)):
         ax.bar(x + (i - (len(present) - 1) / 2) * width, staff[column].to_numpy(float), width=width,
                label=series_name)
-    ax.set_xticks(x, [str(t) for t in staff.index], rotation=45 if len(staff) > 12 else 0)
+    ax.set_xticks(x, [str(t) for t in staff.index], rotation=90 if len(staff) > 12 else 0,
+                  fontsize=8 if len(staff) > 20 else None)
     ax.set_xlabel(label("township", lang))
     ax.set_ylabel(label("staff_count", lang))
     ax.set_title(title or label("staffing_title", lang))
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
@@ -295,7 +355,8 @@ def demand_chart(demand: pd.DataFrame, lang: Lang = "zh", title: str | None = No
 def to_png(fig: Figure, dpi: int = 100) -> bytes:
     """Render a figure to PNG bytes (Agg)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    # light compression: the explorer draws on every change, and its images never leave the machine
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -19,6 +19,7 @@ only part that needs a kernel).
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -31,7 +32,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulation.reporting import charts, tables
-from simulation.reporting.labels import Lang, check_lang, money_unit
+from simulation.reporting.labels import Lang, check_lang, label, money_unit
 
 #: Review schedules offered (months in which classes A, B and C are reviewed); "seed" keeps the
 #: locality's own (qijiang §4: A in March, B and C in March and September).
@@ -47,12 +48,19 @@ REVIEW_LABELS: dict[str, tuple[str, str]] = {
     "half_yearly": ("每半年一次", "Every six months"),
     "quarterly": ("每季度一次", "Quarterly"),
 }
+#: units of the standard change: yuan per person per month, or percent of the baseline value in force
+STANDARD_UNITS: dict[str, tuple[str, str]] = {"yuan": ("元", "yuan"), "percent": ("%", "%")}
+#: the standard slider's range and step per unit
+STANDARD_SLIDER: dict[str, tuple[float, float, float]] = {"yuan": (-100, 300, 10), "percent": (-20, 50, 1)}
 #: the explorer's charts, in the order they are drawn
 CHARTS: tuple[str, ...] = ("cost", "coverage", "cap", "staffing")
+#: chart resolution: 8 × 4.2 inch figures give 880 × 462 px, shown at 560–900 px wide (no upscaling)
+DPI = 110
 #: seconds the controls must be still before a redraw starts
 DEBOUNCE_SECONDS = 0.3
-#: engine runs, policies and chart images kept in memory (small tables and PNGs, few populations)
-CACHE_RUNS = 64
+#: engine runs, policies and chart images kept in memory (small tables and PNGs, few populations;
+#: a prefetch adds up to four images per neighbouring setting)
+CACHE_RUNS = 160
 
 
 class ExplorerError(ValueError):
@@ -71,7 +79,8 @@ class ExplorerSettings:
     """
 
     locality: str
-    standard_change: float = 0.0  # yuan/person/month added to the urban and rural dibao standards
+    standard_change: float = 0.0  # added to the urban and rural dibao standards: yuan/person/month or %
+    standard_unit: str = "yuan"  # "yuan" or "percent" (of the baseline value in force)
     exit_months: int | None = None  # dibao.gradual_exit.months
     exit_ceiling: float | None = None  # dibao.gradual_exit.ceiling_multiple (× standard)
     review: str = "seed"  # a key of REVIEW_SCHEDULES
@@ -94,8 +103,12 @@ class ExplorerSettings:
                 problems.append((name, value, "a multiple of the locality's rate, 0..5"))
         if not 0.0 < self.staffing_ratio < 0.05:
             problems.append(("staffing_ratio", self.staffing_ratio, "staff per recipient, e.g. 0.003 for 3‰"))
-        if not np.isfinite(self.standard_change):
-            problems.append(("standard_change", self.standard_change, "a finite yuan amount"))
+        if self.standard_unit not in STANDARD_UNITS:
+            problems.append(("standard_unit", self.standard_unit, f"one of {list(STANDARD_UNITS)}"))
+        elif not np.isfinite(self.standard_change) or (
+                self.standard_unit == "percent" and not -50.0 <= self.standard_change <= 200.0):
+            problems.append(("standard_change", self.standard_change,
+                             "a finite yuan amount" if self.standard_unit == "yuan" else "a percentage -50..200"))
         if problems:
             raise ExplorerError("; ".join(f"explorer setting {f}={v!r}: expected {m}" for f, v, m in problems))
         return self
@@ -105,8 +118,10 @@ class ExplorerSettings:
         day = f"{start}-01"
         out: dict[str, Any] = {}
         if self.standard_change:
+            spec = ({"add": float(self.standard_change)} if self.standard_unit == "yuan"
+                    else {"scale": round(1.0 + float(self.standard_change) / 100.0, 10)})
             for area in ("urban", "rural"):
-                out[f"dibao.standard.{area}"] = {"from": day, "add": float(self.standard_change)}
+                out[f"dibao.standard.{area}"] = {"from": day, **spec}
         if self.exit_months is not None:
             out["dibao.gradual_exit.months"] = {day: int(self.exit_months)}
         if self.exit_ceiling is not None:
@@ -141,7 +156,9 @@ class ExplorerView:
     settings: ExplorerSettings
     headline: dict[str, float]
     annual_cost: pd.DataFrame  # index year, columns programme (+ services, staff), yuan/year
-    persons: pd.DataFrame  # index month, columns programme, persons
+    persons: pd.DataFrame  # index month, columns recipient programme, persons
+    baseline_annual: pd.Series  # index year: the baseline's total cost (yuan/year)
+    baseline_persons: pd.Series  # index month: the baseline's recipients (persons)
     cap: pd.DataFrame  # year, services_cost, cap (yuan/year)
     staff: pd.DataFrame  # index township, staff_* columns
     seconds: float  # time to compute this view (engine runs + tables)
@@ -272,8 +289,15 @@ class Explorer:
     def _population(self, locality: str) -> Any:
         from simulation.population import generate, load_profile
 
-        return self._cached(("population", locality),
-                            lambda: generate(load_profile(locality), n_households=self.households, seed=self.seed))
+        def make() -> Any:
+            population = generate(load_profile(locality), n_households=self.households, seed=self.seed)
+            # the population lives as long as the explorer: keep the cyclic garbage collector from
+            # scanning its objects on every redraw (a third of a chart's drawing time at 100,000
+            # households); figures made later are still collected
+            gc.freeze()
+            return population
+
+        return self._cached(("population", locality), make)
 
     def _care_share(self, locality: str) -> float:
         """Share of recipients' members who need care (partial or unable), at the start, baseline."""
@@ -334,6 +358,12 @@ class Explorer:
                     self._engine_run(settings, "baseline", generation)
                     if settings.changes(self.start):
                         self._engine_run(settings, "explorer", generation)
+                    # its charts too: a redraw from the prefetch only fetches images
+                    view = self._view(settings)
+                    for chart in CHARTS:
+                        if generation != self._generation:
+                            return
+                        self.drawn(view, chart)
                 except _Cancelled:
                     return
                 except ExplorerError:
@@ -356,33 +386,58 @@ class Explorer:
                 self._generation += 1  # any prefetch gives way
             if self._admin is None:
                 self._admin = load_admin_parameters()
-            base = self._engine_run(settings, "baseline")
-            reform = self._engine_run(settings, "explorer") if settings.changes(self.start) else base
-            share = self._care_share(settings.locality)
-            view = build_view(settings, base, reform, share, self._admin)
+            view = self._view(settings)
         view.seconds = time.perf_counter() - began
         return view
 
+    def _view(self, settings: ExplorerSettings) -> ExplorerView:
+        """The view of a normalised setting (engine runs from the cache, or run now)."""
+        from simulation.admin.parameters import load_admin_parameters
+
+        base = self._engine_run(settings, "baseline")
+        reform = self._engine_run(settings, "explorer") if settings.changes(self.start) else base
+        share = self._care_share(settings.locality)
+        households = self._population(settings.locality).households
+        admin = self._admin or load_admin_parameters()
+        return build_view(settings, base, reform, share, admin,
+                          sample=(len(households), float(households["weight"].sum())))
+
     def figures(self, view: ExplorerView) -> dict[str, Figure]:
-        """The four charts of a view: cost, coverage, cap and staffing."""
-        return {name: draw(table, self.lang) for name, (draw, table) in self._chart_inputs(view).items()}
+        """The four charts of a view: cost and coverage (each with the baseline), cap and staffing."""
+        return {name: self._draw(name, table, baseline)
+                for name, (table, baseline) in self._chart_inputs(view).items()}
 
-    def _chart_inputs(self, view: ExplorerView) -> dict[str, tuple[Callable[[pd.DataFrame, Lang], Figure], pd.DataFrame]]:
-        return {
-            "cost": (charts.cost_chart, view.annual_cost),
-            "coverage": (charts.coverage_chart, view.persons),
-            "cap": (charts.cap_chart, view.cap),
-            "staffing": (charts.staffing_chart, view.staff),
-        }
+    def _chart_inputs(self, view: ExplorerView) -> dict[str, tuple[pd.DataFrame, pd.Series | None]]:
+        return {"cost": (view.annual_cost, view.baseline_annual), "coverage": (view.persons, view.baseline_persons),
+                "cap": (view.cap, None), "staffing": (view.staff, None)}
 
-    def png(self, view: ExplorerView, chart: str, dpi: int = 80) -> bytes:
-        """One chart (``cost``, ``coverage``, ``cap`` or ``staffing``) as PNG bytes; drawn only when
-        its table differs from every table drawn before (cached by content)."""
-        draw, table = self._chart_inputs(view)[chart]
-        key = ("png", chart, self.lang, dpi, _table_key(table))
-        return self._cached(key, lambda: charts.to_png(draw(table, self.lang), dpi=dpi))
+    def _draw(self, chart: str, table: pd.DataFrame, baseline: pd.Series | None) -> Figure:
+        if chart == "cost":
+            return charts.cost_chart(table, self.lang, baseline=baseline)
+        if chart == "coverage":
+            return charts.coverage_chart(table, self.lang, baseline=baseline)
+        return (charts.cap_chart if chart == "cap" else charts.staffing_chart)(table, self.lang)
 
-    def pngs(self, view: ExplorerView, dpi: int = 80) -> dict[str, bytes]:
+    def drawn(self, view: ExplorerView, chart: str, dpi: int = DPI) -> tuple[bytes, tuple[str, ...]]:
+        """One chart as PNG bytes and its legend's labels; drawn only when its tables differ from
+        every pair drawn before (cached by content)."""
+        table, baseline = self._chart_inputs(view)[chart]
+        extra = _table_key(baseline.to_frame()) if baseline is not None else None
+        key = ("png", chart, self.lang, dpi, _table_key(table), extra)
+
+        def make() -> tuple[bytes, tuple[str, ...]]:
+            fig = self._draw(chart, table, baseline)
+            legend = fig.axes[0].get_legend()
+            labels = tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()
+            return charts.to_png(fig, dpi=dpi), labels
+
+        return self._cached(key, make)
+
+    def png(self, view: ExplorerView, chart: str, dpi: int = DPI) -> bytes:
+        """One chart (``cost``, ``coverage``, ``cap`` or ``staffing``) as PNG bytes (see :meth:`drawn`)."""
+        return self.drawn(view, chart, dpi)[0]
+
+    def pngs(self, view: ExplorerView, dpi: int = DPI) -> dict[str, bytes]:
         """The four charts as PNG bytes."""
         return {chart: self.png(view, chart, dpi) for chart in CHARTS}
 
@@ -407,6 +462,8 @@ class RunTables:
     recipients: pd.DataFrame  # index month, columns township: recipients (dibao, single, tekun)
     staff_now: pd.Series | None  # engine offices' staff by township, last month
     params: tuple  # Params at the start of each month of the horizon
+    cases: pd.Series  # index month: temporary-assistance cases (the engine's temporary households)
+    recipient_households: pd.Series  # index month: weighted households of the recipient programmes
 
     @classmethod
     def from_result(cls, monthly: pd.DataFrame, offices: pd.DataFrame | None, policy: Any) -> RunTables:
@@ -419,7 +476,10 @@ class RunTables:
             last = offices[offices["month"].astype(str) == str(offices["month"].astype(str).max())]
             staff_now = last.groupby("township")["staff"].sum().astype(float)
         params = tuple(policy.at(f"{m}-01") for m in persons.index)
-        return cls(tables.annual_by(monthly), persons, recipients, staff_now, params)
+        households = tables.monthly_by(monthly, value="households").reindex(persons.index, fill_value=0.0)
+        cases = households["temporary"] if "temporary" in households else pd.Series(0.0, index=persons.index)
+        chosen_households = households[[p for p in RECIPIENT_PROGRAMMES if p in households.columns]].sum(axis=1)
+        return cls(tables.annual_by(monthly), persons, recipients, staff_now, params, cases, chosen_households)
 
 
 def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
@@ -458,14 +518,34 @@ def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> 
     return costs, pd.DataFrame(cap_rows), staff_end
 
 
+def standard_increase(base: RunTables, reform: RunTables) -> float:
+    """Mean increase of the dibao standards over the horizon (yuan/person/month, urban and rural
+    averaged): the setting itself for a yuan change, the baseline's values × the share for %."""
+    diffs = [float(r[f"dibao.standard.{a}"]) - float(b[f"dibao.standard.{a}"])
+             for b, r in zip(base.params, reform.params, strict=True) for a in ("urban", "rural")]
+    return float(np.mean(diffs)) if diffs else 0.0
+
+
+def sampling_error(recipient_households: float, households: float, sample: int) -> float:
+    """Relative standard error of a total over recipient households estimated from a simple
+    random sample of ``sample`` households out of ``households`` (weighted): sqrt((1−p)/(n·p)),
+    p the recipients' share. It applies to the recipients and, approximately, to their cost."""
+    p = recipient_households / households if households > 0 else 0.0
+    return float(np.sqrt((1.0 - p) / (sample * p))) if 0.0 < p < 1.0 and sample > 0 else float("nan")
+
+
 def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, care_share: float,
-               admin: Any) -> ExplorerView:
-    """Headline numbers and chart tables for a setting from its baseline and reform runs."""
+               admin: Any, sample: tuple[int, float] = (0, 0.0)) -> ExplorerView:
+    """Headline numbers and chart tables for a setting from its baseline and reform runs.
+
+    ``sample``: households simulated and the households they stand for (sum of weights), for the
+    sample size and sampling error shown."""
     ratio = settings.staffing_ratio
     costs, cap, staff_end = admin_costs(reform, ratio, care_share, admin)
     annual = reform.annual.join(costs, how="outer").fillna(0.0)
     base_costs, _, _ = admin_costs(base, ratio, care_share, admin)
-    base_total = float(base.annual.to_numpy().sum() + base_costs.to_numpy().sum())
+    base_annual = base.annual.join(base_costs, how="outer").fillna(0.0).sum(axis=1)
+    base_total = float(base_annual.sum())
     total = float(annual.to_numpy().sum())
     staff = staff_end.to_frame()
     if reform.staff_now is not None:
@@ -475,41 +555,69 @@ def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, c
     per_year = 12.0 / months if months else 0.0
     extra = (total - base_total) * per_year
     recipients = [p for p in RECIPIENT_PROGRAMMES if p in reform.persons.columns]
+    increase = standard_increase(base, reform)
+    n, weighted = sample
+    rel = sampling_error(float(reform.recipient_households.iloc[-1]) if months else 0.0, weighted, n)
     headline = {
         "cost_per_year": total * per_year,
         "extra_per_year": extra,
-        # the setting adds the same yuan to the urban and rural standards, so the weighted increase
-        # of the standard is the setting itself
-        "cost_per_yuan": extra / settings.standard_change if settings.standard_change else float("nan"),
+        "standard_increase": increase,
+        "cost_per_yuan": extra / increase if abs(increase) > 1e-9 else float("nan"),
         "recipients_end": float(reform.persons[recipients].iloc[-1].sum()) if recipients and months else 0.0,
+        "recipients_end_baseline": float(base.persons[recipients].iloc[-1].sum()) if recipients and months else 0.0,
+        "temporary_cases_per_month": float(reform.cases.mean()) if months else 0.0,
         "cap_headroom_first_year": float(cap["headroom"].iloc[0]) if len(cap) else float("nan"),
         "staff_required_end": float(staff_end.sum()),
+        "sample_households": float(n), "population_households": float(weighted),
+        "relative_error": rel,
     }
-    return ExplorerView(settings, headline, annual, reform.persons, cap[["year", "services_cost", "cap"]],
-                        staff, seconds=0.0)
+    base_persons = base.persons[recipients].sum(axis=1) if recipients else pd.Series(0.0, index=base.persons.index)
+    return ExplorerView(settings, headline, annual, reform.persons[recipients], base_annual, base_persons,
+                        cap[["year", "services_cost", "cap"]], staff, seconds=0.0)
+
+
+#: Sampling error (95%, relative) above which the explorer warns that the sample is small.
+WARN_ERROR = 0.05
 
 
 def headline_html(headline: Mapping[str, float], lang: Lang) -> str:
-    """Headline numbers as a small HTML table."""
+    """Headline numbers as a small HTML table: cost and extra cost, recipients against the
+    baseline, temporary-assistance cases, cap, staff, and the sample with its sampling error."""
     divisor, unit = money_unit(max(abs(headline["cost_per_year"]), 1.0), lang)
     zh = lang == "zh"
 
     def money(v: float) -> str:
         return f"{v / divisor:,.1f} {unit}"
 
+    persons = "人" if zh else "persons"
+    rel = headline.get("relative_error", float("nan"))
     rows = [
         ("年均支出" if zh else "Cost per year", money(headline["cost_per_year"])),
         ("比基准方案年均增支" if zh else "Extra per year vs baseline", f"{headline['extra_per_year'] / divisor:+,.1f} {unit}"),
         ("标准每提高 1 元的年增支" if zh else "Extra per year per yuan of standard",
          "—" if not np.isfinite(headline["cost_per_yuan"]) else f"{headline['cost_per_yuan']:,.0f} {'元' if zh else 'yuan'}"),
-        ("期末救助对象" if zh else "Recipients at the end",
-         f"{headline['recipients_end']:,.0f} {'人' if zh else 'persons'}"),
+        ("期末救助对象（基线）" if zh else "Recipients at the end (baseline)",
+         f"{headline['recipients_end']:,.0f} ({headline.get('recipients_end_baseline', 0.0):,.0f}) {persons}"),
+        ("临时救助（月均件数）" if zh else "Temporary assistance, cases per month",
+         f"{headline.get('temporary_cases_per_month', 0.0):,.0f} {'件' if zh else 'cases'}"),
         ("首年 2% 上限剩余额度" if zh else "Headroom under the 2% cap, first year", money(headline["cap_headroom_first_year"])),
         ("期末所需经办人员" if zh else "Staff required at the end",
          f"{headline['staff_required_end']:,.0f} {'人' if zh else ''}".strip()),
     ]
+    n, big = headline.get("sample_households", 0.0), headline.get("population_households", 0.0)
+    if n > 0:
+        error = "—" if not np.isfinite(rel) else f"±{1.96 * rel:.1%}"
+        rows.append(("样本（代表户数）" if zh else "Sample (households it stands for)", f"{n:,.0f} ({big:,.0f})"))
+        rows.append(("抽样误差（95%，救助对象与支出）" if zh else "Sampling error (95%, recipients and cost)", error))
     cells = "".join(f"<tr><td>{k}</td><td style='text-align:right'><b>{v}</b></td></tr>" for k, v in rows)
-    return f"<table class='explorer-headline'>{cells}</table>"
+    warn = ""
+    if np.isfinite(rel) and 1.96 * rel > WARN_ERROR:
+        need = int(np.ceil(n * (1.96 * rel / WARN_ERROR) ** 2))
+        warn = ("<p class='explorer-warning' style='color:#B00020'>"
+                + (f"样本偏小：抽样误差超过 {WARN_ERROR:.0%}，结果仅供参考；至少需要约 {need:,} 户。"
+                   if zh else f"Small sample: the sampling error exceeds {WARN_ERROR:.0%}; about {need:,} "
+                              "households are needed for a figure to rely on.") + "</p>")
+    return f"<table class='explorer-headline'>{cells}</table>{warn}"
 
 
 class ExplorerWidget:
@@ -529,8 +637,13 @@ class ExplorerWidget:
         self.controls: dict[str, Any] = {
             "locality": w.Dropdown(options=[(explorer.locality_name(loc), loc) for loc in explorer.localities()],
                                    value=initial.locality, description=text("地区", "Locality")),
-            "standard_change": w.IntSlider(value=int(initial.standard_change), min=-100, max=300, step=10,
-                                           description=text("低保标准增减（元/月）", "Standard change (yuan/month)")),
+            "standard_unit": w.ToggleButtons(options=[(STANDARD_UNITS[k][0 if zh else 1], k) for k in STANDARD_UNITS],
+                                             value=initial.standard_unit, description=text("标准调整单位", "Change in")),
+            "standard_change": w.IntSlider(value=int(initial.standard_change),
+                                           min=int(STANDARD_SLIDER[initial.standard_unit][0]),
+                                           max=int(STANDARD_SLIDER[initial.standard_unit][1]),
+                                           step=int(STANDARD_SLIDER[initial.standard_unit][2]),
+                                           description=text("低保标准增减", "Standard change")),
             "exit_months": w.IntSlider(value=int(initial.exit_months or 0), min=0, max=24, step=1,
                                        description=text("渐退期（月）", "Gradual-exit months")),
             "exit_ceiling": w.FloatSlider(value=float(initial.exit_ceiling or 1.5), min=1.0, max=3.0, step=0.1,
@@ -553,14 +666,16 @@ class ExplorerWidget:
             control.observe(self._changed, names="value")
         self.status = w.HTML().add_class("explorer-status")
         self.headline = w.HTML().add_class("explorer-cost")
-        self.images = {k: w.Image(format="png", layout=w.Layout(width="100%")).add_class(f"explorer-chart-{k}")
-                       for k in CHARTS}
+        self.images = {k: w.Image(format="png", layout=w.Layout(width="100%", height="auto"))
+                       .add_class(f"explorer-chart-{k}") for k in CHARTS}
+        # one chart per row below about 1,200 px of chart area, two abreast above: at 1280 × 800
+        # a chart is about 760 px wide, at 1920 × 1080 about 690 px (drawn at 880 px)
         self.box = w.HBox([
-            w.VBox([*self.controls.values(), self.status]),
-            w.VBox([self.headline, w.GridBox(list(self.images.values()),
-                                             layout=w.Layout(grid_template_columns="1fr 1fr", width="100%"))],
-                   layout=w.Layout(flex="1")),
-        ])
+            w.VBox([*self.controls.values(), self.status], layout=w.Layout(flex="0 0 auto")),
+            w.VBox([self.headline, w.GridBox(list(self.images.values()), layout=w.Layout(
+                grid_template_columns="repeat(auto-fit, minmax(560px, 1fr))", grid_gap="8px", width="100%"))],
+                   layout=w.Layout(flex="1 1 auto", min_width="0")),
+        ], layout=w.Layout(width="100%"))
         self._timer: threading.Timer | None = None
         self._redraw_lock = threading.Lock()
         self.last_seconds: float | None = None
@@ -574,6 +689,7 @@ class ExplorerWidget:
         c = self.controls
         return ExplorerSettings(
             locality=c["locality"].value, standard_change=float(c["standard_change"].value),
+            standard_unit=c["standard_unit"].value,
             exit_months=int(c["exit_months"].value), exit_ceiling=round(float(c["exit_ceiling"].value), 3),
             review=c["review"].value, take_up_scale=round(float(c["take_up_scale"].value), 3),
             discovery_scale=round(float(c["discovery_scale"].value), 3),
@@ -603,11 +719,17 @@ class ExplorerWidget:
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         if name in self.PREFETCHED:
             self._last_moved = (name, 1 if change["new"] >= change["old"] else -1)
+        if change["owner"] is self.controls["standard_unit"]:
+            self._set_standard_unit(change["new"])
         if change["owner"] is self.controls["locality"]:
-            # a new locality starts from its own exit rule, take-up and staffing ratio
+            # a new locality starts from its own values of every lever: no standard change, its own
+            # exit rule, review schedule, take-up, discovery and staffing ratio
             own = self.explorer.defaults(change["new"])
+            self.controls["standard_unit"].value = own.standard_unit
+            self._set_standard_unit(own.standard_unit)
             for name, value in (("exit_months", own.exit_months), ("exit_ceiling", own.exit_ceiling),
-                                ("take_up_scale", own.take_up_scale), ("discovery_scale", own.discovery_scale),
+                                ("review", own.review), ("take_up_scale", own.take_up_scale),
+                                ("discovery_scale", own.discovery_scale),
                                 ("staffing_ratio", own.staffing_ratio * 1000)):
                 self.controls[name].value = value
         # debounce: restart the timer on every change, redraw once the controls are still
@@ -616,6 +738,14 @@ class ExplorerWidget:
         self._timer = threading.Timer(DEBOUNCE_SECONDS, self.redraw)
         self._timer.daemon = True
         self._timer.start()
+
+    def _set_standard_unit(self, unit: str) -> None:
+        """The standard slider's range for a unit, back at no change."""
+        slider = self.controls["standard_change"]
+        low, high, step = (int(v) for v in STANDARD_SLIDER[unit])
+        slider.value = 0
+        slider.min, slider.max, slider.step = min(low, slider.min), max(high, slider.max), step
+        slider.min, slider.max = low, high
 
     def redraw(self) -> None:
         """Compute the current setting and show it (called by the debounce timer)."""
@@ -628,7 +758,11 @@ class ExplorerWidget:
                 # numbers first, then each chart as soon as it is drawn
                 self.headline.value = self.explorer.headline_html(view)
                 for chart in CHARTS:
-                    self.images[chart].value = self.explorer.png(view, chart)
+                    png, legend = self.explorer.drawn(view, chart)
+                    self.images[chart].value = png
+                    # the page says which charts carry the baseline (read by the browser test)
+                    if label("baseline_total", self.explorer.lang) in legend:
+                        self.images[chart].add_class("series-baseline")
             except Exception as exc:  # shown in the page: a widget callback's traceback is invisible
                 self.status.value = f"<span style='color:red'>{type(exc).__name__}: {exc}</span>"
                 raise

@@ -18,8 +18,10 @@ from simulation.rules.params import (
     P_SINGLE_SHARE,
     P_SUPP_AMOUNT,
     P_SUPP_SHARE,
+    P_TIER_AT_LEAST_GAP,
     P_TIER_COUNT,
     P_TIER_GAP_CLASS,
+    P_TIER_MAX_ABOVE_GAP,
     P_TIER_SHARES,
     P_TIER_THRESHOLDS,
     SUPP_DISABLED,
@@ -90,7 +92,27 @@ def tier_payment(tier: int, gap_share: float, standard: float, size: int, p, are
     """
     if tier == int(p[P_TIER_GAP_CLASS + area]):
         return gap_share * standard * size
-    return p[P_TIER_SHARES + area * MAX_TIERS + tier - 1] * standard * size
+    return tier_share(p[P_TIER_SHARES + area * MAX_TIERS + tier - 1], gap_share, p) * standard * size
+
+
+@njit(cache=True)
+def tier_share(class_share: float, gap_share: float, p) -> float:
+    """Share of the standard per person that a class pays a household with this gap share.
+
+    lanzhou §四 按分档或差额的方式按时发放低保金: the seed and statistics.md give the class amounts
+    (Gansu rural 一类…四类), not who is in a class. Interpretation (parameters): with
+    ``dibao.tiers.at_least_gap`` no class pays less than the household's own gap (a dibao
+    household is guaranteed its gap, all seeds), and a class pays at most
+    ``dibao.tiers.max_above_gap`` of the standard above the gap, so the payment is within
+    [gap, gap + bound] and no step at a class boundary exceeds the bound.
+    """
+    share = class_share
+    cap = gap_share + p[P_TIER_MAX_ABOVE_GAP]
+    if share > cap:
+        share = cap
+    if p[P_TIER_AT_LEAST_GAP] != 0.0 and share < gap_share:
+        share = gap_share
+    return share
 
 
 @njit(cache=True)

@@ -64,16 +64,24 @@ from simulation.rules.params import (  # noqa: E402
     P_MINOR_AGE,
     P_PAYMENT_MODE,
     P_PENSION_EXCLUDED,
+    P_REVIEW_BASIS,
     P_SINGLE_ENABLED,
     P_SINGLE_INCOME_MULTIPLE,
     P_STANDARD,
+    P_SUPP_AMOUNT,
     P_SUPP_ELDERLY_AGE,
     P_TEKUN_ELDERLY_AGE,
+    REVIEW_BY_PAYMENT_CLASS,
     SUPPLEMENTS,
     pack_params,
     resolve_params,
 )
-from simulation.rules.review import REVIEW_CLASSES, review_class, work_capacity  # noqa: E402
+from simulation.rules.review import (  # noqa: E402
+    REVIEW_CLASSES,
+    review_class,
+    review_class_by_payment,
+    work_capacity,
+)
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
 
 #: Output matrix columns, in order; ``O_<NAME>`` is the column index of ``name``.
@@ -86,13 +94,14 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "single_inclusion_persons", "single_inclusion_amount", "tekun_persons", "tekun_basic",
     "tekun_care", "tekun_amount", "total_amount", "low_income", "expenditure_hardship",
     "review_class", "reason", "dibao_reason", "single_inclusion_reason", "tekun_reason",
+    "dibao_supplement_fixed",
 )
 (O_SIZE, O_DIBAO_SIZE, O_URBAN, O_EARNED, O_DEDUCTION, O_PENSION_EXCLUDED, O_COUNTED,
  O_PER_CAPITA, O_RIGID_PC, O_ASSETS_PC, O_ASSETS_OK, O_STANDARD, O_DIBAO_ELIGIBLE, O_DIBAO_GAP,
  O_SUPP, _O_SUPP_MINOR, _O_SUPP_DISABLED, _O_SUPP_MULTI, _O_SUPP_SEVERE, O_DIBAO_AMOUNT,
  O_DIBAO_TIER, O_SINGLE_PERSONS, O_SINGLE_AMOUNT, O_TEKUN_PERSONS, O_TEKUN_BASIC, O_TEKUN_CARE,
  O_TEKUN_AMOUNT, O_TOTAL, O_LOW_INCOME, O_HARDSHIP, O_REVIEW_CLASS, O_REASON, O_DIBAO_REASON,
- O_SINGLE_REASON, O_TEKUN_REASON) = range(len(OUTPUT_COLUMNS))
+ O_SINGLE_REASON, O_TEKUN_REASON, O_SUPP_FIXED) = range(len(OUTPUT_COLUMNS))
 N_OUTPUTS = len(OUTPUT_COLUMNS)
 
 #: Reason codes: ``REASONS[code]``.
@@ -143,10 +152,12 @@ def assess_household(h, row, hh_start, age, urban, disability, serious_illness,
 def assess_household_detail(h, row, hh_start, age, urban, disability, serious_illness,
                             paralysed_months, rare_disease, labour_ability, self_care,
                             earned_income, basic_pension, other_income, rigid_expenditure,
-                            has_supporter, financial_assets, care_wish, p, out, pout):
+                            has_supporter, financial_assets, care_wish, p, out, pout,
+                            earned_imputed=None):
     """:func:`assess_household`, also writing per-person results to ``pout[j, PO_*]`` for each
     person ``j`` of the household when ``pout`` has rows (who is tekun, included alone, paid a
-    supplement, and how much)."""
+    supplement, and how much). ``earned_imputed``: per person, earnings imputed at the minimum
+    wage (kaizhou §二(一)1, no deduction); omitted (the engine), none are."""
     persons_out = pout.shape[0] > 0
     s = hh_start[h]
     e = hh_start[h + 1]
@@ -161,6 +172,7 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
 
     # Pass 1: income, assets, tekun persons, work capacity of the dibao unit.
     earned = 0.0
+    deducted = 0.0
     pension_out = 0.0
     counted = 0.0
     rigid = 0.0
@@ -171,9 +183,14 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
     t_care = 0.0
     capacity = 0
     for j in range(s, e):
+        imputed = False
+        if earned_imputed is not None:
+            imputed = earned_imputed[j]
         ci = counted_income(earned_income[j], basic_pension[j], other_income[j], deduction,
-                            excluded)
+                            excluded, imputed)
         earned += earned_income[j]
+        if not imputed:
+            deducted += earned_income[j] * deduction
         if excluded:
             pension_out += basic_pension[j]
         assets += financial_assets[j]
@@ -213,11 +230,12 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
         out[row, O_SUPP + k] = 0.0
     out[row, O_DIBAO_TIER] = 0.0
     out[row, O_DIBAO_GAP] = 0.0
+    out[row, O_SUPP_FIXED] = 0.0
     out[row, O_SIZE] = size
     out[row, O_DIBAO_SIZE] = n_dibao
     out[row, O_URBAN] = 1.0 if urban[s] else 0.0
     out[row, O_EARNED] = earned
-    out[row, O_DEDUCTION] = earned * deduction
+    out[row, O_DEDUCTION] = deducted
     out[row, O_PENSION_EXCLUDED] = pension_out
     out[row, O_COUNTED] = counted
     out[row, O_PER_CAPITA] = pc
@@ -269,8 +287,11 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
     single_amount = 0.0
     if eligible or single_family:
         for j in range(s, e):
+            imputed = False
+            if earned_imputed is not None:
+                imputed = earned_imputed[j]
             ci = counted_income(earned_income[j], basic_pension[j], other_income[j], deduction,
-                                excluded)
+                                excluded, imputed)
             if tekun_eligible(age[j], disability[j], labour_ability[j], has_supporter[j], ci,
                               financial_assets[j], asset_limit, tekun_age, minor_age):
                 continue
@@ -279,6 +300,8 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
                                          elderly_age, minor_age, standard, p)
                 if cat >= 0:
                     out[row, O_SUPP + cat] += amount
+                    # the fixed yuan part does not move with the standard (re-rating, rerate.py)
+                    out[row, O_SUPP_FIXED] += p[P_SUPP_AMOUNT + cat]
                     dibao_amount += amount
                     if persons_out:
                         pout[j, PO_SUPP_CATEGORY] = cat
@@ -311,8 +334,11 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
         pc, rigid_pc, standard, p[P_HARDSHIP_MULTIPLE], p[P_DISPOSABLE_INCOME + area])
     out[row, O_LOW_INCOME] = 1.0 if is_low else 0.0
     out[row, O_HARDSHIP] = 1.0 if hardship else 0.0
-    out[row, O_REVIEW_CLASS] = review_class(capacity, n_tekun > 0 and not eligible
-                                            and n_single == 0)
+    if eligible and p[P_PAYMENT_MODE] != MODE_GAP and p[P_REVIEW_BASIS] == REVIEW_BY_PAYMENT_CLASS:
+        out[row, O_REVIEW_CLASS] = review_class_by_payment(int(out[row, O_DIBAO_TIER]), area, p)
+    else:
+        out[row, O_REVIEW_CLASS] = review_class(capacity, n_tekun > 0 and not eligible
+                                                and n_single == 0)
 
     # Primary reason: the decision that pays, else why nothing is paid.
     if eligible:
@@ -336,13 +362,13 @@ def assess_household_detail(h, row, hh_start, age, urban, disability, serious_il
 def _assess_kernel(households, hh_start, age, urban, disability, serious_illness,
                    paralysed_months, rare_disease, labour_ability, self_care, earned_income,
                    basic_pension, other_income, rigid_expenditure, has_supporter,
-                   financial_assets, care_wish, p, out, pout):
+                   financial_assets, care_wish, p, out, pout, earned_imputed):
     for r in prange(households.shape[0]):
         assess_household_detail(households[r], r, hh_start, age, urban, disability,
                                 serious_illness, paralysed_months, rare_disease, labour_ability,
                                 self_care, earned_income, basic_pension, other_income,
                                 rigid_expenditure, has_supporter, financial_assets, care_wish, p,
-                                out, pout)
+                                out, pout, earned_imputed)
 
 
 def assess_arrays(persons: PersonArrays, packed: np.ndarray,
@@ -379,12 +405,15 @@ def assess_arrays(persons: PersonArrays, packed: np.ndarray,
                          f"{out.dtype} {out.shape}")
     if packed.dtype != np.float64:
         raise ValueError("packed parameters must be float64 (use pack_params)")
+    imputed = persons.earned_imputed
+    if imputed is None:
+        imputed = np.zeros(persons.n_persons, dtype=np.bool_)
     _assess_kernel(households, persons.hh_start, persons.age, persons.urban, persons.disability,
                    persons.serious_illness, persons.paralysed_months, persons.rare_disease,
                    persons.labour_ability, persons.self_care, persons.earned_income,
                    persons.basic_pension, persons.other_income, persons.rigid_expenditure,
                    persons.has_supporter, persons.financial_assets, persons.care_wish, packed,
-                   out, person_out)
+                   out, person_out, imputed)
     return out[:n]
 
 

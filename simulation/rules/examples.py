@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from simulation.errors import InputError
+from simulation.loading import load_yaml
 from simulation.population.columns import COLUMN_NAMES, validate_persons
 
 EXAMPLES_FILE = Path(__file__).resolve().parents[2] / "data" / "examples" / "households.yaml"
@@ -48,7 +48,7 @@ def persons_from_households(households: list[dict[str, Any]], defaults: dict[str
 def load_examples(path: Path | str = EXAMPLES_FILE) -> tuple[pd.DataFrame, dict[int, dict[str, Any]]]:
     """Person table and per-household descriptions (title, explains) from an examples file."""
     path = Path(path)
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    doc = load_yaml(path, "example households file", expect=dict)
     if not isinstance(doc, dict) or "households" not in doc:
         raise InputError(str(path), "households", "the file needs a 'households' list")
     for k, hh in enumerate(doc["households"]):

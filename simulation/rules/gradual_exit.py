@@ -58,3 +58,14 @@ def gradual_exit_payment(elapsed: int, last_benefit: float, p) -> float:
     the schedule's share (:func:`gradual_exit_share`) of the last benefit before the exit
     (jiaohe §5; qijiang §1)."""
     return gradual_exit_share(elapsed, p) * last_benefit
+
+
+@njit(cache=True)
+def requalified_month_payment(elapsed: int, last_benefit: float, p) -> float:
+    """Dibao paid in the month of the review that finds a household in gradual exit eligible again.
+
+    jiaohe §5 渐退期间重新符合低保条件的，自审核之月下月起终止“渐退”，按照重新核定后的家庭收入给予差额救助:
+    the exit ends from the month after the review, so the review month still pays the exit
+    amount (:func:`gradual_exit_payment` of month ``elapsed``); the new gap is paid from the next.
+    """
+    return gradual_exit_payment(elapsed, last_benefit, p)

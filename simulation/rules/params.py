@@ -7,9 +7,9 @@ Enumerations enter as codes (``MODE_*``, ``BENEFIT_*``, ``AREA_*``), booleans as
 (tier shares and thresholds) as ``MAX_TIERS`` slots per area plus a count. Urban/rural pairs are
 adjacent so a kernel reads ``p[P_STANDARD + area]`` with ``area`` 0 (urban) or 1 (rural).
 
-The effective dibao standard is resolved here: with ``dibao.standard.rule = consumption_share``
-(boshan §1: 25–35 % of last year's urban per-capita consumption, 35–45 % rural) the standard is
-``share × consumption ÷ 12``; with ``schedule`` it is the dated value.
+The effective dibao standard is resolved here (:func:`dibao_standard`): the dated value, a share
+of last year's consumption (boshan §1, lanzhou §五) or of disposable income (jiaohe §3), with the
+rural standard converging on the urban one where the locality unifies them (boshan §1).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from simulation.errors import InputError
 AREA_URBAN, AREA_RURAL = 0, 1
 AREAS = ("urban", "rural")
 MODE_GAP, MODE_TIERS = 0, 1
+REVIEW_BY_WORK_CAPACITY, REVIEW_BY_PAYMENT_CLASS = 0, 1
 BENEFIT_OWN_GAP, BENEFIT_SHARE = 0, 1
 SETTING_DISPERSED, SETTING_CENTRALISED = 0, 1
 MAX_TIERS = 8
@@ -61,7 +62,11 @@ P_TIER_THRESHOLDS = P_TIER_SHARES + 2 * MAX_TIERS  # + area * MAX_TIERS + k
 #: Slots the household calculator (``entitlement.assess_household``) reads: a change in any of them
 #: changes what the rules pay now (the engine re-rates 调标 on such a change).
 P_TIER_GAP_CLASS = P_TIER_THRESHOLDS + 2 * MAX_TIERS  # + area: class paid its own gap (0 = none)
-N_ASSESS_PARAMS = P_TIER_GAP_CLASS + 2
+P_TIER_AT_LEAST_GAP = P_TIER_GAP_CLASS + 2  # 1.0: no class pays less than the household's gap
+P_TIER_MAX_ABOVE_GAP = P_TIER_AT_LEAST_GAP + 1  # share of standard a class may pay above the gap
+P_REVIEW_BASIS = P_TIER_MAX_ABOVE_GAP + 1  # REVIEW_BY_* code
+P_REVIEW_YEARLY_CLASSES = P_REVIEW_BASIS + 1  # + area: payment classes 1..k reviewed yearly
+N_ASSESS_PARAMS = P_REVIEW_YEARLY_CLASSES + 2
 # Dynamic rules (gradual exit 渐退, temporary assistance 临时救助, price linkage 物价联动): read by
 # the engine through the kernels of gradual_exit.py, temporary.py and price_linkage.py.
 MAX_SCHEDULE = 6  # years of a gradual-exit payment schedule
@@ -78,7 +83,12 @@ P_TMP_ILLNESS_MAX = P_TMP_ILLNESS_MIN + 1
 P_TMP_EDUCATION_MIN = P_TMP_ILLNESS_MAX + 1
 P_TMP_EDUCATION_MAX = P_TMP_EDUCATION_MIN + 1
 P_TMP_APPLICANT_MONTHS = P_TMP_EDUCATION_MAX + 1
-P_PL_CPI_TRIGGER = P_TMP_APPLICANT_MONTHS + 1  # share (year-on-year)
+P_TMP_URGENT_TIERS = P_TMP_APPLICANT_MONTHS + 1  # number of severity tiers
+P_TMP_URGENT_CUM = P_TMP_URGENT_TIERS + 1  # + tier: cumulative share of cases (MAX_TIERS slots)
+P_TMP_URGENT_FACTOR = P_TMP_URGENT_CUM + MAX_TIERS  # + tier: × temporary.urgent.amount
+P_TMP_INSTALMENT_MONTHS = P_TMP_URGENT_FACTOR + MAX_TIERS  # payments of a large case
+P_TMP_INSTALMENT_THRESHOLD = P_TMP_INSTALMENT_MONTHS + 1  # × monthly urban standard
+P_PL_CPI_TRIGGER = P_TMP_INSTALMENT_THRESHOLD + 1  # share (year-on-year)
 P_PL_FOOD_CPI_TRIGGER = P_PL_CPI_TRIGGER + 1
 P_PL_FLOOR = P_PL_FOOD_CPI_TRIGGER + 1  # yuan/person/month
 N_PARAMS = P_PL_FLOOR + 1
@@ -90,7 +100,10 @@ DYNAMIC_GROUPS = {
                      "dibao.gradual_exit.employed_only", "dibao.gradual_exit.payment_schedule"),
     "temporary": ("temporary.urgent.amount", "temporary.illness.multiple_min",
                   "temporary.illness.multiple_max", "temporary.education.multiple_min",
-                  "temporary.education.multiple_max", "temporary.applicant_months"),
+                  "temporary.education.multiple_max", "temporary.applicant_months",
+                  "temporary.applicant_advance", "temporary.urgent.tier_shares",
+                  "temporary.urgent.tier_factors", "temporary.instalments.months",
+                  "temporary.instalments.threshold"),
     "price_linkage": ("price_linkage.cpi_trigger", "price_linkage.food_cpi_trigger",
                       "price_linkage.floor"),
 }
@@ -110,22 +123,90 @@ def _enum(params: Mapping[str, Any], path: str, allowed: tuple[str, ...]) -> int
     return allowed.index(value)
 
 
+STANDARD_RULES = ("schedule", "consumption_share", "disposable_income_share")
+
+
+def _rule_standard(params: Mapping[str, Any], area: str) -> tuple[float, str]:
+    """The standard of ``area`` by ``dibao.standard.rule``, before unification, and how it was set."""
+    rule = _get(params, "dibao.standard.rule") if "dibao.standard.rule" in params else "schedule"
+    if rule == "schedule":
+        value = float(_get(params, f"dibao.standard.{area}"))
+        return value, f"{value:,.2f} (dated schedule)"
+    if rule == "consumption_share":
+        # boshan §1; lanzhou §五 from 2024 (interpretation in its policy file)
+        share = float(_get(params, f"dibao.standard.consumption_share.{area}"))
+        base = float(_get(params, f"dibao.standard.consumption.{area}"))
+        label = "last year's per-capita consumption"
+    elif rule == "disposable_income_share":
+        # jiaohe §3 与城乡居民人均可支配收入挂钩
+        share = float(_get(params, f"dibao.standard.disposable_income_share.{area}"))
+        base = float(_get(params, f"expenditure_hardship.disposable_income.{area}"))
+        label = "last year's per-capita disposable income"
+    else:
+        raise InputError("parameters", "dibao.standard.rule",
+                         f"unknown value {rule!r} (allowed: {STANDARD_RULES})")
+    value = share * base / 12.0
+    return value, f"{value:,.2f} = {share:g} × {base:,.0f} ({label}) ÷ 12"
+
+
+def unification_progress(params: Mapping[str, Any], year: int | None) -> float:
+    """Share of the way from the rural standard to the urban one in ``year`` (0 = none, 1 = one).
+
+    boshan §1 力争“十四五”末实现全区城乡低保标准统一: with ``dibao.standard.unification.enabled``
+    the gap closes in equal yearly steps from ``start_year`` (0) to ``target_year`` (1), set each
+    January. ``year`` None (a period before every dated change) is before the path starts.
+    """
+    if not params.get("dibao.standard.unification.enabled", False) or year is None:
+        return 0.0
+    start = int(_get(params, "dibao.standard.unification.start_year"))
+    target = int(_get(params, "dibao.standard.unification.target_year"))
+    if year >= target:
+        return 1.0
+    if year <= start:
+        return 0.0
+    return (year - start) / (target - start)
+
+
+def _params_year(params: Mapping[str, Any]) -> int | None:
+    valid_from = getattr(params, "valid_from", None)
+    return valid_from.year if valid_from is not None else None
+
+
 def dibao_standard(params: Mapping[str, Any], area: str) -> float:
     """Effective dibao standard 低保标准 (yuan/person/month) for ``area`` (``urban``/``rural``).
 
     ``dibao.standard.rule``: ``schedule`` → the dated ``dibao.standard.<area>``;
-    ``consumption_share`` (boshan §1) → ``dibao.standard.consumption_share.<area>`` ×
-    ``dibao.standard.consumption.<area>`` (last year's yuan/person/year) ÷ 12.
+    ``consumption_share`` (boshan §1; lanzhou §五) → ``dibao.standard.consumption_share.<area>``
+    × ``dibao.standard.consumption.<area>`` (last year's yuan/person/year) ÷ 12;
+    ``disposable_income_share`` (jiaohe §3) → ``dibao.standard.disposable_income_share.<area>``
+    × ``expenditure_hardship.disposable_income.<area>`` ÷ 12. The input figures are dated each
+    January, so a rule-driven standard is recomputed then. With unification (boshan §1) the rural
+    standard moves toward the urban one (:func:`unification_progress`, year of the period).
     """
-    rule = _get(params, "dibao.standard.rule") if "dibao.standard.rule" in params else "schedule"
-    if rule == "schedule":
-        return float(_get(params, f"dibao.standard.{area}"))
-    if rule == "consumption_share":
-        share = float(_get(params, f"dibao.standard.consumption_share.{area}"))
-        consumption = float(_get(params, f"dibao.standard.consumption.{area}"))
-        return share * consumption / 12.0
-    raise InputError("parameters", "dibao.standard.rule",
-                     f"unknown value {rule!r} (allowed: ('schedule', 'consumption_share'))")
+    return standard_derivation(params, area)[0]
+
+
+def standard_derivation(params: Mapping[str, Any], area: str) -> tuple[float, str]:
+    """The standard of ``area`` (:func:`dibao_standard`) and one line saying how it was set."""
+    value, how = _rule_standard(params, area)
+    if area == "rural":
+        progress = unification_progress(params, _params_year(params))
+        if progress > 0.0:
+            urban, _ = _rule_standard(params, "urban")
+            own = value
+            value = own + (urban - own) * progress
+            how = (f"{value:,.2f} = {own:,.2f} + {progress:.2f} × ({urban:,.2f} − {own:,.2f}) "
+                   f"(urban–rural unification; own rule {how})")
+    return value, how
+
+
+def standards_text(params: Mapping[str, Any]) -> str:
+    """How the month's dibao standards were set, one line per area (printed by ``assess``)."""
+    rule = params.get("dibao.standard.rule", "schedule")
+    lines = [f"dibao standard ({rule}, yuan/person/month):"]
+    for area in AREAS:
+        lines.append(f"  {area}: {standard_derivation(params, area)[1]}")
+    return "\n".join(lines)
 
 
 def _pack_dynamic(params: Mapping[str, Any], p: np.ndarray, require: bool) -> None:
@@ -165,7 +246,23 @@ def _pack_dynamic(params: Mapping[str, Any], p: np.ndarray, require: bool) -> No
                 raise InputError("parameters", f"temporary.{name}.multiple_min",
                                  f"{low} above temporary.{name}.multiple_max {high}")
             p[slot], p[slot + 1] = low, high
-        p[P_TMP_APPLICANT_MONTHS] = float(_get(params, "temporary.applicant_months"))
+        shares = tuple(_get(params, "temporary.urgent.tier_shares"))
+        factors = tuple(_get(params, "temporary.urgent.tier_factors"))
+        if len(shares) != len(factors) or not 1 <= len(shares) <= MAX_TIERS \
+                or abs(sum(shares) - 1.0) > 1e-6:
+            raise InputError("parameters", "temporary.urgent.tier_shares",
+                             f"needs 1..{MAX_TIERS} shares summing to 1 and as many tier_factors; "
+                             f"got {shares!r} and {factors!r}")
+        p[P_TMP_URGENT_TIERS] = len(shares)
+        p[P_TMP_URGENT_CUM:P_TMP_URGENT_CUM + MAX_TIERS] = 1.0
+        p[P_TMP_URGENT_CUM:P_TMP_URGENT_CUM + len(shares)] = np.cumsum(shares)
+        p[P_TMP_URGENT_FACTOR:P_TMP_URGENT_FACTOR + MAX_TIERS] = 0.0
+        p[P_TMP_URGENT_FACTOR:P_TMP_URGENT_FACTOR + len(factors)] = factors
+        p[P_TMP_INSTALMENT_MONTHS] = float(_get(params, "temporary.instalments.months"))
+        p[P_TMP_INSTALMENT_THRESHOLD] = float(_get(params, "temporary.instalments.threshold"))
+        # jiaohe §15 sits under public emergencies and says 可 (may): paid only when declared
+        advance = bool(_get(params, "temporary.applicant_advance"))
+        p[P_TMP_APPLICANT_MONTHS] = float(_get(params, "temporary.applicant_months")) if advance else 0.0
     if "price_linkage.cpi_trigger" in params:
         p[P_PL_CPI_TRIGGER] = float(_get(params, "price_linkage.cpi_trigger"))
         p[P_PL_FOOD_CPI_TRIGGER] = float(_get(params, "price_linkage.food_cpi_trigger"))
@@ -209,6 +306,11 @@ def pack_params(params: Mapping[str, Any], require_dynamic: bool = False) -> np.
     p[P_TEKUN_ELDERLY_AGE] = float(_get(params, "tekun.elderly_age"))
     for k, tier in enumerate(("self_care", "partial", "full")):
         p[P_TEKUN_CARE + k] = float(_get(params, f"tekun.care.{tier}"))
+    p[P_TIER_AT_LEAST_GAP] = float(bool(_get(params, "dibao.tiers.at_least_gap")))
+    p[P_TIER_MAX_ABOVE_GAP] = float(_get(params, "dibao.tiers.max_above_gap"))
+    p[P_REVIEW_BASIS] = _enum(params, "dibao.review.basis", ("work_capacity", "payment_class"))
+    for a, area in enumerate(AREAS):
+        p[P_REVIEW_YEARLY_CLASSES + a] = float(_get(params, f"dibao.review.yearly_classes.{area}"))
     if p[P_PAYMENT_MODE] == MODE_TIERS:
         for a, area in enumerate(AREAS):
             shares = tuple(_get(params, f"dibao.tiers.{area}.shares"))

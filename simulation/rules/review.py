@@ -5,6 +5,7 @@ from __future__ import annotations
 from numba import njit
 
 from simulation.population.columns import DISABILITY_SEVERE, LABOUR_FULL, LABOUR_PARTIAL
+from simulation.rules.params import P_REVIEW_YEARLY_CLASSES
 
 CLASS_A, CLASS_B, CLASS_C, CLASS_TEKUN = 0, 1, 2, 3
 REVIEW_CLASSES = ("A", "B", "C", "T")
@@ -48,3 +49,16 @@ def review_class(max_capacity: int, tekun_only: bool) -> int:
     if max_capacity == CAPACITY_PARTIAL:
         return CLASS_B
     return CLASS_A
+
+
+@njit(cache=True)
+def review_class_by_payment(tier: int, area: int, p) -> int:
+    """Review class from the household's payment class 分档 (``dibao.review.basis: payment_class``).
+
+    lanzhou §六 对特困人员、城市低保全额对象、农村低保一二类对象家庭每年核查一次;对城市低保差额对象、
+    农村低保三四类对象家庭每半年核查一次: classes 1..``dibao.review.yearly_classes.<area>`` are
+    reviewed yearly (on the class-A months), later classes every six months (class-C months).
+    """
+    if tier <= p[P_REVIEW_YEARLY_CLASSES + area]:
+        return CLASS_A
+    return CLASS_C

@@ -189,3 +189,31 @@ def make_executor(kind: str = "process", workers: int | None = None,
     if kind == "dask":
         return DaskExecutor(address=address, workers=workers)
     raise ValueError(f"unknown executor {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+def kernels_cached() -> bool:
+    """Whether the engine's numba kernels of this source are in their on-disk cache (beside the
+    package, so a fresh install finds them after its first run)."""
+    from pathlib import Path
+
+    from simulation.engine._cache import CACHE_DIR
+
+    return any(Path(CACHE_DIR).rglob("*.nbi"))
+
+
+def warm_kernels(locality: str, start: str, progress: bool = True) -> bool:
+    """Compile the engine's kernels once, here, before workers start (each worker would compile
+    them again, for minutes); a tiny run of ``locality`` covers every monthly process. Returns
+    whether a compile ran (False when the cache already held them)."""
+    if kernels_cached():
+        return False
+    from simulation.engine import run
+    from simulation.policy import load_policy
+    from simulation.population import generate, load_profile
+    from simulation.reporting.progress import clock
+    from simulation.scenarios.scenario import policy_of
+
+    with clock("compiling the simulation kernels, once (cached for later runs)", progress):
+        pop = generate(load_profile(locality), n_households=200, seed=1)
+        run(pop, load_policy(policy_of(locality)), start=start, months=13, seed=1)
+    return True

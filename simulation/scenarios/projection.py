@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from simulation.engine.model import parse_month, run
 from simulation.engine.outputs import EXITS
 from simulation.errors import InputError
+from simulation.loading import load_yaml
 from simulation.policy import load_policy
 from simulation.population import generate, load_profile
 
@@ -47,16 +47,7 @@ def read_inputs(path: str | Path | None) -> dict[str, Any]:
     """The inputs file (empty without one); unknown keys and wrong types name the field."""
     if path is None:
         return {}
-    try:
-        with open(path, encoding="utf-8-sig") as fh:
-            raw = yaml.safe_load(fh)
-    except OSError as exc:
-        raise InputError(str(path), "-", f"cannot read file: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(str(path), "-", f"not valid YAML: {exc}") from None
-    raw = raw or {}
-    if not isinstance(raw, Mapping):
-        raise InputError(str(path), "(document)", "expected a mapping with policy, cpi, behaviour")
+    raw = load_yaml(path, "projection inputs file")  # encoding, syntax and size guards
     unknown = set(raw) - INPUT_KEYS
     if unknown:
         raise InputError(str(path), sorted(unknown)[0],
@@ -86,6 +77,16 @@ def yearly(monthly: pd.DataFrame) -> pd.DataFrame:
         ["households", "payment", "entries", "exits", "exits_verification"]].sum()
     out = last.join(flows).rename(columns={"persons": "persons_end", "month": "last_month"})
     return out.reset_index()
+
+
+def dibao_flows(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Dibao entries and exits by reason, per year and area (persons' households, weighted):
+    where a rise or fall of the stock comes from."""
+    d = monthly[monthly.programme == "dibao"].assign(year=monthly["month"].astype(str).str[:4])
+    cols = ["entries", *EXITS]
+    out = d.groupby(["year", "area"])[cols].sum()
+    out["net"] = out["entries"] - out[list(EXITS)].sum(axis=1)
+    return out.drop(columns=[c for c in EXITS if (out[c] == 0).all()])
 
 
 def summary_table(table: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -175,6 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(out.to_string())
     print("fitted to the published points to end-2021 (simulation.engine.trajectory); "
           "later years are a projection under the policy's and the inputs' assumptions")
+    print("\ndibao households entering and leaving, by reason (where the stock's movement comes "
+          "from):")
+    print(dibao_flows(monthly).to_string())
     if args.csv:
         out.to_csv(args.csv)
         print(f"csv: {args.csv}")

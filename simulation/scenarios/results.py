@@ -15,18 +15,26 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from simulation.errors import LoadError
+from simulation.loading import load_json
+
 MANIFEST = "manifest.json"
 
 
-class ResultsError(ValueError):
-    """A results folder that cannot be written or read; the message names the folder and file."""
+class ResultsError(LoadError):
+    """A results folder that cannot be written or read; names the folder or file, the field
+    (manifest key or table) and the value."""
+
+    def __init__(self, source: str | Path, location: str, value: Any, expected: str,
+                 kind: str | None = None) -> None:
+        super().__init__([(str(source), location, value, expected)], kind=kind)
 
 
 @dataclass(frozen=True)
@@ -95,17 +103,23 @@ def write_results(
     root.mkdir(parents=True, exist_ok=True)
     final = root / run_id
     if final.exists():
-        raise ResultsError(f"{final}: a result with this run id exists; results are never overwritten")
+        raise ResultsError(final, "-", None, "a result with this run id exists; results are never "
+                           "overwritten")
     tmp = root / f".tmp-{run_id}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
         names = []
+        shapes: dict[str, dict[str, Any]] = {}
         for name, table in tables.items():
             if not isinstance(table, pd.DataFrame):
-                raise ResultsError(f"{final}: table {name!r} is a {type(table).__name__}, not a DataFrame")
+                raise ResultsError(final, f"table {name!r}", type(table).__name__,
+                                   "expected a DataFrame")
             table.to_parquet(tmp / f"{name}.parquet", index=False)
             names.append(name)
-        full = {**base_manifest(), **dict(manifest), "run_id": run_id, "tables": names}
+            shapes[name] = {"rows": len(table), "columns": [str(c) for c in table.columns],
+                            "sha256": file_hash(tmp / f"{name}.parquet")}
+        full = {**base_manifest(), **dict(manifest), "run_id": run_id, "tables": names,
+                "table_files": shapes}
         with (tmp / MANIFEST).open("w", encoding="utf-8") as fh:
             json.dump(full, fh, ensure_ascii=False, indent=2, default=_json_default)
             fh.flush()
@@ -117,20 +131,69 @@ def write_results(
     return final
 
 
-def read_results(path: str | Path) -> StoredResults:
-    """Read a stored run (every table listed in its manifest)."""
+def read_results(path: str | Path, require: Sequence[str] = ()) -> StoredResults:
+    """Read a stored run: every table listed in its manifest, checked against the manifest.
+
+    The manifest must be a JSON mapping whose ``tables`` is a list of names; each table must be
+    present and readable, and (for results written since the manifest records them) have the rows,
+    columns and SHA-256 the manifest records; a ``.parquet`` file the manifest does not list is
+    refused too. ``require`` names tables the caller needs. Every failure is a `ResultsError`
+    naming the folder or file, the field and the value.
+    """
     path = Path(path)
     mfile = path / MANIFEST
+    if not path.is_dir():
+        raise ResultsError(path, "-", None, "no such results folder", kind="missing")
     if not mfile.is_file():
-        raise ResultsError(f"{path}: no {MANIFEST}; not a results folder (or an unfinished run)")
-    with mfile.open(encoding="utf-8") as fh:
-        manifest = json.load(fh)
+        raise ResultsError(path, MANIFEST, None, "missing; not a results folder (or an unfinished "
+                           "run)", kind="missing")
+    try:
+        manifest = load_json(mfile, "results manifest", expect=dict)
+    except LoadError as exc:
+        raise ResultsError(*exc.problems[0], kind=exc.kind) from None
+    names = manifest.get("tables")
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ResultsError(mfile, "tables", names, "expected a list of table names", kind="type")
+    shapes = manifest.get("table_files", {})
+    if not isinstance(shapes, dict):
+        raise ResultsError(mfile, "table_files", shapes, "expected a mapping table -> facts",
+                           kind="type")
+    extra = sorted(p.stem for p in path.glob("*.parquet") if p.stem not in names)
+    if extra:
+        raise ResultsError(path / f"{extra[0]}.parquet", f"{MANIFEST} tables", extra[0], "a table the manifest "
+                           "does not list (the folder and manifest do not match)")
+    for name in require:
+        if name not in names:
+            raise ResultsError(mfile, "tables", name, "this table is needed but the run has none",
+                               kind="missing")
     tables = {}
-    for name in manifest.get("tables", []):
+    for name in names:
         f = path / f"{name}.parquet"
         if not f.is_file():
-            raise ResultsError(f"{f}: table listed in the manifest is missing")
-        tables[name] = pd.read_parquet(f)
+            raise ResultsError(f, f"{MANIFEST} tables", name, "table listed in the manifest is missing",
+                               kind="missing")
+        facts = shapes.get(name)
+        if facts is not None and not (
+                isinstance(facts, dict) and isinstance(facts.get("rows"), int)
+                and isinstance(facts.get("columns"), list) and isinstance(facts.get("sha256"), str)):
+            raise ResultsError(mfile, f"table_files.{name}", facts,
+                               "expected {rows: number, columns: [names], sha256: text}",
+                               kind="type")
+        if facts is not None and facts["sha256"] != file_hash(f):
+            raise ResultsError(f, "sha256", facts.get("sha256"), "the table's bytes differ from "
+                               "the manifest's record (changed or damaged after writing)")
+        try:
+            table = pd.read_parquet(f)
+        except Exception as exc:  # pyarrow raises several types for damaged files
+            raise ResultsError(f, "-", None, f"not a readable Parquet table: {exc}",
+                               kind="encoding") from None
+        if facts is not None:
+            if facts["rows"] != len(table):
+                raise ResultsError(f, "rows", len(table), f"the manifest records {facts['rows']}")
+            if facts["columns"] != [str(c) for c in table.columns]:
+                raise ResultsError(f, "columns", list(table.columns),
+                                   f"the manifest records {facts['columns']}")
+        tables[name] = table
     return StoredResults(path, tables, manifest)
 
 

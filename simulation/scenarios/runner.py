@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,15 +35,26 @@ from simulation.admin.services import (
 )
 from simulation.admin.staffing import default_ratios, office_queue, required_staff
 from simulation.scenarios import summary as S
-from simulation.scenarios.executors import make_executor
+from simulation.scenarios.distribution import (
+    RELATIVE_LINE,
+    distribution_lines,
+    distribution_tables,
+    household_summary,
+)
+from simulation.scenarios.executors import make_executor, warm_kernels
 from simulation.scenarios.results import file_hash, new_run_id, write_results
 from simulation.scenarios.scenario import (
+    POLICY_CATALOGUE,
     Scenario,
     ScenarioError,
     Variant,
     policy_of,
     policy_reforms,
+    policy_samples,
+    stratified_value,
 )
+from simulation.scenarios.summary import band_text
+from simulation.scenarios.summary import wan as _fmt
 
 
 class EngineUnavailable(RuntimeError):
@@ -77,6 +87,7 @@ class RunOutput:
     standards: pd.DataFrame  # month, urban, rural dibao standards in force
     behaviour: dict[str, float]
     gaps: pd.DataFrame | None = None  # coverage gaps by group (when the scenario asks for them)
+    households: pd.DataFrame | None = None  # per-household summary for the distribution tables
 
 
 def _variant(scenario: Scenario, name: str) -> Variant:
@@ -86,13 +97,25 @@ def _variant(scenario: Scenario, name: str) -> Variant:
     raise KeyError(f"scenario {scenario.name} has no variant {name!r}")
 
 
-def build_policy(scenario: Scenario, variant: Variant | str, locality: str) -> Any:
-    """The variant's policy for a locality; a policy error becomes a ScenarioError naming the file."""
+def build_policy(scenario: Scenario, variant: Variant | str, locality: str,
+                 replication: int | None = None) -> Any:
+    """The variant's policy for a locality; a policy error becomes a ScenarioError naming the file.
+
+    With ``replication``, the policy parameters of the uncertainty block take that replication's
+    sampled value from the scenario's start (under every variant's changes, so that baseline and
+    reform share it).
+    """
     from simulation.policy import PolicyError, load_policy
 
     v = _variant(scenario, variant) if isinstance(variant, str) else variant
+    sampled: list[dict[str, Any]] = []
+    if replication is not None and (samples := policy_samples(scenario, replication)):
+        ref = f"reform: scenario {scenario.source} uncertainty, replication {replication}"
+        sampled = [{path: {f"{scenario.start}-01": {"value": value, "reference": ref}}
+                    for path, value in samples.items()}]
     try:
-        return load_policy(policy_of(locality), reforms=policy_reforms(scenario, v, locality))
+        return load_policy(policy_of(locality),
+                           reforms=sampled + policy_reforms(scenario, v, locality, sampled))
     except PolicyError as exc:
         raise ScenarioError([(scenario.source, f"{v.name}.changes.{p}", val, f"{src}: {msg}")
                              for src, p, val, msg in exc.problems]) from None
@@ -106,13 +129,9 @@ def months_of(scenario: Scenario) -> list[str]:
 def sampled_behaviour(scenario: Scenario, replication: int) -> dict[str, float]:
     """Behaviour overrides for a replication: fixed overrides plus stratified uncertainty samples."""
     out = {k: (v["value"] if isinstance(v, Mapping) else v) for k, v in scenario.behaviour.items()}
-    n = scenario.replications
     for name, (lo, hi) in sorted(scenario.uncertainty.items()):
-        # a fixed permutation per parameter (from its name) decorrelates the parameters
-        key = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
-        perm = np.argsort([(hashlib.sha256(f"{key}:{i}".encode()).hexdigest()) for i in range(n)])
-        q = (perm[replication] + 0.5) / n
-        out[name] = float(lo + q * (hi - lo))
+        if name not in POLICY_CATALOGUE:  # policy parameters: policy_samples
+            out[name] = stratified_value(name, lo, hi, scenario.replications, replication)
     return out
 
 
@@ -221,9 +240,11 @@ def _run_task(task: RunTask) -> RunOutput:
     except ImportError as exc:
         raise EngineUnavailable("simulation.engine.run is not available yet") from exc
     sc = task.scenario
-    policy = build_policy(sc, task.variant, task.locality)
+    policy = build_policy(sc, task.variant, task.locality, task.replication)
     pop = _population(task.locality, sc.households, sc.population_seed + task.replication)
-    trace = pop.households["household_id"].to_numpy() if sc.coverage_gaps else None
+    # every household is traced for the coverage gaps and, when there is a reform, its distribution
+    traced = sc.coverage_gaps or (bool(sc.reforms) and len(pop.households) <= DISTRIBUTION_MAX_HOUSEHOLDS)
+    trace = pop.households["household_id"].to_numpy() if traced else None
     result = engine_run(pop, policy, start=sc.start, months=sc.months,
                         seed=sc.seed + task.replication, behaviour=task.behaviour or None, trace=trace)
     keys = {"variant": task.variant, "replication": task.replication, "locality": task.locality}
@@ -234,15 +255,25 @@ def _run_task(task: RunTask) -> RunOutput:
     hh = pop.households
     persons_total = float((hh["weight"] * hh["size"]).sum())
     months = months_of(sc)
+    # the effective standards: a rule-driven standard (boshan §1, jiaohe §3) is not the schedule
+    from simulation.rules.params import dibao_standard
+
     standards = pd.DataFrame({
         "month": months,
-        "urban": [float(policy.value("dibao.standard.urban", f"{m}-01")) for m in months],
-        "rural": [float(policy.value("dibao.standard.rural", f"{m}-01")) for m in months],
+        **{area: [dibao_standard(policy.at(f"{m}-01"), area) for m in months]
+           for area in ("urban", "rural")},
     }).assign(**keys)
     gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if sc.coverage_gaps else None
+    households = (household_summary(result.trace, pop.households.set_index("household_id")["weight"])
+                  if traced and sc.reforms else None)
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
                      persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
-                     standards, dict(task.behaviour), gaps)
+                     standards, {**task.behaviour, **policy_samples(sc, task.replication)}, gaps,
+                     households)
+
+
+#: Largest sample whose households are all traced for the distribution tables (memory).
+DISTRIBUTION_MAX_HOUSEHOLDS = 200_000
 
 
 def tasks_for(scenario: Scenario) -> list[RunTask]:
@@ -266,7 +297,8 @@ class ScenarioResult:
 
     def summary_text(self) -> str:
         """A summary table for the terminal (yuan per year, persons; P10–P90 when replicated)."""
-        return format_summary(self.tables, self.scenario.baseline.name)
+        return format_summary(self.tables, self.scenario.baseline.name,
+                              float(self.manifest.get("relative_line", RELATIVE_LINE)))
 
 
 def _params_at(policies: Mapping[tuple[str, str], Any], variant: str, locality: str, month: str) -> Mapping[str, Any]:
@@ -520,10 +552,12 @@ def _can_assess_population(scenario: Scenario) -> bool:
 
 
 def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
-             policies: Mapping[tuple[str, str], Any], admin: AdminParameters | None = None) -> ScenarioResult:
+             policies: Mapping[tuple[str, str], Any], admin: AdminParameters | None = None,
+             relative_line: float = RELATIVE_LINE) -> ScenarioResult:
     """Build every table of a scenario from its run outputs.
 
-    ``policies`` maps (variant, locality) to an object with ``.at(date) -> Params``.
+    ``policies`` maps (variant, locality) to an object with ``.at(date) -> Params``;
+    ``relative_line``: the relative poverty line as a share of the median per-capita income.
     """
     admin = admin or load_admin_parameters()
     if not outputs:
@@ -542,13 +576,19 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         "cost_year_area": S.cost_by(components, ["year", "area"]),
         "cost_year_township": S.cost_by(components, ["year", "township"]),
         "cost_year_bands": S.bands(cost_year, ["year", "component"], "cost"),
-        "cost_total_bands": S.bands(S.cost_by(components, ["year"]), ["year"], "cost"),
     }
+    # the one cost and extra-cost figure: per replication, summed to years and the horizon, then
+    # quantiles; every output reads it from here
+    totals = S.replication_totals(cost_year, base)
+    tables["replication_totals"] = totals
+    tables["headline"] = S.headline(totals)
+    tables["cost_total_bands"] = S.year_bands(tables["headline"], "cost")
     if scenario.reforms:
         diff = S.differences(cost_year, ["year", "component"], "cost", base)
         tables["difference_year_component"] = diff
-        tables["difference_year_bands"] = S.bands(
-            diff.groupby(["variant", "replication", "locality", "year"], as_index=False)["cost"].sum(), ["year"], "cost")
+        tables["difference_year_component_bands"] = S.bands(diff, ["year", "component"], "cost")
+        extra = S.year_bands(tables["headline"], "extra")
+        tables["difference_year_bands"] = extra[extra["variant"] != base].reset_index(drop=True)
         tables["cost_per_yuan"] = _cost_per_yuan(outputs, components, base)
     pop = pd.DataFrame([{"variant": o.variant, "replication": o.replication, "locality": o.locality,
                          "persons": o.population_persons} for o in outputs])
@@ -560,6 +600,10 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         ["year", "programme"], "persons")
     if scenario.reforms and _can_assess_population(scenario):
         tables["gains_losses"] = gains_and_losses(scenario, policies)
+    summaries = [(o.variant, o.replication, o.locality, o.households) for o in outputs if o.households is not None]
+    if scenario.reforms and summaries:
+        tables["distribution_deciles"], tables["distribution_poverty"] = distribution_tables(
+            summaries, base, relative_line)
     gaps = [o.gaps for o in outputs if o.gaps is not None]
     if gaps:
         g = pd.concat(gaps, ignore_index=True)
@@ -595,11 +639,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         decisions = engine_decisions(monthly, tables["engine_offices"])
         if decisions is not None:
             tables["engine_decisions"] = decisions
-    params_rows = []
-    for (variant, loc), pol in sorted(policies.items()):
-        for path, value in sorted(pol.at(f"{scenario.start}-01").items()):
-            params_rows.append({"variant": variant, "locality": loc, "parameter": path, "value_at_start": str(value)})
-    tables["parameters"] = pd.DataFrame(params_rows)
+    tables["parameters"] = parameter_table(scenario, policies)
     manifest = {
         "scenario": scenario.name, "scenario_file": scenario.source, "scenario_doc": _json_safe(scenario.to_doc()),
         "scenario_sha256": file_hash(scenario.source) if Path(scenario.source).is_file() else None,
@@ -612,10 +652,42 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
                       for o in outputs],
         "cap_base": scenario.cap_base if not isinstance(scenario.cap_base, dict)
         else {str(k): v for k, v in scenario.cap_base.items()},
-        "admin_parameters": admin.source,
+        "admin_parameters": admin.source, "relative_line": relative_line,
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return ScenarioResult(scenario, tables, manifest)
+
+
+def services_summary(services_cap: pd.DataFrame) -> pd.DataFrame:
+    """Purchased services against the cap per variant and year: means over replications and
+    localities summed, so that ``shortfall`` = ``cost`` − ``cap`` holds for the figures shown."""
+    per = services_cap.groupby(["variant", "replication", "year"], as_index=False, sort=False)[
+        ["cost", "cap", "persons_needing_care"]].sum()
+    out = per.groupby(["variant", "year"], as_index=False, sort=False)[["cost", "cap", "persons_needing_care"]].mean()
+    out["shortfall"] = out["cost"] - out["cap"]
+    out["affordable_coverage"] = np.where(out["cost"] > 0, np.minimum(out["cap"] / out["cost"].where(out["cost"] > 0, 1.0), 1.0), 1.0)
+    return out
+
+
+def parameter_table(scenario: Scenario, policies: Mapping[tuple[str, str], Any]) -> pd.DataFrame:
+    """Every policy parameter per variant and locality at the start: value, unit, meaning,
+    reference (of the value in force) and whether the variant's changes set it."""
+    from simulation.policy.schema import CATALOGUE
+
+    rows = []
+    day = f"{scenario.start}-01"
+    changed = {v.name: set(v.changes) for v in scenario.variants}
+    for (variant, loc), pol in sorted(policies.items()):
+        reference = getattr(pol, "reference", None)
+        for path, value in sorted(pol.at(day).items()):
+            spec = CATALOGUE.get(path)
+            rows.append({"variant": variant, "locality": loc, "parameter": path,
+                         "description": spec.description if spec else "", "unit": spec.unit if spec else "",
+                         "value_at_start": str(list(value) if isinstance(value, tuple) else value),
+                         "reference": str(reference(path, day)) if reference else "",
+                         "changed": path in changed.get(variant, ())})
+    return pd.DataFrame(rows, columns=["variant", "locality", "parameter", "description", "unit",
+                                       "value_at_start", "reference", "changed"])
 
 
 def _json_safe(doc: Any) -> Any:
@@ -628,12 +700,15 @@ def _json_safe(doc: Any) -> Any:
 
 
 def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = False,
-                 write: bool = True, output: str | Path | None = None) -> ScenarioResult:
+                 write: bool = True, output: str | Path | None = None,
+                 relative_line: float = RELATIVE_LINE) -> ScenarioResult:
     """Run every task of a scenario on an executor, assemble the tables and (optionally) write them.
 
     ``executor``: an executor from ``make_executor`` (the scenario's own choice when None).
     Results go to ``output`` (default: the scenario's ``output`` folder) under a new run id.
     """
+    if _can_assess_population(scenario):
+        warm_kernels(scenario.localities[0], scenario.start, progress)
     own = executor is None
     ex = executor or make_executor(scenario.executor, scenario.workers, scenario.address)
     try:
@@ -643,15 +718,11 @@ def run_scenario(scenario: Scenario, *, executor: Any = None, progress: bool = F
     finally:
         if own:
             ex.close()
-    result = assemble(scenario, outputs, policies)
+    result = assemble(scenario, outputs, policies, relative_line=relative_line)
     if write:
         root = Path(output) if output is not None else scenario.output
         result.path = write_results(root, new_run_id(scenario.name), result.tables, result.manifest)
     return result
-
-
-def _fmt(x: float) -> str:
-    return f"{x / 1e4:,.1f}"
 
 
 def _resident_share(tables: Mapping[str, pd.DataFrame], variant: str) -> str:
@@ -668,52 +739,55 @@ def _resident_share(tables: Mapping[str, pd.DataFrame], variant: str) -> str:
     return f" ({share:.1%} of residents)"
 
 
-def _band_text(g: pd.DataFrame, y: int) -> str:
-    return f"{_fmt(g.at[y, 'p50'])} [{_fmt(g.at[y, 'p10'])}–{_fmt(g.at[y, 'p90'])}]" if y in g.index else "–"
+def headline_lines(head: pd.DataFrame, baseline: str, parts: Sequence[str] = ("cost", "extra")) -> list[str]:
+    """Cost and extra cost per year and for the whole horizon (万元, P50 [P10–P90]) from the
+    headline table (summary.headline), with the Monte Carlo error of the horizon's band.
+
+    ``parts``: which blocks to print (``cost``, ``extra``); extra is printed for every variant
+    other than ``baseline``."""
+    periods = list(dict.fromkeys(head["period"]))
+    reps = int(head["replications"].max())
+    cells = {(r.variant, r.period, v): band_text(getattr(r, f"{v}_p50"), getattr(r, f"{v}_p10"), getattr(r, f"{v}_p90"))
+             for r in head.itertuples(index=False) for v in ("cost", "extra")}
+    width = max(len(c) for c in cells.values()) + 3
+    variants = list(dict.fromkeys(head["variant"]))
+    header = f"{'variant':<28}" + "".join(f"{p:>{width}}" for p in periods)
+    lines = []
+    if "cost" in parts:
+        lines += [f"Cost per year and for the whole horizon ({periods[-1]}), 万元 (10,000 yuan): P50 [P10–P90] "
+                  f"over {reps} replications", header]
+        lines += [f"{v:<28}" + "".join(cells.get((v, p, "cost"), "–").rjust(width) for p in periods)
+                  for v in variants]
+    reforms = [v for v in variants if v != baseline]
+    if reforms and "extra" in parts:
+        lines += ["", "Extra cost: reform minus baseline in each replication (same population and draws), 万元"]
+        if "cost" not in parts:
+            lines.append(header)
+        lines += [f"{v:<28}" + "".join(cells.get((v, p, "extra"), "–").rjust(width) for p in periods)
+                  for v in reforms]
+    whole = head[head["period"] == periods[-1]]
+    for r in whole.itertuples(index=False):
+        value = "extra" if r.variant != baseline else "cost"
+        if value not in parts:
+            continue
+        lines.append(f"  Monte Carlo error of the band ({r.variant}, {value} {periods[-1]}): P10 ± "
+                     f"{_fmt(getattr(r, f'{value}_p10_se'))}, P90 ± {_fmt(getattr(r, f'{value}_p90_se'))} 万元 "
+                     f"(bootstrap standard error over the {r.replications} replications)")
+    return lines
 
 
-def _band_width(tables: Mapping[str, pd.DataFrame], years: Sequence[int]) -> int:
-    """Column width that fits every 'P50 [P10–P90]' cell of the cost and difference tables."""
-    cells = [len(_band_text(grp.set_index("year"), y)) for name in ("cost_total_bands", "difference_year_bands")
-             if name in tables for _, grp in tables[name].groupby("variant") for y in years]
-    return max(cells, default=10) + 3
-
-
-def _band_cells(grp: pd.DataFrame, years: Sequence[int], width: int) -> str:
-    """'P50 [P10–P90]' in 万元 for each year, right-aligned in ``width`` characters."""
-    g = grp.set_index("year")
-    return "".join(_band_text(g, y).rjust(width) for y in years)
-
-
-def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
-    """Terminal summary: cost per year by variant (10k yuan, P50 [P10–P90]), Δ, recipients, staff, cap."""
-    lines = ["Cost by year, 万元 (10,000 yuan): P50 [P10–P90] over replications"]
-    tb = tables["cost_total_bands"]
-    years = sorted(tb["year"].unique())
-    width = _band_width(tables, years)
-    lines.append(f"{'variant':<28}" + "".join(f"{y:>{width}}" for y in years))
-    for variant, grp in tb.groupby("variant", sort=False):
-        lines.append(f"{variant:<28}{_band_cells(grp, years, width)}")
-    if "difference_year_bands" in tables:
+def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_line: float = RELATIVE_LINE) -> str:
+    """Terminal summary: cost and extra cost (万元, P50 [P10–P90]) per year and horizon, recipients,
+    distribution, staff, cap."""
+    lines = headline_lines(tables["headline"], baseline)
+    cpy = tables.get("cost_per_yuan")
+    if cpy is not None and not cpy.empty:
+        for variant, grp in cpy.groupby("variant", sort=False):
+            lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
+                         f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
+    if "distribution_deciles" in tables and not tables["distribution_deciles"].empty:
         lines.append("")
-        lines.append("Reform minus baseline (same draws), 万元")
-        for variant, grp in tables["difference_year_bands"].groupby("variant", sort=False):
-            lines.append(f"{variant:<28}{_band_cells(grp, years, width)}")
-        cpy = tables.get("cost_per_yuan")
-        if cpy is not None and not cpy.empty:
-            for variant, grp in cpy.groupby("variant"):
-                lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
-                             f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
-    gl = tables.get("gains_losses")
-    if gl is not None and not gl.empty:
-        a = gl[gl["group"] == "all"].assign(change=lambda d: d["households"] * d["mean_change"])
-        a = a.groupby(["variant", "side"], as_index=False, sort=False)[["households", "change"]].sum()
-        a["mean_change"] = np.where(a["households"] > 0, a["change"] / a["households"].where(a["households"] > 0, 1), 0.0)
-        for variant, grp in a.groupby("variant", sort=False):
-            g = grp.set_index("side")
-            lines.append(f"{variant}: in the first month {g.at['gain', 'households']:,.0f} households gain "
-                         f"({g.at['gain', 'mean_change']:,.1f} yuan/month on average), "
-                         f"{g.at['loss', 'households']:,.0f} lose")
+        lines += distribution_lines(tables["distribution_deciles"], tables["distribution_poverty"], relative_line)
     lines.append("")
     cy = tables["coverage_year_bands"]
     lines.append("Recipients (persons, yearly mean, P50)")
@@ -746,13 +820,13 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str) -> str:
             lines.append(f"  {r.variant:<26} staff {r.staff_mean:,.0f}, backlog {r.backlog_mean:,.0f} cases, "
                          f"mean days to decision {r.days_to_decision_mean:,.1f}, decided late {r.late_share:.1%}")
     if "services_cap" in tables:
-        cap = tables["services_cap"].groupby(["variant", "year"], as_index=False)[
-            ["cost", "cap", "headroom", "affordable_coverage"]].median()
+        cap = services_summary(tables["services_cap"])
         est = bool(tables["services_cap"]["cap_base_is_estimate"].any())
         lines.append("")
-        lines.append("Purchased services vs the 2% cap, 万元" + (" (cap base is an ESTIMATE)" if est else ""))
+        lines.append("Purchased services vs the 2% cap, 万元, mean over replications (shortfall = cost − cap)"
+                     + (" (cap base is an ESTIMATE)" if est else ""))
         for r in cap.itertuples(index=False):
             lines.append(f"  {r.variant:<26} {r.year}: cost {_fmt(r.cost)}, cap {_fmt(r.cap)}, "
-                         f"{'headroom' if r.headroom >= 0 else 'shortfall'} {_fmt(abs(r.headroom))}, "
+                         f"{'shortfall' if r.shortfall > 0 else 'headroom'} {_fmt(abs(r.shortfall))}, "
                          f"cap affords {r.affordable_coverage:.0%} of the package")
     return "\n".join(lines)

@@ -17,7 +17,9 @@ A scenario file (``data/scenarios/*.yaml``) says what to run and compare::
           dibao.standard.rural: {from: 2025-01-01, add: 30}       # + yuan
           tekun.care.full: {"2025-01-01": 600}                    # dated absolute values
     behaviour: {take_up: 0.7}         # engine behaviour overrides
-    uncertainty: {take_up: [0.5, 0.8]}  # sampled per replication (stratified, no random draws)
+    uncertainty: {take_up: [0.5, 0.8]}  # sampled per replication (stratified, no random draws);
+                                        # a policy path samples the policy's own latitude, e.g.
+                                        # dibao.standard.consumption_share.urban: [0.25, 0.35]
     staffing: {ratios: [0.002, 0.003, 0.004]}
     coverage: {gaps: true}            # trace households: eligible not receiving, and the reverse
     services: {cap_base: {2025: 60000000, 2026: 62000000, 2027: 64000000}}   # or: estimate
@@ -40,9 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from simulation.admin.parameters import DATA_DIR
+from simulation.errors import LoadError, show_value
+from simulation.loading import load_json, load_yaml
+from simulation.policy.schema import CATALOGUE as POLICY_CATALOGUE
 
 SCENARIO_DIR = DATA_DIR / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "default.yaml"
@@ -54,22 +57,34 @@ _KEYS = {
 }
 _REFORM_KEYS = {"name", "label_zh", "description", "changes"}
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: Upper bounds of the run's size: past them a typo (an extra zero) would run for days or exhaust
+#: memory (1 M households take ~1.3 GB). 100 years of months; seeds fit the engine's 64-bit keys.
+MAX_MONTHS = 1200
+MAX_HOUSEHOLDS = 10_000_000
+MAX_REPLICATIONS = 1000
+MAX_SEED = 2**63 - 1
+LAST_YEAR = 2100
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 Problem = tuple[str, str, object, str]
 
 
-class ScenarioError(ValueError):
+class ScenarioError(LoadError):
     """A bad scenario file. ``problems`` lists (file, field, value, message) for every problem."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        lines = [f"{f}: field '{k}': {msg} (value {v!r})" for f, k, v, msg in problems]
-        super().__init__("bad scenario:\n  " + "\n  ".join(lines))
+    def __init__(self, problems: list[Problem], kind: str | None = None) -> None:
+        lines = [f"{f}: {_where(k)}{msg}" + ("" if v is None else f" (value {show_value(v)})")
+                 for f, k, v, msg in problems]
+        super().__init__(problems, message="bad scenario:\n  " + "\n  ".join(lines), kind=kind)
 
-    def __reduce__(self) -> tuple[type, tuple[list[Problem]]]:
-        # rebuilt from the problems when it crosses a process boundary (workers)
-        return (ScenarioError, (self.problems,))
+
+def _where(location: str) -> str:
+    """``field 'x': `` for a field; a line/column or the whole file as the loading layer gave it."""
+    if location in ("-", ""):
+        return ""
+    if location.startswith(("line ", "(")):
+        return f"{location}: "
+    return f"field '{location}': "
 
 
 @dataclass(frozen=True)
@@ -183,8 +198,8 @@ def _policy_of_profile(locality: str) -> str | None:
 
     path = DATA_DIR / "localities" / f"{locality}.yaml"
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        doc = load_yaml(path, "locality profile", expect=dict)
+    except LoadError:  # load_profile reports it in full
         return None
     policy = doc.get("policy") if isinstance(doc, dict) else None
     return policy if policy == NATIONAL or policy in list_localities() else None
@@ -204,6 +219,11 @@ def _is_int(v: object) -> bool:
 
 def _is_num(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _empty_if_none(value: Any, empty: Any) -> Any:
+    """A missing or empty (``key:`` with nothing) section is empty; 0, '' or false stay wrong."""
+    return empty if value is None else value
 
 
 def _date_key(v: object) -> str:
@@ -258,7 +278,9 @@ def _variant(src: str, where: str, raw: object, problems: list[Problem], default
     if not isinstance(name, str) or not re.match(r"^[A-Za-z0-9_\-]+$", name):
         problems.append((src, f"{where}.name", name, "needs a name of letters, digits, - or _"))
         name = default_name
-    changes = raw.get("changes", {}) or {}
+    if not isinstance(raw.get("label_zh", ""), str):
+        problems.append((src, f"{where}.label_zh", raw["label_zh"], "must be text"))
+    changes = _empty_if_none(raw.get("changes"), {})
     if not isinstance(changes, Mapping):
         problems.append((src, f"{where}.changes", changes, "expected a mapping of parameter paths"))
         changes = {}
@@ -291,6 +313,8 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
     name = doc.get("name", Path(source).stem)
     if not isinstance(name, str) or not name:
         problems.append((src, "name", name, "needs a non-empty name"))
+    if not isinstance(doc.get("description", ""), str):
+        problems.append((src, "description", doc["description"], "must be text"))
 
     # locality or localities (a sharded run)
     if "locality" in doc and "localities" in doc:
@@ -311,7 +335,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
             problems.append((src, loc_field, locs, "a locality is listed twice"))
         localities = tuple(locs)
 
-    pop = doc.get("population", {}) or {}
+    pop = _empty_if_none(doc.get("population"), {})
     households, pop_seed = None, 1
     if not isinstance(pop, Mapping):
         problems.append((src, "population", pop, "expected {households, seed}"))
@@ -319,11 +343,12 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
         for key in sorted(set(map(str, pop)) - {"households", "seed"}):
             problems.append((src, f"population.{key}", pop[key], "unknown key"))
         households = pop.get("households")
-        if households is not None and (not _is_int(households) or households <= 0):
-            problems.append((src, "population.households", households, "must be a whole number > 0"))
+        if households is not None and (not _is_int(households) or not 0 < households <= MAX_HOUSEHOLDS):
+            problems.append((src, "population.households", households,
+                             f"must be a whole number 1..{MAX_HOUSEHOLDS:,}"))
         pop_seed = pop.get("seed", 1)
-        if not _is_int(pop_seed) or pop_seed < 0:
-            problems.append((src, "population.seed", pop_seed, "must be a whole number >= 0"))
+        if not _is_int(pop_seed) or not 0 <= pop_seed <= MAX_SEED:
+            problems.append((src, "population.seed", pop_seed, "must be a whole number >= 0 (64-bit)"))
 
     start = _date_key(doc.get("start", ""))
     if not _MONTH_RE.match(start):
@@ -333,18 +358,21 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
 
         if f"{start}-01" < COVERAGE_START.isoformat():
             problems.append((src, "start", start, f"policies are complete from {COVERAGE_START:%Y-%m}; start then or later"))
+        elif int(start[:4]) > LAST_YEAR:
+            problems.append((src, "start", start, f"start in {LAST_YEAR} or earlier"))
     months = doc.get("months")
-    if not _is_int(months) or months <= 0:
-        problems.append((src, "months", months, "the horizon must be a whole number of months > 0"))
+    if not _is_int(months) or not 0 < months <= MAX_MONTHS:
+        problems.append((src, "months", months,
+                         f"the horizon must be a whole number of months 1..{MAX_MONTHS}"))
     seed = doc.get("seed", 1)
-    if not _is_int(seed) or seed < 0:
-        problems.append((src, "seed", seed, "must be a whole number >= 0"))
+    if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
+        problems.append((src, "seed", seed, "must be a whole number >= 0 (64-bit)"))
     reps = doc.get("replications", 1)
-    if not _is_int(reps) or reps < 1:
-        problems.append((src, "replications", reps, "must be a whole number >= 1"))
+    if not _is_int(reps) or not 1 <= reps <= MAX_REPLICATIONS:
+        problems.append((src, "replications", reps, f"must be a whole number 1..{MAX_REPLICATIONS}"))
 
     baseline = _variant(src, "baseline", doc.get("baseline"), problems, "baseline")
-    raw_reforms = doc.get("reforms", []) or []
+    raw_reforms = _empty_if_none(doc.get("reforms"), [])
     reforms: list[Variant] = []
     if not isinstance(raw_reforms, list):
         problems.append((src, "reforms", raw_reforms, "expected a list of reforms"))
@@ -357,8 +385,8 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
     if len(set(names)) != len(names):
         problems.append((src, "reforms", names, "variant names must be unique"))
 
-    behaviour = doc.get("behaviour", {}) or {}
-    uncertainty_raw = doc.get("uncertainty", {}) or {}
+    behaviour = _empty_if_none(doc.get("behaviour"), {})
+    uncertainty_raw = _empty_if_none(doc.get("uncertainty"), {})
     uncertainty: dict[str, tuple[float, float]] = {}
     try:
         from simulation.engine.behaviour import Behaviour
@@ -380,7 +408,12 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
             if not (isinstance(rng, list) and len(rng) == 2 and all(_is_num(x) for x in rng) and rng[0] <= rng[1]):
                 problems.append((src, where, rng, "expected [low, high] with low <= high"))
                 continue
-            if base_b is not None:
+            if str(key) in POLICY_CATALOGUE:  # a policy parameter over the seed's own range
+                message = policy_uncertainty_problem(str(key), rng)
+                if message:
+                    problems.append((src, where, rng, message))
+                    continue
+            elif base_b is not None:
                 try:
                     base_b.with_overrides({str(key): rng[0]}, source=src)
                     base_b.with_overrides({str(key): rng[1]}, source=src)
@@ -389,7 +422,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
                     continue
             uncertainty[str(key)] = (float(rng[0]), float(rng[1]))
 
-    coverage = doc.get("coverage", {}) or {}
+    coverage = _empty_if_none(doc.get("coverage"), {})
     gaps = False
     if not isinstance(coverage, Mapping) or set(map(str, coverage)) - {"gaps"}:
         problems.append((src, "coverage", coverage, "expected {gaps: true|false}"))
@@ -398,7 +431,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
         if not isinstance(gaps, bool):
             problems.append((src, "coverage.gaps", gaps, "must be true or false"))
 
-    staffing = doc.get("staffing", {}) or {}
+    staffing = _empty_if_none(doc.get("staffing"), {})
     ratios = None
     if not isinstance(staffing, Mapping) or set(map(str, staffing)) - {"ratios", "engine"}:
         problems.append((src, "staffing", staffing, "expected {ratios: [..], engine: true|false}"))
@@ -420,7 +453,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
         elif _MONTH_RE.match(start):
             reforms.extend(staffing_variants(ratios, f"{start}-01"))
 
-    services = doc.get("services", {}) or {}
+    services = _empty_if_none(doc.get("services"), {})
     enabled, cap_base = True, None
     if not isinstance(services, Mapping) or set(map(str, services)) - {"enabled", "cap_base"}:
         problems.append((src, "services", services, "expected {enabled, cap_base}"))
@@ -439,8 +472,9 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
             elif isinstance(cap_raw, Mapping):
                 cap_base = {}
                 for year, amount in cap_raw.items():
-                    if not str(year).isdigit():
-                        problems.append((src, f"services.cap_base.{year}", year, "keys must be years"))
+                    if not str(year).isdigit() or not 2000 <= int(year) <= LAST_YEAR:
+                        problems.append((src, f"services.cap_base.{year}", year,
+                                         f"keys must be years 2000..{LAST_YEAR}"))
                     elif not _is_num(amount) or amount <= 0:
                         problems.append((src, f"services.cap_base.{year}", amount, "must be a positive amount in yuan"))
                     else:
@@ -453,7 +487,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
             else:
                 problems.append((src, "services.cap_base", cap_raw, "expected {year: yuan} or 'estimate'"))
 
-    execu = doc.get("executor", {}) or {}
+    execu = _empty_if_none(doc.get("executor"), {})
     kind, workers, address = "process", None, None
     if not isinstance(execu, Mapping) or set(map(str, execu)) - {"kind", "workers", "address"}:
         problems.append((src, "executor", execu, "expected {kind, workers, address}"))
@@ -490,40 +524,107 @@ def load_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     """Read and validate a scenario YAML file; errors name the file and the field.
 
     A results folder (or its ``manifest.json``) re-runs the scenario recorded in its manifest.
+    Besides the fields, every variant's policy is built for every locality, so that a change that
+    breaks a parameter's limits (``scale: 100`` on a share) or a rule between parameters is
+    reported now, naming the variant and parameter, not when the run reaches it.
     """
     path = Path(path)
     manifest = path / "manifest.json" if path.is_dir() else path
-    if manifest.name == "manifest.json" and manifest.is_file():
-        import json
-
-        doc = json.loads(manifest.read_text(encoding="utf-8")).get("scenario_doc")
-        if doc is None:
-            raise ScenarioError([(str(manifest), "scenario_doc", None, "this manifest records no scenario")])
-        return parse_scenario(doc, source=str(manifest))
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([(str(path), "-", None, f"cannot read file: {exc}")]) from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([(str(path), "-", None, f"not valid YAML: {exc}")]) from None
-    return parse_scenario(doc, source=str(path))
+        if manifest.name == "manifest.json" and manifest.is_file():
+            doc = load_json(manifest, "results manifest", expect=dict).get("scenario_doc")
+            if doc is None:
+                raise ScenarioError([(str(manifest), "scenario_doc", None,
+                                      "this manifest records no scenario")], kind="missing")
+            source = str(manifest)
+        else:
+            doc, source = load_yaml(path, "scenario file", expect=dict), str(path)
+    except ScenarioError:
+        raise
+    except LoadError as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ScenarioError(exc.problems, kind=exc.kind) from None
+    scenario = parse_scenario(doc, source=source)
+    check_policies(scenario)
+    return scenario
 
 
-def policy_reforms(scenario: Scenario, variant: Variant, locality: str) -> list[dict[str, Any]]:
+def check_policies(scenario: Scenario) -> None:
+    """Build each variant's policy for each locality; raise ScenarioError naming what breaks."""
+    from simulation.scenarios.runner import build_policy
+
+    problems: list[Problem] = []
+    for locality in scenario.localities:
+        for variant in scenario.variants:
+            try:
+                build_policy(scenario, variant, locality)
+            except ScenarioError as exc:
+                problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise ScenarioError(problems)
+
+
+#: Policy parameter kinds an uncertainty block may sample (numbers; integers rounded).
+UNCERTAIN_KINDS = ("amount", "share", "multiple", "months", "count", "age")
+
+
+def policy_uncertainty_problem(path: str, rng: Any) -> str | None:
+    """Why ``[low, high]`` cannot be sampled for policy parameter ``path`` (None: it can)."""
+    from simulation.policy.schema import check_value
+
+    spec = POLICY_CATALOGUE[path]
+    if spec.kind not in UNCERTAIN_KINDS:
+        return f"a {spec.kind} parameter cannot be sampled (numbers only: {', '.join(UNCERTAIN_KINDS)})"
+    for bound in rng:
+        value = round(bound) if spec.kind in ("months", "count", "age") else float(bound)
+        _, message = check_value(spec, value)
+        if message:
+            return f"{bound}: {message} ({spec.unit})"
+    return None
+
+
+def policy_samples(scenario: Scenario, replication: int) -> dict[str, float | int]:
+    """The policy parameters the uncertainty block samples, for one replication (stratified:
+    replication r takes the ((perm r) + 0.5)/R quantile of [low, high]; no random draws)."""
+    out: dict[str, float | int] = {}
+    for name, (lo, hi) in sorted(scenario.uncertainty.items()):
+        if name in POLICY_CATALOGUE:
+            value = stratified_value(name, lo, hi, scenario.replications, replication)
+            integer = POLICY_CATALOGUE[name].kind in ("months", "count", "age")
+            out[name] = int(round(value)) if integer else value
+    return out
+
+
+def stratified_value(name: str, lo: float, hi: float, n: int, replication: int) -> float:
+    """Replication ``replication`` of ``n``'s stratified value of ``[lo, hi]``; a fixed permutation
+    per parameter (from its name) decorrelates the parameters."""
+    import hashlib
+
+    import numpy as np
+
+    key = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+    perm = np.argsort([(hashlib.sha256(f"{key}:{i}".encode()).hexdigest()) for i in range(n)])
+    q = (perm[replication] + 0.5) / n
+    return float(lo + q * (hi - lo))
+
+
+def policy_reforms(scenario: Scenario, variant: Variant, locality: str,
+                   under: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """The variant's changes as reform dicts for ``simulation.policy.load_policy(reforms=...)``.
 
     Absolute dated values pass through; ``scale``/``add`` become dated values: the baseline value
     in force on ``from`` and on each later change date of that path up to the horizon's end, scaled
     or shifted. Each value carries a ``reform:`` reference naming the scenario file and variant.
     The baseline variant's own changes are applied under every reform too (reforms build on it).
+    ``under``: reforms below the variant's (a replication's sampled parameters), which ``scale``
+    and ``add`` then apply to.
     """
     from simulation.policy import load_policy
 
     out: list[dict[str, Any]] = []
     layers = [scenario.baseline] if variant is scenario.baseline else [scenario.baseline, variant]
-    base = load_policy(policy_of(locality))
+    base = load_policy(policy_of(locality), reforms=under or None)
     for layer in layers:
         if not layer.changes:
             continue

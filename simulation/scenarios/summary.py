@@ -9,7 +9,7 @@ is taken replication by replication (the runs share their random draws), then ba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -154,3 +154,135 @@ def stock_by_year(table: pd.DataFrame, value: str, by: Sequence[str]) -> pd.Data
     t["year"] = _year(t["month"])
     per_month = t.groupby(RUN_KEYS + ["month", "year", *by], as_index=False, observed=True)[value].sum()
     return per_month.groupby(RUN_KEYS + ["year", *by], as_index=False, observed=True)[value].mean()
+
+
+# --- the headline: cost and extra cost per year and for the whole horizon ----------------------
+
+#: Replications drawn in the bootstrap that gives the Monte Carlo error of a band's quantiles.
+BOOTSTRAP_DRAWS = 2000
+
+
+def horizon_label(years: Sequence[int]) -> str:
+    """The whole horizon's period label, e.g. ``2025–2027`` (one year: that year)."""
+    lo, hi = min(years), max(years)
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def period_costs(cost_year: pd.DataFrame) -> pd.DataFrame:
+    """Cost per variant, replication and period: each year (``"2025"``) and the whole horizon
+    (:func:`horizon_label`), summed over every other key (components, localities) first."""
+    per = cost_year.groupby(["variant", "replication", "year"], as_index=False, observed=True)["cost"].sum()
+    years = per["year"].unique().tolist()
+    whole = per.groupby(["variant", "replication"], as_index=False, sort=False)["cost"].sum().assign(
+        period=horizon_label(years))
+    per = per.assign(period=per["year"].astype(str)).drop(columns="year")
+    # a one-year horizon is its year: no second row of the same period
+    parts = [per, whole] if len(years) > 1 else [per]
+    return pd.concat(parts, ignore_index=True)[["variant", "replication", "period", "cost"]]
+
+
+def add_extra(per: pd.DataFrame, reference: pd.DataFrame) -> pd.DataFrame:
+    """``extra`` = cost minus the reference's cost in the same replication and period (the same
+    population and draws). ``reference``: replication, period, cost (one variant)."""
+    if reference.empty:
+        raise SummaryError("cost table: no rows of the reference variant to take the difference from")
+    ref = reference[["replication", "period", "cost"]].rename(columns={"cost": "reference"})
+    out = per.merge(ref, on=["replication", "period"], how="left")
+    out["extra"] = out["cost"] - out["reference"]
+    return out.drop(columns="reference")[["variant", "replication", "period", "cost", "extra"]]
+
+
+def replication_totals(cost_year: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Cost and extra cost per variant, replication and period, summed before any quantile.
+
+    ``cost_year``: run keys, ``year`` and ``cost`` (yuan). ``extra`` is the variant's cost minus
+    the baseline's in the same replication; the baseline's extra is 0.
+    """
+    per = period_costs(cost_year)
+    return add_extra(per, per[per["variant"] == baseline])
+
+
+def quantile_error(values: np.ndarray, q: float, draws: int = BOOTSTRAP_DRAWS) -> float:
+    """Monte Carlo standard error of the ``q`` quantile of ``values`` (bootstrap over them).
+
+    The generator's seed is fixed so that the same replications give the same error.
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size < 2:
+        return float("nan")
+    rng = np.random.default_rng(0)
+    picks = values[rng.integers(0, values.size, size=(draws, values.size))]
+    return float(np.quantile(picks, q, axis=1).std(ddof=1))
+
+
+def headline(totals: pd.DataFrame) -> pd.DataFrame:
+    """P10/P50/P90 and mean of cost and extra cost per variant and period, from
+    :func:`replication_totals`, with the Monte Carlo standard error of each P10 and P90.
+
+    The one table every output shows (summary, ``compare``, workbook, charts, notebooks).
+    """
+    rows = []
+    for (variant, period), grp in totals.groupby(["variant", "period"], sort=False):
+        row: dict[str, object] = {"variant": variant, "period": period, "replications": len(grp)}
+        for value in ("cost", "extra"):
+            v = grp[value].to_numpy(dtype=float)
+            row[f"{value}_mean"] = float(v.mean())
+            for name, q in QUANTILES.items():
+                row[f"{value}_{name}"] = float(np.quantile(v, q))
+            for name in ("p10", "p90"):
+                row[f"{value}_{name}_se"] = quantile_error(v, QUANTILES[name])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    # years first, then the whole horizon; variants in the scenario's order
+    out["_whole"] = out["period"].str.len() > 4
+    out = out.sort_values(["_whole", "period"], kind="stable").drop(columns="_whole")
+    order = {v: i for i, v in enumerate(totals["variant"].unique())}
+    return out.sort_values("variant", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def wan(yuan: float) -> str:
+    """Yuan as 万元 (10,000 yuan) with one decimal and thousands separators."""
+    return f"{yuan / 1e4:,.1f}"
+
+
+def band_text(p50: float, p10: float, p90: float) -> str:
+    """'P50 [P10–P90]' in 万元 with one decimal (the form every text output uses)."""
+    return f"{wan(p50)} [{wan(p10)}–{wan(p90)}]"
+
+
+def headline_text(head: pd.DataFrame, value: str) -> pd.DataFrame:
+    """The headline's ``value`` (``cost`` or ``extra``) as 'P50 [P10–P90]' 万元 text: one row per
+    variant, one column per period (for notebooks; the same text as the terminal summary)."""
+    cells = head.assign(text=[band_text(getattr(r, f"{value}_p50"), getattr(r, f"{value}_p10"),
+                                        getattr(r, f"{value}_p90")) for r in head.itertuples(index=False)])
+    out = cells.pivot(index="variant", columns="period", values="text")
+    out = out.reindex(index=list(dict.fromkeys(head["variant"])), columns=list(dict.fromkeys(head["period"])))
+    out.columns.name = "万元: P50 [P10–P90]"
+    return out
+
+
+def year_bands(table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """The headline's yearly rows as a band table (variant, year, mean, p10, p50, p90,
+    replications) of ``value`` (``cost`` or ``extra``), for charts and the older table names."""
+    years = table[table["period"].str.len() == 4]
+    out = years[["variant", "replications"]].assign(year=years["period"].astype(int))
+    for name in ("mean", "p10", "p50", "p90"):
+        out[name] = years[f"{value}_{name}"].to_numpy()
+    return out[["variant", "year", "mean", "p10", "p50", "p90", "replications"]].reset_index(drop=True)
+
+
+def with_headline(tables: Mapping[str, pd.DataFrame], baseline: str) -> dict[str, pd.DataFrame]:
+    """The tables with ``replication_totals`` and ``headline``, computed from
+    ``cost_year_component`` for results written before those tables existed."""
+    out = dict(tables)
+    if "replication_totals" not in out:
+        out["replication_totals"] = replication_totals(out["cost_year_component"], baseline)
+    if "headline" not in out:
+        out["headline"] = headline(out["replication_totals"])
+    return out
+
+
+def baseline_of(manifest: Mapping[str, object]) -> str:
+    """The baseline variant's name recorded in a run's manifest (its first variant)."""
+    variants = manifest.get("variants") or [{}]
+    return str(variants[0].get("name", "baseline"))  # type: ignore[index, union-attr]
