@@ -379,3 +379,20 @@ def test_reforms_given_singly_or_as_list_and_dates_of_any_form():
         assert base.value("dibao.standard.urban", d) == 770
     with pytest.raises(ValueError, match="2025-13-01"):
         base.at("2025-13-01")
+
+
+def test_a_converging_standard_is_reset_each_january_of_its_path():
+    # boshan §1 (unification by a target year) on Qijiang's frozen 2025-07 standards 770 / 630:
+    # no dated value changes after 2025, yet each January of the path is a change date
+    from simulation.rules.params import dibao_standard
+
+    p = load_policy("qijiang")
+    assert p.changes_between("2026-01-01", "2028-12-31") == []
+    r = p.with_reforms({"dibao.standard.unification.enabled": {"2024-01-01": True},
+                        "dibao.standard.unification.start_year": {"2024-01-01": 2024},
+                        "dibao.standard.unification.target_year": {"2024-01-01": 2028}})
+    assert r.changes_between("2026-01-01", "2028-12-31") == [
+        dt.date(2026, 1, 1), dt.date(2027, 1, 1), dt.date(2028, 1, 1)]
+    # 630 + (2026 − 2024) / 4 × (770 − 630) = 700; 735 in 2027; one standard from 2028
+    assert [dibao_standard(r.at(f"{y}-03-01"), "rural") for y in (2026, 2027, 2028)] == \
+        pytest.approx([700.0, 735.0, 770.0])
