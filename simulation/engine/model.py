@@ -210,8 +210,8 @@ class SimulationModel(mesa.Model):
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.rerate = False  # payment parameters changed this month (调标)
         # the kernels' records of the state and work arrays (the same arrays, no copies)
-        self.person_record = record_of(slots)
-        self.household_record = record_of(hh)
+        self.person_record = record_of(slots, pr.PersonRecord)
+        self.household_record = record_of(hh, pr.HouseholdRecord)
         self.work = pr.Work(self.chunk_bounds, self.slot_cap, self.max_members, self.bounds,
                             self.scratch, self.acc, self.days_hist, self.defer_h,
                             self.defer_bits,

@@ -1,39 +1,56 @@
 """The monthly processes of the engine, as two fused numba kernels over households.
 
-Each month runs these named processes in this order (households in parallel, chunk by chunk):
+Each month runs these named processes in this order (households in parallel, chunk by chunk).
+Each process is a small ``@njit(inline="always")`` function of this module, named below in
+brackets, called in this order from the kernels' household loop (:func:`_persons_chunks`,
+:func:`_programme_chunks`: the loop body reads as this list). They take the state as records
+(namedtuples of arrays): ``P`` the person slots (:data:`PersonRecord`), ``H`` the household
+columns (:data:`HouseholdRecord`), ``W`` the engine's work arrays (:data:`Work`), ``m`` the
+month (:data:`Month`) and ``r`` kernel 1's rates of the month (:data:`PersonsRates`); a new
+column or rate is a new field of a record, not a new parameter of every kernel.
 
-Kernel 1, every household (:func:`persons_kernel`):
-  1. ``demography``   ageing (birthdays spread over the year), deaths by age (Gompertz-Makeham,
+Kernel 1, every household (:func:`persons_kernel`); processes 1-5 member by member, on the
+person's one uniform (the death, health and job events are consecutive intervals of it):
+  1. ``demography``   [:func:`ageing`, :func:`death`, :func:`births`, :func:`household_counts`]
+                      ageing (birthdays spread over the year), deaths by age (Gompertz-Makeham,
                       raised for the severely disabled and seriously ill), births into free slots;
                       a tekun person's death pays the funeral subsidy 丧葬补贴 (``tekun.funeral_months``
                       × the basic living standard, qijiang §2) once and ends that person's support.
-  2. ``health``       disability onset and progression (some severe onsets leave the person
-                      paralysed), serious illness onset and recovery, loss of self-care; in old
-                      age, loss of labour ability and of the legal supporter (the tekun inflow;
-                      ``supporter_loss`` rural, ``supporter_loss_urban`` urban);
-  3. ``jobs``         jobs lost and found (working ages, by labour ability); past the working ages
-                      (``work_age_max``, the generator's) work and labour ability end;
-  4. ``income``       persistent AR(1) and transitory log-earnings shocks of the employed, wages
-                      growing with the area's NBS income path; transfers and support raised with
-                      it each January, residents' pensions with the central minimum
-                      (``economy.monthly_inputs``); basic pension from 60;
-  5. ``expenditure``  rigid medical spending while seriously ill; education costs in September;
-  6. ``assessment``   the rules' household calculator (``simulation.rules.entitlement.
-                      assess_household``) on a household's current circumstances, where a
-                      temporary-assistance or application draw needs it and the income screen
-                      does not rule it out (finished after each chunk's loop);
-  7. ``temporary``    temporary assistance 临时救助: urgent type (``temporary.urgent.amount`` by
+  2. ``health``       [:func:`health`, :func:`paralysis_month`] disability onset and progression
+                      (some severe onsets leave the person paralysed), serious illness onset and
+                      recovery, loss of self-care; in old age, loss of labour ability and of the
+                      legal supporter (the tekun inflow; ``supporter_loss`` rural,
+                      ``supporter_loss_urban`` urban);
+  3. ``jobs``         [:func:`jobs`] jobs lost and found (working ages, by labour ability); past
+                      the working ages (``work_age_max``, the generator's) work and labour
+                      ability end (in :func:`ageing`);
+  4. ``income``       [:func:`indexation`, :func:`earnings`] persistent AR(1) and transitory
+                      log-earnings shocks of the employed, wages growing with the area's NBS
+                      income path; transfers and support raised with it each January, residents'
+                      pensions with the central minimum (``economy.monthly_inputs``; applied
+                      before the person's events); basic pension from 60 (in :func:`ageing`);
+  5. ``expenditure``  [:func:`expenditure`] rigid medical spending while seriously ill;
+                      education costs in September (drawn in :func:`temporary_events`);
+  6. ``assessment``   [:func:`assessment`] the rules' household calculator (``simulation.rules.
+                      entitlement.assess_household``) on a household's current circumstances,
+                      where a temporary-assistance or application draw needs it and the income
+                      screen does not rule it out (finished after each chunk's loop,
+                      :func:`_assess_and_apply`);
+  7. ``temporary``    [:func:`temporary_events` (the draws), :func:`temporary_assistance`]
+                      temporary assistance 临时救助: urgent type (``temporary.urgent.amount`` by
                       the severity tiers, jiaohe §12) and expenditure type for illness and
                       education (a multiple of the urban standard, boshan §3) for low-income,
-                      hardship and assisted households; ``instalments`` 分次发放: a large illness
-                      case is approved once and paid in ``temporary.instalments.months`` parts,
-                      the later ones by ``model._instalments`` before kernel 1 (jiaohe §12);
-  8. ``applications`` eligible non-recipients apply with probability ``take_up`` (rural; urban
-                      × ``take_up_urban_ratio``; with a tekun member ``take_up_tekun`` and its
-                      urban ratio), raised by active discovery 主动发现 and, during an expansion
-                      campaign 应保尽保, by ``campaign_take_up_multiple`` (near-poor applicants
-                      then accepted in error with ``campaign_inclusion``); in a public emergency
-                      (``temporary.applicant_advance``) an applicant gets
+                      hardship and assisted households; ``instalments`` [:func:`instalment_start`]
+                      分次发放: a large illness case is approved once and paid in
+                      ``temporary.instalments.months`` parts, the later ones by
+                      ``model._instalments`` before kernel 1 (jiaohe §12);
+  8. ``applications`` [:func:`application_draw` (the draw and the income screen),
+                      :func:`applications`] eligible non-recipients apply with probability
+                      ``take_up`` (rural; urban × ``take_up_urban_ratio``; with a tekun member
+                      ``take_up_tekun`` and its urban ratio), raised by active discovery 主动发现
+                      and, during an expansion campaign 应保尽保, by ``campaign_take_up_multiple``
+                      (near-poor applicants then accepted in error with ``campaign_inclusion``);
+                      in a public emergency (``temporary.applicant_advance``) an applicant gets
                       ``temporary.applicant_months`` of the urban standard first (jiaohe §15).
 
 Between the kernels ``reserve``: each township's urgent aid of the month against its reserve fund
@@ -41,29 +58,41 @@ Between the kernels ``reserve``: each township's urgent aid of the month against
 ``model._township_reserve``); then the township offices (Mesa agents) decide how many queued
 applications they can decide this month (oldest first, within their capacity).
 
-Kernel 2, households in a programme or queue (:func:`programme_kernel`):
-  9. ``decisions``    offices decide queued applications: enrolment if the rules say so; days to
-                      decision are recorded against ``admin.decision_deadline_days``;
- 10. ``reviews``      on the locality's calendar by review class (``dibao.review.months.A/B/C``,
+Kernel 2, households in a programme or queue (:func:`programme_kernel`; a household that died
+out leaves every programme first, :func:`died_out`; :func:`due` says what is due):
+  9. ``decisions``    [:func:`decisions`] offices decide queued applications: enrolment if the
+                      rules say so; days to decision are recorded against
+                      ``admin.decision_deadline_days``;
+ 10. ``reviews``      [:func:`reviews` (:func:`review_tekun`, :func:`review_single`,
+                      :func:`review_dibao`), :func:`report_draw`, :func:`reported_change`] on the
+                      locality's calendar by review class (``dibao.review.months.A/B/C``,
                       ``tekun.review.months``, qijiang §4), and when a household reports a major
                       change between reviews (probability ``report_change``): the payment is
-                      recomputed; between them only a change of standards re-rates it (调标,
-                      ``rules.rerate``, with the income found at the last decision).
-                      ``verification``: a review of an inclusion error 错保 (enrolled with income
-                      the office does not see) finds it with the month's detection rate (method
-                      mix, campaign) and it leaves (``exits_verification``);
- 11. ``gradual_exit`` 渐退: a household found above the standard but below
+                      recomputed (:func:`reassessment`); between them only a change of
+                      standards re-rates it (调标 [:func:`rerating`], ``rules.rerate``, with the
+                      income found at the last decision). ``verification`` [:func:`verification`]:
+                      a review of an inclusion error 错保 (enrolled with income the office does
+                      not see) finds it with the month's detection rate (method mix, campaign)
+                      and it leaves (``exits_verification``);
+ 11. ``gradual_exit`` [:func:`gradual_exit_start` at a review, :func:`gradual_exit` each month]
+                      渐退: a household found above the standard but below
                       ``dibao.gradual_exit.ceiling_multiple`` × the standard keeps
                       ``payment_schedule`` shares of its last benefit for ``months``
                       (``months_disabled`` with a disabled member), then leaves if still above;
                       qualifying again ends the exit (that month paid as the exit's, the new gap
-                      from the next, jiaohe §5); at or above the ceiling it leaves at once;
- 12. ``employment_subsidy`` a registered-unemployed member who finds work gives the household the
-                      month's dibao cut (``rules.employment``; also off dibao or in gradual exit)
-                      for ``dibao.employment_subsidy.months`` from the review (qijiang §8);
- 13. ``price_linkage`` 物价联动: when CPI (or food CPI) year-on-year reaches its trigger, recipients
-                      get the standard × the rate, at least ``price_linkage.floor``, per person;
- 14. ``payments``     the month's payments and counts, summed by township × area.
+                      from the next, jiaohe §5; :func:`review_dibao`); at or above the ceiling it
+                      leaves at once; re-rating comes just before it: new standards re-rate the
+                      payments in force of households not decided or reviewed;
+ 12. ``employment_subsidy`` [:func:`employment_subsidy_start` at a review,
+                      :func:`employment_subsidy_payment` each month] a registered-unemployed
+                      member who finds work gives the household the month's dibao cut
+                      (``rules.employment``; also off dibao, in the queue or in gradual exit) for
+                      ``dibao.employment_subsidy.months`` from the review (qijiang §8);
+ 13. ``price_linkage`` [:func:`price_linkage`] 物价联动: when CPI (or food CPI) year-on-year
+                      reaches its trigger, recipients get the standard × the rate, at least
+                      ``price_linkage.floor``, per person;
+ 14. ``payments``     [:func:`programme_payments`, :func:`payments_total`] the month's payments
+                      and counts, summed by township × area.
 
 Every random draw is keyed (``rng``): the same seed gives the same shocks to every household and
 month in a baseline and a reform; the rules stay pure.
@@ -252,6 +281,21 @@ Month = namedtuple("Month", [
 Work = namedtuple("Work", [
     "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
     "defer_bits", "draw_keys", "draw_u", "no_pout"])
+#: The person slot columns (``state.PersonSlots``, same names and arrays), one record. Listed
+#: here, not taken from the dataclass: the kernels' cache is keyed by this file's source, and a
+#: cached kernel reads a record's fields by position.
+PersonRecord = namedtuple("PersonRecord", [
+    "age_y", "birth_m", "urban", "disability", "ill", "paralysed", "rare", "labour", "self_care",
+    "employed", "wage", "perm", "earned", "pension", "other", "rigid_base", "rigid",
+    "unemployed_reg", "supporter", "assets", "care_wish"])
+#: The household columns (``state.Households``), one record (listed here as :data:`PersonRecord`).
+HouseholdRecord = namedtuple("HouseholdRecord", [
+    "household_id", "hh_start", "urban", "area", "township", "weight", "n_alive", "status",
+    "review_class", "applied_month", "applied_day", "event", "paid_gap", "paid_supplement",
+    "paid_supp_fixed", "paid_single", "paid_tekun_basic", "paid_tekun_care", "paid_dibao_n",
+    "paid_single_n", "paid_tekun_n", "paid_pci", "exit_left", "exit_elapsed", "exit_base",
+    "subsidy_left", "instalment_left", "instalment_amount", "subsidy_amount", "flags", "dirty",
+    "hidden"])
 #: Kernel 1's rates and constants of the month (:func:`persons_rates`).
 PersonsRates = namedtuple("PersonsRates", [
     "minor_age", "tekun_age", "deduction", "excluded", "work_min", "work_max", "rho", "sd_p",
@@ -890,8 +934,8 @@ def persons_kernel(m, r, P, H, W):
 
     ``m``: the month (:data:`Month`); ``r``: its rates (:func:`persons_rates`, made by the
     caller: numba's parallel loop rebuilds a namedtuple argument, not one made in the kernel);
-    ``P``, ``H``: the person slots and household columns (``state.PersonRecord``,
-    ``state.HouseholdRecord``); ``W``: the work arrays (:data:`Work`).
+    ``P``, ``H``: the person slots and household columns (:data:`PersonRecord`,
+    :data:`HouseholdRecord`); ``W``: the work arrays (:data:`Work`).
 
     ``rigid`` is kept up to date where illness starts or ends; ``m.refresh_rigid`` recomputes it
     for everyone (the first month, and whenever the parameters changed). ``H.dirty[h]`` is set

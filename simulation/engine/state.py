@@ -15,7 +15,6 @@ Money is float32 in yuan per month (ample precision for amounts below 10^6); ass
 
 from __future__ import annotations
 
-from collections import namedtuple
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -96,19 +95,12 @@ class Households:
     hidden: np.ndarray  # uint8: 1 = an inclusion error 错保 (enrolled with income the office does not see)
 
 
-#: The person slot columns as one record for the kernels (numba takes a namedtuple of arrays as
-#: one argument): the fields of :class:`PersonSlots`, same names, same arrays (no copy).
-PersonRecord = namedtuple("PersonRecord", [f.name for f in fields(PersonSlots)])
-#: The household columns as one record for the kernels: the fields of :class:`Households`.
-HouseholdRecord = namedtuple("HouseholdRecord", [f.name for f in fields(Households)])
 
-
-def record_of(obj: PersonSlots | Households) -> tuple:
-    """The kernels' record (:data:`PersonRecord` or :data:`HouseholdRecord`) of a state
-    dataclass: its arrays themselves, so the kernels update the dataclass's columns."""
-    cls = PersonRecord if isinstance(obj, PersonSlots) else HouseholdRecord
-    return cls(*(getattr(obj, f.name) for f in fields(obj)))
-
+def record_of(obj: PersonSlots | Households, record_type: type) -> tuple:
+    """The kernels' record (``processes.PersonRecord`` or ``processes.HouseholdRecord``) of a
+    state dataclass, field by field by name: its arrays themselves (no copy), so the kernels
+    update the dataclass's columns."""
+    return record_type(*(getattr(obj, name) for name in record_type._fields))
 
 def _series(frame: pd.DataFrame, name: str, source: str) -> np.ndarray:
     if name not in frame.columns:
