@@ -33,9 +33,9 @@ from simulation.engine import processes as pr
 from simulation.engine.behaviour import Behaviour
 from simulation.engine.economy import D_DETECT, monthly_inputs
 from simulation.engine.outputs import MonthlyRecorder, SimulationResult, TraceRecorder
-from simulation.engine.state import build_state
+from simulation.engine.state import build_state, record_of
 from simulation.errors import InputError
-from simulation.rules.entitlement import N_OUTPUTS
+from simulation.rules.entitlement import N_OUTPUTS, N_PERSON_OUTPUTS
 from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
 from simulation.rules.temporary import township_reserve
 
@@ -209,6 +209,15 @@ class SimulationModel(mesa.Model):
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.rerate = False  # payment parameters changed this month (调标)
+        # the kernels' records of the state and work arrays (the same arrays, no copies)
+        self.person_record = record_of(slots, pr.PersonRecord)
+        self.household_record = record_of(hh, pr.HouseholdRecord)
+        self.work = pr.Work(self.chunk_bounds, self.slot_cap, self.max_members, self.bounds,
+                            self.scratch, self.acc, self.days_hist, self.defer_h,
+                            self.defer_bits,
+                            np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start)), np.uint64),
+                            np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start))),
+                            np.zeros((0, N_PERSON_OUTPUTS)))
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
@@ -357,7 +366,6 @@ class SimulationModel(mesa.Model):
         mkey = day.year * 12 + day.month - 1  # absolute month: keys do not depend on start
         cal = day.month
         hh = self.households
-        s = self.persons
         self.acc[:] = 0.0
         self.days_hist[:] = 0.0
         n_threads = numba.get_num_threads()
@@ -370,18 +378,12 @@ class SimulationModel(mesa.Model):
         refresh_rigid = self.t == 0 or params_changed
         t0 = _time.perf_counter()
         self._instalments()
-        pr.persons_kernel(
-            self.seed, mkey, t, cal, self.b, self.p, self.e, self.dyn[t], self.haz,
-            self.entry_wage,
-            self.chunk_bounds, hh.hh_start, self.slot_cap, self.bounds, hh.n_alive, hh.urban,
-            hh.township, hh.weight, hh.status, hh.applied_month, hh.applied_day,
-            hh.paid_tekun_n, hh.paid_tekun_basic, hh.paid_tekun_care, hh.flags,
-            s.age_y, s.birth_m, s.disability, s.ill, s.paralysed, s.rare, s.labour, s.self_care,
-            s.employed, s.wage, s.perm, s.earned, s.pension, s.other, s.rigid_base, s.rigid,
-            s.unemployed_reg, s.supporter, s.assets, s.care_wish, s.urban,
-            self.scratch, self.acc, hh.event, self.defer_h, self.defer_bits, chunks,
-            n_threads, refresh_rigid, self.max_members, hh.dirty, hh.hidden, hh.instalment_left,
-            hh.instalment_amount)
+        month = pr.Month(
+            self.seed, mkey, t, cal, self.b, self.p, self.p_old, self.e, self.dyn[t], self.haz,
+            self.entry_wage, self.cpi[t], self.food_cpi[t], self.dyn[t, D_DETECT:D_DETECT + 2],
+            bool(params_changed), bool(refresh_rigid), bool(self.rerate), chunks, n_threads)
+        rates = pr.persons_rates(month, self.max_members)
+        pr.persons_kernel(month, rates, self.person_record, self.household_record, self.work)
         self._township_reserve()
         t1 = _time.perf_counter()
         # the offices plan from the queue: pending households, months waited, weight, draw
@@ -398,19 +400,8 @@ class SimulationModel(mesa.Model):
             cut_age[office.index], cut_draw[office.index] = office.plan(
                 age[sel], hh.weight[pending[sel]], draws[sel])
         t2 = _time.perf_counter()
-        pr.programme_kernel(
-            self.seed, mkey, t, cal, self.b, self.p, self.e, self.cpi[t], self.food_cpi[t],
-            cut_age, cut_draw, self.chunk_bounds, hh.hh_start, self.bounds, hh.n_alive,
-            hh.urban, hh.township, hh.weight, hh.status, hh.applied_month, hh.applied_day,
-            hh.review_class, hh.paid_gap, hh.paid_supplement, hh.paid_supp_fixed, hh.paid_single,
-            hh.paid_tekun_basic, hh.paid_tekun_care, hh.paid_dibao_n, hh.paid_single_n,
-            hh.paid_tekun_n, hh.exit_left, hh.exit_elapsed, hh.exit_base, hh.subsidy_left,
-            hh.subsidy_amount, hh.flags, self.rerate, self.p_old, hh.paid_pci, s.age_y, s.urban,
-            s.disability,
-            s.ill, s.paralysed, s.rare, s.labour, s.self_care, s.employed, s.earned, s.pension,
-            s.other, s.rigid, s.supporter, s.assets, s.care_wish, self.scratch, self.acc,
-            self.days_hist, hh.event, chunks, n_threads, hh.dirty,
-            params_changed, hh.hidden, self.dyn[t, D_DETECT:D_DETECT + 2])
+        pr.programme_kernel(month, self.person_record, self.household_record, self.work,
+                            cut_age, cut_draw)
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p

@@ -1,62 +1,98 @@
 """The monthly processes of the engine, as two fused numba kernels over households.
 
-Each month runs these named processes in this order (households in parallel, chunk by chunk):
+Each month runs these named processes in this order (households in parallel, chunk by chunk).
+Each process is a small ``@njit(inline="always")`` function of this module, named below in
+brackets, called in this order from the kernels' household loop (:func:`_persons_chunks`,
+:func:`_programme_chunks`: the loop body reads as this list). They take the state as records
+(namedtuples of arrays): ``P`` the person slots (:data:`PersonRecord`), ``H`` the household
+columns (:data:`HouseholdRecord`), ``W`` the engine's work arrays (:data:`Work`), ``m`` the
+month (:data:`Month`) and ``r`` kernel 1's rates of the month (:data:`PersonsRates`); a new
+column or rate is a new field of a record, not a new parameter of every kernel.
 
-Kernel 1, every household (:func:`persons_kernel`):
-  1. ``demography``   ageing (birthdays spread over the year), deaths by age (Gompertz-Makeham,
+Kernel 1, every household (:func:`persons_kernel`); processes 1-5 member by member, on the
+person's one uniform (the death, health and job events are consecutive intervals of it):
+  1. ``demography``   [:func:`ageing`, :func:`death`, :func:`births`, :func:`household_counts`]
+                      ageing (birthdays spread over the year), deaths by age (Gompertz-Makeham,
                       raised for the severely disabled and seriously ill), births into free slots;
                       a tekun person's death pays the funeral subsidy 丧葬补贴 (``tekun.funeral_months``
                       × the basic living standard, qijiang §2) once and ends that person's support.
-  2. ``health``       disability onset and progression (some severe onsets leave the person
-                      paralysed), serious illness onset and recovery, loss of self-care; in old
-                      age, loss of labour ability and of the legal supporter (the tekun inflow;
-                      ``supporter_loss`` rural, ``supporter_loss_urban`` urban);
-  3. ``jobs``         jobs lost and found (working ages, by labour ability); past the working ages
-                      (``work_age_max``, the generator's) work and labour ability end;
-  4. ``income``       persistent AR(1) and transitory log-earnings shocks of the employed, wages
-                      growing with the area's NBS income path; transfers and support raised with
-                      it each January, residents' pensions with the central minimum
-                      (``economy.monthly_inputs``); basic pension from 60;
-  5. ``expenditure``  rigid medical spending while seriously ill; education costs in September;
-  6. ``assessment``   the rules' household calculator (``simulation.rules.entitlement.
-                      assess_household``) on a household's current circumstances, where a
-                      temporary-assistance or application draw needs it and the income screen
-                      does not rule it out (finished after each chunk's loop);
-  7. ``temporary``    temporary assistance 临时救助: urgent type (``temporary.urgent.amount``) and
-                      expenditure type for illness and education (a multiple of the urban standard,
-                      boshan §3) for low-income, hardship and assisted households;
-  8. ``applications`` eligible non-recipients apply with probability ``take_up`` (rural; urban
-                      × ``take_up_urban_ratio``; with a tekun member ``take_up_tekun`` and its
-                      urban ratio), raised by active discovery 主动发现 and, during an expansion
-                      campaign 应保尽保, by ``campaign_take_up_multiple`` (near-poor applicants
-                      then accepted in error with ``campaign_inclusion``); in a public emergency
-                      (``temporary.applicant_advance``) an applicant gets
+  2. ``health``       [:func:`health`, :func:`paralysis_month`] disability onset and progression
+                      (some severe onsets leave the person paralysed), serious illness onset and
+                      recovery, loss of self-care; in old age, loss of labour ability and of the
+                      legal supporter (the tekun inflow; ``supporter_loss`` rural,
+                      ``supporter_loss_urban`` urban);
+  3. ``jobs``         [:func:`jobs`] jobs lost and found (working ages, by labour ability); past
+                      the working ages (``work_age_max``, the generator's) work and labour
+                      ability end (in :func:`ageing`);
+  4. ``income``       [:func:`indexation`, :func:`earnings`] persistent AR(1) and transitory
+                      log-earnings shocks of the employed, wages growing with the area's NBS
+                      income path; transfers and support raised with it each January, residents'
+                      pensions with the central minimum (``economy.monthly_inputs``; applied
+                      before the person's events); basic pension from 60 (in :func:`ageing`);
+  5. ``expenditure``  [:func:`expenditure`] rigid medical spending while seriously ill;
+                      education costs in September (drawn in :func:`temporary_events`);
+  6. ``assessment``   [:func:`assessment`] the rules' household calculator (``simulation.rules.
+                      entitlement.assess_household``) on a household's current circumstances,
+                      where a temporary-assistance or application draw needs it and the income
+                      screen does not rule it out (finished after each chunk's loop,
+                      :func:`_assess_and_apply`);
+  7. ``temporary``    [:func:`temporary_events` (the draws), :func:`temporary_assistance`]
+                      temporary assistance 临时救助: urgent type (``temporary.urgent.amount`` by
+                      the severity tiers, jiaohe §12) and expenditure type for illness and
+                      education (a multiple of the urban standard, boshan §3) for low-income,
+                      hardship and assisted households; ``instalments`` [:func:`instalment_start`]
+                      分次发放: a large illness case is approved once and paid in
+                      ``temporary.instalments.months`` parts, the later ones by
+                      ``model._instalments`` before kernel 1 (jiaohe §12);
+  8. ``applications`` [:func:`application_draw` (the draw and the income screen),
+                      :func:`applications`] eligible non-recipients apply with probability
+                      ``take_up`` (rural; urban × ``take_up_urban_ratio``; with a tekun member
+                      ``take_up_tekun`` and its urban ratio), raised by active discovery 主动发现
+                      and, during an expansion campaign 应保尽保, by ``campaign_take_up_multiple``
+                      (near-poor applicants then accepted in error with ``campaign_inclusion``);
+                      in a public emergency (``temporary.applicant_advance``) an applicant gets
                       ``temporary.applicant_months`` of the urban standard first (jiaohe §15).
 
-Between the kernels the township offices (Mesa agents) decide how many queued applications they
-can decide this month (oldest first, within their capacity).
+Between the kernels ``reserve``: each township's urgent aid of the month against its reserve fund
+(``temporary.township_reserve``; the excess recorded, and cut without a refill, boshan §3;
+``model._township_reserve``); then the township offices (Mesa agents) decide how many queued
+applications they can decide this month (oldest first, within their capacity).
 
-Kernel 2, households in a programme or queue (:func:`programme_kernel`):
-  9. ``decisions``    offices decide queued applications: enrolment if the rules say so; days to
-                      decision are recorded against ``admin.decision_deadline_days``;
- 10. ``reviews``      on the locality's calendar by review class (``dibao.review.months.A/B/C``,
+Kernel 2, households in a programme or queue (:func:`programme_kernel`; a household that died
+out leaves every programme first, :func:`died_out`; :func:`due` says what is due):
+  9. ``decisions``    [:func:`decisions`] offices decide queued applications: enrolment if the
+                      rules say so; days to decision are recorded against
+                      ``admin.decision_deadline_days``;
+ 10. ``reviews``      [:func:`reviews` (:func:`review_tekun`, :func:`review_single`,
+                      :func:`review_dibao`), :func:`report_draw`, :func:`reported_change`] on the
+                      locality's calendar by review class (``dibao.review.months.A/B/C``,
                       ``tekun.review.months``, qijiang §4), and when a household reports a major
                       change between reviews (probability ``report_change``): the payment is
-                      recomputed; between them it does not change. ``verification``: a review
-                      of an inclusion error 错保 (enrolled with income the office does not see)
-                      finds it with the month's detection rate (method mix, campaign) and it
-                      leaves (``exits_verification``);
- 11. ``gradual_exit`` 渐退: a household found above the standard but below
+                      recomputed (:func:`reassessment`); between them only a change of
+                      standards re-rates it (调标 [:func:`rerating`], ``rules.rerate``, with the
+                      income found at the last decision). ``verification`` [:func:`verification`]:
+                      a review of an inclusion error 错保 (enrolled with income the office does
+                      not see) finds it with the month's detection rate (method mix, campaign)
+                      and it leaves (``exits_verification``);
+ 11. ``gradual_exit`` [:func:`gradual_exit_start` at a review, :func:`gradual_exit` each month]
+                      渐退: a household found above the standard but below
                       ``dibao.gradual_exit.ceiling_multiple`` × the standard keeps
                       ``payment_schedule`` shares of its last benefit for ``months``
                       (``months_disabled`` with a disabled member), then leaves if still above;
-                      qualifying again ends the exit; at or above the ceiling it leaves at once;
- 12. ``employment_subsidy`` a registered-unemployed member who finds work gives the household the
-                      month's dibao cut (``rules.employment``; also off dibao or in gradual exit)
-                      for ``dibao.employment_subsidy.months`` from the review (qijiang §8);
- 13. ``price_linkage`` 物价联动: when CPI (or food CPI) year-on-year reaches its trigger, recipients
-                      get the standard × the rate, at least ``price_linkage.floor``, per person;
- 14. ``payments``     the month's payments and counts, summed by township × area.
+                      qualifying again ends the exit (that month paid as the exit's, the new gap
+                      from the next, jiaohe §5; :func:`review_dibao`); at or above the ceiling it
+                      leaves at once; re-rating comes just before it: new standards re-rate the
+                      payments in force of households not decided or reviewed;
+ 12. ``employment_subsidy`` [:func:`employment_subsidy_start` at a review,
+                      :func:`employment_subsidy_payment` each month] a registered-unemployed
+                      member who finds work gives the household the month's dibao cut
+                      (``rules.employment``; also off dibao, in the queue or in gradual exit) for
+                      ``dibao.employment_subsidy.months`` from the review (qijiang §8);
+ 13. ``price_linkage`` [:func:`price_linkage`] 物价联动: when CPI (or food CPI) year-on-year
+                      reaches its trigger, recipients get the standard × the rate, at least
+                      ``price_linkage.floor``, per person;
+ 14. ``payments``     [:func:`programme_payments`, :func:`payments_total`] the month's payments
+                      and counts, summed by township × area.
 
 Every random draw is keyed (``rng``): the same seed gives the same shocks to every household and
 month in a baseline and a reform; the rules stay pure.
@@ -69,6 +105,7 @@ import os
 os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from collections import namedtuple  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -224,6 +261,51 @@ E_EMP_MONTHS = E_EMP_ENABLED + 1
 E_FUNERAL_MONTHS = E_EMP_MONTHS + 1
 E_DEADLINE_DAYS = E_FUNERAL_MONTHS + 1  # calendar days
 N_ENGINE_PARAMS = E_DEADLINE_DAYS + 1
+
+
+# ---- the kernels' records (numba takes a namedtuple of arrays and scalars as one argument) ----
+#: The month's inputs, built by ``model.SimulationModel.step``: the seed, the month (``mkey``
+#: absolute, ``t`` since the start, ``cal_month`` 1..12), behaviour ``b``, parameters ``p``
+#: (``p_old`` last month's) and ``e`` (``E_*``), economic inputs ``dyn`` (``economy.D_*``),
+#: hazards ``haz``, entry wages by area, CPI and food CPI year on year, the detection rate by
+#: area, whether parameters changed, rigid spending is refreshed or payments re-rated, and the
+#: threads' chunk order.
+Month = namedtuple("Month", [
+    "seed", "mkey", "t", "cal_month", "b", "p", "p_old", "e", "dyn", "haz", "entry_wage", "cpi",
+    "food_cpi", "p_detect", "params_changed", "refresh_rigid", "rerate", "order", "n_threads"])
+#: The engine's own arrays, built once by ``model.SimulationModel``: chunks of households, each
+#: household's slot capacity and the most of any, its packed members' bounds (what the rules
+#: read), the rules' scratch and the accumulators per chunk, households deferred by kernel 1,
+#: each chunk's buffers of person draws (:func:`draw_buffer_size`) and an empty array for the
+#: per-person results of the rules' calculator (not wanted).
+Work = namedtuple("Work", [
+    "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
+    "defer_bits", "draw_keys", "draw_u", "no_pout"])
+#: The person slot columns (``state.PersonSlots``, same names and arrays), one record. Listed
+#: here, not taken from the dataclass: the kernels' cache is keyed by this file's source, and a
+#: cached kernel reads a record's fields by position.
+PersonRecord = namedtuple("PersonRecord", [
+    "age_y", "birth_m", "urban", "disability", "ill", "paralysed", "rare", "labour", "self_care",
+    "employed", "wage", "perm", "earned", "pension", "other", "rigid_base", "rigid",
+    "unemployed_reg", "supporter", "assets", "care_wish"])
+#: The household columns (``state.Households``), one record (listed here as :data:`PersonRecord`).
+HouseholdRecord = namedtuple("HouseholdRecord", [
+    "household_id", "hh_start", "urban", "area", "township", "weight", "n_alive", "status",
+    "review_class", "applied_month", "applied_day", "event", "paid_gap", "paid_supplement",
+    "paid_supp_fixed", "paid_single", "paid_tekun_basic", "paid_tekun_care", "paid_dibao_n",
+    "paid_single_n", "paid_tekun_n", "paid_pci", "exit_left", "exit_elapsed", "exit_base",
+    "subsidy_left", "instalment_left", "instalment_amount", "subsidy_amount", "flags", "dirty",
+    "hidden"])
+#: Kernel 1's rates and constants of the month (:func:`persons_rates`).
+PersonsRates = namedtuple("PersonsRates", [
+    "minor_age", "tekun_age", "deduction", "excluded", "work_min", "work_max", "rho", "sd_p",
+    "sd_t", "trans_mean", "smooth", "pension_delta", "pension60", "q_loss", "q_find",
+    "find_partial", "q_severe", "q_recover", "q_selfcare", "para_share", "mult_dis", "mult_ill",
+    "q_birth_k", "fert_min", "fert_max", "selfcare_age", "student_min", "student_max",
+    "ill_cost", "accept_error", "inclusion_multiple", "q_apply", "q_tekun", "labour_loss_age",
+    "q_labour_loss", "q_supporter_loss", "q_supporter_loss_urban", "q_urgent", "q_edu",
+    "q_ill_take", "funeral_months", "applicant_pay", "asset_limit_m", "screen_multiple",
+    "bound"])
 
 
 def _month_mask(months: Any, path: str) -> float:
@@ -389,34 +471,41 @@ def queue_draws(seed, positions, applied_month):
 
 
 @njit(cache=True, inline="always")
-def _copy_person(src, dst, age_y, birth_m, disability, ill, paralysed, rare, labour, self_care,
-                 employed, wage, perm, earned, pension, other, rigid_base, rigid, unemp,
-                 supporter, assets, care_wish, urban_p):
-    age_y[dst] = age_y[src]
-    birth_m[dst] = birth_m[src]
-    disability[dst] = disability[src]
-    ill[dst] = ill[src]
-    paralysed[dst] = paralysed[src]
-    rare[dst] = rare[src]
-    labour[dst] = labour[src]
-    self_care[dst] = self_care[src]
-    employed[dst] = employed[src]
-    wage[dst] = wage[src]
-    perm[dst] = perm[src]
-    earned[dst] = earned[src]
-    pension[dst] = pension[src]
-    other[dst] = other[src]
-    rigid_base[dst] = rigid_base[src]
-    rigid[dst] = rigid[src]
-    unemp[dst] = unemp[src]
-    supporter[dst] = supporter[src]
-    assets[dst] = assets[src]
-    care_wish[dst] = care_wish[src]
-    urban_p[dst] = urban_p[src]
+def _copy_person(P, src, dst):
+    """Move the person in slot ``src`` into slot ``dst`` (every column of the record)."""
+    P.age_y[dst] = P.age_y[src]
+    P.birth_m[dst] = P.birth_m[src]
+    P.disability[dst] = P.disability[src]
+    P.ill[dst] = P.ill[src]
+    P.paralysed[dst] = P.paralysed[src]
+    P.rare[dst] = P.rare[src]
+    P.labour[dst] = P.labour[src]
+    P.self_care[dst] = P.self_care[src]
+    P.employed[dst] = P.employed[src]
+    P.wage[dst] = P.wage[src]
+    P.perm[dst] = P.perm[src]
+    P.earned[dst] = P.earned[src]
+    P.pension[dst] = P.pension[src]
+    P.other[dst] = P.other[src]
+    P.rigid_base[dst] = P.rigid_base[src]
+    P.rigid[dst] = P.rigid[src]
+    P.unemployed_reg[dst] = P.unemployed_reg[src]
+    P.supporter[dst] = P.supporter[src]
+    P.assets[dst] = P.assets[src]
+    P.care_wish[dst] = P.care_wish[src]
+    P.urban[dst] = P.urban[src]
 
 
 #: Households per block of person draws (the block's slots × 24 bytes stay in the L1/L2 cache).
 DRAW_BLOCK = 256
+
+
+def draw_buffer_size(hh_start: np.ndarray) -> int:
+    """Slots in the largest block of :data:`DRAW_BLOCK` households (any start: a bound for the
+    blocks of every chunk), the size of each chunk's buffers of person draws."""
+    n = hh_start.shape[0] - 1
+    ends = np.minimum(np.arange(n) + DRAW_BLOCK, n)
+    return max(1, int((hh_start[ends] - hh_start[:-1]).max(initial=0)))
 
 
 @njit(cache=True)
@@ -476,414 +565,497 @@ def _supported(status: int) -> bool:
     return status == ST_ENROLLED or status == ST_EXIT
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def persons_kernel(seed, mkey, t, cal_month, b, p, e, dyn, haz, entry_wage,
-                   chunk_bounds, slot_start, slot_cap, bounds, n_alive, hh_urban, township,
-                   weight, status, applied_month, applied_day, paid_tekun_n, paid_tekun_basic,
-                   paid_tekun_care, flags,
-                   age_y, birth_m, disability, ill, paralysed, rare, labour, self_care, employed,
-                   wage, perm, earned, pension, other, rigid_base, rigid, unemp, supporter,
-                   assets, care_wish, urban_p,
-                   scratch, acc, event, defer_h, defer_bits, order, n_threads, refresh_rigid,
-                   max_members, dirty, hidden, instalment_left, instalment_amount):
-    """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
+@njit(cache=True, inline="always")
+def _assess(h, c, P, W, p, no_pout):
+    """The rules' calculator on household ``h``'s members; results in ``W.scratch[c]``."""
+    assess_household_detail(2 * h, c, W.bounds, P.age_y, P.urban, P.disability, P.ill,
+                            P.paralysed, P.rare, P.labour, P.self_care, P.earned, P.pension,
+                            P.other, P.rigid, P.supporter, P.assets, P.care_wish, p, W.scratch,
+                            no_pout)
 
-    ``rigid`` (rigid spending: the person's own plus the illness cost while seriously ill) is
-    kept up to date where illness starts or ends; ``refresh_rigid`` recomputes it for everyone
-    (the first month, and whenever the parameters changed: the illness cost is a multiple of the
-    standard).
-    ``max_members``: the most slots of any household (``slot_cap.max()``). ``dirty[h]`` is set
-    when anything the rules read about the household changes (a birthday, an event, income, a
-    birth or death, months paralysed): the programme kernel skips the report check of a household
-    whose circumstances are those of its last assessment.
 
-    ``flags`` per household, bits: 1 = a registered-unemployed member found work (employment
-    subsidy), 2..: count of tekun minors aged out since the last review (bits 8..15).
+# ---- kernel 1: the persons' month --------------------------------------------------------------
 
-    ``dyn``: this month's economic inputs (``economy.D_*``): the wage index by area, the yearly
-    raise of transfers and support, the pension increase and the new pensioners' amount, and
-    whether an expansion campaign 应保尽保 is in force: then eligible households apply at
-    ``campaign_take_up_multiple`` × their rates, and a near-poor household that applies is
-    accepted in error with probability ``campaign_inclusion`` (``hidden[h] = 2`` until decided).
-    """
-    n_chunks = chunk_bounds.shape[0] - 1
-    no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
-    minor_age = p[P_MINOR_AGE]
-    tekun_age = p[P_TEKUN_ELDERLY_AGE]
-    deduction = p[P_EMPLOYMENT_COST_DEDUCTION]
-    excluded = p[P_PENSION_EXCLUDED] != 0.0
-    work_min = b[BI_WORK_AGE_MIN]
-    work_max = b[BI_WORK_AGE_MAX]
-    rho = b[BI_INCOME_RHO]
-    sd_p = b[BI_INCOME_SD_PERSISTENT]
+@njit(cache=True)
+def persons_rates(m, max_members):
+    """Kernel 1's rates and constants of the month (:data:`PersonsRates`), from the behaviour
+    ``m.b``, the parameters ``m.p`` and ``m.e`` and the month's economic inputs ``m.dyn``."""
+    b = m.b
+    p = m.p
     sd_t = b[BI_INCOME_SD_TRANSITORY]
-    trans_mean = -0.5 * sd_t * sd_t
-    smooth = 1.0 / max(1.0, b[BI_INCOME_SMOOTHING_MONTHS])
-    pension_delta = dyn[D_PENSION_DELTA]
-    q_loss = b[BI_JOB_LOSS]
-    q_find = b[BI_JOB_FIND]
-    find_partial = b[BI_JOB_FIND_PARTIAL_FACTOR]
-    q_severe = 1.0 - np.exp(-b[BI_DISABILITY_SEVERE_RATE] / 12.0)
-    q_recover = b[BI_ILLNESS_RECOVERY]
-    q_selfcare = b[BI_SELF_CARE_DECLINE]
-    para_share = b[BI_PARALYSIS_SHARE]
-    mult_dis = b[BI_MORTALITY_DISABLED_MULTIPLE]
-    mult_ill = b[BI_MORTALITY_ILL_MULTIPLE]
     q_birth_person = 1.0 - np.exp(-b[BI_FERTILITY] / 2.0 / 12.0)
     # probability of a birth with k members of fertile age (a table: no power per household)
     q_birth_k = np.empty(max_members + 1)
     for k in range(max_members + 1):
         q_birth_k[k] = 1.0 - (1.0 - q_birth_person) ** k
-    fert_min = b[BI_FERTILITY_AGE_MIN]
-    fert_max = b[BI_FERTILITY_AGE_MAX]
-    selfcare_age = b[BI_SELF_CARE_LOSS_AGE]
-    student_min = b[BI_STUDENT_AGE_MIN]
-    student_max = b[BI_STUDENT_AGE_MAX]
-    ill_cost = b[BI_ILLNESS_COST_MULTIPLE] * p[P_STANDARD]
-    pension60 = dyn[D_PENSION_60]
     # monthly application probabilities by area (index 0 urban, 1 rural): take_up is the rural
     # rate and urban households apply at take_up_urban_ratio × it (likewise with a tekun
     # member); active discovery finds eligible non-applicants on top
     discovery = b[BI_DISCOVERY]
-    campaign = dyn[D_CAMPAIGN] != 0.0
+    campaign = m.dyn[D_CAMPAIGN] != 0.0
     boost = b[BI_CAMPAIGN_TAKE_UP] if campaign else 1.0
     accept_error = b[BI_CAMPAIGN_INCLUSION] if campaign else 0.0
     inclusion_multiple = b[BI_INCLUSION_MULTIPLE]
-    q_apply_by_area = np.empty(2)
-    q_tekun_by_area = np.empty(2)
+    q_apply = np.empty(2)
+    q_tekun = np.empty(2)
     for ar in range(2):
         ratio = b[BI_TAKE_UP_URBAN_RATIO] if ar == 0 else 1.0
         ratio_tekun = b[BI_TAKE_UP_TEKUN_URBAN_RATIO] if ar == 0 else 1.0
         # an expansion campaign multiplies the whole monthly rate (own applications and
         # active discovery)
-        q_apply_by_area[ar] = min(1.0, boost * (1.0 - (1.0 - min(1.0, b[BI_TAKE_UP] * ratio)) * (
+        q_apply[ar] = min(1.0, boost * (1.0 - (1.0 - min(1.0, b[BI_TAKE_UP] * ratio)) * (
             1.0 - discovery)))
-        q_tekun_by_area[ar] = min(1.0, boost * (1.0 - (1.0 - min(
+        q_tekun[ar] = min(1.0, boost * (1.0 - (1.0 - min(
             1.0, b[BI_TAKE_UP_TEKUN] * ratio_tekun)) * (1.0 - discovery)))
-    labour_loss_age = b[BI_LABOUR_LOSS_AGE]
-    q_labour_loss = b[BI_LABOUR_LOSS_ELDERLY]
-    q_supporter_loss = b[BI_SUPPORTER_LOSS]
-    q_supporter_loss_urban = b[BI_SUPPORTER_LOSS_URBAN]
-    q_urgent = b[BI_URGENT_RATE]
-    q_edu = b[BI_EDUCATION_COST_PROB]
-    q_ill_take = b[BI_TEMPORARY_TAKE_UP]
-    funeral_months = e[E_FUNERAL_MONTHS]
-    applicant_pay = applicant_amount(p)
-    asset_limit_m = p[P_ASSET_LIMIT_MONTHS]
     screen_multiple = 1.0
     if p[P_SINGLE_ENABLED] != 0.0:
         screen_multiple = max(screen_multiple, p[P_SINGLE_INCOME_MULTIPLE])
     if accept_error > 0.0:  # near-poor applicants may be accepted in error
         screen_multiple = max(screen_multiple, inclusion_multiple)
-    bound = event_bounds(haz, b, tekun_age)
-    # dynamic scheduling: each of numba's threads takes the next chunk (in ``order``) from a
+    tekun_age = p[P_TEKUN_ELDERLY_AGE]
+    return PersonsRates(
+        p[P_MINOR_AGE], tekun_age, p[P_EMPLOYMENT_COST_DEDUCTION], p[P_PENSION_EXCLUDED] != 0.0,
+        b[BI_WORK_AGE_MIN], b[BI_WORK_AGE_MAX], b[BI_INCOME_RHO], b[BI_INCOME_SD_PERSISTENT],
+        sd_t, -0.5 * sd_t * sd_t, 1.0 / max(1.0, b[BI_INCOME_SMOOTHING_MONTHS]),
+        m.dyn[D_PENSION_DELTA], m.dyn[D_PENSION_60], b[BI_JOB_LOSS], b[BI_JOB_FIND],
+        b[BI_JOB_FIND_PARTIAL_FACTOR], 1.0 - np.exp(-b[BI_DISABILITY_SEVERE_RATE] / 12.0),
+        b[BI_ILLNESS_RECOVERY], b[BI_SELF_CARE_DECLINE], b[BI_PARALYSIS_SHARE],
+        b[BI_MORTALITY_DISABLED_MULTIPLE], b[BI_MORTALITY_ILL_MULTIPLE], q_birth_k,
+        b[BI_FERTILITY_AGE_MIN], b[BI_FERTILITY_AGE_MAX], b[BI_SELF_CARE_LOSS_AGE],
+        b[BI_STUDENT_AGE_MIN], b[BI_STUDENT_AGE_MAX], b[BI_ILLNESS_COST_MULTIPLE] * p[P_STANDARD],
+        accept_error, inclusion_multiple, q_apply, q_tekun, b[BI_LABOUR_LOSS_AGE],
+        b[BI_LABOUR_LOSS_ELDERLY], b[BI_SUPPORTER_LOSS], b[BI_SUPPORTER_LOSS_URBAN],
+        b[BI_URGENT_RATE], b[BI_EDUCATION_COST_PROB], b[BI_TEMPORARY_TAKE_UP],
+        m.e[E_FUNERAL_MONTHS], applicant_amount(p), p[P_ASSET_LIMIT_MONTHS], screen_multiple,
+        event_bounds(m.haz, b, tekun_age))
+
+
+@njit(cache=True, inline="always")
+def ageing(P, H, h, ju, cal_month, r) -> bool:
+    """Process 1, demography: the birthday of the person in slot ``ju`` if it falls this month
+    (the minor age gives labour ability and may end a tekun minor's support, checked at review;
+    a basic pension from 60; past the working ages work and labour ability end). True if aged."""
+    if P.birth_m[ju] == cal_month and P.age_y[ju] < 120:
+        P.age_y[ju] += 1
+        ay = P.age_y[ju]
+        if ay == r.minor_age:
+            if P.labour[ju] == LABOUR_NONE and P.disability[ju] == DISABILITY_NONE:
+                P.labour[ju] = LABOUR_FULL
+            if H.paid_tekun_n[h] > 0 and P.supporter[ju] == 0:
+                H.flags[h] += 256  # a tekun minor may have aged out (checked at review)
+        if ay == 60 and P.pension[ju] == 0.0:
+            P.pension[ju] = r.pension60
+        if ay == r.work_max + 1:
+            # past the working ages no one works and labour ability ends, as
+            # in the population generator (no job cliff at the start of a run)
+            P.employed[ju] = 0
+            P.labour[ju] = LABOUR_NONE
+        return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def indexation(P, ju, other_factor, pension_delta) -> bool:
+    """Process 4, income (first part): transfers and support raised with incomes each January
+    (``other_factor``), residents' pensions by the central minimum's increase. True if any."""
+    changed = False
+    if other_factor != 1.0 and P.other[ju] > 0.0:
+        P.other[ju] *= other_factor
+        changed = True
+    if pension_delta != 0.0 and P.pension[ju] > 0.0:
+        P.pension[ju] += pension_delta
+        changed = True
+    return changed
+
+
+@njit(cache=True, inline="always")
+def paralysis_month(P, ju) -> bool:
+    """A paralysed person's months paralysed move on (capped). True if they did."""
+    if P.paralysed[ju] > 0 and P.paralysed[ju] < 32000:
+        P.paralysed[ju] += 1
+        return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def death(P, H, h, j, ju, s0, n, u, ay, st, area, g, w, a, haz, p, r, ev):
+    """Process 1, demography: the person in slot ``j`` dies if ``u`` is below the death hazard
+    (raised for the severely disabled and seriously ill). A tekun person's death pays the funeral
+    subsidy once (qijiang §2) and ends that support; the household's last member moves into the
+    freed slot. Returns (died, the hazard: the start of the next event's interval, event)."""
+    qd = haz[0, ay]
+    if P.disability[ju] == DISABILITY_SEVERE:
+        qd *= r.mult_dis
+    if P.ill[ju]:
+        qd *= r.mult_ill
+    if u >= qd:
+        return False, qd, ev
+    ev = EV_DEATH
+    if H.paid_tekun_n[h] > 0 and _supported(st):
+        ci = counted_income(P.earned[ju], P.pension[ju], P.other[ju], r.deduction, r.excluded)
+        asset_limit = r.asset_limit_m * p[P_STANDARD + area]
+        if tekun_eligible(ay, P.disability[ju], P.labour[ju], P.supporter[ju] != 0, ci,
+                          P.assets[ju], asset_limit, r.tekun_age, r.minor_age):
+            basic = tekun_basic(area, P.care_wish[ju], p)
+            care = tekun_care(P.self_care[ju], p)
+            a[g, A_F_PERSONS] += w
+            a[g, A_F_PAY] += w * r.funeral_months * basic
+            a[g, A_TOTAL_PAY] += w * r.funeral_months * basic
+            a[g, A_T_EX_DEATH] += w
+            H.paid_tekun_n[h] -= 1
+            H.paid_tekun_basic[h] = max(0.0, H.paid_tekun_basic[h] - basic)
+            H.paid_tekun_care[h] = max(0.0, H.paid_tekun_care[h] - care)
+            ev = EV_FUNERAL
+    # swap-remove: the last member moves into this slot (members stay packed)
+    last = s0 + n - 1
+    if last != j:
+        _copy_person(P, last, j)
+    return True, qd, ev
+
+
+@njit(cache=True, inline="always")
+def health(P, ju, ay, u, cum, haz, r):
+    """Process 2, health, on the person's uniform ``u`` from ``cum`` on: disability onset and
+    progression (a share of severe onsets: paralysis), months paralysed, serious illness onset
+    and recovery (rigid spending follows), loss of self-care; in old age loss of labour ability
+    and of the legal supporter (the tekun inflow). Returns (``cum`` after them, illness onsets)."""
+    ill_onset = 0
+    # disability onset / progression (a share of severe onsets: paralysis)
+    if P.disability[ju] == DISABILITY_NONE:
+        qo = haz[1, ay]
+        if u < cum + qo:
+            P.disability[ju] = DISABILITY_MILD
+            if P.labour[ju] == LABOUR_FULL:
+                P.labour[ju] = LABOUR_PARTIAL
+        cum += qo
+    elif P.disability[ju] == DISABILITY_MILD:
+        if u < cum + r.q_severe:
+            P.disability[ju] = DISABILITY_SEVERE
+            P.labour[ju] = LABOUR_NONE
+            if P.employed[ju]:
+                P.employed[ju] = 0
+            if (u - cum) < r.q_severe * r.para_share and P.paralysed[ju] == 0:
+                P.paralysed[ju] = 1
+        cum += r.q_severe
+    if P.paralysed[ju] > 0 and P.paralysed[ju] < 32000:
+        P.paralysed[ju] += 1
+    # serious illness onset / recovery
+    if P.ill[ju]:
+        if u >= cum and u < cum + r.q_recover:
+            P.ill[ju] = False
+            P.rigid[ju] = P.rigid_base[ju] + 0.0
+        cum += r.q_recover
+    else:
+        qi = haz[2, ay]
+        if u >= cum and u < cum + qi:
+            P.ill[ju] = True
+            P.rigid[ju] = P.rigid_base[ju] + r.ill_cost
+            ill_onset += 1
+            if P.employed[ju]:
+                P.employed[ju] = 0
+        cum += qi
+    # loss of self-care (very old or severely disabled)
+    if (ay >= r.selfcare_age or P.disability[ju] == DISABILITY_SEVERE) \
+            and P.self_care[ju] < SELF_CARE_UNABLE:
+        if u >= cum and u < cum + r.q_selfcare:
+            P.self_care[ju] += 1
+        cum += r.q_selfcare
+    # old age: loss of labour ability (the way into tekun for the elderly alone)
+    if ay >= r.labour_loss_age and P.labour[ju] != LABOUR_NONE:
+        if u >= cum and u < cum + r.q_labour_loss:
+            P.labour[ju] = LABOUR_NONE
+            P.employed[ju] = 0
+        cum += r.q_labour_loss
+    # old age: the legal supporter dies, moves or can no longer support, and the support
+    # received ends (other income); with no labour ability and no income the person is tekun.
+    # Urban and rural rates differ (urban elders mostly keep a pension, so fewer lose their
+    # whole income with it)
+    if ay >= r.tekun_age and P.supporter[ju]:
+        q_sl = r.q_supporter_loss_urban if P.urban[ju] else r.q_supporter_loss
+        if u >= cum and u < cum + q_sl:
+            P.supporter[ju] = False
+            P.other[ju] = 0.0
+        cum += q_sl
+    return cum, ill_onset
+
+
+@njit(cache=True, inline="always")
+def jobs(P, H, h, ju, ay, u, cum, entry_wage, r):
+    """Process 3, jobs, on the person's uniform ``u`` from ``cum`` on (working ages): a job lost
+    (registered unemployed) or found (by labour ability, not while seriously ill; a
+    registered-unemployed member who finds work marks the employment subsidy, flag bit 0)."""
+    if ay >= r.work_min and ay <= r.work_max:
+        if P.employed[ju]:
+            if u >= cum and u < cum + r.q_loss:
+                P.employed[ju] = 0
+                P.unemployed_reg[ju] = True
+        elif P.labour[ju] != LABOUR_NONE and not P.ill[ju]:
+            qf = r.q_find if P.labour[ju] == LABOUR_FULL else r.q_find * r.find_partial
+            if u >= cum and u < cum + qf:
+                P.employed[ju] = 1
+                if P.wage[ju] <= 0.0:
+                    P.wage[ju] = entry_wage
+                if P.unemployed_reg[ju]:
+                    H.flags[h] |= 1
+                    P.unemployed_reg[ju] = False
+
+
+@njit(cache=True, inline="always")
+def earnings(P, ju, pkey, growth_t, r) -> bool:
+    """Process 4, income: persistent AR(1) + transitory log shocks (mean-preserving) of the
+    employed, wages growing by ``growth_t`` since the start; the means test counts average income
+    over recent months (national 审核确认办法): ``earned`` is an exponential average of this
+    month's earnings (an income of 0 without a job stays 0). True if it changed."""
+    if P.employed[ju]:
+        z0, z = income_shocks(pkey)
+        P.perm[ju] = r.rho * P.perm[ju] + r.sd_p * z0
+        current = P.wage[ju] * growth_t * np.exp(P.perm[ju] + r.sd_t * z + r.trans_mean)
+        P.earned[ju] += r.smooth * (current - P.earned[ju])
+        return True
+    if P.earned[ju] != 0.0:
+        P.earned[ju] += r.smooth * (0.0 - P.earned[ju])
+        return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def expenditure(P, ju, refresh_rigid, r):
+    """Process 5, expenditure: rigid spending is the person's own plus the illness cost while
+    seriously ill, kept where illness starts or ends (:func:`health`) and recomputed for everyone
+    when ``refresh_rigid`` (the illness cost is a multiple of the standard). Education costs
+    come with temporary assistance (:func:`temporary_events`)."""
+    if refresh_rigid:
+        P.rigid[ju] = P.rigid_base[ju] + (r.ill_cost if P.ill[ju] else 0.0)
+
+
+@njit(cache=True, inline="always")
+def births(P, H, W, h, s0, n, hkey, cal_month, g, w, a, r, ev):
+    """Process 1, demography: a birth into a free slot of the household (a birth with no free
+    slot is counted, ``births_blocked``). The draw first, against the most it could need: the
+    members of fertile age are counted only then. Returns (members, event)."""
+    u_birth = to_uniform(sub_key(hkey, K_BIRTH))
+    n_fert = 0
+    if n > 0 and u_birth < r.q_birth_k[n]:
+        n_fert = _count_ages(s0, n, P.age_y, r.fert_min, r.fert_max)
+    if n_fert > 0 and n > 0:
+        qb = r.q_birth_k[n_fert]
+        if u_birth < qb:
+            if n < W.slot_cap[h]:
+                k = s0 + n
+                src = s0  # urban, area flags from any member
+                P.urban[k] = P.urban[src]
+                P.age_y[k] = 0
+                P.birth_m[k] = cal_month
+                P.disability[k] = DISABILITY_NONE
+                P.ill[k] = False
+                P.paralysed[k] = 0
+                P.rare[k] = False
+                P.labour[k] = LABOUR_NONE
+                P.self_care[k] = 0
+                P.employed[k] = 0
+                P.wage[k] = 0.0
+                P.perm[k] = 0.0
+                P.earned[k] = 0.0
+                P.pension[k] = 0.0
+                P.other[k] = 0.0
+                P.rigid_base[k] = 0.0
+                P.rigid[k] = 0.0
+                P.unemployed_reg[k] = False
+                P.supporter[k] = True
+                P.assets[k] = 0.0
+                P.care_wish[k] = 0
+                n += 1
+                a[g, U_BIRTHS] += 1.0
+                a[g, A_BIRTHS] += w
+                ev = EV_BIRTH
+            else:
+                a[g, A_BIRTHS_BLOCKED] += w
+    return n, ev
+
+
+@njit(cache=True, inline="always")
+def household_counts(H, W, h, s0, n, changed, st, g, w, a) -> bool:
+    """The household's members after demography (``dirty`` when anything the rules read
+    changed), counted; a household that died out ends every programme by death (the programme
+    kernel records the exits). Returns whether the household is still alive."""
+    if changed or n != H.n_alive[h]:
+        H.dirty[h] = 1
+    H.n_alive[h] = n
+    W.bounds[2 * h + 1] = s0 + n
+    a[g, U_PERSONS_END] += n
+    a[g, A_PERSONS] += w * n
+    if n == 0:
+        a[g, U_HH_DIED] += 1.0
+        a[g, A_HH_DIED] += w
+        if _supported(st):
+            H.flags[h] |= 2  # programme kernel records the exits by death
+        else:
+            H.status[h] = ST_GONE
+        H.event[h] = EV_HH_DIED
+        return False
+    a[g, U_HH_END] += 1.0
+    a[g, A_HH_ALIVE] += w
+    return True
+
+
+@njit(cache=True, inline="always")
+def temporary_events(P, hkey, s0, n, ill_onset, cal_month, r):
+    """Process 7, temporary assistance (the draws, for every household: keyed, cheap): an
+    urgent event, an illness onset taken up, an education cost in September with a student.
+    Returns the bits of :func:`_assess_and_apply` (1 urgent, 2 illness, 4 education)."""
+    urgent_hit = to_uniform(sub_key(hkey, K_URGENT)) < r.q_urgent
+    ill_hit = ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < r.q_ill_take
+    edu_hit = (cal_month == 9 and to_uniform(sub_key(hkey, K_EDU)) < r.q_edu
+               and _count_ages(s0, n, P.age_y, r.student_min, r.student_max) > 0)
+    return (1 if urgent_hit else 0) | (2 if ill_hit else 0) | (4 if edu_hit else 0)
+
+
+@njit(cache=True, inline="always")
+def application_draw(P, hkey, st, s0, n, std, area, r) -> bool:
+    """Process 8, applications (the draw): a non-recipient that would apply this month if
+    eligible and passes the income screen. A household whose per-capita counted income is at or
+    above every income line (standard, single-inclusion multiple) with no possible tekun member
+    cannot be eligible, and the rules' calculator is not called for it; the application draw
+    comes first (the tekun rate only matters where a member could be tekun: same results)."""
+    u_apply = to_uniform(sub_key(hkey, K_APPLY))
+    if st == ST_NONE and (u_apply < r.q_apply[area] or u_apply < r.q_tekun[area]):
+        ci_sum, maybe_tekun = _income_screen(s0, n, P.earned, P.pension, P.other, P.labour,
+                                             P.supporter, r.deduction, r.excluded)
+        apply_hit = (u_apply < r.q_apply[area]
+                     or (maybe_tekun and u_apply < r.q_tekun[area]))
+        screen_pass = maybe_tekun or ci_sum < r.screen_multiple * std * n
+        return apply_hit and screen_pass
+    return False
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def persons_kernel(m, r, P, H, W):
+    """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
+
+    ``m``: the month (:data:`Month`); ``r``: its rates (:func:`persons_rates`, made by the
+    caller: numba's parallel loop rebuilds a namedtuple argument, not one made in the kernel);
+    ``P``, ``H``: the person slots and household columns (:data:`PersonRecord`,
+    :data:`HouseholdRecord`); ``W``: the work arrays (:data:`Work`).
+
+    ``rigid`` is kept up to date where illness starts or ends; ``m.refresh_rigid`` recomputes it
+    for everyone (the first month, and whenever the parameters changed). ``H.dirty[h]`` is set
+    when anything the rules read about the household changes (a birthday, an event, income, a
+    birth or death, months paralysed): the programme kernel skips the report check of a
+    household whose circumstances are those of its last assessment.
+
+    ``H.flags`` per household, bits: 1 = a registered-unemployed member found work (employment
+    subsidy), 2 = died out, 8..15: count of tekun minors aged out since the last review.
+
+    ``m.dyn``: this month's economic inputs (``economy.D_*``): the wage index by area, the
+    yearly raise of transfers and support, the pension increase and the new pensioners' amount,
+    and whether an expansion campaign 应保尽保 is in force: then eligible households apply at
+    ``campaign_take_up_multiple`` × their rates, and a near-poor household that applies is
+    accepted in error with probability ``campaign_inclusion`` (``hidden[h] = 2`` until decided).
+    """
+    n_chunks = W.chunk_bounds.shape[0] - 1
+    # dynamic scheduling: each of numba's threads takes the next chunk (in ``m.order``) from a
     # shared counter, so a thread slowed by other work on the machine takes fewer; what a
     # chunk computes does not depend on which thread takes it
     counter = np.zeros(1, dtype=np.int64)
-    for _ in prange(min(n_threads, n_chunks)):
-        ci = _next_chunk(counter)
-        while ci < n_chunks:
-            c = order[ci]
-            h_end = chunk_bounds[c + 1]
-            a = acc[c]
-            sc = scratch[c]
-            n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
-            # the persons' draws are made block by block of households, in a loop of their own
-            # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
-            cap = 1
-            for hb in range(chunk_bounds[c], h_end, DRAW_BLOCK):
-                cap = max(cap, slot_start[min(hb + DRAW_BLOCK, h_end)] - slot_start[hb])
-            k_buf = np.empty(cap, dtype=np.uint64)
-            u_buf = np.empty(cap)
-            base = 0
-            for h in range(chunk_bounds[c], h_end):
-                if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
-                    base = slot_start[h]
-                    person_draws(seed, mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)], k_buf,
-                                 u_buf)
-                st = status[h]
-                if st == ST_GONE:
-                    continue
-                g = township[h] * 2 + (1 - hh_urban[h])
-                w = weight[h]
-                s0 = slot_start[h]
-                n = n_alive[h]
-                a[g, U_PERSONS_START] += n
-                a[g, U_HH_START] += 1.0
-                hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
-                area = 1 - hh_urban[h]
-                std = p[P_STANDARD + area]
-                asset_limit = asset_limit_m * std
-                # nominal wage growth since the start of the run; transfers and support are
-                # raised with incomes once a year (economy.monthly_inputs)
-                growth_t = dyn[D_WAGE + area]
-                other_factor = dyn[D_OTHER + area]
-                ev = EV_NONE
-                ill_onset = 0
-                deaths = 0
-                changed = False
-                # -- persons: ageing, deaths, health, jobs, income, expenditure ------------------
-                j = s0
-                while j < s0 + n:
-                    ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
-                    jb = np.uint64(j - base)  # the slot's place in the block's draws
-                    if birth_m[ju] == cal_month and age_y[ju] < 120:
-                        changed = True
-                        age_y[ju] += 1
-                        ay = age_y[ju]
-                        if ay == minor_age:
-                            if labour[ju] == LABOUR_NONE and disability[ju] == DISABILITY_NONE:
-                                labour[ju] = LABOUR_FULL
-                            if paid_tekun_n[h] > 0 and supporter[ju] == 0:
-                                flags[h] += 256  # a tekun minor may have aged out (checked at review)
-                        if ay == 60 and pension[ju] == 0.0:
-                            pension[ju] = pension60
-                        if ay == work_max + 1:
-                            # past the working ages no one works and labour ability ends, as
-                            # in the population generator (no job cliff at the start of a run)
-                            employed[ju] = 0
-                            labour[ju] = LABOUR_NONE
-                    if other_factor != 1.0 and other[ju] > 0.0:
-                        other[ju] *= other_factor
-                        changed = True
-                    if pension_delta != 0.0 and pension[ju] > 0.0:
-                        pension[ju] += pension_delta
-                        changed = True
-                    ay = age_y[ju]
-                    u = u_buf[jb]
-                    # one uniform decides every event below by cumulative intervals; at or above
-                    # the bound no event can happen and only the months paralysed move on
-                    if u >= bound[employed[ju], ay]:
-                        if paralysed[ju] > 0 and paralysed[ju] < 32000:
-                            paralysed[ju] += 1
-                            changed = True
-                    else:
-                        changed = True
-                        qd = haz[0, ay]
-                        if disability[ju] == DISABILITY_SEVERE:
-                            qd *= mult_dis
-                        if ill[ju]:
-                            qd *= mult_ill
-                        if u < qd:
-                            # death: a tekun person's death pays the funeral subsidy once (qijiang §2)
-                            deaths += 1
-                            ev = EV_DEATH
-                            if paid_tekun_n[h] > 0 and _supported(st):
-                                ci = counted_income(earned[ju], pension[ju], other[ju], deduction, excluded)
-                                if tekun_eligible(ay, disability[ju], labour[ju], supporter[ju] != 0, ci,
-                                                  assets[ju], asset_limit, tekun_age, minor_age):
-                                    basic = tekun_basic(area, care_wish[ju], p)
-                                    care = tekun_care(self_care[ju], p)
-                                    a[g, A_F_PERSONS] += w
-                                    a[g, A_F_PAY] += w * funeral_months * basic
-                                    a[g, A_TOTAL_PAY] += w * funeral_months * basic
-                                    a[g, A_T_EX_DEATH] += w
-                                    paid_tekun_n[h] -= 1
-                                    paid_tekun_basic[h] = max(0.0, paid_tekun_basic[h] - basic)
-                                    paid_tekun_care[h] = max(0.0, paid_tekun_care[h] - care)
-                                    ev = EV_FUNERAL
-                            # swap-remove: the last member moves into this slot (members stay packed)
-                            last = s0 + n - 1
-                            if last != j:
-                                _copy_person(last, j, age_y, birth_m, disability, ill, paralysed, rare,
-                                             labour, self_care, employed, wage, perm, earned, pension,
-                                             other, rigid_base, rigid, unemp, supporter, assets,
-                                             care_wish, urban_p)
-                            n -= 1
-                            continue  # the moved member is processed in this slot next
-                        cum = qd
-                        # disability onset / progression (a share of severe onsets: paralysis)
-                        if disability[ju] == DISABILITY_NONE:
-                            qo = haz[1, ay]
-                            if u < cum + qo:
-                                disability[ju] = DISABILITY_MILD
-                                if labour[ju] == LABOUR_FULL:
-                                    labour[ju] = LABOUR_PARTIAL
-                            cum += qo
-                        elif disability[ju] == DISABILITY_MILD:
-                            if u < cum + q_severe:
-                                disability[ju] = DISABILITY_SEVERE
-                                labour[ju] = LABOUR_NONE
-                                if employed[ju]:
-                                    employed[ju] = 0
-                                if (u - cum) < q_severe * para_share and paralysed[ju] == 0:
-                                    paralysed[ju] = 1
-                            cum += q_severe
-                        if paralysed[ju] > 0 and paralysed[ju] < 32000:
-                            paralysed[ju] += 1
-                        # serious illness onset / recovery
-                        if ill[ju]:
-                            if u >= cum and u < cum + q_recover:
-                                ill[ju] = False
-                                rigid[ju] = rigid_base[ju] + 0.0
-                            cum += q_recover
-                        else:
-                            qi = haz[2, ay]
-                            if u >= cum and u < cum + qi:
-                                ill[ju] = True
-                                rigid[ju] = rigid_base[ju] + ill_cost
-                                ill_onset += 1
-                                if employed[ju]:
-                                    employed[ju] = 0
-                            cum += qi
-                        # loss of self-care (very old or severely disabled)
-                        if (ay >= selfcare_age or disability[ju] == DISABILITY_SEVERE) and self_care[ju] < SELF_CARE_UNABLE:
-                            if u >= cum and u < cum + q_selfcare:
-                                self_care[ju] += 1
-                            cum += q_selfcare
-                        # old age: loss of labour ability (the way into tekun for the elderly alone)
-                        if ay >= labour_loss_age and labour[ju] != LABOUR_NONE:
-                            if u >= cum and u < cum + q_labour_loss:
-                                labour[ju] = LABOUR_NONE
-                                employed[ju] = 0
-                            cum += q_labour_loss
-                        # old age: the legal supporter dies, moves or can no longer support, and
-                        # the support received ends (other income); with no labour ability and no
-                        # income the person is tekun. Urban and rural rates differ (urban elders
-                        # mostly keep a pension, so fewer lose their whole income with it)
-                        if ay >= tekun_age and supporter[ju]:
-                            q_sl = q_supporter_loss_urban if urban_p[ju] else q_supporter_loss
-                            if u >= cum and u < cum + q_sl:
-                                supporter[ju] = False
-                                other[ju] = 0.0
-                            cum += q_sl
-                        # jobs
-                        if ay >= work_min and ay <= work_max:
-                            if employed[ju]:
-                                if u >= cum and u < cum + q_loss:
-                                    employed[ju] = 0
-                                    unemp[ju] = True
-                                cum += q_loss
-                            elif labour[ju] != LABOUR_NONE and not ill[ju]:
-                                qf = q_find if labour[ju] == LABOUR_FULL else q_find * find_partial
-                                if u >= cum and u < cum + qf:
-                                    employed[ju] = 1
-                                    if wage[ju] <= 0.0:
-                                        wage[ju] = entry_wage[area]
-                                    if unemp[ju]:
-                                        flags[h] |= 1
-                                        unemp[ju] = False
-                                cum += qf
-                    # income: persistent AR(1) + transitory log shocks (mean-preserving)
-                    # the means test counts average income over recent months (national 审核确认办法):
-                    # ``earned`` is an exponential average of this month's earnings
-                    # (an income of 0 without a job stays 0: nothing to update)
-                    if employed[ju]:
-                        changed = True
-                        z0, z = income_shocks(k_buf[jb])
-                        perm[ju] = rho * perm[ju] + sd_p * z0
-                        current = wage[ju] * growth_t * np.exp(perm[ju] + sd_t * z + trans_mean)
-                        earned[ju] += smooth * (current - earned[ju])
-                    elif earned[ju] != 0.0:
-                        changed = True
-                        earned[ju] += smooth * (0.0 - earned[ju])
-                    if refresh_rigid:
-                        rigid[ju] = rigid_base[ju] + (ill_cost if ill[ju] else 0.0)
-                    j += 1
-                a[g, U_DEATHS] += deaths
-                a[g, A_DEATHS] += w * deaths
-                # -- births into a free slot -----------------------------------------------------
-                # The household-level sums below (members of fertile age, students, counted
-                # income, a possible tekun member) are taken only when a draw needs them: the
-                # draw first, against the most it could need (same draws, same results; most
-                # household-months need none of them)
-                u_birth = to_uniform(sub_key(hkey, K_BIRTH))
-                n_fert = 0
-                if n > 0 and u_birth < q_birth_k[n]:
-                    n_fert = _count_ages(s0, n, age_y, fert_min, fert_max)
-                if n_fert > 0 and n > 0:
-                    qb = q_birth_k[n_fert]
-                    if u_birth < qb:
-                        if n < slot_cap[h]:
-                            k = s0 + n
-                            src = s0  # urban, area flags from any member
-                            urban_p[k] = urban_p[src]
-                            age_y[k] = 0
-                            birth_m[k] = cal_month
-                            disability[k] = DISABILITY_NONE
-                            ill[k] = False
-                            paralysed[k] = 0
-                            rare[k] = False
-                            labour[k] = LABOUR_NONE
-                            self_care[k] = 0
-                            employed[k] = 0
-                            wage[k] = 0.0
-                            perm[k] = 0.0
-                            earned[k] = 0.0
-                            pension[k] = 0.0
-                            other[k] = 0.0
-                            rigid_base[k] = 0.0
-                            rigid[k] = 0.0
-                            unemp[k] = False
-                            supporter[k] = True
-                            assets[k] = 0.0
-                            care_wish[k] = 0
-                            n += 1
-                            a[g, U_BIRTHS] += 1.0
-                            a[g, A_BIRTHS] += w
-                            ev = EV_BIRTH
-                        else:
-                            a[g, A_BIRTHS_BLOCKED] += w
-                if changed or n != n_alive[h]:
-                    dirty[h] = 1
-                n_alive[h] = n
-                bounds[2 * h + 1] = s0 + n
-                a[g, U_PERSONS_END] += n
-                a[g, A_PERSONS] += w * n
-                if n == 0:
-                    # the household has died out: every programme ends by death
-                    a[g, U_HH_DIED] += 1.0
-                    a[g, A_HH_DIED] += w
-                    if _supported(st):
-                        flags[h] |= 2  # programme kernel records the exits by death
-                    else:
-                        status[h] = ST_GONE
-                    event[h] = EV_HH_DIED
-                    continue
-                a[g, U_HH_END] += 1.0
-                a[g, A_HH_ALIVE] += w
-                # -- temporary-assistance events (drawn for every household: keyed, cheap) --------
-                urgent_hit = to_uniform(sub_key(hkey, K_URGENT)) < q_urgent
-                ill_hit = ill_onset > 0 and to_uniform(sub_key(hkey, K_ILL_TAKE)) < q_ill_take
-                edu_hit = (cal_month == 9 and to_uniform(sub_key(hkey, K_EDU)) < q_edu
-                           and _count_ages(s0, n, age_y, student_min, student_max) > 0)
-                # -- assessment by the rules, only where it can matter -------------------------
-                # A household whose per-capita counted income is at or above every income line
-                # (standard, single-inclusion multiple) and that has no possible tekun member cannot
-                # be eligible: the rules are not called for it unless a temporary-assistance event
-                # needs the low-income and hardship tests. Enrolled households are reassessed by
-                # the programme kernel. The application draw comes first: a household that would
-                # not apply this month even if eligible needs no assessment for it.
-                u_apply = to_uniform(sub_key(hkey, K_APPLY))
-                # (the tekun rate only matters where a member could be tekun: same results)
-                apply_hit = False
-                screen_pass = False
-                if st == ST_NONE and (u_apply < q_apply_by_area[area]
-                                      or u_apply < q_tekun_by_area[area]):
-                    ci_sum, maybe_tekun = _income_screen(s0, n, earned, pension, other, labour,
-                                                         supporter, deduction, excluded)
-                    apply_hit = (u_apply < q_apply_by_area[area]
-                                 or (maybe_tekun and u_apply < q_tekun_by_area[area]))
-                    screen_pass = maybe_tekun or ci_sum < screen_multiple * std * n
-                event[h] = ev
-                if (apply_hit and screen_pass) or urgent_hit or ill_hit or edu_hit:
-                    # rare (well under 1 % of households a month): finished after the chunk's
-                    # loop, which keeps the rules' calculator out of this loop's code
-                    defer_h[n_defer] = h
-                    defer_bits[n_defer] = ((1 if urgent_hit else 0) | (2 if ill_hit else 0)
-                                           | (4 if edu_hit else 0)
-                                           | (8 if (apply_hit and screen_pass) else 0))
-                    n_defer += 1
-            for k in range(chunk_bounds[c], n_defer):
-                _assess_and_apply(defer_h[k], defer_bits[k], c, t, seed, mkey, sc, a, p, scratch, no_pout,
-                                  q_apply_by_area, q_tekun_by_area, applicant_pay,
-                                  bounds, township, hh_urban, weight, status, applied_month,
-                                  applied_day, event, age_y, urban_p, disability, ill, paralysed,
-                                  rare, labour, self_care, earned, pension, other, rigid, supporter,
-                                  assets, care_wish, hidden, accept_error, inclusion_multiple,
-                                  instalment_left, instalment_amount)
-            ci = _next_chunk(counter)
+    for _ in prange(min(m.n_threads, n_chunks)):
+        _persons_chunks(counter, m, r, P, H, W)
     return 0
+
+
+# The kernels' threads run a function of their own, compiled without numba's reference counts
+# (``_nrt=False``): numba's parallel loop loses writes made through a namedtuple's fields in its
+# body (numba 0.68), and every read of a record's array in a called function counts a reference
+# atomically, which made the month 20 times slower on two threads. These functions allocate
+# nothing (their buffers are in ``Work``).
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _persons_chunks(counter, m, r, P, H, W):
+    """One thread's part of :func:`persons_kernel`: the next chunk from ``counter`` until none
+    is left."""
+    chunk_bounds = W.chunk_bounds
+    slot_start = H.hh_start
+    n_chunks = chunk_bounds.shape[0] - 1
+    no_pout = W.no_pout  # per-person results not wanted
+    ci = _next_chunk(counter)
+    while ci < n_chunks:
+        c = m.order[ci]
+        h_end = chunk_bounds[c + 1]
+        a = W.acc[c]
+        n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
+        # the persons' draws are made block by block of households, in a loop of their own
+        # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
+        k_buf = W.draw_keys[c]
+        u_buf = W.draw_u[c]
+        base = 0
+        for h in range(chunk_bounds[c], h_end):
+            if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
+                base = slot_start[h]
+                person_draws(m.seed, m.mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)],
+                             k_buf, u_buf)
+            st = H.status[h]
+            if st == ST_GONE:
+                continue
+            g = H.township[h] * 2 + (1 - H.urban[h])
+            w = H.weight[h]
+            s0 = slot_start[h]
+            n = H.n_alive[h]
+            a[g, U_PERSONS_START] += n
+            a[g, U_HH_START] += 1.0
+            hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
+            area = 1 - H.urban[h]
+            # nominal wage growth since the start of the run; transfers and support are
+            # raised with incomes once a year (economy.monthly_inputs)
+            growth_t = m.dyn[D_WAGE + area]
+            other_factor = m.dyn[D_OTHER + area]
+            ev = EV_NONE
+            ill_onset = 0
+            deaths = 0
+            changed = False
+            # -- each member: processes 1-5 on the person's one uniform ------------------
+            j = s0
+            while j < s0 + n:
+                ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
+                jb = np.uint64(j - base)  # the slot's place in the block's draws
+                changed |= ageing(P, H, h, ju, m.cal_month, r)
+                changed |= indexation(P, ju, other_factor, r.pension_delta)
+                ay = P.age_y[ju]
+                u = u_buf[jb]
+                # one uniform decides every event by cumulative intervals; at or above the
+                # bound no event can happen and only the months paralysed move on
+                if u >= r.bound[P.employed[ju], ay]:
+                    changed |= paralysis_month(P, ju)
+                else:
+                    changed = True
+                    died, cum, ev = death(P, H, h, j, ju, s0, n, u, ay, st, area, g, w, a,
+                                          m.haz, m.p, r, ev)
+                    if died:
+                        deaths += 1
+                        n -= 1
+                        continue  # the moved member is processed in this slot next
+                    cum, onset = health(P, ju, ay, u, cum, m.haz, r)
+                    ill_onset += onset
+                    jobs(P, H, h, ju, ay, u, cum, m.entry_wage[area], r)
+                changed |= earnings(P, ju, k_buf[jb], growth_t, r)
+                expenditure(P, ju, m.refresh_rigid, r)
+                j += 1
+            a[g, U_DEATHS] += deaths
+            a[g, A_DEATHS] += w * deaths
+            n, ev = births(P, H, W, h, s0, n, hkey, m.cal_month, g, w, a, r, ev)
+            if not household_counts(H, W, h, s0, n, changed, st, g, w, a):
+                continue
+            # -- processes 6-8: the draws here, the rare rest after the chunk's loop -----
+            bits = temporary_events(P, hkey, s0, n, ill_onset, m.cal_month, r)
+            if application_draw(P, hkey, st, s0, n, m.p[P_STANDARD + area], area, r):
+                bits |= 8
+            H.event[h] = ev
+            if bits != 0:
+                # rare (well under 1 % of households a month): finished after the chunk's
+                # loop, which keeps the rules' calculator out of this loop's code
+                W.defer_h[n_defer] = h
+                W.defer_bits[n_defer] = bits
+                n_defer += 1
+        for k in range(chunk_bounds[c], n_defer):
+            _assess_and_apply(W.defer_h[k], W.defer_bits[k], c, m, r, P, H, W, no_pout)
+        ci = _next_chunk(counter)
 
 
 @njit(cache=True, inline="always")
@@ -912,73 +1084,97 @@ def _count_recipients(a, g, w, households_column, persons_column, persons):
     a[g, persons_column] += w * persons
 
 
-@njit(cache=True, error_model="numpy")
-def _assess_and_apply(h, bits, c, t, seed, mkey, sc, a, p, scratch, no_pout, q_apply_by_area,
-                      q_tekun_by_area, applicant_pay, bounds, township, hh_urban,
-                      weight, status, applied_month, applied_day, event, age_y, urban_p,
-                      disability, ill, paralysed, rare, labour, self_care, earned, pension,
-                      other, rigid, supporter, assets, care_wish, hidden, accept_error,
-                      inclusion_multiple, instalment_left, instalment_amount):
-    """Processes 6-8 (assessment, temporary assistance, applications) for a household of the
-    persons kernel that has a temporary-assistance event or would apply (``bits``: 1 urgent,
-    2 illness, 4 education, 8 applies and passes the income screen). During an expansion
-    campaign a near-poor applicant eligible for nothing is accepted in error with probability
-    ``accept_error`` (``hidden[h] = 2``: enrolled at its decision as an inclusion error)."""
-    st = status[h]
-    g = township[h] * 2 + (1 - hh_urban[h])
-    w = weight[h]
-    area = 1 - hh_urban[h]
-    hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
-    ev = event[h]
-    eligible_any = False
-    needy = _supported(st)
-    if not needy:
-        assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill, paralysed,
-                                rare, labour, self_care, earned, pension, other, rigid,
-                                supporter, assets, care_wish, p, scratch, no_pout)
-        eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
-                        or sc[O_TEKUN_PERSONS] > 0)
-        needy = eligible_any or sc[O_LOW_INCOME] != 0.0 or sc[O_HARDSHIP] != 0.0
-    # -- temporary assistance ---------------------------------------------------------------
+@njit(cache=True, inline="always")
+def assessment(h, c, st, P, W, p, no_pout):
+    """Process 6, assessment: the rules' calculator on a non-recipient's current circumstances
+    (results in ``W.scratch[c]``). Returns (eligible for a programme, needy: eligible, low-income
+    or in hardship; a recipient is needy without an assessment)."""
+    if _supported(st):
+        return False, True
+    _assess(h, c, P, W, p, no_pout)
+    sc = W.scratch[c]
+    eligible_any = (sc[O_DIBAO_ELIGIBLE] != 0.0 or sc[O_SINGLE_PERSONS] > 0
+                    or sc[O_TEKUN_PERSONS] > 0)
+    return eligible_any, eligible_any or sc[O_LOW_INCOME] != 0.0 or sc[O_HARDSHIP] != 0.0
+
+
+@njit(cache=True, inline="always")
+def temporary_assistance(H, h, bits, needy, hkey, g, w, a, p, ev):
+    """Process 7, temporary assistance 临时救助 for a needy household with an event (``bits``):
+    urgent type (the draw places the case's severity among the tiers, jiaohe §12), expenditure
+    type for illness and education (the draw places the case's cost within the legal range,
+    boshan §3). Returns the event."""
     if needy:
         if bits & 1:
-            # the draw places the case's severity among the tiers (jiaohe §12)
             _temporary_case(a, g, w, A_TMP_URGENT, urgent_amount_by_severity(
                 to_uniform(sub_key(hkey, K_URGENT_MULT)), p))
             ev = EV_TEMPORARY
         if bits & 2:
-            # the draw places the case's cost within the legal range (boshan §3); a large case
-            # is approved once and paid in parts (jiaohe §12), the rest by model._instalments
             amount = illness_amount(to_uniform(sub_key(hkey, K_ILL_MULT)), p)
-            parts = instalments(amount, p)
-            _temporary_case(a, g, w, A_TMP_ILLNESS, amount / parts)
-            if parts > 1:
-                instalment_left[h] = parts - 1
-                instalment_amount[h] = amount / parts
+            instalment_start(H, h, amount, g, w, a, p)
             ev = EV_TEMPORARY
         if bits & 4:
             _temporary_case(a, g, w, A_TMP_EDU,
                             education_amount(to_uniform(sub_key(hkey, K_EDU_MULT)), p))
             ev = EV_TEMPORARY
-    # -- applications by eligible non-recipients --------------------------------------------
-    in_error = (st == ST_NONE and not eligible_any and accept_error > 0.0 and (bits & 8) != 0
-                and sc[O_PER_CAPITA] < inclusion_multiple * sc[O_STANDARD]
-                and to_uniform(sub_key(hkey, K_ERROR)) < accept_error)
+    return ev
+
+
+@njit(cache=True, inline="always")
+def instalment_start(H, h, amount, g, w, a, p):
+    """Process 7, instalments 分次发放: a large illness case is approved once and paid in parts
+    (jiaohe §12); the first part now, the rest in the months after (``model._instalments``)."""
+    parts = instalments(amount, p)
+    _temporary_case(a, g, w, A_TMP_ILLNESS, amount / parts)
+    if parts > 1:
+        H.instalment_left[h] = parts - 1
+        H.instalment_amount[h] = amount / parts
+
+
+@njit(cache=True, inline="always")
+def applications(H, h, bits, st, eligible_any, sc, hkey, t, area, g, w, a, r, ev):
+    """Process 8, applications by eligible non-recipients (the tekun rate with a tekun member);
+    during an expansion campaign a near-poor applicant eligible for nothing is accepted in error
+    with probability ``r.accept_error`` (``hidden[h] = 2``: enrolled at its decision as an
+    inclusion error). In a public emergency (``temporary.applicant_advance``) an applicant gets
+    a month of the urban standard first (jiaohe §15).
+    Returns the event."""
+    in_error = (st == ST_NONE and not eligible_any and r.accept_error > 0.0 and (bits & 8) != 0
+                and sc[O_PER_CAPITA] < r.inclusion_multiple * sc[O_STANDARD]
+                and to_uniform(sub_key(hkey, K_ERROR)) < r.accept_error)
     if st == ST_NONE and (eligible_any or in_error):
         u_apply = to_uniform(sub_key(hkey, K_APPLY))
-        qa = q_tekun_by_area[area] if sc[O_TEKUN_PERSONS] > 0 else q_apply_by_area[area]
+        qa = r.q_tekun[area] if sc[O_TEKUN_PERSONS] > 0 else r.q_apply[area]
         if u_apply < qa:
             if in_error:
-                hidden[h] = 2
-            status[h] = ST_PENDING
-            applied_month[h] = t
-            applied_day[h] = int(to_uniform(sub_key(hkey, K_APPLY_DAY)) * 30.0)
+                H.hidden[h] = 2
+            H.status[h] = ST_PENDING
+            H.applied_month[h] = t
+            H.applied_day[h] = int(to_uniform(sub_key(hkey, K_APPLY_DAY)) * 30.0)
             a[g, A_APPLICATIONS] += w
             ev = EV_APPLIED
-            if applicant_pay > 0.0:
-                # jiaohe §15: applicants may get a month of the urban standard first
-                _temporary_case(a, g, w, A_TMP_APPLICANT, applicant_pay)
-    event[h] = ev
+            if r.applicant_pay > 0.0:
+                _temporary_case(a, g, w, A_TMP_APPLICANT, r.applicant_pay)
+    return ev
+
+
+@njit(cache=True, error_model="numpy")
+def _assess_and_apply(h, bits, c, m, r, P, H, W, no_pout):
+    """Processes 6-8 (assessment, temporary assistance, applications) for a household of the
+    persons kernel that has a temporary-assistance event or would apply (``bits``: 1 urgent,
+    2 illness, 4 education, 8 applies and passes the income screen)."""
+    st = H.status[h]
+    g = H.township[h] * 2 + (1 - H.urban[h])
+    w = H.weight[h]
+    area = 1 - H.urban[h]
+    a = W.acc[c]
+    hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
+    ev = H.event[h]
+    eligible_any, needy = assessment(h, c, st, P, W, m.p, no_pout)
+    ev = temporary_assistance(H, h, bits, needy, hkey, g, w, a, m.p, ev)
+    ev = applications(H, h, bits, st, eligible_any, W.scratch[c], hkey, m.t, area, g, w, a, r,
+                      ev)
+    H.event[h] = ev
 
 
 @njit(cache=True, inline="always")
@@ -1017,383 +1213,556 @@ def rerate_household(h, area, pci, p, p_old, paid_gap, paid_supp, paid_supp_fixe
         paid_tekun_basic[h] = paid_tekun_basic[h] * p[P_STANDARD + basis] / old_basis
 
 
+@njit(cache=True, inline="always")
+def _rerate(H, h, area, pci, p, p_old):
+    """:func:`rerate_household` on the household record's payment columns."""
+    rerate_household(h, area, pci, p, p_old, H.paid_gap, H.paid_supplement, H.paid_supp_fixed,
+                     H.paid_single, H.paid_single_n, H.paid_tekun_basic, H.paid_dibao_n)
+
+
+# ---- kernel 2: the programmes' month -----------------------------------------------------------
+
+@njit(cache=True, inline="always")
+def died_out(H, h, st, g, w, a):
+    """A household that died out (kernel 1): every programme it received ends by death."""
+    if st != ST_PENDING:
+        if H.paid_dibao_n[h] > 0:
+            a[g, A_D_EX_DEATH] += w
+        if H.paid_single_n[h] > 0:
+            a[g, A_S_EX_DEATH] += w
+        if H.paid_tekun_n[h] > 0:
+            a[g, A_T_EX_DEATH] += w
+    H.status[h] = ST_GONE
+
+
+@njit(cache=True, inline="always")
+def _in_force(H, h, st, p):
+    """The household's monthly payment in force before this month's decisions (in a gradual
+    exit: the last benefit before it) and its dibao part (gap, supplements and single-person
+    payment; in a gradual exit: this month's share), which the employment subsidy's cut is
+    measured from (qijiang §8)."""
+    old_total = (H.paid_gap[h] + H.paid_supplement[h] + H.paid_single[h]
+                 + H.paid_tekun_basic[h] + H.paid_tekun_care[h])
+    old_dibao = H.paid_gap[h] + H.paid_supplement[h] + H.paid_single[h]
+    if st == ST_EXIT:
+        old_total = (H.exit_base[h] + H.paid_single[h] + H.paid_tekun_basic[h]
+                     + H.paid_tekun_care[h])
+        old_dibao = gradual_exit_payment(H.exit_elapsed[h], H.exit_base[h], p) + H.paid_single[h]
+    return old_total, old_dibao
+
+
+@njit(cache=True, inline="always")
+def due(H, h, st, m, cut_age, cut_draw):
+    """Processes 9-10, what is due this month: a queued application the office reaches (its
+    cohort is older than the office's cut, or at the cut with a draw within it) is decided; a
+    recipient is reviewed on the calendar of its review class. Returns (decide, review, still
+    waiting in the queue)."""
+    if st == ST_PENDING:
+        age_q = m.t - H.applied_month[h]
+        if age_q >= QUEUE_AGES:
+            age_q = QUEUE_AGES - 1
+        ca = cut_age[H.township[h]]
+        if age_q > ca or (age_q == ca and queue_draw(m.seed, h, H.applied_month[h])
+                          <= cut_draw[H.township[h]]):
+            return True, False, False
+        return False, False, True
+    return False, _review_due(H.review_class[h], m.cal_month, m.e), False
+
+
+@njit(cache=True, inline="always")
+def report_draw(H, h, st, decide, review, hkey, q_report, params_changed) -> bool:
+    """Process 10, reported changes (the draw): between reviews a household may report a change.
+    A recipient whose circumstances are those of its last assessment (``dirty`` clear,
+    parameters unchanged) would find no change; an inclusion error does not report its unseen
+    income. The draw comes first: only a household that would report needs an assessment."""
+    report_hit = False
+    if not decide and not review:
+        report_hit = to_uniform(sub_key(hkey, K_REPORT)) < q_report
+    if params_changed:
+        H.dirty[h] = 1
+    if report_hit and st == ST_ENROLLED and H.dirty[h] == 0:
+        report_hit = False  # its last assessment saw the same circumstances
+    if H.hidden[h] != 0:
+        report_hit = False  # unseen income is not reported
+    return report_hit
+
+
+@njit(cache=True, inline="always")
+def reassessment(P, H, W, h, c, p, no_pout):
+    """The rules' calculator on the household's circumstances now (``dirty`` cleared). Returns
+    (dibao eligible, gap payment, supplements, single-person and tekun persons)."""
+    _assess(h, c, P, W, p, no_pout)
+    H.dirty[h] = 0
+    sc = W.scratch[c]
+    return (sc[O_DIBAO_ELIGIBLE] != 0.0, sc[O_DIBAO_GAP], sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP],
+            int(sc[O_SINGLE_PERSONS]), int(sc[O_TEKUN_PERSONS]))
+
+
+@njit(cache=True, inline="always")
+def verification(H, h, review, eligible, hkey, p_detect, area, g, w, a, ev):
+    """Process 10, verification: the review of an inclusion error 错保 sees its true
+    circumstances. Eligible now, it is an ordinary recipient; still above the line, the review
+    finds the unseen income with the month's detection rate and the household leaves
+    (``dibao_exits_verification``), else nothing changes. Returns (an ordinary review, event)."""
+    if review and H.hidden[h] != 0:
+        if eligible:
+            H.hidden[h] = 0  # truly eligible now: an ordinary recipient
+        else:
+            # verification: the review finds the unseen income, or changes nothing
+            review = False
+            a[g, A_D_REVIEWS] += w
+            if to_uniform(sub_key(hkey, K_VERIFY)) < p_detect[area]:
+                a[g, A_D_EX_VERIFY] += w
+                H.paid_dibao_n[h] = 0
+                H.paid_gap[h] = 0.0
+                H.paid_supplement[h] = 0.0
+                H.hidden[h] = 0
+                ev = EV_LEFT_VERIFIED
+    return review, ev
+
+
+@njit(cache=True, inline="always")
+def reported_change(H, h, st, report_hit, eligible, sc, old_total, major, g, w, a) -> bool:
+    """Process 10, reported changes: a reported change is acted on when it is major (qijiang
+    §4): the payment moves by ``major_change_share`` or more, or the household qualifies again
+    in a gradual exit or no longer qualifies."""
+    if not report_hit:
+        return False
+    new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
+                 + sc[O_TEKUN_CARE])
+    changed = abs(new_total - old_total) >= major * max(old_total, 1.0) or (
+        st == ST_EXIT and eligible) or (H.paid_dibao_n[h] > 0 and not eligible
+                                        and st == ST_ENROLLED)
+    if changed:
+        a[g, A_REPORTS] += w
+    return changed
+
+
+@njit(cache=True, inline="always")
+def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_tekun_n, sc,
+              m, area, g, w, a, st, ev):
+    """Process 9, decisions: the days to decision (the wait in the queue plus the office's own
+    processing time) against ``admin.decision_deadline_days``; enrolment if the rules say so,
+    or as an inclusion error for an applicant accepted in error (``hidden == 2``: the office
+    sees a per-capita income drawn below the standard and is paid the gap the rules give for it).
+    Returns (status, event)."""
+    b = m.b
+    p = m.p
+    proc = b[BI_PROCESSING_DAYS_MIN] + (
+        b[BI_PROCESSING_DAYS_MAX] - b[BI_PROCESSING_DAYS_MIN]) * to_uniform(
+        sub_key(hkey, K_PROC_DAYS))
+    # decided in the month of application: ``proc`` days after it; later: the wait to the
+    # start of the month the office reaches it, then ``proc``
+    waited = m.t - H.applied_month[h]
+    days = proc if waited == 0 else waited * 30.4 - H.applied_day[h] + proc
+    if days < 1.0:
+        days = 1.0
+    a[g, A_DECISIONS] += w
+    a[g, A_DAYS_SUM] += w * days
+    if days > m.e[E_DEADLINE_DAYS]:
+        a[g, A_LATE] += w
+    bin_ = int(days)
+    if bin_ >= DAY_BINS:
+        bin_ = DAY_BINS - 1
+    hist[g, bin_] += w
+    H.applied_month[h] = -1
+    if eligible or new_single_n > 0 or new_tekun_n > 0:
+        a[g, A_APPROVALS] += w
+        st = ST_ENROLLED
+        ev = EV_APPROVED
+        if eligible:
+            a[g, A_D_ENTRIES] += w
+        if new_single_n > 0:
+            a[g, A_S_ENTRIES] += w
+        if new_tekun_n > 0:
+            a[g, A_T_ENTRIES] += w
+        H.paid_gap[h] = new_gap
+        H.paid_supplement[h] = new_supp
+        H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
+        H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
+        H.paid_pci[h] = sc[O_PER_CAPITA]
+        _pay_single_and_tekun(h, sc, new_single_n, new_tekun_n, H.paid_single, H.paid_single_n,
+                              H.paid_tekun_basic, H.paid_tekun_care, H.paid_tekun_n)
+        H.review_class[h] = int(sc[O_REVIEW_CLASS])
+        H.flags[h] &= 2  # clear the job and aged-out markers
+        H.hidden[h] = 0  # eligible after all: an ordinary recipient
+    elif H.hidden[h] == 2:
+        # accepted in error (expansion campaign): an inclusion error from now
+        a[g, A_APPROVALS] += w
+        a[g, A_D_ENTRIES] += w
+        st = ST_ENROLLED
+        ev = EV_APPROVED
+        H.hidden[h] = 1
+        H.paid_dibao_n[h] = H.n_alive[h]
+        seen = to_uniform(sub_key(hkey, K_SEEN)) * p[P_STANDARD + area]
+        H.paid_pci[h] = seen
+        H.paid_supplement[h] = 0.0
+        H.paid_supp_fixed[h] = 0.0
+        H.paid_gap[h] = rerated_gap(seen, H.paid_dibao_n[h], p[P_STANDARD + area], p, area)
+        H.review_class[h] = int(sc[O_REVIEW_CLASS])
+    else:
+        st = ST_NONE
+        ev = EV_DENIED
+    return st, ev
+
+
+@njit(cache=True, inline="always")
+def review_tekun(H, h, new_tekun_n, sc, g, w, a):
+    """Process 10, reviews, tekun part: entries, exits (minors aged out, income, other) and
+    the support in force."""
+    if new_tekun_n > H.paid_tekun_n[h]:
+        a[g, A_T_ENTRIES] += w * (new_tekun_n - H.paid_tekun_n[h])
+    elif new_tekun_n < H.paid_tekun_n[h]:
+        gone = H.paid_tekun_n[h] - new_tekun_n
+        aged = H.flags[h] >> 8
+        if aged > gone:
+            aged = gone
+        a[g, A_T_EX_AGED] += w * aged
+        if gone > aged:
+            if sc[O_DIBAO_ELIGIBLE] == 0.0 and sc[O_PER_CAPITA] >= sc[O_STANDARD]:
+                a[g, A_T_EX_INCOME] += w * (gone - aged)
+            else:
+                a[g, A_T_EX_OTHER] += w * (gone - aged)
+    H.paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
+    H.paid_tekun_care[h] = sc[O_TEKUN_CARE]
+    H.paid_tekun_n[h] = new_tekun_n
+
+
+@njit(cache=True, inline="always")
+def review_single(H, h, new_single_n, eligible, sc, g, w, a):
+    """Process 10, reviews, single-person inclusion part: entry, exit, the payment in force."""
+    if new_single_n > 0 and H.paid_single_n[h] == 0:
+        a[g, A_S_ENTRIES] += w
+    elif new_single_n == 0 and H.paid_single_n[h] > 0:
+        if sc[O_PER_CAPITA] >= sc[O_STANDARD] or eligible:
+            a[g, A_S_EX_INCOME] += w
+        else:
+            a[g, A_S_EX_OTHER] += w
+    H.paid_single[h] = sc[O_SINGLE_AMOUNT]
+    H.paid_single_n[h] = new_single_n
+
+
+@njit(cache=True, inline="always")
+def gradual_exit_start(P, H, W, h, st, sc, g, w, a, p, ev):
+    """Process 11, gradual exit 渐退 (its start, at a review that finds the household no longer
+    eligible): below ``dibao.gradual_exit.ceiling_multiple`` × the standard it keeps the
+    schedule's share of its last benefit for the locality's months (more with a disabled
+    member); at or above the ceiling it leaves at once (also during an exit). Returns (status,
+    event)."""
+    any_emp = False
+    any_dis = False
+    for j in range(W.bounds[2 * h], W.bounds[2 * h + 1]):
+        if P.employed[j]:
+            any_emp = True
+        if P.disability[j] != DISABILITY_NONE:
+            any_dis = True
+    assets_ok = sc[O_ASSETS_OK] != 0.0
+    months = gradual_exit_months(sc[O_PER_CAPITA], sc[O_STANDARD], assets_ok, any_emp, any_dis,
+                                 p)
+    if st == ST_EXIT:
+        if months == 0:  # at or above the ceiling now: leave at once
+            a[g, A_D_EX_INCOME] += w
+            H.paid_dibao_n[h] = 0
+            H.exit_left[h] = 0
+            st = ST_ENROLLED
+            ev = EV_LEFT_INCOME
+    elif H.paid_dibao_n[h] > 0:
+        if months > 0:
+            st = ST_EXIT
+            H.exit_left[h] = months
+            H.exit_elapsed[h] = 0
+            H.exit_base[h] = H.paid_gap[h] + H.paid_supplement[h]
+            ev = EV_EXIT_STARTED
+        else:
+            if sc[O_PER_CAPITA] >= sc[O_STANDARD]:
+                a[g, A_D_EX_INCOME] += w
+                ev = EV_LEFT_INCOME
+            else:
+                a[g, A_D_EX_OTHER] += w
+                ev = EV_LEFT_OTHER
+            H.paid_dibao_n[h] = 0
+    return st, ev
+
+
+@njit(cache=True, inline="always")
+def review_dibao(P, H, W, h, st, eligible, new_gap, new_supp, sc, g, w, a, p, ev):
+    """Process 10, reviews, dibao part: an eligible household's payment is recomputed (in a
+    gradual exit it qualifies again, which ends the exit: this month it is paid
+    ``requalified_month_payment``, the new gap from the next, jiaohe §5); otherwise a gradual
+    exit starts or the household leaves (:func:`gradual_exit_start`). Returns (status, event,
+    the requalified month's payment or -1)."""
+    requal_pay = -1.0
+    if eligible:
+        if st == ST_EXIT:
+            ev = EV_REQUALIFIED
+            requal_pay = requalified_month_payment(H.exit_elapsed[h], H.exit_base[h], p)
+        elif H.paid_dibao_n[h] == 0:
+            a[g, A_D_ENTRIES] += w
+        st = ST_ENROLLED
+        H.paid_gap[h] = new_gap
+        H.paid_supplement[h] = new_supp
+        H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
+        H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+        H.paid_pci[h] = sc[O_PER_CAPITA]
+        H.exit_left[h] = 0
+    else:
+        st, ev = gradual_exit_start(P, H, W, h, st, sc, g, w, a, p, ev)
+        if st == ST_ENROLLED and H.paid_dibao_n[h] == 0:
+            H.paid_gap[h] = 0.0
+            H.paid_supplement[h] = 0.0
+    return st, ev, requal_pay
+
+
+@njit(cache=True, inline="always")
+def reviews(P, H, W, h, st, review, eligible, new_gap, new_supp, new_single_n, new_tekun_n, sc,
+            g, w, a, p, ev):
+    """Process 10, reviews (on the calendar) and acted-on reported changes: the payment of each
+    programme is recomputed from the fresh assessment; between them it does not change.
+    Returns (status, event, the month's payment of a household that requalified in a gradual
+    exit or -1: :func:`review_dibao`)."""
+    ev = EV_REVIEWED if review else EV_REPORTED
+    if H.paid_dibao_n[h] > 0 or st == ST_EXIT:
+        a[g, A_D_REVIEWS] += w
+    if H.paid_tekun_n[h] > 0:
+        a[g, A_T_REVIEWS] += w
+    review_tekun(H, h, new_tekun_n, sc, g, w, a)
+    review_single(H, h, new_single_n, eligible, sc, g, w, a)
+    st, ev, requal_pay = review_dibao(P, H, W, h, st, eligible, new_gap, new_supp, sc, g, w, a,
+                                      p, ev)
+    H.review_class[h] = int(sc[O_REVIEW_CLASS])
+    return st, ev, requal_pay
+
+
+@njit(cache=True, inline="always")
+def employment_subsidy_start(H, h, old_dibao, e):
+    """Process 12, employment subsidy (at a review): when a registered-unemployed member found
+    work (flag bit 0), from this review the month's dibao cut against ``old_dibao`` (the dibao
+    in force before it) is paid for ``dibao.employment_subsidy.months``, whether the household
+    stays, goes into gradual exit or leaves (qijiang §8; :func:`employment_subsidy_payment`)."""
+    if (H.flags[h] & 1) and e[E_EMP_ENABLED] != 0.0 and old_dibao > 0.0:
+        H.subsidy_amount[h] = old_dibao
+        H.subsidy_left[h] = int(e[E_EMP_MONTHS])
+
+
+@njit(cache=True, inline="always")
+def rerating(H, h, area, p, p_old):
+    """Re-rating 调标: when the standards changed this month, the payment in force of a
+    household not decided or reviewed is re-rated with the income found at its last decision,
+    so a new standard never reveals a new income."""
+    H.dirty[h] = 1  # payments re-rated without an assessment
+    _rerate(H, h, area, H.paid_pci[h], p, p_old)
+
+
+@njit(cache=True, inline="always")
+def gradual_exit(H, h, st, eligible, new_gap, new_supp, sc, p, g, w, a, ev):
+    """Process 11, gradual exit 渐退 (the month): the schedule's share of the last benefit is
+    paid while months are left; at the end the household qualifies again (assessed this month)
+    or leaves. Returns (status, this month's exit payment, event)."""
+    exit_pay = 0.0
+    if st == ST_EXIT:
+        if H.exit_left[h] <= 0:
+            # end of the exit period: still above the standard → leave
+            if eligible:
+                st = ST_ENROLLED
+                H.paid_gap[h] = new_gap
+                H.paid_supplement[h] = new_supp
+                H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
+                H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
+                H.paid_pci[h] = sc[O_PER_CAPITA]
+                ev = EV_REQUALIFIED
+            else:
+                a[g, A_D_EX_GEND] += w
+                H.paid_dibao_n[h] = 0
+                H.paid_gap[h] = 0.0
+                H.paid_supplement[h] = 0.0
+                st = ST_ENROLLED
+                ev = EV_EXIT_ENDED
+        else:
+            exit_pay = gradual_exit_payment(H.exit_elapsed[h], H.exit_base[h], p)
+            H.exit_elapsed[h] += 1
+            H.exit_left[h] -= 1
+    return st, exit_pay, ev
+
+
+@njit(cache=True, inline="always")
+def programme_payments(H, h, st, exit_pay, requal_pay, g, w, a):
+    """Process 14, payments: recipients and payments of dibao (or its gradual exit; a household
+    that requalified in it this month is paid ``exit_pay``, the requalified month's payment, as
+    in the exit), single-person inclusion and tekun, weighted. Returns the household's total so
+    far."""
+    hh_total = exit_pay + H.paid_single[h] + H.paid_tekun_basic[h] + H.paid_tekun_care[h]
+    if st == ST_ENROLLED and requal_pay < 0.0:
+        hh_total += H.paid_gap[h] + H.paid_supplement[h]
+    if st == ST_EXIT or requal_pay >= 0.0:
+        _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, H.paid_dibao_n[h])
+        a[g, A_D_EXITPAY] += w * exit_pay
+        a[g, A_D_IN_EXIT] += w
+    elif H.paid_dibao_n[h] > 0:
+        _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, H.paid_dibao_n[h])
+        a[g, A_D_GAP] += w * H.paid_gap[h]
+        a[g, A_D_SUPP] += w * H.paid_supplement[h]
+    if H.paid_single_n[h] > 0:
+        _count_recipients(a, g, w, A_S_HH, A_S_PERSONS, H.paid_single_n[h])
+        a[g, A_S_PAY] += w * H.paid_single[h]
+    if H.paid_tekun_n[h] > 0:
+        _count_recipients(a, g, w, A_T_HH, A_T_PERSONS, H.paid_tekun_n[h])
+        a[g, A_T_BASIC] += w * H.paid_tekun_basic[h]
+        a[g, A_T_CARE] += w * H.paid_tekun_care[h]
+    return hh_total
+
+
+@njit(cache=True, inline="always")
+def employment_subsidy_payment(H, h, dibao_now, g, w, a):
+    """Process 12, employment subsidy (its month), while months are left: the cut of the dibao
+    paid this month (``dibao_now``; 0 off dibao or in the queue) against the dibao before the
+    job (``rules.employment``), counted in its own columns and in the month's total."""
+    if H.subsidy_left[h] > 0:
+        _employment_subsidy_month(a, g, w, h, dibao_now, H.subsidy_left, H.subsidy_amount)
+
+
+@njit(cache=True, inline="always")
+def dibao_paid(H, h, st, exit_pay, requal_pay):
+    """The dibao paid to the household this month (gap and supplements, or the gradual-exit or
+    requalified month's payment, and the single-person payment)."""
+    dibao_now = exit_pay + H.paid_single[h]
+    if st == ST_ENROLLED and requal_pay < 0.0:
+        dibao_now += H.paid_gap[h] + H.paid_supplement[h]
+    return dibao_now
+
+
+@njit(cache=True, inline="always")
+def price_linkage(H, h, hh_total, rate, std, p, g, w, a):
+    """Process 13, price linkage 物价联动: with a triggering CPI rate every person covered gets
+    the standard × the rate (at least the floor). Returns the household's total with it."""
+    if rate > 0.0:
+        covered = H.paid_dibao_n[h] + H.paid_single_n[h] + H.paid_tekun_n[h]
+        per_person = price_subsidy(std, rate, p)
+        a[g, A_PL_PERSONS] += w * covered
+        a[g, A_PL_PAY] += w * covered * per_person
+        hh_total += covered * per_person
+    return hh_total
+
+
+@njit(cache=True, inline="always")
+def payments_total(H, h, hh_total, exit_pay, g, w, a):
+    """Process 14, payments: every payment of the month summed once per household (checked
+    against the components), and negative payments counted (an invariant)."""
+    a[g, A_TOTAL_PAY] += w * hh_total
+    if (H.paid_gap[h] < 0.0 or H.paid_supplement[h] < 0.0 or H.paid_single[h] < 0.0
+            or H.paid_tekun_basic[h] < 0.0 or H.paid_tekun_care[h] < 0.0 or exit_pay < 0.0
+            or H.subsidy_amount[h] < 0.0):
+        a[g, U_NEGATIVE] += 1.0
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
-def programme_kernel(seed, mkey, t, cal_month, b, p, e, cpi, food_cpi, cut_age, cut_draw,
-                     chunk_bounds, slot_start, bounds, n_alive, hh_urban, township,
-                     weight, status, applied_month, applied_day, review_class,
-                     paid_gap, paid_supp, paid_supp_fixed, paid_single, paid_tekun_basic,
-                     paid_tekun_care, paid_dibao_n, paid_single_n, paid_tekun_n, exit_left,
-                     exit_elapsed,
-                     exit_base, subsidy_left, subsidy_amount, flags, rerate, p_old, paid_pci,
-                     age_y, urban_p, disability, ill, paralysed, rare, labour, self_care,
-                     employed, earned, pension, other, rigid, supporter, assets, care_wish,
-                     scratch, acc, days_hist, event, order, n_threads, dirty, params_changed,
-                     hidden, p_detect):
+def programme_kernel(m, P, H, W, cut_age, cut_draw):
     """Kernel 2 (processes 9-14) for households in a programme or the queue.
+
+    ``m``, ``P``, ``H``, ``W``: as :func:`persons_kernel`; ``cut_age``, ``cut_draw``: how far
+    each township's office reaches into its queue this month (``model.TownshipOffice.plan``).
 
     A recipient's report check needs no assessment when nothing the rules read has changed since
     its last one (``dirty[h] == 0``, parameters unchanged): it would find no change again.
 
     ``hidden[h]``: the household is an inclusion error 错保 (enrolled above the line with income
     the office does not see). It reports no change; at each review the rules see its true
-    circumstances: eligible now, it is an ordinary recipient; still above the line, the review
-    finds the unseen income with probability ``p_detect[area]`` (verification; ``economy.
-    detection_rate``) and the household leaves (``dibao_exits_verification``), else nothing
-    changes.
+    circumstances (:func:`verification`).
     """
-    n_chunks = chunk_bounds.shape[0] - 1
-    no_pout = np.zeros((0, N_PERSON_OUTPUTS))  # per-person results not wanted
-    q_report = b[BI_REPORT_CHANGE]
-    major = b[BI_MAJOR_CHANGE_SHARE]
-    deadline = e[E_DEADLINE_DAYS]
-    # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
-    rate = triggering_rate(cpi, food_cpi, p)
+    n_chunks = W.chunk_bounds.shape[0] - 1
     # dynamic scheduling over the threads, as in persons_kernel
     counter = np.zeros(1, dtype=np.int64)
-    for _ in prange(min(n_threads, n_chunks)):
-        ci = _next_chunk(counter)
-        while ci < n_chunks:
-            c = order[ci]
-            hist = days_hist[c]
-            a = acc[c]
-            sc = scratch[c]
-            for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
-                st = status[h]
-                if st == ST_GONE:
-                    continue
-                g = township[h] * 2 + (1 - hh_urban[h])
-                w = weight[h]
-                if st == ST_NONE:
-                    # off dibao since the job: the whole benefit is the month's cut (qijiang §8)
-                    if subsidy_left[h] > 0 and n_alive[h] > 0:
-                        _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left, subsidy_amount)
-                    continue
-                area = 1 - hh_urban[h]
-                hkey = key_hash(seed, STREAM_HOUSEHOLD, h, mkey)
-                ev = event[h]
-                # -- a household that died out: every programme ends by death ------------------
-                if n_alive[h] == 0:
-                    if st != ST_PENDING:
-                        if paid_dibao_n[h] > 0:
-                            a[g, A_D_EX_DEATH] += w
-                        if paid_single_n[h] > 0:
-                            a[g, A_S_EX_DEATH] += w
-                        if paid_tekun_n[h] > 0:
-                            a[g, A_T_EX_DEATH] += w
-                    status[h] = ST_GONE
-                    continue
-                old_total = (paid_gap[h] + paid_supp[h] + paid_single[h] + paid_tekun_basic[h]
-                             + paid_tekun_care[h])
-                # dibao in force before this month's decisions (employment subsidy, qijiang §8)
-                old_dibao = paid_gap[h] + paid_supp[h] + paid_single[h]
-                if st == ST_EXIT:
-                    old_total = exit_base[h] + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
-                    old_dibao = (gradual_exit_payment(exit_elapsed[h], exit_base[h], p)
-                                 + paid_single[h])
-                requal_pay = -1.0  # >= 0: requalified in gradual exit this month (jiaohe §5)
-                # -- which households act on a fresh assessment this month ---------------------
-                decide = False
-                review = False
-                report = False
-                if st == ST_PENDING:
-                    age_q = t - applied_month[h]
-                    if age_q >= QUEUE_AGES:
-                        age_q = QUEUE_AGES - 1
-                    ca = cut_age[township[h]]
-                    if age_q > ca or (age_q == ca and queue_draw(seed, h, applied_month[h])
-                                      <= cut_draw[township[h]]):
-                        decide = True
-                    else:
-                        a[g, A_PENDING] += w
-                        event[h] = ev
-                        if subsidy_left[h] > 0:
-                            _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left,
-                                                      subsidy_amount)
-                        continue
-                else:
-                    cls = review_class[h]
-                    review = _review_due(cls, cal_month, e)
-                # the report draw first: only a household that would report a change (or is
-                # decided, reviewed or at the end of its exit) needs a fresh assessment
-                report_hit = False
-                if not decide and not review:
-                    report_hit = to_uniform(sub_key(hkey, K_REPORT)) < q_report
-                if params_changed:
-                    dirty[h] = 1
-                if report_hit and st == ST_ENROLLED and dirty[h] == 0:
-                    report_hit = False  # its last assessment saw the same circumstances
-                if hidden[h] != 0:
-                    report_hit = False  # unseen income is not reported
-                eligible = False
-                new_gap = 0.0
-                new_supp = 0.0
-                new_single_n = 0
-                new_tekun_n = 0
-                if decide or review or report_hit or (st == ST_EXIT and exit_left[h] <= 0):
-                    assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
-                                            paralysed, rare, labour, self_care, earned, pension,
-                                            other, rigid, supporter, assets, care_wish, p, scratch,
-                                            no_pout)
-                    dirty[h] = 0
-                    eligible = sc[O_DIBAO_ELIGIBLE] != 0.0
-                    new_gap = sc[O_DIBAO_GAP]
-                    new_supp = sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP]
-                    new_single_n = int(sc[O_SINGLE_PERSONS])
-                    new_tekun_n = int(sc[O_TEKUN_PERSONS])
-                if review and hidden[h] != 0:
-                    if eligible:
-                        hidden[h] = 0  # truly eligible now: an ordinary recipient
-                    else:
-                        # verification: the review finds the unseen income, or changes nothing
-                        review = False
-                        a[g, A_D_REVIEWS] += w
-                        if to_uniform(sub_key(hkey, K_VERIFY)) < p_detect[area]:
-                            a[g, A_D_EX_VERIFY] += w
-                            paid_dibao_n[h] = 0
-                            paid_gap[h] = 0.0
-                            paid_supp[h] = 0.0
-                            hidden[h] = 0
-                            ev = EV_LEFT_VERIFIED
-                if report_hit:
-                    # a major change between reviews is reported with a probability (qijiang §4)
-                    new_total = (sc[O_DIBAO_AMOUNT] + sc[O_SINGLE_AMOUNT] + sc[O_TEKUN_BASIC]
-                                 + sc[O_TEKUN_CARE])
-                    changed = abs(new_total - old_total) >= major * max(old_total, 1.0) or (
-                        st == ST_EXIT and eligible) or (paid_dibao_n[h] > 0 and not eligible
-                                                        and st == ST_ENROLLED)
-                    if changed:
-                        report = True
-                        a[g, A_REPORTS] += w
-                if decide:
-                    # days: the wait in the queue plus the office's own processing time
-                    proc = b[BI_PROCESSING_DAYS_MIN] + (
-                        b[BI_PROCESSING_DAYS_MAX] - b[BI_PROCESSING_DAYS_MIN]) * to_uniform(
-                        sub_key(hkey, K_PROC_DAYS))
-                    # decided in the month of application: ``proc`` days after it; later: the wait
-                    # to the start of the month the office reaches it, then ``proc``
-                    waited = t - applied_month[h]
-                    days = proc if waited == 0 else waited * 30.4 - applied_day[h] + proc
-                    if days < 1.0:
-                        days = 1.0
-                    a[g, A_DECISIONS] += w
-                    a[g, A_DAYS_SUM] += w * days
-                    if days > deadline:
-                        a[g, A_LATE] += w
-                    bin_ = int(days)
-                    if bin_ >= DAY_BINS:
-                        bin_ = DAY_BINS - 1
-                    hist[g, bin_] += w
-                    applied_month[h] = -1
-                    if eligible or new_single_n > 0 or new_tekun_n > 0:
-                        a[g, A_APPROVALS] += w
-                        st = ST_ENROLLED
-                        ev = EV_APPROVED
-                        if eligible:
-                            a[g, A_D_ENTRIES] += w
-                        if new_single_n > 0:
-                            a[g, A_S_ENTRIES] += w
-                        if new_tekun_n > 0:
-                            a[g, A_T_ENTRIES] += w
-                        paid_gap[h] = new_gap
-                        paid_supp[h] = new_supp
-                        paid_supp_fixed[h] = sc[O_SUPP_FIXED]
-                        paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
-                        paid_pci[h] = sc[O_PER_CAPITA]
-                        _pay_single_and_tekun(h, sc, new_single_n, new_tekun_n, paid_single,
-                                              paid_single_n, paid_tekun_basic, paid_tekun_care,
-                                              paid_tekun_n)
-                        review_class[h] = int(sc[O_REVIEW_CLASS])
-                        flags[h] &= 2  # clear the job and aged-out markers
-                        hidden[h] = 0  # eligible after all: an ordinary recipient
-                    elif hidden[h] == 2:
-                        # accepted in error (expansion campaign): an inclusion error from now
-                        a[g, A_APPROVALS] += w
-                        a[g, A_D_ENTRIES] += w
-                        st = ST_ENROLLED
-                        ev = EV_APPROVED
-                        hidden[h] = 1
-                        paid_dibao_n[h] = n_alive[h]
-                        seen = to_uniform(sub_key(hkey, K_SEEN)) * p[P_STANDARD + area]
-                        paid_pci[h] = seen
-                        paid_supp[h] = 0.0
-                        paid_supp_fixed[h] = 0.0
-                        paid_gap[h] = rerated_gap(seen, paid_dibao_n[h], p[P_STANDARD + area], p,
-                                                  area)
-                        review_class[h] = int(sc[O_REVIEW_CLASS])
-                    else:
-                        st = ST_NONE
-                        ev = EV_DENIED
-                elif review or report:
-                    ev = EV_REVIEWED if review else EV_REPORTED
-                    if paid_dibao_n[h] > 0 or st == ST_EXIT:
-                        a[g, A_D_REVIEWS] += w
-                    if paid_tekun_n[h] > 0:
-                        a[g, A_T_REVIEWS] += w
-                    # tekun part
-                    if new_tekun_n > paid_tekun_n[h]:
-                        a[g, A_T_ENTRIES] += w * (new_tekun_n - paid_tekun_n[h])
-                    elif new_tekun_n < paid_tekun_n[h]:
-                        gone = paid_tekun_n[h] - new_tekun_n
-                        aged = flags[h] >> 8
-                        if aged > gone:
-                            aged = gone
-                        a[g, A_T_EX_AGED] += w * aged
-                        if gone > aged:
-                            if sc[O_DIBAO_ELIGIBLE] == 0.0 and sc[O_PER_CAPITA] >= sc[O_STANDARD]:
-                                a[g, A_T_EX_INCOME] += w * (gone - aged)
-                            else:
-                                a[g, A_T_EX_OTHER] += w * (gone - aged)
-                    paid_tekun_basic[h] = sc[O_TEKUN_BASIC]
-                    paid_tekun_care[h] = sc[O_TEKUN_CARE]
-                    paid_tekun_n[h] = new_tekun_n
-                    # single-person inclusion part
-                    if new_single_n > 0 and paid_single_n[h] == 0:
-                        a[g, A_S_ENTRIES] += w
-                    elif new_single_n == 0 and paid_single_n[h] > 0:
-                        if sc[O_PER_CAPITA] >= sc[O_STANDARD] or eligible:
-                            a[g, A_S_EX_INCOME] += w
-                        else:
-                            a[g, A_S_EX_OTHER] += w
-                    paid_single[h] = sc[O_SINGLE_AMOUNT]
-                    paid_single_n[h] = new_single_n
-                    # dibao part: recompute, start or end a gradual exit, or leave
-                    if eligible:
-                        if st == ST_EXIT:
-                            ev = EV_REQUALIFIED
-                            requal_pay = requalified_month_payment(exit_elapsed[h], exit_base[h],
-                                                                   p)
-                        elif paid_dibao_n[h] == 0:
-                            a[g, A_D_ENTRIES] += w
-                        st = ST_ENROLLED
-                        paid_gap[h] = new_gap
-                        paid_supp[h] = new_supp
-                        paid_supp_fixed[h] = sc[O_SUPP_FIXED]
-                        paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
-                        paid_pci[h] = sc[O_PER_CAPITA]
-                        exit_left[h] = 0
-                    else:
-                        any_emp = False
-                        any_dis = False
-                        for j in range(bounds[2 * h], bounds[2 * h + 1]):
-                            if employed[j]:
-                                any_emp = True
-                            if disability[j] != DISABILITY_NONE:
-                                any_dis = True
-                        assets_ok = sc[O_ASSETS_OK] != 0.0
-                        months = gradual_exit_months(sc[O_PER_CAPITA], sc[O_STANDARD], assets_ok,
-                                                     any_emp, any_dis, p)
-                        if st == ST_EXIT:
-                            if months == 0:  # at or above the ceiling now: leave at once
-                                a[g, A_D_EX_INCOME] += w
-                                paid_dibao_n[h] = 0
-                                exit_left[h] = 0
-                                st = ST_ENROLLED
-                                ev = EV_LEFT_INCOME
-                        elif paid_dibao_n[h] > 0:
-                            if months > 0:
-                                st = ST_EXIT
-                                exit_left[h] = months
-                                exit_elapsed[h] = 0
-                                exit_base[h] = paid_gap[h] + paid_supp[h]
-                                ev = EV_EXIT_STARTED
-                            else:
-                                if sc[O_PER_CAPITA] >= sc[O_STANDARD]:
-                                    a[g, A_D_EX_INCOME] += w
-                                    ev = EV_LEFT_INCOME
-                                else:
-                                    a[g, A_D_EX_OTHER] += w
-                                    ev = EV_LEFT_OTHER
-                                paid_dibao_n[h] = 0
-                        if st == ST_ENROLLED and paid_dibao_n[h] == 0:
-                            paid_gap[h] = 0.0
-                            paid_supp[h] = 0.0
-                    review_class[h] = int(sc[O_REVIEW_CLASS])
-                    # employment subsidy: a registered-unemployed member found work; from this
-                    # review the month's dibao cut is paid, whether the household stays, goes
-                    # into gradual exit or leaves (qijiang §8)
-                    if (flags[h] & 1) and e[E_EMP_ENABLED] != 0.0 and old_dibao > 0.0:
-                        subsidy_amount[h] = old_dibao
-                        subsidy_left[h] = int(e[E_EMP_MONTHS])
-                    flags[h] &= 2
-                # -- gradual exit month: pay the schedule share, end when the months run out ---
-                # -- standards changed this month (调标): re-rate the payment in force with the income
-                # found at the last decision, so a new standard never reveals a new income
-                if rerate and st == ST_ENROLLED and not (decide or review or report):
-                    dirty[h] = 1  # payments re-rated without an assessment
-                    rerate_household(h, area, paid_pci[h], p, p_old, paid_gap, paid_supp,
-                                     paid_supp_fixed, paid_single, paid_single_n,
-                                     paid_tekun_basic, paid_dibao_n)
-                exit_pay = 0.0
-                if st == ST_EXIT:
-                    if exit_left[h] <= 0:
-                        # end of the exit period: still above the standard → leave
-                        if eligible:
-                            st = ST_ENROLLED
-                            paid_gap[h] = new_gap
-                            paid_supp[h] = new_supp
-                            paid_supp_fixed[h] = sc[O_SUPP_FIXED]
-                            paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
-                            paid_pci[h] = sc[O_PER_CAPITA]
-                            ev = EV_REQUALIFIED
-                        else:
-                            a[g, A_D_EX_GEND] += w
-                            paid_dibao_n[h] = 0
-                            paid_gap[h] = 0.0
-                            paid_supp[h] = 0.0
-                            st = ST_ENROLLED
-                            ev = EV_EXIT_ENDED
-                    else:
-                        exit_pay = gradual_exit_payment(exit_elapsed[h], exit_base[h], p)
-                        exit_elapsed[h] += 1
-                        exit_left[h] -= 1
-                if st == ST_ENROLLED and paid_dibao_n[h] == 0 and paid_single_n[h] == 0 \
-                        and paid_tekun_n[h] == 0:
-                    st = ST_NONE
-                status[h] = st
-                event[h] = ev
-                if st == ST_NONE or st == ST_PENDING:
-                    if subsidy_left[h] > 0:
-                        _employment_subsidy_month(a, g, w, h, 0.0, subsidy_left, subsidy_amount)
-                    continue
-                if requal_pay >= 0.0:
-                    exit_pay = requal_pay  # the new gap is paid from next month
-                # -- payments and counts -------------------------------------------------------
-                hh_total = exit_pay + paid_single[h] + paid_tekun_basic[h] + paid_tekun_care[h]
-                if st == ST_ENROLLED and requal_pay < 0.0:
-                    hh_total += paid_gap[h] + paid_supp[h]
-                if st == ST_EXIT or requal_pay >= 0.0:
-                    _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, paid_dibao_n[h])
-                    a[g, A_D_EXITPAY] += w * exit_pay
-                    a[g, A_D_IN_EXIT] += w
-                elif paid_dibao_n[h] > 0:
-                    _count_recipients(a, g, w, A_D_HH, A_D_PERSONS, paid_dibao_n[h])
-                    a[g, A_D_GAP] += w * paid_gap[h]
-                    a[g, A_D_SUPP] += w * paid_supp[h]
-                if paid_single_n[h] > 0:
-                    _count_recipients(a, g, w, A_S_HH, A_S_PERSONS, paid_single_n[h])
-                    a[g, A_S_PAY] += w * paid_single[h]
-                if paid_tekun_n[h] > 0:
-                    _count_recipients(a, g, w, A_T_HH, A_T_PERSONS, paid_tekun_n[h])
-                    a[g, A_T_BASIC] += w * paid_tekun_basic[h]
-                    a[g, A_T_CARE] += w * paid_tekun_care[h]
-                if subsidy_left[h] > 0:
-                    dibao_now = exit_pay + paid_single[h]
-                    if st == ST_ENROLLED and requal_pay < 0.0:
-                        dibao_now += paid_gap[h] + paid_supp[h]
-                    _employment_subsidy_month(a, g, w, h, dibao_now, subsidy_left, subsidy_amount)
-                if rate > 0.0:
-                    covered = paid_dibao_n[h] + paid_single_n[h] + paid_tekun_n[h]
-                    per_person = price_subsidy(p[P_STANDARD + area], rate, p)
-                    a[g, A_PL_PERSONS] += w * covered
-                    a[g, A_PL_PAY] += w * covered * per_person
-                    hh_total += covered * per_person
-                a[g, A_TOTAL_PAY] += w * hh_total
-                if (paid_gap[h] < 0.0 or paid_supp[h] < 0.0 or paid_single[h] < 0.0
-                        or paid_tekun_basic[h] < 0.0 or paid_tekun_care[h] < 0.0 or exit_pay < 0.0
-                        or subsidy_amount[h] < 0.0):
-                    a[g, U_NEGATIVE] += 1.0
-            ci = _next_chunk(counter)
+    for _ in prange(min(m.n_threads, n_chunks)):
+        _programme_chunks(counter, m, P, H, W, cut_age, cut_draw)
     return 0
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
+    """One thread's part of :func:`programme_kernel` (as :func:`_persons_chunks`)."""
+    chunk_bounds = W.chunk_bounds
+    n_chunks = chunk_bounds.shape[0] - 1
+    no_pout = W.no_pout  # per-person results not wanted
+    q_report = m.b[BI_REPORT_CHANGE]
+    major = m.b[BI_MAJOR_CHANGE_SHARE]
+    p = m.p
+    # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
+    rate = triggering_rate(m.cpi, m.food_cpi, p)
+    ci = _next_chunk(counter)
+    while ci < n_chunks:
+        c = m.order[ci]
+        hist = W.days_hist[c]
+        a = W.acc[c]
+        sc = W.scratch[c]
+        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            st = H.status[h]
+            if st == ST_GONE:
+                continue
+            g = H.township[h] * 2 + (1 - H.urban[h])
+            w = H.weight[h]
+            if st == ST_NONE:
+                # off dibao since the job: the whole benefit is the month's cut (qijiang §8)
+                if H.n_alive[h] > 0:
+                    employment_subsidy_payment(H, h, 0.0, g, w, a)
+                continue
+            area = 1 - H.urban[h]
+            hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
+            ev = H.event[h]
+            if H.n_alive[h] == 0:
+                died_out(H, h, st, g, w, a)
+                continue
+            old_total, old_dibao = _in_force(H, h, st, p)
+            decide, review, waiting = due(H, h, st, m, cut_age, cut_draw)
+            if waiting:
+                a[g, A_PENDING] += w
+                H.event[h] = ev
+                employment_subsidy_payment(H, h, 0.0, g, w, a)
+                continue
+            report_hit = report_draw(H, h, st, decide, review, hkey, q_report,
+                                     m.params_changed)
+            # a fresh assessment where a decision, review, report or the end of a gradual
+            # exit needs it
+            eligible = False
+            new_gap = 0.0
+            new_supp = 0.0
+            new_single_n = 0
+            new_tekun_n = 0
+            if decide or review or report_hit or (st == ST_EXIT and H.exit_left[h] <= 0):
+                eligible, new_gap, new_supp, new_single_n, new_tekun_n = reassessment(
+                    P, H, W, h, c, p, no_pout)
+            review, ev = verification(H, h, review, eligible, hkey, m.p_detect, area, g, w,
+                                      a, ev)
+            report = reported_change(H, h, st, report_hit, eligible, sc, old_total, major,
+                                     g, w, a)
+            requal_pay = -1.0  # >= 0: requalified in gradual exit this month (jiaohe §5)
+            if decide:
+                st, ev = decisions(H, h, hist, hkey, eligible, new_gap, new_supp,
+                                   new_single_n, new_tekun_n, sc, m, area, g, w, a, st, ev)
+            elif review or report:
+                st, ev, requal_pay = reviews(P, H, W, h, st, review, eligible, new_gap,
+                                             new_supp, new_single_n, new_tekun_n, sc, g, w, a,
+                                             p, ev)
+                employment_subsidy_start(H, h, old_dibao, m.e)
+                H.flags[h] &= 2  # the review has seen the job and aged-out markers
+            if m.rerate and st == ST_ENROLLED and not (decide or review or report):
+                rerating(H, h, area, p, m.p_old)
+            st, exit_pay, ev = gradual_exit(H, h, st, eligible, new_gap, new_supp, sc, p, g,
+                                            w, a, ev)
+            if st == ST_ENROLLED and H.paid_dibao_n[h] == 0 and H.paid_single_n[h] == 0 \
+                    and H.paid_tekun_n[h] == 0:
+                st = ST_NONE  # nothing paid any more: out of every programme
+            H.status[h] = st
+            H.event[h] = ev
+            if st == ST_NONE or st == ST_PENDING:
+                employment_subsidy_payment(H, h, 0.0, g, w, a)
+                continue
+            if requal_pay >= 0.0:
+                exit_pay = requal_pay  # the new gap is paid from next month
+            hh_total = programme_payments(H, h, st, exit_pay, requal_pay, g, w, a)
+            employment_subsidy_payment(H, h, dibao_paid(H, h, st, exit_pay, requal_pay), g, w, a)
+            hh_total = price_linkage(H, h, hh_total, rate, p[P_STANDARD + area], p, g, w, a)
+            payments_total(H, h, hh_total, exit_pay, g, w, a)
+        ci = _next_chunk(counter)
+
 
 
 @njit(parallel=True, cache=True, error_model="numpy")

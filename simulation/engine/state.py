@@ -95,6 +95,13 @@ class Households:
     hidden: np.ndarray  # uint8: 1 = an inclusion error 错保 (enrolled with income the office does not see)
 
 
+
+def record_of(obj: PersonSlots | Households, record_type: type) -> tuple:
+    """The kernels' record (``processes.PersonRecord`` or ``processes.HouseholdRecord``) of a
+    state dataclass, field by field by name: its arrays themselves (no copy), so the kernels
+    update the dataclass's columns."""
+    return record_type(*(getattr(obj, name) for name in record_type._fields))
+
 def _series(frame: pd.DataFrame, name: str, source: str) -> np.ndarray:
     if name not in frame.columns:
         raise InputError(source, name, "missing column")
