@@ -188,15 +188,18 @@ def test_requalified_review_month_still_pays_the_exit_amount():
 
 def test_urgent_aid_tiers_by_severity():
     # seed-coverage row 59 (jiaohe §12 根据急难程度分档设定救助标准): Jiaohe's tiers 40/40/20 % of
-    # cases at 0.5 / 1 / 2 × the average 1,154.9
+    # cases at 0.5 / 1 / 2 × the urgent amount (national 700, an assumption fitted with the
+    # published 1,154.9 a case of 2021)
     from simulation.rules.temporary import urgent_amount_by_severity
 
     p = pack_params(load_policy("jiaohe").at("2024-06-01"))
-    assert urgent_amount_by_severity(0.0, p) == pytest.approx(577.45)
-    assert urgent_amount_by_severity(0.3999, p) == pytest.approx(577.45)
-    assert urgent_amount_by_severity(0.4, p) == pytest.approx(1154.9)
-    assert urgent_amount_by_severity(0.85, p) == pytest.approx(2309.8)
-    assert urgent_amount_by_severity(0.9999, p) == pytest.approx(2309.8)
+    amount = float(load_policy("jiaohe").value("temporary.urgent.amount", "2024-06-01"))
+    assert amount == 700
+    assert urgent_amount_by_severity(0.0, p) == pytest.approx(0.5 * amount)
+    assert urgent_amount_by_severity(0.3999, p) == pytest.approx(0.5 * amount)
+    assert urgent_amount_by_severity(0.4, p) == pytest.approx(amount)
+    assert urgent_amount_by_severity(0.85, p) == pytest.approx(2 * amount)
+    assert urgent_amount_by_severity(0.9999, p) == pytest.approx(2 * amount)
     assert urgent_amount_by_severity(0.9, P) == pytest.approx(1500.0)  # one tier: the average
     with pytest.raises(InputError, match="tier_shares"):
         packed(temporary__urgent__tier_shares=(0.5, 0.4), temporary__urgent__tier_factors=(1.0, 2.0))

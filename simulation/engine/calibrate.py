@@ -561,10 +561,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # the national trajectory's own profile (end-Feb 2018) is fitted by simulation.engine.trajectory
     national = load_trajectory().profile
-    if args.locality == national:
-        print(f"{national} is calibrated to the published trajectory: "
-              "python -m simulation.engine.trajectory [--check|--write]", file=sys.stderr)
-        return 2
+    if args.locality == national:  # its targets are the published points, not a path
+        from simulation.engine.trajectory import main as trajectory_main
+
+        return trajectory_main((["--check"] if args.check else [])
+                               + (["--write"] if args.write else [])
+                               + (["--households", str(args.households)] if args.households else []))
     localities = ([p for p in list_profiles() if p != national] if args.locality == "all"
                   else [args.locality])
     failed: list[str] = []

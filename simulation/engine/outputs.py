@@ -326,10 +326,8 @@ class TraceRecorder:
             lo = int(m.bounds[2 * h])
             earned = float(s.earned[lo:lo + alive].sum())
             row = self.out[r]
-            exit_share = pr.gradual_exit_share(int(hh.exit_elapsed[h]) - 1, m.p) \
-                if st == pr.ST_EXIT else 0.0
-            paid_dibao = (float(hh.paid_gap[h] + hh.paid_supplement[h]) if st == pr.ST_ENROLLED
-                          else exit_share * float(hh.exit_base[h]))
+            # what the accounts paid this month (a requalified month pays the exit amount)
+            paid_dibao = float(hh.dibao_month[h]) if st in (pr.ST_ENROLLED, pr.ST_EXIT) else 0.0
             self.rows.append((
                 label, int(self.ids[r]), STATE_NAMES[st], alive, earned,
                 float(row[O_PER_CAPITA]) if alive else np.nan,

@@ -158,7 +158,6 @@ from simulation.rules.entitlement import (  # noqa: E402
 from simulation.rules.gradual_exit import (  # noqa: E402
     gradual_exit_months,
     gradual_exit_payment,
-    gradual_exit_share,  # noqa: F401 - re-exported for outputs.trace
     requalified_month_payment,
 )
 from simulation.rules.income import counted_income  # noqa: E402
@@ -295,7 +294,7 @@ HouseholdRecord = namedtuple("HouseholdRecord", [
     "paid_supp_fixed", "paid_single", "paid_tekun_basic", "paid_tekun_care", "paid_dibao_n",
     "paid_single_n", "paid_tekun_n", "paid_pci", "exit_left", "exit_elapsed", "exit_base",
     "subsidy_left", "instalment_left", "instalment_amount", "subsidy_amount", "flags", "dirty",
-    "hidden"])
+    "hidden", "dibao_month"])
 #: Kernel 1's rates and constants of the month (:func:`persons_rates`).
 PersonsRates = namedtuple("PersonsRates", [
     "minor_age", "tekun_age", "deduction", "excluded", "work_min", "work_max", "rho", "sd_p",
@@ -1621,6 +1620,15 @@ def employment_subsidy_payment(H, h, dibao_now, g, w, a):
 
 
 @njit(cache=True, inline="always")
+def dibao_month_paid(H, h, st, exit_pay, requal_pay):
+    """The dibao (not single-person) payment of the household this month, as the accounts
+    count it (the household trace reads it: a requalified month pays the exit amount)."""
+    if st == ST_ENROLLED and requal_pay < 0.0:
+        return exit_pay + (H.paid_gap[h] + H.paid_supplement[h])
+    return exit_pay
+
+
+@njit(cache=True, inline="always")
 def dibao_paid(H, h, st, exit_pay, requal_pay):
     """The dibao paid to the household this month (gap and supplements, or the gradual-exit or
     requalified month's payment, and the single-person payment)."""
@@ -1753,10 +1761,12 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
             H.status[h] = st
             H.event[h] = ev
             if st == ST_NONE or st == ST_PENDING:
+                H.dibao_month[h] = 0.0
                 employment_subsidy_payment(H, h, 0.0, g, w, a)
                 continue
             if requal_pay >= 0.0:
                 exit_pay = requal_pay  # the new gap is paid from next month
+            H.dibao_month[h] = dibao_month_paid(H, h, st, exit_pay, requal_pay)
             hh_total = programme_payments(H, h, st, exit_pay, requal_pay, g, w, a)
             employment_subsidy_payment(H, h, dibao_paid(H, h, st, exit_pay, requal_pay), g, w, a)
             hh_total = price_linkage(H, h, hh_total, rate, p[P_STANDARD + area], p, g, w, a)

@@ -93,6 +93,7 @@ class Households:
     #                    bits 8.. tekun minors who reached the minor age since the last review
     dirty: np.ndarray  # uint8: 1 = circumstances changed since the household's last assessment
     hidden: np.ndarray  # uint8: 1 = an inclusion error 错保 (enrolled with income the office does not see)
+    dibao_month: np.ndarray  # float64: dibao paid this month (gap and supplements, or the exit amount)
 
 
 
@@ -250,6 +251,7 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         flags=np.zeros(n, np.int32),
         dirty=np.ones(n, np.uint8),
         hidden=np.zeros(n, np.uint8),
+        dibao_month=np.zeros(n, np.float64),
     )
     return persons, households, {"township_labels": labels}
 

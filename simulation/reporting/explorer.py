@@ -213,7 +213,8 @@ class Explorer:
         """Localities with a policy file and a population profile."""
         from simulation.scenarios.scenario import known_localities
 
-        return [loc for loc in known_localities() if loc != "china_2021"]
+        # the national profiles (china_2021, china_2018) are checks of the model, not places
+        return [loc for loc in known_localities() if not loc.startswith("china_")]
 
     def locality_name(self, locality: str) -> str:
         """The locality's Chinese name (from its policy file), or its id in English."""
