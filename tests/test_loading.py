@@ -244,8 +244,12 @@ pd.DataFrame.to_parquet = slow
 from simulation.cli import main
 sys.exit(main({_small_run(tmp_path)!r}))
 """
+    # the child starts with SIGINT at its default action: an earlier test of the suite (a
+    # process pool or Dask cluster) can leave it ignored in pytest, and an ignored SIGINT is
+    # inherited, so Python in the child would never raise KeyboardInterrupt
     proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     for line in proc.stderr:
         if "WRITING" in line:
