@@ -37,7 +37,9 @@ def test_each_replication_draws_its_own_population_shared_by_its_variants(monkey
     tasks = runner.tasks_for(sc)
     task_seeds = seen[: len(tasks)]
     assert task_seeds == [sc.population_seed + t.replication for t in tasks]
-    assert engine_seeds == [sc.seed + t.replication for t in tasks]
+    # (on a fresh install the kernels are first compiled by one warm-up run: it comes first)
+    assert engine_seeds[-len(tasks):] == [sc.seed + t.replication for t in tasks]
+    assert len(engine_seeds) in (len(tasks), len(tasks) + 1)
     # the three populations really differ (the band covers the population's sampling error)
     incomes = [generate(load_profile("qijiang"), 300, seed=sc.population_seed + r).persons["earned_income"].sum()
                for r in range(3)]
