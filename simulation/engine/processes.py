@@ -1375,11 +1375,7 @@ def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_t
             a[g, A_S_ENTRIES] += w
         if new_tekun_n > 0:
             a[g, A_T_ENTRIES] += w
-        H.paid_gap[h] = new_gap
-        H.paid_supplement[h] = new_supp
-        H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
-        H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE]) if eligible else 0
-        H.paid_pci[h] = sc[O_PER_CAPITA]
+        dibao_in_force(H, h, new_gap, new_supp, sc, int(sc[O_DIBAO_SIZE]) if eligible else 0)
         _pay_single_and_tekun(h, sc, new_single_n, new_tekun_n, H.paid_single, H.paid_single_n,
                               H.paid_tekun_basic, H.paid_tekun_care, H.paid_tekun_n)
         H.review_class[h] = int(sc[O_REVIEW_CLASS])
@@ -1498,11 +1494,7 @@ def review_dibao(P, H, W, h, st, eligible, new_gap, new_supp, sc, g, w, a, p, ev
         elif H.paid_dibao_n[h] == 0:
             a[g, A_D_ENTRIES] += w
         st = ST_ENROLLED
-        H.paid_gap[h] = new_gap
-        H.paid_supplement[h] = new_supp
-        H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
-        H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
-        H.paid_pci[h] = sc[O_PER_CAPITA]
+        dibao_in_force(H, h, new_gap, new_supp, sc, int(sc[O_DIBAO_SIZE]))
         H.exit_left[h] = 0
     else:
         st, ev = gradual_exit_start(P, H, W, h, st, sc, g, w, a, p, ev)
@@ -1563,11 +1555,7 @@ def gradual_exit(H, h, st, eligible, new_gap, new_supp, sc, p, g, w, a, ev):
             # end of the exit period: still above the standard → leave
             if eligible:
                 st = ST_ENROLLED
-                H.paid_gap[h] = new_gap
-                H.paid_supplement[h] = new_supp
-                H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
-                H.paid_dibao_n[h] = int(sc[O_DIBAO_SIZE])
-                H.paid_pci[h] = sc[O_PER_CAPITA]
+                dibao_in_force(H, h, new_gap, new_supp, sc, int(sc[O_DIBAO_SIZE]))
                 ev = EV_REQUALIFIED
             else:
                 a[g, A_D_EX_GEND] += w
@@ -1617,6 +1605,17 @@ def employment_subsidy_payment(H, h, dibao_now, g, w, a):
     job (``rules.employment``), counted in its own columns and in the month's total."""
     if H.subsidy_left[h] > 0:
         _employment_subsidy_month(a, g, w, h, dibao_now, H.subsidy_left, H.subsidy_amount)
+
+
+@njit(cache=True, inline="always")
+def dibao_in_force(H, h, gap, supplement, sc, persons):
+    """Put in force the dibao the rules found (in ``sc``): gap, supplements (and their fixed
+    part), persons covered and the per-capita income re-ratings start from."""
+    H.paid_gap[h] = gap
+    H.paid_supplement[h] = supplement
+    H.paid_supp_fixed[h] = sc[O_SUPP_FIXED]
+    H.paid_dibao_n[h] = persons
+    H.paid_pci[h] = sc[O_PER_CAPITA]
 
 
 @njit(cache=True, inline="always")
