@@ -45,6 +45,7 @@ import pandas as pd
 import yaml
 
 from simulation.engine.behaviour import Behaviour
+from simulation.engine.calibrate import _yaml_decimal
 from simulation.engine.model import SimulationModel, parse_month
 from simulation.engine.outputs import EXITS
 from simulation.errors import InputError
@@ -290,7 +291,7 @@ def write_defaults(values: Mapping[str, float], left: Mapping[str, float], text:
         if not match:
             raise ValueError(f"{path}: no {name} entry to replace")
         head = match.group(1)
-        v = format(value, ".10f").rstrip("0").rstrip(".")
+        v = _yaml_decimal(value)
         doc = doc[:match.start()] + f"{name}:\n  value: {v}\n  reference: \"{head}; {ref}\"" + \
             doc[doc.index("\n", match.end()) if doc.find("\n", match.end()) >= 0 else len(doc):]
     path.write_text(doc, encoding="utf-8")
@@ -386,9 +387,7 @@ def behaviour_block(values: Mapping[str, float], rep: pd.DataFrame, n_households
             f"{seeds} engine seeds; largest dibao gap {worst:.1f}%")
     lines = ["behaviour:"]
     for name, value in values.items():
-        v = format(float(value), ".10f").rstrip("0")
-        lines.append(f"  {name}: {{value: {v}0, reference: \"{text}\"}}" if v.endswith(".")
-                     else f"  {name}: {{value: {v}, reference: \"{text}\"}}")
+        lines.append(f"  {name}: {{value: {_yaml_decimal(value)}, reference: \"{text}\"}}")
     return "\n".join(lines) + "\n"
 
 
