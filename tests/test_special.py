@@ -167,3 +167,31 @@ def test_a_standard_increase_raises_special_assistance_through_the_caseload():
     pd.testing.assert_frame_equal(base.loc[existing, cols], off.loc[existing, cols],
                                   check_exact=True)
     assert off.loc[~existing, "payment"].sum() == 0.0
+
+
+def test_the_trajectory_check_prints_the_2021_special_assistance_figures_against_the_bulletin():
+    """A national table of twelve months with 100 persons covered by medical assistance, 10
+    inpatient cases at 1,074 and 105 outpatient cases at 83 (cases per person 1.15) and the
+    disability counts of December: the 'check' rows pass, and the ratios are simulated ÷
+    published."""
+    from simulation.engine.trajectory import special_report
+
+    rows = []
+    for k in range(12):
+        month = f"2021-{k + 1:02d}"
+        rows.append((month, "medical", "urban", dict(
+            persons=100.0, cases=115.0 / 12, cases_inpatient=10.0 / 12,
+            payment_inpatient=1074.0 * 10 / 12, payment_outpatient=83.0 * 105 / 12,
+            payment_premium=0.0, payment=(1074.0 * 10 + 83.0 * 105) / 12)))
+        for programme, persons in (("disability_living", 11941.0), ("disability_care", 15032.0)):
+            rows.append((month, programme, "urban", dict(persons=persons)))
+    table = pd.DataFrame([r[3] for r in rows], index=pd.MultiIndex.from_tuples(
+        [r[:3] for r in rows], names=["month", "programme", "area"])).fillna(0.0)
+    rep = special_report(table)
+    assert rep.loc["medical_cases_per_person 2021", "simulated"] == pytest.approx(1.15)
+    assert rep.loc["medical_inpatient_per_case 2021", "ratio"] == pytest.approx(1.0)
+    assert rep.loc["medical_outpatient_per_case 2021", "ratio"] == pytest.approx(1.0)
+    assert rep.loc["disability_care_persons 2021", "simulated"] == pytest.approx(15032.0)
+    assert rep.loc["medical_premium_persons 2021", "simulated"] == pytest.approx(100.0)
+    checks = rep[rep["kind"] == "check"]
+    assert len(checks) == 3 and checks["pass"].all()

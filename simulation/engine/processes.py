@@ -93,6 +93,11 @@ out leaves every programme first, :func:`died_out`; :func:`due` says what is due
                       ``price_linkage.floor``, per person;
  14. ``payments``     [:func:`programme_payments`, :func:`payments_total`] the month's payments
                       and counts, summed by township × area.
+ 15. ``special``      [:func:`special_assistance`] special assistance 专项救助 that follows the
+                      caseload (``rules.special``): medical, education, housing, the disability
+                      living subsidy and employment assistance for the persons covered; funeral
+                      fee waivers in :func:`death`; the care subsidy and the low-income
+                      extension from the yearly :func:`disability_year`.
 
 Every random draw is keyed (``rng``): the same seed gives the same shocks to every household and
 month in a baseline and a reform; the rules stay pure.

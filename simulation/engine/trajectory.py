@@ -472,7 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{left['rural']:.3f}; written to {write_defaults(values, left, text)}")
     special = special_report(model.table)
     print("== special assistance 2021 (issue 12): published, simulated, ratio; 'check' rows must "
-          "be within their tolerance, 'scale' rows count persons outside dibao and tekun too")
+          "be within their tolerance; 'scale' rows count persons outside dibao and tekun too; "
+          "'report' rows are shown, not checked (see the targets file)")
     print(special.round(3).to_string())
     failed = list(rep.index[~rep["pass"]]) + [
         k for k, ok in special["pass"].items() if ok is False]
