@@ -7,7 +7,12 @@ seed 1) on 3,000 generated households each, and saves every final state array
 the same and compares: arrays with ``np.array_equal``, tables with
 ``pd.testing.assert_frame_equal`` (exact). Prints one line per run and exits 1 on a difference.
 
-Usage: python benchmarks/engine_identical.py (--save DIR | --check DIR)
+``--existing`` (with ``--check``) compares only what the saved results have: the saved arrays,
+and the saved programmes' rows and columns of the monthly table; new arrays, programmes and
+columns are listed, not compared. It checks that an engine change adding outputs (for example
+the special-assistance programmes of issue 12) leaves every existing result identical.
+
+Usage: python benchmarks/engine_identical.py (--save DIR | --check DIR [--existing])
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ def main() -> int:
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--save", type=Path)
     mode.add_argument("--check", type=Path)
+    parser.add_argument("--existing", action="store_true",
+                        help="compare only the saved arrays, programmes and columns")
     args = parser.parse_args()
     folder = args.save or args.check
     folder.mkdir(parents=True, exist_ok=True)
@@ -72,10 +79,19 @@ def main() -> int:
         ref = np.load(folder / f"{tag}.npz")
         different = [k for k in ref.files if k not in arrays or not np.array_equal(
             ref[k], arrays[k]) or ref[k].dtype != arrays[k].dtype]
-        different += [k for k in arrays if k not in ref.files]
+        new = [k for k in arrays if k not in ref.files]
+        saved = pd.read_pickle(folder / f"{tag}.pkl")
+        if args.existing:
+            new_rows = sorted(set(monthly["programme"]) - set(saved["programme"]))
+            new_cols = [c for c in monthly.columns if c not in saved.columns]
+            monthly = monthly[monthly["programme"].isin(set(saved["programme"]))]
+            monthly = monthly[list(saved.columns)].reset_index(drop=True)
+            print(f"{tag}: new arrays {new}, programmes {new_rows}, columns {new_cols} "
+                  "(not compared)")
+        else:
+            different += new
         try:
-            pd.testing.assert_frame_equal(monthly, pd.read_pickle(folder / f"{tag}.pkl"),
-                                          check_exact=True)
+            pd.testing.assert_frame_equal(monthly, saved, check_exact=True)
             table = "monthly identical"
         except AssertionError as exc:
             table = f"monthly DIFFERS: {str(exc).splitlines()[0]}"

@@ -10,6 +10,7 @@ import pytest
 
 from simulation.engine import Behaviour, InvariantError, SimulationModel, life_expectancy, run
 from simulation.engine import processes as pr
+from simulation.engine.outputs import SPECIAL_PROGRAMMES
 from simulation.engine.rng import normal_array, uniform_array
 from simulation.errors import InputError
 from simulation.policy import load_policy
@@ -390,7 +391,8 @@ def test_monthly_table_schema_and_weighting(small_population):
               trace=list(small_population.households.household_id[:3]))
     m = res.monthly
     assert set(m.programme) == {"dibao", "single_inclusion", "tekun", "temporary",
-                                "price_linkage", "employment_subsidy", "funeral"}
+                                "price_linkage", "employment_subsidy", "funeral",
+                                *SPECIAL_PROGRAMMES}
     comps = [c for c in m.columns if c.startswith("payment_")]
     assert np.allclose(m[comps].sum(axis=1), m["payment"])
     # persons alive in the table are weighted to the locality's population

@@ -25,6 +25,7 @@ _PYTYPES = {
     "amount": (int, float),
     "share": (int, float),
     "multiple": (int, float),
+    "rate": (int, float),
     "months": (int,),
     "age": (int,),
     "count": (int,),
@@ -58,7 +59,7 @@ def test_every_path_resolves_with_its_kind(locality, date):
     for path, spec in CATALOGUE.items():
         value = params[path]
         assert isinstance(value, _PYTYPES[spec.kind]), (path, value)
-        if spec.kind in ("amount", "share", "multiple", "months", "count", "age"):
+        if spec.kind in ("amount", "share", "multiple", "rate", "months", "count", "age"):
             assert not isinstance(value, bool), path
 
 

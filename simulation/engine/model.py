@@ -37,6 +37,14 @@ from simulation.engine.state import build_state, record_of
 from simulation.errors import InputError
 from simulation.rules.entitlement import N_OUTPUTS, N_PERSON_OUTPUTS
 from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
+from simulation.rules.special import (
+    S_DIS_CARE,
+    S_DIS_ENABLED,
+    S_DIS_LIVING_MILD,
+    S_DIS_LIVING_SEVERE,
+    S_DIS_LOW_INCOME,
+    pack_special,
+)
 from simulation.rules.temporary import township_reserve
 
 #: Default CPI path: 2 % a year for CPI and food CPI (below the 3.5 % / 6 % triggers).
@@ -260,6 +268,7 @@ class SimulationModel(mesa.Model):
         self.p = np.ascontiguousarray(pack_params(params, require_dynamic=True))
         self.p_old = self.p
         self.e = pr.pack_engine_params(params)
+        self.s = pack_special(params)
 
     def _policy_change(self) -> None:
         """Scheduled event: load the parameters in force from the month about to start."""
@@ -309,6 +318,41 @@ class SimulationModel(mesa.Model):
             cut = acc[:, :, cols].sum(axis=2) * (1.0 - factor)[None, :]
             acc[:, :, cols] *= factor[None, :, None]
             acc[:, :, pr.A_TOTAL_PAY] -= cut
+
+    def _disability_month(self, determine: bool) -> None:
+        """The disability two subsidies outside dibao (``rules.special``): the care subsidy of
+        every severely disabled person and, when extended (``disability.living.low_income``),
+        the living subsidy of the disabled in low-income families, from the year's
+        determination (each January and at the start, :func:`processes.disability_year`) at
+        this month's amounts. Dibao members' living subsidy is paid in the programme kernel."""
+        s = self.s
+        if s[S_DIS_ENABLED] == 0.0:
+            return
+        hh, ps = self.households, self.persons
+        if determine or not hasattr(self, "_dis_groups"):
+            n = self.n_households
+            care_n = np.zeros(n, np.int16)
+            low_severe = np.zeros(n, np.int16)
+            low_mild = np.zeros(n, np.int16)
+            pr.disability_year(
+                self.p, s[S_DIS_LOW_INCOME] != 0.0, self.chunk_bounds, self.bounds, hh.status,
+                hh.paid_dibao_n, hh.paid_single_n, ps.age_y, ps.urban, ps.disability, ps.ill,
+                ps.paralysed, ps.rare, ps.labour, ps.self_care, ps.earned, ps.pension, ps.other,
+                ps.rigid, ps.supporter, ps.assets, ps.care_wish, self.scratch, care_n,
+                low_severe, low_mild)
+            group = hh.township.astype(np.int64) * 2 + (1 - hh.urban.astype(np.int64))
+            self._dis_groups = np.stack([
+                np.bincount(group, weights=hh.weight * k, minlength=self.n_groups)
+                for k in (care_n, low_severe, low_mild)])
+        care, low_severe, low_mild = self._dis_groups
+        a = self.acc[0]
+        care_pay = care * s[S_DIS_CARE]
+        living_pay = low_severe * s[S_DIS_LIVING_SEVERE] + low_mild * s[S_DIS_LIVING_MILD]
+        a[:, pr.A_DIS_CARE_PERSONS] += care
+        a[:, pr.A_DIS_CARE] += care_pay
+        a[:, pr.A_DIS_LIVING_PERSONS] += low_severe + low_mild
+        a[:, pr.A_DIS_LIVING] += living_pay
+        a[:, pr.A_TOTAL_PAY] += care_pay + living_pay
 
     def _initial_enrolment(self, shares: tuple[float, float]) -> None:
         """The stock at the start: eligible households enrolled at the cross-section take-up,
@@ -381,7 +425,8 @@ class SimulationModel(mesa.Model):
         month = pr.Month(
             self.seed, mkey, t, cal, self.b, self.p, self.p_old, self.e, self.dyn[t], self.haz,
             self.entry_wage, self.cpi[t], self.food_cpi[t], self.dyn[t, D_DETECT:D_DETECT + 2],
-            bool(params_changed), bool(refresh_rigid), bool(self.rerate), chunks, n_threads)
+            bool(params_changed), bool(refresh_rigid), bool(self.rerate), chunks, n_threads,
+            self.s)
         rates = pr.persons_rates(month, self.max_members)
         pr.persons_kernel(month, rates, self.person_record, self.household_record, self.work)
         self._township_reserve()
@@ -402,6 +447,7 @@ class SimulationModel(mesa.Model):
         t2 = _time.perf_counter()
         pr.programme_kernel(month, self.person_record, self.household_record, self.work,
                             cut_age, cut_draw)
+        self._disability_month(t == 0 or cal == 1)
         t3 = _time.perf_counter()
         self.rerate = False
         self.p_old = self.p

@@ -38,6 +38,7 @@ from simulation.rules.entitlement import (
     assess_household_detail,
 )
 from simulation.rules.review import REVIEW_CLASSES
+from simulation.rules.special import PROGRAMMES as SPECIAL
 
 if TYPE_CHECKING:
     from simulation.engine.model import SimulationModel
@@ -76,10 +77,34 @@ PROGRAMMES: tuple[tuple[str, str | None, str | None, dict[str, str], dict[str, s
     ("price_linkage", "price_persons", None, {"price": "price_pay"}, {}),
     ("employment_subsidy", None, "employment_households", {"employment": "employment_pay"}, {}),
     ("funeral", "funeral_persons", None, {"funeral": "funeral_pay"}, {}),
+    # special assistance 专项救助 (rules.special; processes.special_assistance)
+    ("medical", "medical_persons", None,
+     {"premium": "medical_pay_premium", "inpatient": "medical_pay_inpatient",
+      "outpatient": "medical_pay_outpatient"},
+     {"cases": "medical_cases", "cases_inpatient": "medical_cases_inpatient"}),
+    ("education", "education_persons", None,
+     {"preschool": "education_pay_preschool", "compulsory": "education_pay_compulsory",
+      "senior": "education_pay_senior", "higher": "education_pay_higher"}, {}),
+    ("housing", None, "housing_households",
+     {"rent": "housing_pay_rent", "renovation": "housing_pay_renovation"},
+     {"cases": "housing_renovations"}),
+    ("disability_living", "disability_living_persons", None,
+     {"disability_living": "disability_pay_living"}, {}),
+    ("disability_care", "disability_care_persons", None,
+     {"disability_care": "disability_pay_care"}, {}),
+    ("employment_assistance", "placements", None,
+     {"welfare_post": "placement_pay_post", "insurance_subsidy": "placement_pay_insurance"},
+     {"cases": "placements"}),
+    ("funeral_waiver", "funeral_waiver_persons", None, {"funeral_waiver": "funeral_waiver_pay"},
+     {}),
 )
+#: The special-assistance programmes (rows of the monthly table), in the order above.
+SPECIAL_PROGRAMMES: tuple[str, ...] = SPECIAL
+assert SPECIAL_PROGRAMMES == tuple(p[0] for p in PROGRAMMES[-len(SPECIAL):])
 COMPONENTS: tuple[str, ...] = tuple(c for _, _, _, comps, _ in PROGRAMMES for c in comps)
 OUTCOMES = ("entries", "exits_income", "exits_gradual_end", "exits_death", "exits_aged_out",
-            "exits_other", "exits_verification", "reviews", "in_gradual_exit", "reserve_exceeded")
+            "exits_other", "exits_verification", "reviews", "in_gradual_exit", "reserve_exceeded",
+            "cases", "cases_inpatient")
 #: Exit columns of the monthly table (every reason).
 EXITS = ("exits_income", "exits_gradual_end", "exits_death", "exits_aged_out", "exits_other",
          "exits_verification")

@@ -93,6 +93,11 @@ out leaves every programme first, :func:`died_out`; :func:`due` says what is due
                       ``price_linkage.floor``, per person;
  14. ``payments``     [:func:`programme_payments`, :func:`payments_total`] the month's payments
                       and counts, summed by township × area.
+ 15. ``special``      [:func:`special_assistance`] special assistance 专项救助 that follows the
+                      caseload (``rules.special``): medical, education, housing, the disability
+                      living subsidy and employment assistance for the persons covered; funeral
+                      fee waivers in :func:`death`; the care subsidy and the low-income
+                      extension from the yearly :func:`disability_year`.
 
 Every random draw is keyed (``rng``): the same seed gives the same shocks to every household and
 month in a baseline and a reform; the rules stay pure.
@@ -174,6 +179,36 @@ from simulation.rules.params import (  # noqa: E402
 )
 from simulation.rules.price_linkage import price_subsidy, triggering_rate  # noqa: E402
 from simulation.rules.rerate import rerated_gap, rerated_single, rerated_supplement  # noqa: E402
+from simulation.rules.special import (  # noqa: E402
+    S_DIS_ENABLED,
+    S_EDU_ENABLED,
+    S_EMP_ENABLED,
+    S_FUN_ENABLED,
+    S_HOUSE_ENABLED,
+    S_HOUSE_GRANT,
+    S_HOUSE_RENT_SHARE,
+    S_MED_ENABLED,
+    S_MED_IN_COST,
+    S_MED_IN_RATE_ILL,
+    S_MED_IN_RATE_OTHER,
+    S_MED_IN_SIGMA,
+    S_MED_LIMIT,
+    S_MED_OUT_COST,
+    S_MED_OUT_RATE_ILL,
+    S_MED_OUT_RATE_OTHER,
+    disability_living,
+    education_payment,
+    enrolment_share,
+    funeral_waiver,
+    medical_aid,
+    medical_rate,
+    placement_cost,
+    placement_probability,
+    premium_subsidy,
+    renovation_probability,
+    rent_subsidy,
+    school_stage,
+)
 from simulation.rules.tekun import tekun_basic, tekun_care, tekun_eligible  # noqa: E402
 from simulation.rules.temporary import (  # noqa: E402
     applicant_amount,
@@ -271,7 +306,8 @@ N_ENGINE_PARAMS = E_DEADLINE_DAYS + 1
 #: threads' chunk order.
 Month = namedtuple("Month", [
     "seed", "mkey", "t", "cal_month", "b", "p", "p_old", "e", "dyn", "haz", "entry_wage", "cpi",
-    "food_cpi", "p_detect", "params_changed", "refresh_rigid", "rerate", "order", "n_threads"])
+    "food_cpi", "p_detect", "params_changed", "refresh_rigid", "rerate", "order", "n_threads",
+    "s"])
 #: The engine's own arrays, built once by ``model.SimulationModel``: chunks of households, each
 #: household's slot capacity and the most of any, its packed members' bounds (what the rules
 #: read), the rules' scratch and the accumulators per chunk, households deferred by kernel 1,
@@ -294,7 +330,7 @@ HouseholdRecord = namedtuple("HouseholdRecord", [
     "paid_supp_fixed", "paid_single", "paid_tekun_basic", "paid_tekun_care", "paid_dibao_n",
     "paid_single_n", "paid_tekun_n", "paid_pci", "exit_left", "exit_elapsed", "exit_base",
     "subsidy_left", "instalment_left", "instalment_amount", "subsidy_amount", "flags", "dirty",
-    "hidden", "dibao_month"])
+    "hidden", "dibao_month", "med_used", "med_year", "renovated"])
 #: Kernel 1's rates and constants of the month (:func:`persons_rates`).
 PersonsRates = namedtuple("PersonsRates", [
     "minor_age", "tekun_age", "deduction", "excluded", "work_min", "work_max", "rho", "sd_p",
@@ -304,7 +340,7 @@ PersonsRates = namedtuple("PersonsRates", [
     "ill_cost", "accept_error", "inclusion_multiple", "q_apply", "q_tekun", "labour_loss_age",
     "q_labour_loss", "q_supporter_loss", "q_supporter_loss_urban", "q_urgent", "q_edu",
     "q_ill_take", "funeral_months", "applicant_pay", "asset_limit_m", "screen_multiple",
-    "bound"])
+    "bound", "funeral_waiver"])
 
 
 def _month_mask(months: Any, path: str) -> float:
@@ -376,6 +412,16 @@ ACC_COLUMNS = (
     "dibao_exits_verification",
     # urgent aid of the month above the township's reserve fund (boshan §3; model.py)
     "temporary_reserve_exceeded",
+    # special assistance 专项救助 (rules.special; process 15); persons and cases weighted
+    "medical_persons", "medical_pay_premium", "medical_pay_inpatient", "medical_pay_outpatient",
+    "medical_cases", "medical_cases_inpatient",
+    "education_persons", "education_pay_preschool", "education_pay_compulsory",
+    "education_pay_senior", "education_pay_higher",
+    "housing_households", "housing_pay_rent", "housing_pay_renovation", "housing_renovations",
+    "disability_living_persons", "disability_pay_living", "disability_care_persons",
+    "disability_pay_care",
+    "placements", "placement_pay_post", "placement_pay_insurance",
+    "funeral_waiver_persons", "funeral_waiver_pay",
 )
 A = {name: i for i, name in enumerate(ACC_COLUMNS)}
 N_ACC = len(ACC_COLUMNS)
@@ -389,7 +435,12 @@ N_ACC = len(ACC_COLUMNS)
  A_APPLICATIONS, A_PENDING, A_DECISIONS, A_APPROVALS, A_DAYS_SUM, A_LATE, A_REPORTS,
  A_PERSONS, A_BIRTHS, A_DEATHS, A_BIRTHS_BLOCKED, A_HH_ALIVE, A_HH_DIED,
  U_PERSONS_START, U_BIRTHS, U_DEATHS, U_PERSONS_END, U_HH_START, U_HH_DIED, U_HH_END,
- U_NEGATIVE, A_TOTAL_PAY, A_D_EX_VERIFY, A_TMP_RESERVE_EXCEEDED) = range(N_ACC)
+ U_NEGATIVE, A_TOTAL_PAY, A_D_EX_VERIFY, A_TMP_RESERVE_EXCEEDED,
+ A_MED_PERSONS, A_MED_PREMIUM, A_MED_INPATIENT, A_MED_OUTPATIENT, A_MED_CASES, A_MED_CASES_IN,
+ A_EDU_PERSONS, A_EDU_PRESCHOOL, A_EDU_COMPULSORY, A_EDU_SENIOR, A_EDU_HIGHER,
+ A_HOUSE_HH, A_HOUSE_RENT, A_HOUSE_RENOVATION, A_HOUSE_RENOVATIONS,
+ A_DIS_LIVING_PERSONS, A_DIS_LIVING, A_DIS_CARE_PERSONS, A_DIS_CARE,
+ A_PLACEMENTS, A_PLACE_POST, A_PLACE_INSURANCE, A_FW_PERSONS, A_FW_PAY) = range(N_ACC)
 
 #: Queue ages tracked per township (months waited; the last bin holds older applications).
 QUEUE_AGES = 13
@@ -399,7 +450,8 @@ DAY_BINS = 400
 # ---- key streams inside a household key (sub-key index; K_URGENT_MULT and K_QUEUE are reserved:
 # renumbering would change every later draw) ----
 K_BIRTH, K_URGENT, K_URGENT_MULT, K_EDU, K_EDU_MULT, K_APPLY, K_APPLY_DAY, K_ILL_TAKE, \
-    K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS, K_VERIFY, K_ERROR, K_SEEN = range(15)
+    K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS, K_VERIFY, K_ERROR, K_SEEN, K_MEDICAL, \
+    K_MEDICAL_COST, K_RENOVATION = range(18)
 STREAM_HOUSEHOLD = 101
 STREAM_PERSON = 102
 STREAM_INITIAL = 103
@@ -612,6 +664,8 @@ def persons_rates(m, max_members):
     if accept_error > 0.0:  # near-poor applicants may be accepted in error
         screen_multiple = max(screen_multiple, inclusion_multiple)
     tekun_age = p[P_TEKUN_ELDERLY_AGE]
+    # basic funeral services waived per recipient's death (0: off)
+    waiver = funeral_waiver(1, m.s) if m.s[S_FUN_ENABLED] != 0.0 else 0.0
     return PersonsRates(
         p[P_MINOR_AGE], tekun_age, p[P_EMPLOYMENT_COST_DEDUCTION], p[P_PENSION_EXCLUDED] != 0.0,
         b[BI_WORK_AGE_MIN], b[BI_WORK_AGE_MAX], b[BI_INCOME_RHO], b[BI_INCOME_SD_PERSISTENT],
@@ -626,7 +680,7 @@ def persons_rates(m, max_members):
         b[BI_LABOUR_LOSS_ELDERLY], b[BI_SUPPORTER_LOSS], b[BI_SUPPORTER_LOSS_URBAN],
         b[BI_URGENT_RATE], b[BI_EDUCATION_COST_PROB], b[BI_TEMPORARY_TAKE_UP],
         m.e[E_FUNERAL_MONTHS], applicant_amount(p), p[P_ASSET_LIMIT_MONTHS], screen_multiple,
-        event_bounds(m.haz, b, tekun_age))
+        event_bounds(m.haz, b, tekun_age), waiver)
 
 
 @njit(cache=True, inline="always")
@@ -690,6 +744,12 @@ def death(P, H, h, j, ju, s0, n, u, ay, st, area, g, w, a, haz, p, r, ev):
     if u >= qd:
         return False, qd, ev
     ev = EV_DEATH
+    if r.funeral_waiver > 0.0 and _supported(st) and (
+            H.paid_dibao_n[h] > 0 or H.paid_single_n[h] > 0 or H.paid_tekun_n[h] > 0):
+        # basic funeral services waived for a recipient household's member (qijiang §10)
+        a[g, A_FW_PERSONS] += w
+        a[g, A_FW_PAY] += w * r.funeral_waiver
+        a[g, A_TOTAL_PAY] += w * r.funeral_waiver
     if H.paid_tekun_n[h] > 0 and _supported(st):
         ci = counted_income(P.earned[ju], P.pension[ju], P.other[ju], r.deduction, r.excluded)
         asset_limit = r.asset_limit_m * p[P_STANDARD + area]
@@ -1661,6 +1721,144 @@ def payments_total(H, h, hh_total, exit_pay, g, w, a):
         a[g, U_NEGATIVE] += 1.0
 
 
+@njit(cache=True, inline="always")
+def special_assistance(P, H, h, s, mkey, hkey, work_ages, g, w, a, hh_total):
+    """Process 15, special assistance 专项救助 that follows the caseload (``rules.special``):
+    medical (premium subsidy, inpatient and outpatient assistance), education by school stage,
+    housing (urban rent subsidy, rural dangerous-house renovation), the disability living
+    subsidy, employment assistance and, in :func:`death`, funeral fee waivers, for the persons
+    a dibao, single-person or tekun household has covered this month. With a dibao unit every
+    member counts; otherwise only the single-person and tekun persons, taken to be the members
+    with the attribute (a single-person or tekun person is the disabled, ill or minor one).
+    Returns the household's total with it."""
+    n_dibao = H.paid_dibao_n[h] + H.paid_single_n[h]
+    n_tekun = H.paid_tekun_n[h]
+    covered = n_dibao + n_tekun
+    if covered <= 0:
+        return hh_total
+    whole = H.paid_dibao_n[h] > 0
+    cal_month = mkey % 12 + 1
+    s0 = H.hh_start[h]
+    n_ill = 0
+    n_severe = 0
+    n_mild = 0
+    n_unemp = 0
+    n_students = 0.0
+    edu = 0.0
+    edu_pre = 0.0
+    edu_comp = 0.0
+    edu_sen = 0.0
+    edu_high = 0.0
+    edu_on = s[S_EDU_ENABLED] != 0.0
+    for j in range(s0, s0 + H.n_alive[h]):
+        ju = np.uint64(j)
+        if P.ill[ju]:
+            n_ill += 1
+        d = P.disability[ju]
+        if d == DISABILITY_SEVERE:
+            n_severe += 1
+        elif d == DISABILITY_MILD:
+            n_mild += 1
+        ay = P.age_y[ju]
+        if (P.unemployed_reg[ju] and not P.employed[ju] and P.labour[ju] != LABOUR_NONE
+                and work_ages[0] <= ay <= work_ages[1]):
+            n_unemp += 1
+        if edu_on:
+            stage = school_stage(ay)
+            if stage >= 0:
+                share = enrolment_share(stage, s)
+                n_students += share
+                pay = share * education_payment(stage, cal_month, s)
+                if stage == 0:
+                    edu_pre += pay
+                elif stage <= 2:
+                    edu_comp += pay
+                elif stage == 3:
+                    edu_sen += pay
+                else:
+                    edu_high += pay
+    if not whole:
+        # only the single-person and tekun persons are covered: the members with the attribute
+        n_ill = min(n_ill, covered)
+        n_severe = min(n_severe, H.paid_single_n[h] + n_tekun)
+        n_mild = min(n_mild, H.paid_single_n[h] + n_tekun - n_severe)
+        n_unemp = 0
+        if n_students > covered:
+            scale = covered / n_students
+            n_students = covered
+            edu_pre *= scale
+            edu_comp *= scale
+            edu_sen *= scale
+            edu_high *= scale
+    total = 0.0
+    if s[S_MED_ENABLED] != 0.0:
+        year = mkey // 12
+        if H.med_year[h] != year:
+            H.med_year[h] = year
+            H.med_used[h] = 0.0
+        premium = premium_subsidy(n_tekun, n_dibao, s)
+        rate = medical_rate(n_tekun, n_dibao, s)
+        limit = s[S_MED_LIMIT] * covered
+        others = covered - n_ill
+        lam = (n_ill * s[S_MED_IN_RATE_ILL] + others * s[S_MED_IN_RATE_OTHER]) / 12.0
+        inpatient = 0.0
+        if to_uniform(sub_key(hkey, K_MEDICAL)) < 1.0 - np.exp(-lam):
+            sigma = s[S_MED_IN_SIGMA]
+            z = to_approx_normal(sub_key(hkey, K_MEDICAL_COST))
+            burden = s[S_MED_IN_COST] * np.exp(sigma * z - 0.5 * sigma * sigma)
+            inpatient = medical_aid(burden, rate, H.med_used[h], limit)
+            a[g, A_MED_CASES_IN] += w
+            a[g, A_MED_CASES] += w
+        # outpatient: small and frequent, the expected cases and burden of the month
+        cases_out = (n_ill * s[S_MED_OUT_RATE_ILL] + others * s[S_MED_OUT_RATE_OTHER]) / 12.0
+        outpatient = medical_aid(cases_out * s[S_MED_OUT_COST], rate, H.med_used[h] + inpatient,
+                                 limit)
+        H.med_used[h] += inpatient + outpatient
+        a[g, A_MED_CASES] += w * cases_out
+        a[g, A_MED_PERSONS] += w * covered
+        a[g, A_MED_PREMIUM] += w * premium
+        a[g, A_MED_INPATIENT] += w * inpatient
+        a[g, A_MED_OUTPATIENT] += w * outpatient
+        total += premium + inpatient + outpatient
+    if edu_on:
+        edu = edu_pre + edu_comp + edu_sen + edu_high
+        if edu > 0.0:
+            a[g, A_EDU_PERSONS] += w * n_students
+            a[g, A_EDU_PRESCHOOL] += w * edu_pre
+            a[g, A_EDU_COMPULSORY] += w * edu_comp
+            a[g, A_EDU_SENIOR] += w * edu_sen
+            a[g, A_EDU_HIGHER] += w * edu_high
+            total += edu
+    if s[S_HOUSE_ENABLED] != 0.0:
+        urban = H.urban[h] != 0
+        rent = rent_subsidy(urban, s)
+        if rent > 0.0:
+            a[g, A_HOUSE_HH] += w * s[S_HOUSE_RENT_SHARE]  # the expected share paid rent
+            a[g, A_HOUSE_RENT] += w * rent
+            total += rent
+        elif not urban and H.renovated[h] == 0 and to_uniform(
+                sub_key(hkey, K_RENOVATION)) < renovation_probability(s):
+            H.renovated[h] = 1
+            a[g, A_HOUSE_HH] += w
+            a[g, A_HOUSE_RENOVATIONS] += w
+            a[g, A_HOUSE_RENOVATION] += w * s[S_HOUSE_GRANT]
+            total += s[S_HOUSE_GRANT]
+    if s[S_DIS_ENABLED] != 0.0 and n_dibao > 0 and n_severe + n_mild > 0:
+        living = disability_living(n_severe, n_mild, s)
+        a[g, A_DIS_LIVING_PERSONS] += w * (n_severe + n_mild)
+        a[g, A_DIS_LIVING] += w * living
+        total += living
+    if s[S_EMP_ENABLED] != 0.0 and n_unemp > 0:
+        # the expected placements of the month (no draw: a cost, not a change of jobs)
+        placed = n_unemp * placement_probability(s)
+        post, insurance = placement_cost(s)
+        a[g, A_PLACEMENTS] += w * placed
+        a[g, A_PLACE_POST] += w * placed * post
+        a[g, A_PLACE_INSURANCE] += w * placed * insurance
+        total += placed * (post + insurance)
+    return hh_total + total
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def programme_kernel(m, P, H, W, cut_age, cut_draw):
     """Kernel 2 (processes 9-14) for households in a programme or the queue.
@@ -1694,6 +1892,12 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
     p = m.p
     # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
     rate = triggering_rate(m.cpi, m.food_cpi, p)
+    s = m.s
+    special_on = (s[S_MED_ENABLED] != 0.0 or s[S_EDU_ENABLED] != 0.0
+                  or s[S_HOUSE_ENABLED] != 0.0 or s[S_DIS_ENABLED] != 0.0
+                  or s[S_EMP_ENABLED] != 0.0)
+    # working ages for employment assistance (the behaviour's, as the jobs process)
+    r_work = (m.b[BI_WORK_AGE_MIN], min(m.b[BI_WORK_AGE_MAX], 59.0))
     ci = _next_chunk(counter)
     while ci < n_chunks:
         c = m.order[ci]
@@ -1769,6 +1973,9 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
             hh_total = programme_payments(H, h, st, exit_pay, requal_pay, g, w, a)
             employment_subsidy_payment(H, h, dibao_paid(H, h, st, exit_pay, requal_pay), g, w, a)
             hh_total = price_linkage(H, h, hh_total, rate, p[P_STANDARD + area], p, g, w, a)
+            if special_on:
+                hh_total = special_assistance(P, H, h, s, m.mkey, hkey, r_work, g, w, a,
+                                              hh_total)
             payments_total(H, h, hh_total, exit_pay, g, w, a)
         ci = _next_chunk(counter)
 
@@ -1834,6 +2041,43 @@ def enrol_inclusion_errors(seed, p, q, chunk_bounds, bounds, hh_urban, status, c
             seen = to_uniform(key_hash(seed, STREAM_INITIAL, h, 2)) * p[P_STANDARD + area]
             paid_pci[h] = seen
             paid_gap[h] = rerated_gap(seen, paid_dibao_n[h], p[P_STANDARD + area], p, area)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def disability_year(p, low_income_on, chunk_bounds, bounds, status, paid_dibao_n, paid_single_n,
+                    age_y, urban_p, disability, ill, paralysed, rare, labour, self_care, earned,
+                    pension, other, rigid, supporter, assets, care_wish, scratch, care_n,
+                    low_severe, low_mild):
+    """The disability two subsidies' yearly determination 年度认定 (each January and at the start):
+    ``care_n[h]`` the household's severely disabled persons (the care subsidy, not
+    means-tested) and, with ``low_income_on`` (qijiang §10 extension), ``low_severe[h]``,
+    ``low_mild[h]`` the disabled members of a household not paid dibao that the rules find a
+    low-income family 低收入家庭 (its living subsidy). Paid monthly until the next determination
+    (``model._disability_month``): counted once a year, not per person every month."""
+    no_pout = np.zeros((0, N_PERSON_OUTPUTS))
+    for c in prange(chunk_bounds.shape[0] - 1):
+        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            lo, hi = bounds[2 * h], bounds[2 * h + 1]
+            severe = 0
+            mild = 0
+            for j in range(lo, hi):
+                if disability[j] == DISABILITY_SEVERE:
+                    severe += 1
+                elif disability[j] == DISABILITY_MILD:
+                    mild += 1
+            care_n[h] = severe
+            low_severe[h] = 0
+            low_mild[h] = 0
+            if not low_income_on or severe + mild == 0:
+                continue
+            if _supported(status[h]) and paid_dibao_n[h] + paid_single_n[h] > 0:
+                continue  # paid through dibao (special_assistance)
+            assess_household_detail(2 * h, c, bounds, age_y, urban_p, disability, ill,
+                                    paralysed, rare, labour, self_care, earned, pension, other,
+                                    rigid, supporter, assets, care_wish, p, scratch, no_pout)
+            if scratch[c, O_LOW_INCOME] != 0.0:
+                low_severe[h] = severe
+                low_mild[h] = mild
 
 
 _cache.end(_PREVIOUS_CACHE)

@@ -94,6 +94,9 @@ class Households:
     dirty: np.ndarray  # uint8: 1 = circumstances changed since the household's last assessment
     hidden: np.ndarray  # uint8: 1 = an inclusion error 错保 (enrolled with income the office does not see)
     dibao_month: np.ndarray  # float64: dibao paid this month (gap and supplements, or the exit amount)
+    med_used: np.ndarray  # float32: medical assistance paid in med_year (the annual limit)
+    med_year: np.ndarray  # int32: the year med_used counts (absolute month // 12)
+    renovated: np.ndarray  # uint8: 1 = dangerous house renovated (housing assistance, once)
 
 
 
@@ -252,6 +255,9 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         dirty=np.ones(n, np.uint8),
         hidden=np.zeros(n, np.uint8),
         dibao_month=np.zeros(n, np.float64),
+        med_used=np.zeros(n, np.float32),
+        med_year=np.zeros(n, np.int32),
+        renovated=np.zeros(n, np.uint8),
     )
     return persons, households, {"township_labels": labels}
 

@@ -23,6 +23,7 @@ KINDS = (
     "month_list",
     "share_list",
     "multiple_list",
+    "rate",
 )
 
 
@@ -553,6 +554,74 @@ _SPECS += [
     ),
 ]
 
+# --- special assistance 专项救助 (rules.special): each programme has its switch ---
+_YPY = "yuan/person/year"
+_SPECIAL_SWITCHES = {
+    "medical": "medical assistance 医疗救助", "education": "education assistance 教育救助",
+    "housing": "housing assistance 住房救助", "disability": "disability two subsidies 残疾人两项补贴",
+    "employment_assistance": "employment assistance 就业救助",
+    "funeral_waiver": "basic funeral fee waiver 基本殡葬服务费减免",
+}
+_SPECS += [_p(f"{_k}.enabled", "bool", "bool", f"{_zh} paid") for _k, _zh in _SPECIAL_SWITCHES.items()]
+_STAGES = {  # stage: (what is paid, ages, enrolment rate's name or None for compulsory stages)
+    "preschool": ("fees and living allowance 学前教育保教费、生活费资助", "3-5", "毛入园率"),
+    "primary": ("living allowance 义务教育“一补”", "6-11", None),
+    "junior": ("living allowance 义务教育“一补”", "12-14", None),
+    "senior": ("fee waiver and national grant 高中阶段免学费、国家助学金", "15-17", "毛入学率"),
+    "higher": ("national grant 高等教育国家助学金", "18-21", "毛入学率"),
+}
+for _k, (_what, _ages, _enrol) in _STAGES.items():
+    _SPECS.append(_p(f"education.{_k}", "amount", "yuan/student/year", f"{_k}: {_what} (ages {_ages})"))
+    if _enrol:
+        _SPECS.append(_p(f"education.enrolment.{_k}", "share", "share", f"{_k} enrolment {_enrol}"))
+_SPECS += [
+    _p("medical.premium.contribution", "amount", _YPY,
+       "residents' medical insurance individual contribution 城乡居民医保个人缴费"),
+    _p("medical.premium.share_tekun", "share", "share",
+       "premium subsidy for tekun persons and orphans, share of the contribution 特困全额资助"),
+    _p("medical.premium.share_dibao", "share", "share",
+       "premium subsidy for dibao persons, share of the contribution 低保定额资助"),
+    _p("medical.inpatient.rate_ill", "rate", "cases/person/year",
+       "inpatient assistance cases of a seriously ill recipient 住院救助人次 (重病)"),
+    _p("medical.inpatient.rate_other", "rate", "cases/person/year",
+       "inpatient assistance cases of another recipient 住院救助人次"),
+    _p("medical.inpatient.cost_mean", "amount", "yuan/case",
+       "mean personal burden of an inpatient case after insurance 医保报销后个人负担"),
+    _p("medical.inpatient.cost_sigma", "rate", "sd of log",
+       "spread of that burden (sd of its logarithm)"),
+    _p("medical.outpatient.rate_ill", "rate", "cases/person/year",
+       "outpatient assistance cases of a seriously ill recipient 门诊救助人次 (慢特病)"),
+    _p("medical.outpatient.rate_other", "rate", "cases/person/year",
+       "outpatient assistance cases of another recipient 门诊救助人次"),
+    _p("medical.outpatient.cost_mean", "amount", "yuan/case",
+       "mean personal burden of an outpatient case after insurance"),
+    _p("medical.assistance.rate_tekun", "share", "share", "assistance rate for tekun 特困救助比例"),
+    _p("medical.assistance.rate_dibao", "share", "share", "assistance rate for dibao 低保救助比例"),
+    _p("medical.assistance.annual_limit", "amount", _YPY, "annual assistance limit 年度救助限额"),
+    _p("education.payment_months", "month_list", "month of year",
+       "months education assistance is paid (school calendar, one part each) 按学期发放"),
+    _p("housing.rent.amount", "amount", "yuan/household/month", "urban rent subsidy 租赁补贴"),
+    _p("housing.rent.share", "share", "share",
+       "share of urban recipient households paid a rent subsidy 租赁补贴覆盖率"),
+    _p("housing.renovation.grant", "amount", "yuan/household",
+       "rural dangerous-house renovation grant 农村危房改造补助 (once)"),
+    _p("housing.renovation.rate", "share", "share/year",
+       "share of rural recipient households renovated a year (the queue) 危房改造进度"),
+    _p("disability.living.severe", "amount", _YMP,
+       "living subsidy, grades 1-2 困难残疾人生活补贴 (一、二级)"),
+    _p("disability.living.mild", "amount", _YMP,
+       "living subsidy, grades 3-4 困难残疾人生活补贴 (三、四级)"),
+    _p("disability.living.low_income", "bool", "bool",
+       "living subsidy extended to low-income families 延伸至低收入家庭"),
+    _p("disability.care.amount", "amount", _YMP, "care subsidy of the severely disabled 重度残疾人护理补贴"),
+    _p("employment_assistance.placement_rate", "share", "share/month",
+       "placements in public-welfare posts per registered-unemployed dibao member 公益性岗位安置"),
+    _p("employment_assistance.post_subsidy", "amount", "yuan/month", "public-welfare post subsidy 公益性岗位补贴"),
+    _p("employment_assistance.insurance_subsidy", "amount", "yuan/month",
+       "social-insurance subsidy 社会保险补贴"),
+    _p("employment_assistance.months", "months", "months", "months paid per placement"),
+    _p("funeral_waiver.amount", "amount", "yuan/death", "basic funeral services waived per death"),
+]
 CATALOGUE: dict[str, ParamSpec] = {}
 for _spec in _SPECS:
     if _spec.path in CATALOGUE:  # a typo in this file must not silently shadow an entry
@@ -610,6 +679,11 @@ def check_value(spec: ParamSpec, value: object) -> tuple[object, str | None]:
             return value, "multiple must be at least 1 for this rule"
         if value <= 0:
             return value, "multiple must be above 0"
+    elif k == "rate":
+        if not _is_number(value):
+            return value, "rate must be a number"
+        if value < 0:
+            return value, "rate must not be negative"
     elif k in ("months", "count"):
         if not _is_int(value):
             return value, f"{k} must be a whole number"

@@ -21,6 +21,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "price_linkage": ("价格临时补贴", "Price-linkage subsidy"),
     "employment_subsidy": ("就业渐退补贴", "Employment subsidy"),
     "funeral": ("丧葬补助", "Funeral subsidy"),
+    # special assistance 专项救助 (rules.special)
+    "special": ("专项救助", "Special assistance"),
+    "medical": ("医疗救助", "Medical assistance"),
+    "education": ("教育救助", "Education assistance"),
+    "housing": ("住房救助", "Housing assistance"),
+    "disability_living": ("困难残疾人生活补贴", "Disability living subsidy"),
+    "disability_care": ("重度残疾人护理补贴", "Severe-disability care subsidy"),
+    "employment_assistance": ("就业救助", "Employment assistance"),
+    "funeral_waiver": ("殡葬费减免", "Funeral fee waiver"),
     "services": ("购买服务", "Purchased services"),
     "purchased_services": ("购买服务", "Purchased services"),
     "staff": ("经办人员经费", "Staff cost"),
@@ -92,6 +101,17 @@ PART_LABELS: dict[str, tuple[str, str]] = {
     "illness": ("大病", "illness"),
     "education": ("教育", "education"),
     "applicant": ("申请期间", "while applying"),
+    "premium": ("资助参保", "premium subsidy"),
+    "inpatient": ("住院救助", "inpatient"),
+    "outpatient": ("门诊救助", "outpatient"),
+    "preschool": ("学前教育", "pre-school"),
+    "compulsory": ("义务教育", "compulsory"),
+    "senior": ("高中阶段", "senior secondary"),
+    "higher": ("高等教育", "higher education"),
+    "rent": ("租赁补贴", "rent subsidy"),
+    "renovation": ("危房改造", "house renovation"),
+    "welfare_post": ("公益性岗位补贴", "public-welfare post"),
+    "insurance_subsidy": ("社会保险补贴", "social-insurance subsidy"),
 }
 
 #: money units: (divisor, unit), largest first

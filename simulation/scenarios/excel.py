@@ -66,6 +66,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "losers_fewer_months": ("受损:领取月数减少", "Losers: paid for fewer months"),
     "losers_lower_amount": ("受损:金额减少", "Losers: paid less while paid"),
     "line_value": ("贫困线(元/人/月)", "Line (yuan/person/month)"),
+    "extra_share_p50": ("占增支比例(中位数)", "Share of the extra cost (median)"),
 }
 #: How each column is written (overridable per table): money columns hold yuan and are shown in 万元.
 KINDS: dict[str, str] = {
@@ -533,6 +534,14 @@ def _sheets(w: _Writer, tables: Mapping[str, pd.DataFrame], manifest: Mapping[st
     row = w.table(ws, _with_totals(tables["cost_year_bands"], S.year_bands(tables["headline"], "cost")), 0,
                   "分项目年度支出(万元)及P10–P90 Cost by component and year (10,000 yuan), P10–P90 "
                   "(合计: 每次重复合计后的分位数 total: band of each replication's total)", money)
+    if "cost_group_bands" in tables:
+        # special assistance 专项救助 beside dibao and tekun: horizon totals per replication
+        g = tables["cost_group_bands"]
+        cols = ["variant", "group"] + [f"{v}_{q}" for v in ("cost", "extra") for q in ("p50", "p10", "p90")]
+        w.table(ws, g[cols + ["extra_share_p50"]], ws.dim_rowmax + 2,
+                "按项目组的全期支出与增支(万元) Cost and extra cost by programme group over the horizon "
+                "(10,000 yuan); special = 专项救助 special assistance (medical, education, housing, disability "
+                "subsidies, employment assistance, funeral fee waivers)", {"extra_share_p50": "percent"})
     w.finish(ws)
 
     if "difference_year_component_bands" in tables:

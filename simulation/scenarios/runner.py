@@ -581,6 +581,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     # quantiles; every output reads it from here
     totals = S.replication_totals(cost_year, base)
     tables["replication_totals"] = totals
+    tables["cost_group_bands"] = S.group_bands(components, base)
     tables["headline"] = S.headline(totals)
     tables["cost_total_bands"] = S.year_bands(tables["headline"], "cost")
     if scenario.reforms:
@@ -776,6 +777,27 @@ def headline_lines(head: pd.DataFrame, baseline: str, parts: Sequence[str] = ("c
     return lines
 
 
+def group_lines(groups: pd.DataFrame, baseline: str) -> list[str]:
+    """Cost (and a reform's extra cost) of the whole horizon by programme group, 万元 P50
+    [P10–P90]: dibao, tekun, temporary and special assistance 专项救助 (then each special
+    programme), with special assistance's share of the reform's extra cost."""
+    lines = ["", "By programme group over the horizon, 万元: P50 [P10–P90] (special assistance = "
+             + ", ".join(S.SPECIAL_PROGRAMMES) + ")"]
+    for variant, grp in groups.groupby("variant", sort=False):
+        g = grp.set_index("group")
+        value = "cost" if variant == baseline else "extra"
+        cells = [f"{name} {band_text(g.at[name, f'{value}_p50'], g.at[name, f'{value}_p10'], g.at[name, f'{value}_p90'])}"
+                 for name in ("dibao", "tekun", "temporary", "special") if name in g.index]
+        lines.append(f"  {variant:<26} {value}: " + ", ".join(cells))
+        parts = [f"{name} {_fmt(g.at[name, f'{value}_p50'])}" for name in S.SPECIAL_PROGRAMMES
+                 if name in g.index]
+        lines.append(f"  {'':<26} special assistance by programme (P50): " + ", ".join(parts))
+        if variant != baseline and "special" in g.index:
+            lines.append(f"  {'':<26} special assistance adds {g.at['special', 'extra_share_p50']:.1%} "
+                         "of the reform's extra cost (median over replications)")
+    return lines
+
+
 def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_line: float = RELATIVE_LINE) -> str:
     """Terminal summary: cost and extra cost (万元, P50 [P10–P90]) per year and horizon, recipients,
     distribution, staff, cap."""
@@ -785,6 +807,8 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
         for variant, grp in cpy.groupby("variant", sort=False):
             lines.append(f"{variant}: +{grp['standard_increase_weighted'].median():.1f} yuan/person/month on the "
                          f"standard costs {grp['cost_per_yuan_of_standard'].median():,.0f} yuan/year per yuan")
+    if "cost_group_bands" in tables:
+        lines += group_lines(tables["cost_group_bands"], baseline)
     if "distribution_deciles" in tables and not tables["distribution_deciles"].empty:
         lines.append("")
         lines += distribution_lines(tables["distribution_deciles"], tables["distribution_poverty"], relative_line)

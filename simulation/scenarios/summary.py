@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from simulation.rules.special import PROGRAMMES as SPECIAL
+
 RUN_KEYS = ["variant", "replication", "locality"]
 #: Columns a monthly table must have for the cost and coverage tables.
 REQUIRED = ["month", "township", "area", "programme", "persons", "households", "payment"]
@@ -154,6 +156,51 @@ def stock_by_year(table: pd.DataFrame, value: str, by: Sequence[str]) -> pd.Data
     t["year"] = _year(t["month"])
     per_month = t.groupby(RUN_KEYS + ["month", "year", *by], as_index=False, observed=True)[value].sum()
     return per_month.groupby(RUN_KEYS + ["year", *by], as_index=False, observed=True)[value].mean()
+
+
+# --- cost by programme group: special assistance beside dibao and tekun ------------------------
+
+#: Programme groups of the summary (programmes of the monthly table): special assistance 专项救助
+#: (engine.outputs.SPECIAL_PROGRAMMES) beside the basic assistance it follows.
+SPECIAL_PROGRAMMES = SPECIAL
+PROGRAMME_GROUPS: dict[str, tuple[str, ...]] = {
+    "dibao": ("dibao", "single_inclusion"),
+    "tekun": ("tekun", "funeral"),
+    "temporary": ("temporary",),
+    "special": SPECIAL_PROGRAMMES,
+    **{p: (p,) for p in SPECIAL_PROGRAMMES},
+}
+
+
+def group_bands(components: pd.DataFrame, baseline: str) -> pd.DataFrame:
+    """Cost and extra cost over the whole horizon by programme group (:data:`PROGRAMME_GROUPS`):
+    per replication summed, the reform's extra cost taken against the baseline in the same
+    replication, then P10/P50/P90 over replications; ``extra_share_p50``: the median over
+    replications of the group's share of the reform's whole extra cost (every component)."""
+    per = components.groupby(["variant", "replication", "programme"], as_index=False,
+                             observed=True)["cost"].sum()
+    total = per.groupby(["variant", "replication"], as_index=False)["cost"].sum()
+    total = total.merge(total[total["variant"] == baseline][["replication", "cost"]],
+                        on="replication", suffixes=("", "_base"))
+    total["extra_total"] = total["cost"] - total["cost_base"]
+    rows = []
+    for group, progs in PROGRAMME_GROUPS.items():
+        g = per[per["programme"].isin(progs)].groupby(["variant", "replication"])["cost"].sum()
+        g = g.reindex(pd.MultiIndex.from_frame(total[["variant", "replication"]]), fill_value=0.0)
+        frame = total[["variant", "replication", "extra_total"]].assign(cost=g.to_numpy(), group=group)
+        base = frame[frame["variant"] == baseline].set_index("replication")["cost"]
+        frame["extra"] = frame["cost"] - frame["replication"].map(base).fillna(0.0)
+        rows.append(frame)
+    frame = pd.concat(rows, ignore_index=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["share"] = np.where(frame["extra_total"] != 0, frame["extra"] / frame["extra_total"],
+                                  np.nan)
+    g = frame.groupby(["variant", "group"], sort=False)
+    out = pd.DataFrame({f"{v}_{name}": g[v].quantile(q) for v in ("cost", "extra")
+                        for name, q in QUANTILES.items()})
+    out["extra_share_p50"] = g["share"].median()
+    out["replications"] = g.size()
+    return out.reset_index()
 
 
 # --- the headline: cost and extra cost per year and for the whole horizon ----------------------
