@@ -20,6 +20,7 @@ only part that needs a kernel).
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -180,6 +181,57 @@ def _table_key(table: pd.DataFrame) -> tuple:
     return (values, tuple(map(str, table.columns)), tuple(map(str, table.index)))
 
 
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart drawn by :func:`render_chart`."""
+
+    png: bytes
+    legend: tuple[str, ...]  # the legend's labels
+    layout_key: tuple  # _layout_key of the figure
+    layout: list[tuple[float, ...]] | None  # axes positions of a new constrained layout, else None
+    cpu: float = 0.0  # CPU seconds of the process that drew it
+
+
+def draw_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang: Lang) -> Figure:
+    """One of the explorer's :data:`CHARTS` from its table (and the baseline for cost and coverage)."""
+    if chart == "cost":
+        return charts.cost_chart(table, lang, baseline=baseline)
+    if chart == "coverage":
+        return charts.coverage_chart(table, lang, baseline=baseline)
+    draw = {"deciles": charts.decile_chart, "winners": charts.winners_chart, "cap": charts.cap_chart,
+            "staffing": charts.staffing_chart}[chart]
+    return draw(table, lang)
+
+
+def render_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang: Lang, dpi: int,
+                 layouts: Mapping[tuple, list[tuple[float, ...]]]) -> DrawnChart:
+    """Draw a chart to PNG (module level: the chart worker process runs it too).
+
+    Constrained layout is a third of a chart's drawing; a figure whose texts around the axes are
+    those of a layout in ``layouts`` (by :func:`_layout_key`) gets that layout as it is, the same
+    pixels. Otherwise it is laid out, and its axes positions come back to be kept."""
+    cpu = time.process_time()
+    fig = draw_chart(chart, table, baseline, lang)
+    key = _layout_key(fig)
+    positions = layouts.get(key)
+    if positions is not None:
+        fig.set_layout_engine("none")
+        for ax, position in zip(fig.axes, positions, strict=True):
+            ax.set_position(position)
+    legend = fig.axes[0].get_legend()
+    labels = tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()
+    png = charts.to_png(fig, dpi=dpi)
+    return DrawnChart(png, labels, key, None if positions is not None else [ax.get_position().bounds for ax in fig.axes],
+                      time.process_time() - cpu)
+
+
+def _warm_charts(lang: Lang) -> None:
+    """Load matplotlib, the fonts and the text machinery once (the chart worker's start)."""
+    charts.to_png(charts.winners_chart(pd.DataFrame({
+        "decile": [1], "population": ["recipients"], "households": [1.0], "winners": [1.0],
+        "losers_fewer_months": [0.0], "losers_lower_amount": [0.0]}), lang), dpi=DPI)
+
+
 def _layout_key(fig: Figure) -> tuple:
     """What a figure's constrained layout depends on: per axes its title, axis labels, tick
     labels and legend texts (equal keys, equal layouts; the data and annotations do not count)."""
@@ -215,10 +267,13 @@ class Explorer:
         lang: ``"zh"`` or ``"en"`` for the charts and the text.
         relative_line: the relative poverty line of the distribution, a share of the median
             per-capita income after transfers (``distribution.RELATIVE_LINE``).
+        chart_worker: draw half of a redraw's charts in a second process (started at the first
+            redraw that draws two charts or more; only with two cores or more).
     """
 
     def __init__(self, households: int = 100_000, start: str = "2025-01", months: int = 36,
-                 seed: int = 1, lang: Lang = "zh", relative_line: float = RELATIVE_LINE) -> None:
+                 seed: int = 1, lang: Lang = "zh", relative_line: float = RELATIVE_LINE,
+                 chart_worker: bool = True) -> None:
         if households <= 0 or months <= 0:
             raise ExplorerError(f"households and months must be > 0; got {households!r}, {months!r}")
         if not 0.0 < relative_line <= 2.0:
@@ -234,7 +289,10 @@ class Explorer:
         self._generation = 0  # bumped by each foreground compute; a prefetch stops when it moves
         self._default_cache: dict[str, ExplorerSettings] = {}
         self._admin: Any = None
-        self._layouts: dict[tuple, list[Any]] = {}  # chart layouts by the texts they depend on
+        self._layouts: dict[tuple, list[tuple[float, ...]]] = {}  # chart layouts by the texts they depend on
+        #: draw half of a redraw's charts in a second process (two cores draw two charts at once)
+        self.chart_worker = chart_worker and (os.cpu_count() or 1) > 1
+        self._worker: Any = None
         #: seconds by stage of the last foreground compute and its charts (benchmarks/bench_explorer.py)
         self.timings: dict[str, float] = {}
 
@@ -497,43 +555,104 @@ class Explorer:
                 "cap": (view.cap, None), "staffing": (view.staff, None)}
 
     def _draw(self, chart: str, table: pd.DataFrame, baseline: pd.Series | None) -> Figure:
-        if chart == "cost":
-            return charts.cost_chart(table, self.lang, baseline=baseline)
-        if chart == "coverage":
-            return charts.coverage_chart(table, self.lang, baseline=baseline)
-        draw = {"deciles": charts.decile_chart, "winners": charts.winners_chart, "cap": charts.cap_chart,
-                "staffing": charts.staffing_chart}[chart]
-        return draw(table, self.lang)
+        return draw_chart(chart, table, baseline, self.lang)
+
+    def _png_key(self, view: ExplorerView, chart: str, dpi: int) -> tuple:
+        table, baseline = self._chart_inputs(view)[chart]
+        extra = _table_key(baseline.to_frame()) if baseline is not None else None
+        return ("png", chart, self.lang, dpi, _table_key(table), extra)
+
+    def _keep_layout(self, chart: str, dpi: int, drawn: DrawnChart) -> tuple[bytes, tuple[str, ...]]:
+        """Remember a new chart layout; return the PNG and the legend's labels."""
+        if drawn.layout is not None:
+            if len(self._layouts) >= CACHE_RUNS:
+                self._layouts.clear()
+            self._layouts[(chart, self.lang, dpi, drawn.layout_key)] = drawn.layout
+        return drawn.png, drawn.legend
+
+    def _layouts_of(self, chart: str, dpi: int) -> dict[tuple, list[tuple[float, ...]]]:
+        return {k[3]: v for k, v in list(self._layouts.items()) if k[:3] == (chart, self.lang, dpi)}
 
     def drawn(self, view: ExplorerView, chart: str, dpi: int = DPI) -> tuple[bytes, tuple[str, ...]]:
         """One chart as PNG bytes and its legend's labels; drawn only when its tables differ from
         every pair drawn before (cached by content)."""
         table, baseline = self._chart_inputs(view)[chart]
-        extra = _table_key(baseline.to_frame()) if baseline is not None else None
-        key = ("png", chart, self.lang, dpi, _table_key(table), extra)
 
         def make() -> tuple[bytes, tuple[str, ...]]:
-            with self._timed("charts: build"):
-                fig = self._draw(chart, table, baseline)
-                # constrained layout is a third of a chart's drawing; a figure whose texts around
-                # the axes are those of one laid out before gets that layout as it is
-                layout = (chart, self.lang, dpi, _layout_key(fig))
-                positions = self._layouts.get(layout)
-                if positions is not None:
-                    fig.set_layout_engine("none")
-                    for ax, position in zip(fig.axes, positions, strict=True):
-                        ax.set_position(position)
-            legend = fig.axes[0].get_legend()
-            labels = tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()
-            with self._timed("charts: render"):
-                png = charts.to_png(fig, dpi=dpi)
-            if positions is None:
-                if len(self._layouts) >= CACHE_RUNS:
-                    self._layouts.clear()
-                self._layouts[layout] = [ax.get_position() for ax in fig.axes]
-            return png, labels
+            with self._timed("charts"):
+                drawn = render_chart(chart, table, baseline, self.lang, dpi, self._layouts_of(chart, dpi))
+            return self._keep_layout(chart, dpi, drawn)
 
-        return self._cached(key, make)
+        return self._cached(self._png_key(view, chart, dpi), make)
+
+    def drawn_all(self, view: ExplorerView, dpi: int = DPI) -> dict[str, tuple[bytes, tuple[str, ...]]]:
+        """Every chart of a view (see :meth:`drawn`). The charts not in the cache are drawn half
+        here and half in the chart worker process at the same time (matplotlib draws in one
+        thread: a second process draws on the second core); without a worker, or if it fails,
+        all here."""
+        out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+        missing = []
+        for chart in CHARTS:
+            with self._cache_lock:
+                hit = self._runs.get(self._png_key(view, chart, dpi))
+            if hit is None:
+                missing.append(chart)
+            else:
+                out[chart] = hit
+        worker = self._chart_worker() if len(missing) > 1 else None
+        began = time.perf_counter()
+        futures = {}
+        if worker is not None:
+            for chart in missing[1::2]:
+                table, baseline = self._chart_inputs(view)[chart]
+                futures[chart] = worker.submit(render_chart, chart, table, baseline, self.lang, dpi,
+                                               self._layouts_of(chart, dpi))
+        for chart in missing:
+            if chart not in futures:
+                out[chart] = self.drawn(view, chart, dpi)
+        worker_cpu = 0.0
+        for chart, future in futures.items():
+            try:
+                drawn = future.result()
+                worker_cpu += drawn.cpu
+            except Exception:  # a worker that died: draw here, and from now on without it
+                self._close_worker()
+                out[chart] = self.drawn(view, chart, dpi)
+                continue
+            out[chart] = self._cached(self._png_key(view, chart, dpi), lambda d=drawn, c=chart: self._keep_layout(c, dpi, d))
+        if missing and threading.current_thread().name != PREFETCH_THREAD:
+            self.timings["charts"] = time.perf_counter() - began
+            self.timings["charts in the worker"] = float(len(futures))
+            self.timings["worker cpu"] = worker_cpu
+        return {chart: out[chart] for chart in CHARTS}
+
+    def _chart_worker(self) -> Any:
+        """The chart worker process (started at the first use; ``None`` when disabled)."""
+        if not self.chart_worker:
+            return None
+        if self._worker is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: the kernel runs numba and widget threads, which a fork would copy mid-step
+            self._worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=_warm_charts, initargs=(self.lang,))
+        return self._worker
+
+    def warm_charts(self) -> None:
+        """Start the chart worker now and let it load matplotlib and the fonts (a few seconds)."""
+        worker = self._chart_worker()
+        if worker is not None:
+            worker.submit(_warm_charts, self.lang)
+
+    def _close_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
+        self._worker, self.chart_worker = None, False
+
+    def close(self) -> None:
+        """Stop the chart worker process."""
+        self._close_worker()
 
     def png(self, view: ExplorerView, chart: str, dpi: int = DPI) -> bytes:
         """One chart (``cost``, ``coverage``, ``cap`` or ``staffing``) as PNG bytes (see :meth:`drawn`)."""
@@ -809,6 +928,11 @@ def headline_html(headline: Mapping[str, float], lang: Lang) -> str:
     return f"<table class='explorer-headline'>{cells}</table>{warn}"
 
 
+#: cell styles of the distribution tables (an HTML widget's tables have no padding of their own)
+RIGHT = "style='text-align:right;padding:2px 0 2px 18px'"
+SPACED = "style='border-collapse:collapse;margin-bottom:8px'"
+
+
 def distribution_html(deciles: pd.DataFrame, poverty: pd.DataFrame, relative_line: float, lang: Lang) -> str:
     """Winners and losers among actual recipients and among all households, and persons below
     the dibao standard and the relative line with their gap, before and after, as an HTML table
@@ -835,9 +959,10 @@ def distribution_html(deciles: pd.DataFrame, poverty: pd.DataFrame, relative_lin
                      f"{win:,.0f} ({share(win)})", f"{lose:,.0f} ({share(lose)}){why}", f"{mean:+,.1f}"))
     head = (("", "受益户", "受损户", "户均月变化（元）") if zh
             else ("", "Winners", "Losers", "Mean change (yuan/month)"))
-    cells = "".join(f"<tr><td>{a}</td><td style='text-align:right'>{b}</td><td style='text-align:right'>{c}</td>"
-                    f"<td style='text-align:right'><b>{d}</b></td></tr>" for a, b, c, d in rows)
-    table = f"<table class='explorer-winners'><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr>{cells}</table>"
+    cells = "".join(f"<tr><td>{a}</td><td {RIGHT}>{b}</td><td {RIGHT}>{c}</td><td {RIGHT}><b>{d}</b></td></tr>"
+                    for a, b, c, d in rows)
+    table = (f"<table class='explorer-winners' {SPACED}><tr>{''.join(f'<th {RIGHT}>{h}</th>' for h in head)}</tr>"
+             f"{cells}</table>")
     prows = []
     for r in poverty.itertuples(index=False):
         if r.line == "dibao_standard":
@@ -845,18 +970,18 @@ def distribution_html(deciles: pd.DataFrame, poverty: pd.DataFrame, relative_lin
         else:
             name = (f"相对贫困线（收入中位数的 {relative_line:.0%}，{r.line_value:,.0f} 元）" if zh
                     else f"Relative line ({relative_line:.0%} of median income, {r.line_value:,.0f} yuan)")
-        prows.append(f"<tr><td>{name}</td><td style='text-align:right'>{r.headcount_before:,.0f} → "
-                     f"<b>{r.headcount_after:,.0f}</b></td><td style='text-align:right'>{r.rate_before:.2%} → "
-                     f"<b>{r.rate_after:.2%}</b></td><td style='text-align:right'>{r.gap_before / 1e4:,.1f} → "
-                     f"<b>{r.gap_after / 1e4:,.1f}</b></td></tr>")
+        prows.append(f"<tr><td>{name}</td><td {RIGHT}>{r.headcount_before:,.0f} → <b>{r.headcount_after:,.0f}</b>"
+                     f"</td><td {RIGHT}>{r.rate_before:.2%} → <b>{r.rate_after:.2%}</b></td><td {RIGHT}>"
+                     f"{r.gap_before / 1e4:,.1f} → <b>{r.gap_after / 1e4:,.1f}</b></td></tr>")
     phead = (("期末低于贫困线", "人数（改革前 → 后）", "比例", "缺口（万元/月）") if zh
              else ("Below the line, last month", "Persons (before → after)", "Rate", "Gap (10,000 yuan/month)"))
-    ptable = (f"<table class='explorer-poverty'><tr>{''.join(f'<th>{h}</th>' for h in phead)}</tr>"
-              f"{''.join(prows)}</table>")
+    ptable = (f"<table class='explorer-poverty' {SPACED}><tr>{''.join(f'<th {RIGHT}>{h}</th>' for h in phead)}"
+              f"</tr>{''.join(prows)}</table>")
     note = ("变化为全期户均每月领取额（低保、单人户施保、特困）改革减基线，同一人口与随机数；十分位按期初人均收入。"
             if zh else "Change: mean monthly payment over the horizon (dibao, single-person dibao, tekun), reform "
                        "minus baseline on the same population and draws; deciles of per-capita income at the start.")
-    return f"{table}{ptable}<p style='font-size:85%;color:#555'>{note}</p>"
+    title = "收入分配影响（改革与基线相比）" if zh else "Distribution: the reform against the baseline"
+    return f"<h4>{title}</h4>{table}{ptable}<p style='font-size:85%;color:#555'>{note}</p>"
 
 
 class ExplorerWidget:
@@ -927,6 +1052,7 @@ class ExplorerWidget:
         self.redraws = 0  # completed redraws (shown in the page as data-redraws, for tests)
         self._last_moved: tuple[str, int] = ("standard_change", 1)
         self.on_redraw: Callable[[ExplorerView], None] | None = None
+        explorer.warm_charts()  # the chart worker loads matplotlib while the first view is computed
         self.redraw()
 
     def settings(self) -> ExplorerSettings:
@@ -1000,11 +1126,10 @@ class ExplorerWidget:
             self.status.value = "计算中……" if zh else "Computing…"
             try:
                 view = self.explorer.compute(self.settings())
-                # numbers first, then each chart as soon as it is drawn
+                # numbers first, then the charts (half of them drawn in the chart worker at once)
                 self.headline.value = self.explorer.headline_html(view)
                 self.distribution.value = self.explorer.distribution_html(view)
-                for chart in CHARTS:
-                    png, legend = self.explorer.drawn(view, chart)
+                for chart, (png, legend) in self.explorer.drawn_all(view).items():
                     self.images[chart].value = png
                     # the page says which charts carry the baseline (read by the browser test)
                     if label("baseline_total", self.explorer.lang) in legend:
