@@ -6,12 +6,19 @@ is turned into a one-reform scenario (``simulation.scenarios``) run against the 
 policy as baseline, with the same behaviour and the same keyed draws, so the difference shown is
 the reform's effect, not noise.
 
-Speed: engine runs are cached by what changes them (the baseline by locality and behaviour; the
-reform by every policy lever), the staffing ratio changes only the admin tables (no engine run),
-a chart whose table did not change is not redrawn, the widget redraws after the controls have been
-still for :data:`DEBOUNCE_SECONDS`, and while the user looks it runs the engine for the
-neighbouring slider positions in the background (:meth:`Explorer.prefetch`), giving way at once to
-a real change.
+The distribution (winners and losers, mean change by income decile, poverty before and after)
+comes from ``simulation.scenarios.distribution.distribution_tables``, fed by :class:`HouseholdTally`,
+which follows every household of the run without the engine's per-row trace.
+
+Speed: engine runs are cached by what changes them (the baseline by locality and behaviour, kept
+in memory with its household summary, so a policy change reruns only the reform; the reform by
+every policy lever), the staffing ratio changes only the admin tables (no engine run), a chart
+whose table did not change is not redrawn, a chart whose texts around the axes are unchanged
+reuses its layout, half of the charts are drawn in a second process at the same time, the widget
+redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`, and while the user looks
+it runs the engine for the neighbouring slider positions in the background
+(:meth:`Explorer.prefetch`), giving way at once to a real change. :attr:`Explorer.timings` holds
+the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
 
 ``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
 only part that needs a kernel).
@@ -655,11 +662,11 @@ class Explorer:
         self._close_worker()
 
     def png(self, view: ExplorerView, chart: str, dpi: int = DPI) -> bytes:
-        """One chart (``cost``, ``coverage``, ``cap`` or ``staffing``) as PNG bytes (see :meth:`drawn`)."""
+        """One chart (one of :data:`CHARTS`) as PNG bytes (see :meth:`drawn`)."""
         return self.drawn(view, chart, dpi)[0]
 
     def pngs(self, view: ExplorerView, dpi: int = DPI) -> dict[str, bytes]:
-        """The four charts as PNG bytes."""
+        """Every chart of :data:`CHARTS` as PNG bytes."""
         return {chart: self.png(view, chart, dpi) for chart in CHARTS}
 
     def headline_html(self, view: ExplorerView) -> str:
@@ -671,7 +678,7 @@ class Explorer:
         return distribution_html(view.deciles, view.poverty, self.relative_line, self.lang)
 
     def widget(self, initial: ExplorerSettings | None = None) -> Any:
-        """The ipywidgets front end: controls on the left, headline and four charts on the right."""
+        """The ipywidgets front end: controls on the left; headline, charts and distribution on the right."""
         return ExplorerWidget(self, initial or self.defaults(self.localities()[0])).box
 
 
