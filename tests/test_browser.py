@@ -240,6 +240,18 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
 @pytest.mark.slow
 def test_charts_are_readable_at_full_hd(chromium: str) -> None:
     with explorer_page(chromium, 1920, 1080) as page:
+        # a reform to show: +2 steps of 10 yuan (winners and a poverty change in the screenshots)
+        redraws = _redraws(page)
+        page.click(".explorer-standard-change .noUi-handle")
+        for _ in range(2):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('.explorer-standard-change').innerText.includes('20')",
+                               timeout=60_000)
+        _wait_redraw(page, redraws)
+        page.wait_for_timeout(1_000)  # past the debounce: the last redraw has started if it had not
+        page.wait_for_selector(".explorer-status [data-redraws]", timeout=240_000)  # and has finished
+        winners = page.inner_text(".explorer-winners tr:nth-child(2) td:nth-child(2)")
+        assert float(winners.split()[0].replace(",", "")) > 0, winners
         # two charts abreast, each wider than the 1280-pixel layout's minimum
         _check_charts(page, 560)
         for pair in (("cost", "coverage"), ("deciles", "winners")):
