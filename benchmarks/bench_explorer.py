@@ -6,7 +6,13 @@ first; that wait is printed, not included) and prints its time. Between steps th
 the charts while the widget prefetches the neighbouring positions of the slider moved last (engine
 runs and their charts); the benchmark waits for that prefetch, as a user reading the charts would
 give it time. Steps are marked ``prefetched`` (one slider step from the last position), ``cached``
-(seen before) or ``cold`` (a jump, a dropdown: engine run and charts now).
+(seen before) or ``cold`` (a jump, a dropdown: a fresh engine run of the reform, its household
+tally and distribution against the baseline kept in memory, and every chart drawn now). Under each
+step its time by stage (``Explorer.timings``): policy, engine set-up, engine months, household
+tally, engine result, run tables, distribution, view tables, charts (wall time of drawing them,
+half in the chart worker process), and the CPU seconds of the redraw (this process, every thread,
+plus the chart worker): on a machine shared with other work the wall time grows with the load,
+the CPU time much less, so it tells what a redraw costs on two idle cores (between CPU / 2 and CPU).
 
 Usage: .venv/bin/python benchmarks/bench_explorer.py [--households 100000] [--months 36]
        [--locality qijiang]
@@ -59,8 +65,10 @@ def main() -> None:
           f"debounce {DEBOUNCE_SECONDS:.2f} s before each redraw (not included); "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"{'first view (population, baseline run, charts)':<48}{'':>14}{first:>9.2f}")
-    print(f"{'change':<48}{'kind':>14}{'redraw s':>9}{'engine runs':>13}{'prefetch s':>12}")
+    print(f"{'change':<48}{'kind':>14}{'redraw s':>9}{'cpu s':>7}{'engine runs':>13}{'prefetch s':>12}")
     times: dict[str, list[float]] = {}
+    totals: dict[str, dict[str, list[float]]] = {}
+    cpus: dict[str, list[float]] = {}
     for name, control, value, kind in steps:
         waited = time.perf_counter()
         for thread in threads:  # the user reads the charts while the neighbours are prefetched
@@ -71,14 +79,27 @@ def main() -> None:
         widget.controls[control].value = value
         if widget._timer is not None:  # run the redraw now instead of after the debounce
             widget._timer.cancel()
+        cpu = time.process_time()
         widget.redraw()
+        cpu = time.process_time() - cpu + explorer.timings.get("worker cpu", 0.0)
+        cpus.setdefault(kind, []).append(cpu)
         runs = sum(1 for key in explorer._runs if key[0] == "run") - runs
         times.setdefault(kind, []).append(float(widget.last_seconds or 0.0))
-        print(f"{name:<48}{kind:>14}{widget.last_seconds:>9.2f}{runs:>13}{waited:>12.2f}")
+        print(f"{name:<48}{kind:>14}{widget.last_seconds:>9.2f}{cpu:>7.2f}{runs:>13}{waited:>12.2f}")
+        stages = {k: v for k, v in explorer.timings.items() if v >= 0.005 and k != "charts in the worker"}
+        for k, v in stages.items():
+            totals.setdefault(kind, {}).setdefault(k, []).append(v)
+        if stages:
+            print("    " + " · ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     for kind, values in times.items():
         values.sort()
+        cpu = sorted(cpus[kind])
         print(f"{kind}: median {values[len(values) // 2]:.2f} s, max {values[-1]:.2f} s per redraw "
-              f"(+{DEBOUNCE_SECONDS:.2f} s debounce)")
+              f"(+{DEBOUNCE_SECONDS:.2f} s debounce); CPU median {cpu[len(cpu) // 2]:.2f} s, max {cpu[-1]:.2f} s")
+    for kind, stages in totals.items():
+        print(f"{kind}, median by stage: " + " · ".join(
+            f"{k} {sorted(v)[len(v) // 2]:.2f}" for k, v in stages.items()))
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """The explorer notebook served by Voilà on 127.0.0.1 and driven in headless Chromium (Playwright).
 
-Moving the standard-change slider (keyboard, as a user would) must change the cost shown; the %
-option and a locality change reset it; every chart is at least 560 px wide at 1280 × 800 and at
-1920 × 1080, drawn from a PNG at least as wide, and the cost and coverage charts carry the
-baseline. Screenshots go to ``artifacts/explorer-1280x800.png`` and ``explorer-1920x1080.png``. Nothing leaves the machine: every request not to
+Moving the standard-change slider (keyboard, as a user would) must change the cost shown and the
+distribution (winners and losers, poverty before and after); the % option and a locality change
+reset it; every chart (cost, coverage, the two distribution charts, cap, staffing) is at least
+560 px wide at 1280 × 800 and at 1920 × 1080, drawn from a PNG at least as wide, and the cost and
+coverage charts carry the baseline. Screenshots go to ``artifacts/explorer-1280x800*.png`` and
+``explorer-1920x1080*.png`` (the page, each chart, the distribution table). Nothing leaves the machine: every request not to
 127.0.0.1 is aborted (ipywidgets 8 asks a CDN for Font Awesome). Without Chromium the test skips
 locally but fails in CI (``CI=true``), where ``scripts/bootstrap.sh --system`` installs it.
 """
@@ -25,6 +27,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+CHARTS = ("cost", "coverage", "deciles", "winners", "cap", "staffing")  # simulation.reporting.explorer.CHARTS
 NOTEBOOK = ROOT / "notebooks" / "03_explorer.ipynb"
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM_ARGS = [
@@ -149,10 +152,27 @@ def explorer_page(chromium: str, width: int, height: int) -> Iterator[Any]:
         yield page
 
 
+def _screenshots(page: Any, size: str) -> None:
+    """The page, each chart and the distribution table as screenshots (Voilà scrolls inside the page)."""
+    page.screenshot(path=str(ARTIFACTS / f"explorer-{size}.png"), full_page=True)
+    for chart in CHARTS:
+        page.locator(f"img.explorer-chart-{chart}, .explorer-chart-{chart} img").first.screenshot(
+            path=str(ARTIFACTS / f"explorer-{size}-{chart}.png"))
+    page.locator(".explorer-distribution").screenshot(path=str(ARTIFACTS / f"explorer-{size}-distribution.png"))
+
+
+def _check_distribution(page: Any) -> str:
+    """The distribution table: winners and losers of both populations, both poverty lines."""
+    text = str(page.inner_text(".explorer-distribution"))
+    for words in ("受益户", "受损户", "实际受助户", "全部家庭", "低保标准", "相对贫困线"):
+        assert words in text, (words, text)
+    return text
+
+
 def _check_charts(page: Any, min_width: float) -> None:
     """Every chart is shown at least ``min_width`` px wide, from a PNG at least as wide (never
     blown up), and the cost and coverage charts carry the baseline."""
-    for chart in ("cost", "coverage", "cap", "staffing"):
+    for chart in CHARTS:
         sel = f"img.explorer-chart-{chart}, .explorer-chart-{chart} img"
         box = page.locator(sel).first.bounding_box()
         natural = page.eval_on_selector(sel, "e => e.naturalWidth")
@@ -167,6 +187,7 @@ def _check_charts(page: Any, min_width: float) -> None:
 def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> None:
     with explorer_page(chromium, 1280, 800) as page:
         before = _cost_text(page)
+        distribution_before = _check_distribution(page)
         assert CJK.search(before), f"headline has no Chinese label: {before!r}"
         assert "临时救助" in before and "样本" in before and "抽样误差" in before
         assert page.locator(".explorer-warning").count() == 1  # 3,000 households: a small sample
@@ -181,11 +202,13 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
             timeout=240_000)
         _wait_redraw(page, redraws_before)
         after = _cost_text(page)
-        page.screenshot(path=str(ARTIFACTS / "explorer-1280x800.png"), full_page=True)
         _check_charts(page, 560)
-        for chart in ("cost", "coverage", "cap", "staffing"):  # Voilà scrolls inside the page: each chart
-            page.locator(f"img.explorer-chart-{chart}, .explorer-chart-{chart} img").first.screenshot(
-                path=str(ARTIFACTS / f"explorer-1280x800-{chart}.png"))
+        # +30 yuan: winners among the recipients, where there were none without a reform
+        distribution = _check_distribution(page)
+        assert distribution != distribution_before
+        winners = page.inner_text(".explorer-winners tr:nth-child(2) td:nth-child(2)")
+        assert float(winners.split()[0].replace(",", "")) > 0, winners
+        _screenshots(page, "1280x800")
 
         slider_text = page.inner_text(".explorer-standard-change")
         assert "30" in slider_text, f"slider did not move to +30: {slider_text!r}"
@@ -217,9 +240,23 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
 @pytest.mark.slow
 def test_charts_are_readable_at_full_hd(chromium: str) -> None:
     with explorer_page(chromium, 1920, 1080) as page:
+        # a reform to show: +2 steps of 10 yuan (winners and a poverty change in the screenshots)
+        redraws = _redraws(page)
+        page.click(".explorer-standard-change .noUi-handle")
+        for _ in range(2):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('.explorer-standard-change').innerText.includes('20')",
+                               timeout=60_000)
+        _wait_redraw(page, redraws)
+        page.wait_for_timeout(1_000)  # past the debounce: the last redraw has started if it had not
+        page.wait_for_selector(".explorer-status [data-redraws]", timeout=240_000)  # and has finished
+        winners = page.inner_text(".explorer-winners tr:nth-child(2) td:nth-child(2)")
+        assert float(winners.split()[0].replace(",", "")) > 0, winners
         # two charts abreast, each wider than the 1280-pixel layout's minimum
         _check_charts(page, 560)
-        boxes = [page.locator(f"img.explorer-chart-{c}, .explorer-chart-{c} img").first.bounding_box()
-                 for c in ("cost", "coverage")]
-        assert abs(boxes[0]["y"] - boxes[1]["y"]) < 5, boxes
-        page.screenshot(path=str(ARTIFACTS / "explorer-1920x1080.png"), full_page=True)
+        for pair in (("cost", "coverage"), ("deciles", "winners")):
+            boxes = [page.locator(f"img.explorer-chart-{c}, .explorer-chart-{c} img").first.bounding_box()
+                     for c in pair]
+            assert abs(boxes[0]["y"] - boxes[1]["y"]) < 5, (pair, boxes)
+        _check_distribution(page)
+        _screenshots(page, "1920x1080")

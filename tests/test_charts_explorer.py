@@ -192,3 +192,86 @@ def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
     assert "+" in widget.headline.value and "data-redraws='2'" in widget.status.value
     # the slider moved up, so the next prefetch tries +20 first
     assert [s.standard_change for s in widget.neighbours(widget.settings())][:1] == [20]
+
+
+def test_household_tally_equals_the_summary_of_a_full_trace() -> None:
+    """The explorer's tally gives what distribution.household_summary reads from a trace of every
+    household (the same run, followed both ways)."""
+    from simulation.engine import SimulationModel
+    from simulation.policy import load_policy
+    from simulation.population import generate, load_profile
+    from simulation.reporting.explorer import HouseholdTally
+    from simulation.scenarios.distribution import household_summary
+
+    population = generate(load_profile("qijiang"), n_households=600, seed=3)
+    ids = population.households["household_id"].to_numpy()
+    policy = load_policy("qijiang", reforms=[{"dibao.standard.urban": {"2025-03-01": {
+        "value": 1200, "reference": "assumption: a test raise"}}}])
+    model = SimulationModel(population, policy, "2025-01", 8, 5, trace=ids)
+    tally = HouseholdTally(model)
+    for _ in range(8):
+        model.run_for(1)
+        tally.record()
+    weights = population.households.set_index("household_id")["weight"]
+    got = tally.summary(weights)
+    want = household_summary(model.result().trace, weights)
+    assert list(got.columns) == list(want.columns)
+    assert got.index.equals(want.index)
+    assert (want["paid_mean"] > 0).sum() > 20 and (want["months_paid"] < 8).any()  # something to compare
+    for column in want.columns:
+        np.testing.assert_allclose(got[column].to_numpy(float), want[column].to_numpy(float), rtol=1e-12,
+                                   equal_nan=True, err_msg=column)
+
+
+@pytest.mark.slow
+def test_explorer_distribution_adds_up_to_the_extra_cost_and_is_shown() -> None:
+    from simulation.reporting.explorer import CHARTS, distribution_html
+    from simulation.scenarios.distribution import DECILE_COLUMNS, POVERTY_COLUMNS
+
+    explorer = Explorer(households=1500, months=12)
+    own = explorer.defaults("qijiang")
+    view = explorer.compute(replace(own, standard_change=40.0))
+    assert list(view.deciles.columns) == DECILE_COLUMNS and list(view.poverty.columns) == POVERTY_COLUMNS
+    # the deciles of all households add up to the reform's extra cost of dibao, single and tekun
+    setting = explorer.normalised(replace(own, standard_change=40.0))
+    base, reform = (explorer._engine_run(setting, v) for v in ("baseline", "explorer"))
+    paid = ["dibao", "single_inclusion", "tekun"]
+    extra = reform.annual.reindex(columns=paid).fillna(0).to_numpy().sum() - base.annual.reindex(
+        columns=paid).fillna(0).to_numpy().sum()
+    households = view.deciles[view.deciles["population"] == "households"]
+    assert extra > 0 and np.isclose(households["change_total"].sum(), extra, rtol=1e-7)
+    assert households["winners"].sum() > 0
+    # a higher standard: fewer persons below it after than before
+    line = view.poverty.set_index("line").loc["dibao_standard"]
+    assert line["headcount_after"] < line["headcount_before"]
+    zh = explorer.distribution_html(view)
+    assert "受益户" in zh and "低保标准" in zh and "相对贫困线（收入中位数的 50%" in zh
+    en = distribution_html(view.deciles, view.poverty, 0.4, "en")
+    assert "Winners" in en and "Relative line (40% of median income" in en
+    assert set(CHARTS) >= {"deciles", "winners"}
+    for chart in ("deciles", "winners"):
+        png, legend = explorer.drawn(view, chart)
+        assert png.startswith(b"\x89PNG") and legend
+    # no reform: nobody gains or loses, poverty the same before and after
+    still = explorer.compute(own)
+    assert still.deciles[["winners", "losers"]].to_numpy().sum() == 0
+    assert (still.poverty["headcount_before"] == still.poverty["headcount_after"]).all()
+
+
+def test_a_chart_laid_out_again_from_the_layout_of_the_same_texts_is_the_same_image() -> None:
+    from simulation.reporting.explorer import _layout_key
+
+    explorer = Explorer(households=100, months=12)
+    view = SimpleNamespace(annual_cost=pd.DataFrame({"dibao": [3.0e7, 3.2e7]}, index=pd.Index([2025, 2026])),
+                           baseline_annual=pd.Series([2.9e7, 3.0e7], index=[2025, 2026]))
+    explorer._chart_inputs = lambda v: {"cost": (v.annual_cost, v.baseline_annual)}  # type: ignore[method-assign]
+    first = explorer.png(view, "cost")  # constrained layout; the layout is kept
+    assert len(explorer._layouts) == 1
+    explorer._runs.clear()  # forget the image, not the layout
+    assert explorer.png(view, "cost") == first
+    # other tick labels: a layout of its own
+    bigger = SimpleNamespace(annual_cost=view.annual_cost * 40, baseline_annual=view.baseline_annual * 40)
+    explorer.png(bigger, "cost")
+    assert len(explorer._layouts) == 2
+    fig = explorer._draw("cost", bigger.annual_cost, bigger.baseline_annual)
+    assert _layout_key(fig) != _layout_key(explorer._draw("cost", view.annual_cost, view.baseline_annual))

@@ -89,8 +89,17 @@ def test_native_charts_with_bands(book):
     assert len(charts) == 2
     extra = next(c for c in charts if "<c:areaChart>" in c)
     assert "<c:lineChart>" in extra and "增支" in extra  # a P50 line on a P10–P90 band
-    cost = next(c for c in charts if "<c:barChart>" in c)
-    assert "<c:errBars>" in cost  # P10–P90 as error bars
+    cost = next(c for c in charts if "<c:areaChart>" not in c)
+    # P10 and P90 as dashed line series of their own beside each P50 (LibreOffice draws no custom
+    # error bars), for the baseline and the reform; no error bars left
+    assert "<c:lineChart>" in cost and "<c:errBars>" not in cost
+    names = re.findall(r"<c:ser><c:idx val=\"\d+\"/><c:order val=\"\d+\"/><c:tx><c:v>([^<]*)</c:v>", cost)
+    assert len(names) == 6 and {n.split()[-1] for n in names} == {"P10", "P50", "P90"}, names
+    assert cost.count('<a:prstDash val="dash"/>') == 4
+    # the chart-data sheet: per year P10 <= P50 <= P90 for the baseline and the reform
+    rows = [r for r in openpyxl.load_workbook(path)[SHEETS["chart_data"]].iter_rows(values_only=True)
+            if isinstance(r[0], int | float)]
+    assert rows and all(r[2] <= r[1] <= r[3] and r[5] <= r[4] <= r[6] for r in rows), rows
 
 
 def test_parameters_have_unit_and_reference_and_marked_changes(book):
@@ -136,5 +145,5 @@ def test_rendered_by_libreoffice_without_hashes_on_few_pages(book, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     shutil.copy(pdf, ARTIFACTS / "workbook-test.pdf")
     if shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "70", "-l", "3", str(pdf), str(ARTIFACTS / "workbook-test-page")],
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-l", "3", str(pdf), str(ARTIFACTS / "workbook-test-page")],
                        check=True, timeout=120)

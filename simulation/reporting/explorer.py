@@ -6,12 +6,19 @@ is turned into a one-reform scenario (``simulation.scenarios``) run against the 
 policy as baseline, with the same behaviour and the same keyed draws, so the difference shown is
 the reform's effect, not noise.
 
-Speed: engine runs are cached by what changes them (the baseline by locality and behaviour; the
-reform by every policy lever), the staffing ratio changes only the admin tables (no engine run),
-a chart whose table did not change is not redrawn, the widget redraws after the controls have been
-still for :data:`DEBOUNCE_SECONDS`, and while the user looks it runs the engine for the
-neighbouring slider positions in the background (:meth:`Explorer.prefetch`), giving way at once to
-a real change.
+The distribution (winners and losers, mean change by income decile, poverty before and after)
+comes from ``simulation.scenarios.distribution.distribution_tables``, fed by :class:`HouseholdTally`,
+which follows every household of the run without the engine's per-row trace.
+
+Speed: engine runs are cached by what changes them (the baseline by locality and behaviour, kept
+in memory with its household summary, so a policy change reruns only the reform; the reform by
+every policy lever), the staffing ratio changes only the admin tables (no engine run), a chart
+whose table did not change is not redrawn, a chart whose texts around the axes are unchanged
+reuses its layout, half of the charts are drawn in a second process at the same time, the widget
+redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`, and while the user looks
+it runs the engine for the neighbouring slider positions in the background
+(:meth:`Explorer.prefetch`), giving way at once to a real change. :attr:`Explorer.timings` holds
+the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
 
 ``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
 only part that needs a kernel).
@@ -20,11 +27,13 @@ only part that needs a kernel).
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +42,7 @@ from matplotlib.figure import Figure
 
 from simulation.reporting import charts, tables
 from simulation.reporting.labels import Lang, check_lang, label, money_unit
+from simulation.scenarios.distribution import RELATIVE_LINE, distribution_tables
 
 #: Review schedules offered (months in which classes A, B and C are reviewed); "seed" keeps the
 #: locality's own (qijiang §4: A in March, B and C in March and September).
@@ -52,8 +62,9 @@ REVIEW_LABELS: dict[str, tuple[str, str]] = {
 STANDARD_UNITS: dict[str, tuple[str, str]] = {"yuan": ("元", "yuan"), "percent": ("%", "%")}
 #: the standard slider's range and step per unit
 STANDARD_SLIDER: dict[str, tuple[float, float, float]] = {"yuan": (-100, 300, 10), "percent": (-20, 50, 1)}
-#: the explorer's charts, in the order they are drawn
-CHARTS: tuple[str, ...] = ("cost", "coverage", "cap", "staffing")
+#: the explorer's charts, in the order they are drawn: cost and coverage, the distribution of the
+#: change (mean change and winners and losers by income decile), the cap and staffing
+CHARTS: tuple[str, ...] = ("cost", "coverage", "deciles", "winners", "cap", "staffing")
 #: chart resolution: 8 × 4.2 inch figures give 880 × 462 px, shown at 560–900 px wide (no upscaling)
 DPI = 110
 #: seconds the controls must be still before a redraw starts
@@ -61,6 +72,10 @@ DEBOUNCE_SECONDS = 0.3
 #: engine runs, policies and chart images kept in memory (small tables and PNGs, few populations;
 #: a prefetch adds up to four images per neighbouring setting)
 CACHE_RUNS = 160
+
+
+#: name of the prefetch threads (their stages are not timed as the redraw's)
+PREFETCH_THREAD = "explorer-prefetch"
 
 
 class ExplorerError(ValueError):
@@ -162,12 +177,79 @@ class ExplorerView:
     cap: pd.DataFrame  # year, services_cost, cap (yuan/year)
     staff: pd.DataFrame  # index township, staff_* columns
     seconds: float  # time to compute this view (engine runs + tables)
+    # distribution_tables' decile and poverty tables of the reform against the baseline
+    deciles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    poverty: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _table_key(table: pd.DataFrame) -> tuple:
     """A content key for a small table (values, index and columns)."""
     values = int(pd.util.hash_pandas_object(table, index=True).sum()) if len(table) else 0
     return (values, tuple(map(str, table.columns)), tuple(map(str, table.index)))
+
+
+@dataclass(frozen=True)
+class DrawnChart:
+    """A chart drawn by :func:`render_chart`."""
+
+    png: bytes
+    legend: tuple[str, ...]  # the legend's labels
+    layout_key: tuple  # _layout_key of the figure
+    layout: list[tuple[float, ...]] | None  # axes positions of a new constrained layout, else None
+    cpu: float = 0.0  # CPU seconds of the process that drew it
+
+
+def draw_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang: Lang) -> Figure:
+    """One of the explorer's :data:`CHARTS` from its table (and the baseline for cost and coverage)."""
+    if chart == "cost":
+        return charts.cost_chart(table, lang, baseline=baseline)
+    if chart == "coverage":
+        return charts.coverage_chart(table, lang, baseline=baseline)
+    draw = {"deciles": charts.decile_chart, "winners": charts.winners_chart, "cap": charts.cap_chart,
+            "staffing": charts.staffing_chart}[chart]
+    return draw(table, lang)
+
+
+def render_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang: Lang, dpi: int,
+                 layouts: Mapping[tuple, list[tuple[float, ...]]]) -> DrawnChart:
+    """Draw a chart to PNG (module level: the chart worker process runs it too).
+
+    Constrained layout is a third of a chart's drawing; a figure whose texts around the axes are
+    those of a layout in ``layouts`` (by :func:`_layout_key`) gets that layout as it is, the same
+    pixels. Otherwise it is laid out, and its axes positions come back to be kept."""
+    cpu = time.process_time()
+    fig = draw_chart(chart, table, baseline, lang)
+    key = _layout_key(fig)
+    positions = layouts.get(key)
+    if positions is not None:
+        fig.set_layout_engine("none")
+        for ax, position in zip(fig.axes, positions, strict=True):
+            ax.set_position(position)
+    legend = fig.axes[0].get_legend()
+    labels = tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()
+    png = charts.to_png(fig, dpi=dpi)
+    return DrawnChart(png, labels, key, None if positions is not None else [ax.get_position().bounds for ax in fig.axes],
+                      time.process_time() - cpu)
+
+
+def _warm_charts(lang: Lang) -> None:
+    """Load matplotlib, the fonts and the text machinery once (the chart worker's start)."""
+    charts.to_png(charts.winners_chart(pd.DataFrame({
+        "decile": [1], "population": ["recipients"], "households": [1.0], "winners": [1.0],
+        "losers_fewer_months": [0.0], "losers_lower_amount": [0.0]}), lang), dpi=DPI)
+
+
+def _layout_key(fig: Figure) -> tuple:
+    """What a figure's constrained layout depends on: per axes its title, axis labels, tick
+    labels and legend texts (equal keys, equal layouts; the data and annotations do not count)."""
+    key = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        key.append((ax.get_title(), ax.get_xlabel(), ax.get_ylabel(),
+                    tuple(ax.xaxis.get_major_formatter().format_ticks(ax.get_xticks())),
+                    tuple(ax.yaxis.get_major_formatter().format_ticks(ax.get_yticks())),
+                    tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()))
+    return tuple(key)
 
 
 def _freeze(mapping: Mapping[str, Any]) -> tuple:
@@ -190,13 +272,21 @@ class Explorer:
         months: horizon in months.
         seed: population and engine seed.
         lang: ``"zh"`` or ``"en"`` for the charts and the text.
+        relative_line: the relative poverty line of the distribution, a share of the median
+            per-capita income after transfers (``distribution.RELATIVE_LINE``).
+        chart_worker: draw half of a redraw's charts in a second process (started at the first
+            redraw that draws two charts or more; only with two cores or more).
     """
 
     def __init__(self, households: int = 100_000, start: str = "2025-01", months: int = 36,
-                 seed: int = 1, lang: Lang = "zh") -> None:
+                 seed: int = 1, lang: Lang = "zh", relative_line: float = RELATIVE_LINE,
+                 chart_worker: bool = True) -> None:
         if households <= 0 or months <= 0:
             raise ExplorerError(f"households and months must be > 0; got {households!r}, {months!r}")
+        if not 0.0 < relative_line <= 2.0:
+            raise ExplorerError(f"relative_line must be a share of the median income in (0, 2]; got {relative_line!r}")
         self.households, self.start, self.months, self.seed = int(households), start, int(months), int(seed)
+        self.relative_line = float(relative_line)
         self.lang = check_lang(lang)
         self._runs: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()  # one foreground compute at a time
@@ -206,6 +296,22 @@ class Explorer:
         self._generation = 0  # bumped by each foreground compute; a prefetch stops when it moves
         self._default_cache: dict[str, ExplorerSettings] = {}
         self._admin: Any = None
+        self._layouts: dict[tuple, list[tuple[float, ...]]] = {}  # chart layouts by the texts they depend on
+        #: draw half of a redraw's charts in a second process (two cores draw two charts at once)
+        self.chart_worker = chart_worker and (os.cpu_count() or 1) > 1
+        self._worker: Any = None
+        #: seconds by stage of the last foreground compute and its charts (benchmarks/bench_explorer.py)
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        """Add the time of a stage to :attr:`timings` (foreground only: a prefetch is not the redraw)."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            if threading.current_thread().name != PREFETCH_THREAD:
+                self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - began
 
     # --- scenario plumbing ------------------------------------------------------------------
 
@@ -315,8 +421,11 @@ class Explorer:
     def _engine_run(self, settings: ExplorerSettings, variant: str, generation: int | None = None) -> RunTables:
         """One engine run (baseline or the setting's reform), summarised and cached.
 
-        With ``generation`` (a prefetch) the run stops between months once a foreground compute
-        has started, raising :class:`_Cancelled`; nothing is cached then.
+        Every household is followed (:class:`HouseholdTally`): the baseline keeps its household
+        summary, a reform keeps only its distribution tables against that baseline (small), so
+        the cache does not fill with household tables. With ``generation`` (a prefetch) the run
+        stops between months once a foreground compute has started, raising :class:`_Cancelled`;
+        nothing is cached then.
         """
         from simulation.engine import SimulationModel
         from simulation.scenarios.runner import build_policy
@@ -326,19 +435,47 @@ class Explorer:
         key = ("run", settings.locality, _freeze(behaviour), _freeze(changes))
 
         def make() -> RunTables:
-            policy = build_policy(self.scenario(settings), variant, settings.locality)
+            # the baseline first (cached): the reform's distribution is taken against it
+            base = self._engine_run(settings, "baseline", generation) if variant == "explorer" else None
+            with self._timed("policy"):
+                policy = build_policy(self.scenario(settings), variant, settings.locality)
             population = self._population(settings.locality)
             with self._engine_lock:
                 # simulation.engine.run, month by month so that a prefetch can give way
-                model = SimulationModel(population, policy, self.start, self.months, self.seed, behaviour or None)
+                with self._timed("engine set-up"):
+                    model = SimulationModel(population, policy, self.start, self.months, self.seed,
+                                            behaviour or None)
+                    tally = HouseholdTally(model, start=base is None)
                 for _ in range(self.months):
                     if generation is not None and generation != self._generation:
                         raise _Cancelled
-                    model.run_for(1)
-                result = model.result()
-            return RunTables.from_result(result.monthly, getattr(result, "offices", None), policy)
+                    with self._timed("engine months"):
+                        model.run_for(1)
+                    with self._timed("household tally"):
+                        tally.record()
+                with self._timed("engine result"):
+                    result = model.result()
+                with self._timed("household tally"):
+                    households = tally.summary(self._weights(settings.locality))
+            with self._timed("run tables"):
+                tables = RunTables.from_result(result.monthly, getattr(result, "offices", None), policy)
+            if base is None:
+                return replace(tables, households=households)
+            with self._timed("distribution"):
+                deciles, poverty = self._distribution(base.households, households, settings.locality)
+            return replace(tables, deciles=deciles, poverty=poverty)
 
         return self._cached(key, make)
+
+    def _distribution(self, base: pd.DataFrame, reform: pd.DataFrame, locality: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """distribution_tables of a reform's household summary against the baseline's."""
+        return distribution_tables([("baseline", 0, locality, base), ("explorer", 0, locality, reform)],
+                                   "baseline", self.relative_line)
+
+    def _weights(self, locality: str) -> pd.Series:
+        """Household weights by household_id (what the household summaries are weighted by)."""
+        return self._cached(("weights", locality),
+                            lambda: self._population(locality).households.set_index("household_id")["weight"])
 
     def prefetch(self, candidates: list[ExplorerSettings]) -> threading.Thread:
         """Run the engine for likely next settings in the background (a daemon thread).
@@ -370,7 +507,7 @@ class Explorer:
                 except ExplorerError:
                     continue  # a neighbour outside the accepted range is simply not prefetched
 
-        thread = threading.Thread(target=work, name="explorer-prefetch", daemon=True)
+        thread = threading.Thread(target=work, name=PREFETCH_THREAD, daemon=True)
         thread.start()
         return thread
 
@@ -381,6 +518,7 @@ class Explorer:
         from simulation.admin.parameters import load_admin_parameters
 
         began = time.perf_counter()
+        self.timings = {}
         settings = self.normalised(settings)
         with self._lock:
             with self._cache_lock:
@@ -396,12 +534,22 @@ class Explorer:
         from simulation.admin.parameters import load_admin_parameters
 
         base = self._engine_run(settings, "baseline")
-        reform = self._engine_run(settings, "explorer") if settings.changes(self.start) else base
+        if settings.changes(self.start):
+            reform = self._engine_run(settings, "explorer")
+            deciles, poverty = reform.deciles, reform.poverty
+        else:  # no reform: nobody gains or loses, poverty before = after (taken once per baseline)
+            reform = base
+            deciles, poverty = self._cached(("no_change", settings.locality, _freeze(self.behaviour(settings))),
+                                            lambda: self._distribution(base.households, base.households,
+                                                                       settings.locality))
         share = self._care_share(settings.locality)
         households = self._population(settings.locality).households
         admin = self._admin or load_admin_parameters()
-        return build_view(settings, base, reform, share, admin,
-                          sample=(len(households), float(households["weight"].sum())))
+        with self._timed("view tables"):
+            view = build_view(settings, base, reform, share, admin,
+                              sample=(len(households), float(households["weight"].sum())))
+        view.deciles, view.poverty = deciles, poverty
+        return view
 
     def figures(self, view: ExplorerView) -> dict[str, Figure]:
         """The four charts of a view: cost and coverage (each with the baseline), cap and staffing."""
@@ -410,48 +558,211 @@ class Explorer:
 
     def _chart_inputs(self, view: ExplorerView) -> dict[str, tuple[pd.DataFrame, pd.Series | None]]:
         return {"cost": (view.annual_cost, view.baseline_annual), "coverage": (view.persons, view.baseline_persons),
+                "deciles": (view.deciles, None), "winners": (view.deciles, None),
                 "cap": (view.cap, None), "staffing": (view.staff, None)}
 
     def _draw(self, chart: str, table: pd.DataFrame, baseline: pd.Series | None) -> Figure:
-        if chart == "cost":
-            return charts.cost_chart(table, self.lang, baseline=baseline)
-        if chart == "coverage":
-            return charts.coverage_chart(table, self.lang, baseline=baseline)
-        return (charts.cap_chart if chart == "cap" else charts.staffing_chart)(table, self.lang)
+        return draw_chart(chart, table, baseline, self.lang)
+
+    def _png_key(self, view: ExplorerView, chart: str, dpi: int) -> tuple:
+        table, baseline = self._chart_inputs(view)[chart]
+        extra = _table_key(baseline.to_frame()) if baseline is not None else None
+        return ("png", chart, self.lang, dpi, _table_key(table), extra)
+
+    def _keep_layout(self, chart: str, dpi: int, drawn: DrawnChart) -> tuple[bytes, tuple[str, ...]]:
+        """Remember a new chart layout; return the PNG and the legend's labels."""
+        if drawn.layout is not None:
+            if len(self._layouts) >= CACHE_RUNS:
+                self._layouts.clear()
+            self._layouts[(chart, self.lang, dpi, drawn.layout_key)] = drawn.layout
+        return drawn.png, drawn.legend
+
+    def _layouts_of(self, chart: str, dpi: int) -> dict[tuple, list[tuple[float, ...]]]:
+        return {k[3]: v for k, v in list(self._layouts.items()) if k[:3] == (chart, self.lang, dpi)}
 
     def drawn(self, view: ExplorerView, chart: str, dpi: int = DPI) -> tuple[bytes, tuple[str, ...]]:
         """One chart as PNG bytes and its legend's labels; drawn only when its tables differ from
         every pair drawn before (cached by content)."""
         table, baseline = self._chart_inputs(view)[chart]
-        extra = _table_key(baseline.to_frame()) if baseline is not None else None
-        key = ("png", chart, self.lang, dpi, _table_key(table), extra)
 
         def make() -> tuple[bytes, tuple[str, ...]]:
-            fig = self._draw(chart, table, baseline)
-            legend = fig.axes[0].get_legend()
-            labels = tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()
-            return charts.to_png(fig, dpi=dpi), labels
+            with self._timed("charts"):
+                drawn = render_chart(chart, table, baseline, self.lang, dpi, self._layouts_of(chart, dpi))
+            return self._keep_layout(chart, dpi, drawn)
 
-        return self._cached(key, make)
+        return self._cached(self._png_key(view, chart, dpi), make)
+
+    def drawn_all(self, view: ExplorerView, dpi: int = DPI) -> dict[str, tuple[bytes, tuple[str, ...]]]:
+        """Every chart of a view (see :meth:`drawn`). The charts not in the cache are drawn half
+        here and half in the chart worker process at the same time (matplotlib draws in one
+        thread: a second process draws on the second core); without a worker, or if it fails,
+        all here."""
+        out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
+        missing = []
+        for chart in CHARTS:
+            with self._cache_lock:
+                hit = self._runs.get(self._png_key(view, chart, dpi))
+            if hit is None:
+                missing.append(chart)
+            else:
+                out[chart] = hit
+        worker = self._chart_worker() if len(missing) > 1 else None
+        began = time.perf_counter()
+        futures = {}
+        if worker is not None:
+            for chart in missing[1::2]:
+                table, baseline = self._chart_inputs(view)[chart]
+                futures[chart] = worker.submit(render_chart, chart, table, baseline, self.lang, dpi,
+                                               self._layouts_of(chart, dpi))
+        for chart in missing:
+            if chart not in futures:
+                out[chart] = self.drawn(view, chart, dpi)
+        worker_cpu = 0.0
+        for chart, future in futures.items():
+            try:
+                drawn = future.result()
+                worker_cpu += drawn.cpu
+            except Exception:  # a worker that died: draw here, and from now on without it
+                self._close_worker()
+                out[chart] = self.drawn(view, chart, dpi)
+                continue
+            out[chart] = self._cached(self._png_key(view, chart, dpi), lambda d=drawn, c=chart: self._keep_layout(c, dpi, d))
+        if missing and threading.current_thread().name != PREFETCH_THREAD:
+            self.timings["charts"] = time.perf_counter() - began
+            self.timings["charts in the worker"] = float(len(futures))
+            self.timings["worker cpu"] = worker_cpu
+        return {chart: out[chart] for chart in CHARTS}
+
+    def _chart_worker(self) -> Any:
+        """The chart worker process (started at the first use; ``None`` when disabled)."""
+        if not self.chart_worker:
+            return None
+        if self._worker is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: the kernel runs numba and widget threads, which a fork would copy mid-step
+            self._worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=_warm_charts, initargs=(self.lang,))
+        return self._worker
+
+    def warm_charts(self) -> None:
+        """Start the chart worker now and let it load matplotlib and the fonts (a few seconds)."""
+        worker = self._chart_worker()
+        if worker is not None:
+            worker.submit(_warm_charts, self.lang)
+
+    def _close_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.shutdown(wait=False, cancel_futures=True)
+        self._worker, self.chart_worker = None, False
+
+    def close(self) -> None:
+        """Stop the chart worker process."""
+        self._close_worker()
 
     def png(self, view: ExplorerView, chart: str, dpi: int = DPI) -> bytes:
-        """One chart (``cost``, ``coverage``, ``cap`` or ``staffing``) as PNG bytes (see :meth:`drawn`)."""
+        """One chart (one of :data:`CHARTS`) as PNG bytes (see :meth:`drawn`)."""
         return self.drawn(view, chart, dpi)[0]
 
     def pngs(self, view: ExplorerView, dpi: int = DPI) -> dict[str, bytes]:
-        """The four charts as PNG bytes."""
+        """Every chart of :data:`CHARTS` as PNG bytes."""
         return {chart: self.png(view, chart, dpi) for chart in CHARTS}
 
     def headline_html(self, view: ExplorerView) -> str:
         """The headline numbers as HTML (the element the browser test reads)."""
         return headline_html(view.headline, self.lang)
 
+    def distribution_html(self, view: ExplorerView) -> str:
+        """Winners and losers and poverty before and after, as HTML (see :func:`distribution_html`)."""
+        return distribution_html(view.deciles, view.poverty, self.relative_line, self.lang)
+
     def widget(self, initial: ExplorerSettings | None = None) -> Any:
-        """The ipywidgets front end: controls on the left, headline and four charts on the right."""
+        """The ipywidgets front end: controls on the left; headline, charts and distribution on the right."""
         return ExplorerWidget(self, initial or self.defaults(self.localities()[0])).box
 
 
 RECIPIENT_PROGRAMMES = ("dibao", "single_inclusion", "tekun")
+
+
+class HouseholdTally:
+    """Every household of a running model, summarised as ``distribution.household_summary``
+    summarises a trace of every household — without the trace.
+
+    The engine's trace appends a Python row per household and month (100,000 households × 36
+    months: 3.6 M rows, far too slow for a redraw); the distribution needs only each household's
+    payments summed over the months and its state in the first and last month. So after each
+    month :meth:`record` adds the month's payments with array operations, read as the trace
+    reads them (``TraceRecorder.record``: dibao as the accounts pay it while enrolled or exiting,
+    single-person inclusion, tekun basic + care), and in the first and last month the rules'
+    per-capita income and dibao standard of every household come from the trace's own kernel.
+    ``tests/test_charts_explorer.py`` checks the result equals ``household_summary`` of a trace.
+
+    ``start=False`` leaves the first month's persons and income out (NaN): a reform's are not
+    read (deciles and the alive filter come from the baseline), and the rules' assessment of
+    every household is a tenth of a fresh redraw.
+    """
+
+    def __init__(self, model: Any, start: bool = True) -> None:
+        self.model = model
+        self.start = start
+        n = int(model.n_households)
+        self.paid_sum = np.zeros(n)
+        self.months_paid = np.zeros(n, dtype=np.int64)
+        self.paid_last = np.zeros(n)
+        self.months = 0
+        self.first: dict[str, np.ndarray] | None = None
+
+    def _paid(self) -> np.ndarray:
+        from simulation.engine import processes as pr
+
+        hh = self.model.households
+        enrolled = (hh.status == pr.ST_ENROLLED) | (hh.status == pr.ST_EXIT)
+        dibao = np.where(enrolled, hh.dibao_month, 0.0)
+        # float32 sums as the trace takes them, then float64
+        return dibao + hh.paid_single.astype(np.float64) + (hh.paid_tekun_basic + hh.paid_tekun_care).astype(np.float64)
+
+    def _state(self) -> dict[str, np.ndarray]:
+        """Persons, per-capita income and dibao standard of every household now (NaN if died out)."""
+        from simulation.engine.outputs import _trace_assess
+        from simulation.rules.entitlement import N_OUTPUTS, O_PER_CAPITA, O_STANDARD
+
+        m = self.model
+        s = m.persons
+        n = int(m.n_households)
+        out = np.zeros((max(1, n), N_OUTPUTS))
+        _trace_assess(np.arange(n, dtype=np.int64), m.bounds, s.age_y, s.urban, s.disability, s.ill, s.paralysed,
+                      s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid, s.supporter, s.assets,
+                      s.care_wish, m.p, out)
+        alive = m.households.n_alive.astype(np.float64)
+        gone = alive == 0
+        return {"persons": alive, "income": np.where(gone, np.nan, out[:n, O_PER_CAPITA]),
+                "standard": np.where(gone, np.nan, out[:n, O_STANDARD])}
+
+    def record(self) -> None:
+        """Add the month just simulated (call after each ``run_for(1)``)."""
+        paid = self._paid()
+        self.paid_sum += paid
+        self.months_paid += paid > 0
+        self.paid_last = paid
+        self.months += 1
+        if self.first is None:
+            n = int(self.model.n_households)
+            self.first = self._state() if self.start else {"persons": np.full(n, np.nan), "income": np.full(n, np.nan)}
+
+    def summary(self, weights: pd.Series) -> pd.DataFrame:
+        """The household summary (columns of ``distribution.household_summary``), index household_id."""
+        if self.first is None:
+            raise ExplorerError("no month recorded: the household summary needs at least one month")
+        last = self._state()
+        ids = pd.Index(self.model.households.household_id, name="household_id")
+        return pd.DataFrame({
+            "paid_mean": self.paid_sum / self.months, "months_paid": self.months_paid,
+            "months": np.full(ids.size, self.months, dtype=np.int64),
+            "persons_start": self.first["persons"], "income_start": self.first["income"],
+            "persons_end": last["persons"], "income_end": last["income"], "paid_end": self.paid_last,
+            "standard_end": last["standard"], "weight": weights.reindex(ids).to_numpy(float),
+        }, index=ids)
 
 
 @dataclass(frozen=True)
@@ -465,6 +776,9 @@ class RunTables:
     params: tuple  # Params at the start of each month of the horizon
     cases: pd.Series  # index month: temporary-assistance cases (the engine's temporary households)
     recipient_households: pd.Series  # index month: weighted households of the recipient programmes
+    households: pd.DataFrame | None = None  # a baseline's household summary (distribution.household_summary)
+    deciles: pd.DataFrame | None = None  # a reform's distribution_tables against its baseline
+    poverty: pd.DataFrame | None = None
 
     @classmethod
     def from_result(cls, monthly: pd.DataFrame, offices: pd.DataFrame | None, policy: Any) -> RunTables:
@@ -621,6 +935,62 @@ def headline_html(headline: Mapping[str, float], lang: Lang) -> str:
     return f"<table class='explorer-headline'>{cells}</table>{warn}"
 
 
+#: cell styles of the distribution tables (an HTML widget's tables have no padding of their own)
+RIGHT = "style='text-align:right;padding:2px 0 2px 18px'"
+SPACED = "style='border-collapse:collapse;margin-bottom:8px'"
+
+
+def distribution_html(deciles: pd.DataFrame, poverty: pd.DataFrame, relative_line: float, lang: Lang) -> str:
+    """Winners and losers among actual recipients and among all households, and persons below
+    the dibao standard and the relative line with their gap, before and after, as an HTML table
+    (from ``distribution_tables``; the last month for poverty, the horizon's mean monthly
+    payment for the change)."""
+    zh = lang == "zh"
+    rows = []
+    for population in ("recipients", "households"):
+        g = deciles[deciles["population"] == population] if len(deciles) else deciles
+        n = float(g["households"].sum()) if len(g) else 0.0
+        win, lose = (float(g[c].sum()) if len(g) else 0.0 for c in ("winners", "losers"))
+        mean = float((g["mean_change"] * g["households"]).sum() / n) if n > 0 else 0.0
+
+        def share(v: float, n: float = n) -> str:
+            return f"{v / n:.1%}" if n > 0 else "—"
+
+        name = label("recipients" if population == "recipients" else "all_households", lang)
+        why = ""
+        if lose > 0:
+            fewer, lower = (float(g[c].sum()) for c in ("losers_fewer_months", "losers_lower_amount"))
+            why = (f"（领取月数减少 {fewer:,.0f}，金额减少 {lower:,.0f}）" if zh
+                   else f" ({fewer:,.0f} paid for fewer months, {lower:,.0f} paid less while paid)")
+        rows.append((f"{name}（{n:,.0f} 户）" if zh else f"{name} ({n:,.0f} households)",
+                     f"{win:,.0f} ({share(win)})", f"{lose:,.0f} ({share(lose)}){why}", f"{mean:+,.1f}"))
+    head = (("", "受益户", "受损户", "户均月变化（元）") if zh
+            else ("", "Winners", "Losers", "Mean change (yuan/month)"))
+    cells = "".join(f"<tr><td>{a}</td><td {RIGHT}>{b}</td><td {RIGHT}>{c}</td><td {RIGHT}><b>{d}</b></td></tr>"
+                    for a, b, c, d in rows)
+    table = (f"<table class='explorer-winners' {SPACED}><tr>{''.join(f'<th {RIGHT}>{h}</th>' for h in head)}</tr>"
+             f"{cells}</table>")
+    prows = []
+    for r in poverty.itertuples(index=False):
+        if r.line == "dibao_standard":
+            name = f"低保标准（{r.line_value:,.0f} 元）" if zh else f"Dibao standard ({r.line_value:,.0f} yuan)"
+        else:
+            name = (f"相对贫困线（收入中位数的 {relative_line:.0%}，{r.line_value:,.0f} 元）" if zh
+                    else f"Relative line ({relative_line:.0%} of median income, {r.line_value:,.0f} yuan)")
+        prows.append(f"<tr><td>{name}</td><td {RIGHT}>{r.headcount_before:,.0f} → <b>{r.headcount_after:,.0f}</b>"
+                     f"</td><td {RIGHT}>{r.rate_before:.2%} → <b>{r.rate_after:.2%}</b></td><td {RIGHT}>"
+                     f"{r.gap_before / 1e4:,.1f} → <b>{r.gap_after / 1e4:,.1f}</b></td></tr>")
+    phead = (("期末低于贫困线", "人数（改革前 → 后）", "比例", "缺口（万元/月）") if zh
+             else ("Below the line, last month", "Persons (before → after)", "Rate", "Gap (10,000 yuan/month)"))
+    ptable = (f"<table class='explorer-poverty' {SPACED}><tr>{''.join(f'<th {RIGHT}>{h}</th>' for h in phead)}"
+              f"</tr>{''.join(prows)}</table>")
+    note = ("变化为全期户均每月领取额（低保、单人户施保、特困）改革减基线，同一人口与随机数；十分位按期初人均收入。"
+            if zh else "Change: mean monthly payment over the horizon (dibao, single-person dibao, tekun), reform "
+                       "minus baseline on the same population and draws; deciles of per-capita income at the start.")
+    title = "收入分配影响（改革与基线相比）" if zh else "Distribution: the reform against the baseline"
+    return f"<h4>{title}</h4>{table}{ptable}<p style='font-size:85%;color:#555'>{note}</p>"
+
+
 class ExplorerWidget:
     """ipywidgets controls bound to an :class:`Explorer`, redrawn after a debounce."""
 
@@ -667,14 +1037,20 @@ class ExplorerWidget:
             control.observe(self._changed, names="value")
         self.status = w.HTML().add_class("explorer-status")
         self.headline = w.HTML().add_class("explorer-cost")
+        self.distribution = w.HTML().add_class("explorer-distribution")
         self.images = {k: w.Image(format="png", layout=w.Layout(width="100%", height="auto"))
                        .add_class(f"explorer-chart-{k}") for k in CHARTS}
-        # one chart per row below about 1,200 px of chart area, two abreast above: at 1280 × 800
-        # a chart is about 760 px wide, at 1920 × 1080 about 690 px (drawn at 880 px)
+
+        def grid(names: tuple[str, ...]) -> Any:
+            # one chart per row below about 1,200 px of chart area, two abreast above: at 1280 × 800
+            # a chart is about 760 px wide, at 1920 × 1080 about 690 px (drawn at 880 px)
+            return w.GridBox([self.images[k] for k in names], layout=w.Layout(
+                grid_template_columns="repeat(auto-fit, minmax(560px, 1fr))", grid_gap="8px", width="100%"))
+
+        # cost and coverage, then the distribution (its table, then its two charts), cap and staff
         self.box = w.HBox([
             w.VBox([*self.controls.values(), self.status], layout=w.Layout(flex="0 0 auto")),
-            w.VBox([self.headline, w.GridBox(list(self.images.values()), layout=w.Layout(
-                grid_template_columns="repeat(auto-fit, minmax(560px, 1fr))", grid_gap="8px", width="100%"))],
+            w.VBox([self.headline, grid(CHARTS[:2]), self.distribution, grid(CHARTS[2:])],
                    layout=w.Layout(flex="1 1 auto", min_width="0")),
         ], layout=w.Layout(width="100%"))
         self._timer: threading.Timer | None = None
@@ -683,6 +1059,7 @@ class ExplorerWidget:
         self.redraws = 0  # completed redraws (shown in the page as data-redraws, for tests)
         self._last_moved: tuple[str, int] = ("standard_change", 1)
         self.on_redraw: Callable[[ExplorerView], None] | None = None
+        explorer.warm_charts()  # the chart worker loads matplotlib while the first view is computed
         self.redraw()
 
     def settings(self) -> ExplorerSettings:
@@ -756,10 +1133,10 @@ class ExplorerWidget:
             self.status.value = "计算中……" if zh else "Computing…"
             try:
                 view = self.explorer.compute(self.settings())
-                # numbers first, then each chart as soon as it is drawn
+                # numbers first, then the charts (half of them drawn in the chart worker at once)
                 self.headline.value = self.explorer.headline_html(view)
-                for chart in CHARTS:
-                    png, legend = self.explorer.drawn(view, chart)
+                self.distribution.value = self.explorer.distribution_html(view)
+                for chart, (png, legend) in self.explorer.drawn_all(view).items():
                     self.images[chart].value = png
                     # the page says which charts carry the baseline (read by the browser test)
                     if label("baseline_total", self.explorer.lang) in legend:

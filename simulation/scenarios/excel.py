@@ -369,35 +369,33 @@ def _answer(w: _Writer, tables: Mapping[str, pd.DataFrame], manifest: Mapping[st
     # the long text cells of this sheet spill right; fixed widths keep the table readable
     w.widths[ws.name][0] = max(w.widths[ws.name].get(0, 0), 24)
     w.header_rows[ws.name] = (first_table, first_table + 2)
-    for k, (v, _d, first, last) in enumerate(_chart_layout(tables, reforms, baseline)):
+    for k, (v, d, first, last) in enumerate(_chart_layout(tables, reforms, baseline)):
         # below the tables, per reform its extra cost and its cost side by side: the page stays
         # as wide as the table
         ws.insert_chart(row + 2 + 19 * k, 0, _extra_chart(w, v, first, last))
-        ws.insert_chart(row + 2 + 19 * k, 5, _cost_chart(w, v, first, last))
+        ws.insert_chart(row + 2 + 19 * k, 5, _cost_chart(w, v, first, last, _axis_floor(d)))
     if len(reforms) > 1:  # a printed page holds a reform's two charts whole
         ws.set_h_pagebreaks([row + 1 + 19 * k for k in range(1, len(reforms))])
     w.finish(ws)
 
 
 def _chart_rows(tables: Mapping[str, pd.DataFrame], variant: str, baseline: str) -> pd.DataFrame:
-    """Yearly chart data of one reform in 万元: baseline and reform cost with band offsets, and
-    the extra cost's P10, band width and P50."""
+    """Yearly chart data of one reform in 万元: baseline and reform cost (P50, P10, P90), and the
+    extra cost's P10, band width and P50."""
     head = tables["headline"]
     years = head[head["period"].str.len() == 4]
     r = years[years["variant"] == variant].set_index("period")
     b = years[years["variant"] == baseline].set_index("period").reindex(r.index)
     return pd.DataFrame({
         "year": r.index.astype(int),
-        "base": b["cost_p50"].to_numpy() / 1e4, "base_minus": (b["cost_p50"] - b["cost_p10"]).to_numpy() / 1e4,
-        "base_plus": (b["cost_p90"] - b["cost_p50"]).to_numpy() / 1e4,
-        "reform": r["cost_p50"].to_numpy() / 1e4, "reform_minus": (r["cost_p50"] - r["cost_p10"]).to_numpy() / 1e4,
-        "reform_plus": (r["cost_p90"] - r["cost_p50"]).to_numpy() / 1e4,
+        **{f"base_{q}": b[f"cost_{q}"].to_numpy() / 1e4 for q in ("p50", "p10", "p90")},
+        **{f"reform_{q}": r[f"cost_{q}"].to_numpy() / 1e4 for q in ("p50", "p10", "p90")},
         "extra_p10": r["extra_p10"].to_numpy() / 1e4, "extra_width": (r["extra_p90"] - r["extra_p10"]).to_numpy() / 1e4,
         "extra_p50": r["extra_p50"].to_numpy() / 1e4})
 
 
-CHART_HEADS = ["年度 Year", "基线 Baseline P50", "−", "+", "改革 Reform P50", "−", "+", "增支 P10",
-               "带宽 P90−P10", "增支 Extra P50"]
+CHART_HEADS = ["年度 Year", "基线 Baseline P50", "基线 P10", "基线 P90", "改革 Reform P50", "改革 P10",
+               "改革 P90", "增支 P10", "带宽 P90−P10", "增支 Extra P50"]
 
 
 def _chart_layout(tables: Mapping[str, pd.DataFrame], reforms: Sequence[Mapping[str, Any]],
@@ -436,19 +434,41 @@ def _extra_chart(w: _Writer, v: Mapping[str, Any], first: int, last: int) -> Any
     return band
 
 
-def _cost_chart(w: _Writer, v: Mapping[str, Any], first: int, last: int) -> Any:
-    """Cost per year of the baseline and the reform: columns with P10–P90 error bars."""
-    chart = w.wb.add_chart({"type": "column"})
-    for name, col, colour in (("基线 Baseline", 1, "#A5A5A5"), (f"{v.get('label_zh') or v['name']}", 4, "#2E75B6")):
-        chart.add_series({"name": name, "categories": _ref(first, last, 0), "values": _ref(first, last, col),
-                          "fill": {"color": colour},
-                          "y_error_bars": {"type": "custom", "plus_values": _ref(first, last, col + 2),
-                                           "minus_values": _ref(first, last, col + 1)}})
-    chart.set_title({"name": f"{v.get('label_zh') or v['name']} 年度支出及P10–P90 Cost per year (万元)",
-                     "name_font": {"size": 11}})
-    chart.set_y_axis({"name": "万元 10,000 yuan", "num_format": "#,##0"})
+def _axis_floor(d: pd.DataFrame) -> float:
+    """A round lower end for the cost chart's axis below every P10 (the lines sit in the top
+    tenth of an axis from 0, their band unreadable): 90% of the lowest, to two significant digits."""
+    import math
+
+    low = 0.9 * float(d[["base_p10", "reform_p10"]].min().min())
+    if not math.isfinite(low) or low <= 0:
+        return 0.0
+    step = 10 ** (math.floor(math.log10(low)) - 1)
+    return math.floor(low / step) * step
+
+
+def _cost_chart(w: _Writer, v: Mapping[str, Any], first: int, last: int, floor: float = 0.0) -> Any:
+    """Cost per year of the baseline and the reform: each a P50 line with its P10 and P90 as
+    dashed lines of the same colour, on an axis from ``floor`` (万元).
+
+    The band is drawn as series of its own, not as custom error bars: LibreOffice does not draw
+    the custom error bars of an xlsx chart (seen in the render of ``tests/test_workbook.py``),
+    and a finance bureau may open the file in either."""
+    chart = w.wb.add_chart({"type": "line"})
+    reform = f"{v.get('label_zh') or v['name']}"
+    for name, col, colour in (("基线 Baseline", 1, "#7F7F7F"), (reform, 4, "#2E75B6")):
+        chart.add_series({"name": f"{name} P50", "categories": _ref(first, last, 0), "values": _ref(first, last, col),
+                          "line": {"color": colour, "width": 2.25}, "marker": {"type": "circle", "size": 6,
+                                                                               "fill": {"color": colour},
+                                                                               "border": {"color": colour}}})
+        for q, offset in (("P10", 1), ("P90", 2)):
+            chart.add_series({"name": f"{name} {q}", "categories": _ref(first, last, 0),
+                              "values": _ref(first, last, col + offset),
+                              "line": {"color": colour, "width": 1.25, "dash_type": "dash"},
+                              "marker": {"type": "none"}})
+    chart.set_title({"name": f"{reform} 年度支出及P10–P90 Cost per year (万元)", "name_font": {"size": 11}})
+    chart.set_y_axis({"name": "万元 10,000 yuan", "num_format": "#,##0", "min": floor})
     chart.set_x_axis({"name": "年度 Year"})
-    chart.set_legend({"position": "bottom"})
+    chart.set_legend({"position": "bottom", "font": {"size": 8}})
     chart.set_size({"width": 500, "height": 330})
     return chart
 
