@@ -212,15 +212,12 @@ class SimulationModel(mesa.Model):
         # the kernels' records of the state and work arrays (the same arrays, no copies)
         self.person_record = record_of(slots, pr.PersonRecord)
         self.household_record = record_of(hh, pr.HouseholdRecord)
-        draw_size = pr.draw_buffer_size(hh.hh_start)
         self.work = pr.Work(self.chunk_bounds, self.slot_cap, self.max_members, self.bounds,
                             self.scratch, self.acc, self.days_hist, self.defer_h,
                             self.defer_bits,
-                            np.zeros((n_chunks, draw_size), np.uint64),
-                            np.zeros((n_chunks, draw_size)), np.zeros((0, N_PERSON_OUTPUTS)),
-                            pr.alive_slots(hh.hh_start, hh.n_alive),
-                            np.zeros((n_chunks, draw_size)),
-                            np.zeros((n_chunks, draw_size + 1), np.int64))
+                            np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start)), np.uint64),
+                            np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start))),
+                            np.zeros((0, N_PERSON_OUTPUTS)))
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)

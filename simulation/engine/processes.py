@@ -275,12 +275,11 @@ Month = namedtuple("Month", [
 #: The engine's own arrays, built once by ``model.SimulationModel``: chunks of households, each
 #: household's slot capacity and the most of any, its packed members' bounds (what the rules
 #: read), the rules' scratch and the accumulators per chunk, households deferred by kernel 1,
-#: each chunk's buffers of person draws (:func:`draw_buffer_size`), an empty array for the
-#: per-person results of the rules' calculator (not wanted), whether each slot holds a member
-#: (kept by deaths and births) and each chunk's buffers of the income pass (:func:`earnings`).
+#: each chunk's buffers of person draws (:func:`draw_buffer_size`) and an empty array for the
+#: per-person results of the rules' calculator (not wanted).
 Work = namedtuple("Work", [
     "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
-    "defer_bits", "draw_keys", "draw_u", "no_pout", "alive", "draw_x", "draw_i"])
+    "defer_bits", "draw_keys", "draw_u", "no_pout"])
 #: The person slot columns (``state.PersonSlots``, same names and arrays), one record. Listed
 #: here, not taken from the dataclass: the kernels' cache is keyed by this file's source, and a
 #: cached kernel reads a record's fields by position.
@@ -509,15 +508,6 @@ def draw_buffer_size(hh_start: np.ndarray) -> int:
 
 
 @njit(cache=True)
-def alive_slots(hh_start, n_alive):
-    """1 for each slot that holds a member (the first ``n_alive`` of each household's), else 0."""
-    out = np.zeros(hh_start[-1], dtype=np.uint8)
-    for h in range(n_alive.shape[0]):
-        out[hh_start[h]:hh_start[h] + n_alive[h]] = 1
-    return out
-
-
-@njit(cache=True)
 def person_draws(seed, mkey, lo, hi, keys, u):
     """The keys of slots ``lo..hi-1`` in month ``mkey``, at ``[slot - lo]``, and the uniform
     from each that decides the person's events; the income shocks are drawn from the key only
@@ -687,7 +677,7 @@ def paralysis_month(P, ju) -> bool:
 
 
 @njit(cache=True, inline="always")
-def death(P, H, W, h, j, ju, s0, n, u, ay, st, area, g, w, a, haz, p, r, ev):
+def death(P, H, h, j, ju, s0, n, u, ay, st, area, g, w, a, haz, p, r, ev):
     """Process 1, demography: the person in slot ``j`` dies if ``u`` is below the death hazard
     (raised for the severely disabled and seriously ill). A tekun person's death pays the funeral
     subsidy once (qijiang §2) and ends that support; the household's last member moves into the
@@ -719,7 +709,6 @@ def death(P, H, W, h, j, ju, s0, n, u, ay, st, area, g, w, a, haz, p, r, ev):
     last = s0 + n - 1
     if last != j:
         _copy_person(P, last, j)
-    W.alive[last] = 0
     return True, qd, ev
 
 
@@ -811,64 +800,31 @@ def jobs(P, H, h, ju, ay, u, cum, entry_wage, r):
 
 
 @njit(cache=True, inline="always")
-def earnings(P, W, H, c, lo, hi, h_lo, h_hi, keys, dyn, r):
-    """Process 4, income, for the members in slots ``lo..hi-1`` (households ``h_lo..h_hi-1``),
-    after their events: persistent AR(1) + transitory log shocks (mean-preserving) of the
-    employed, wages growing with the area's index ``dyn[D_WAGE + area]`` since the start; the
-    means test counts average income over recent months (national 审核确认办法): ``earned`` is an
-    exponential average of this month's earnings (an income of 0 without a job stays 0); a
-    household whose members' income changed is ``dirty``.
-
-    Slot by slot over the block (a member's income depends on no one else's, and nothing in the
-    household loop reads this month's ``earned``): the shocks of every slot in a vectorised
-    loop, kept where the slot holds an employed member; then ``exp`` for the employed only. The
-    same operations on the same values as member by member in the household loop."""
-    x = W.draw_x[c]
-    emp_i = W.draw_i[c]  # the employed slots, then (from n_emp) the count of changed slots
-    n_emp = 0
-    for i in range(hi - lo):
-        s = lo + i
-        live = W.alive[s] != 0
-        emp = live & (P.employed[s] != 0)
-        z0, z = income_shocks(keys[i])
-        perm = P.perm[s]
-        perm_new = np.float32(r.rho * perm + r.sd_p * z0)
-        perm = perm_new if emp else perm
-        P.perm[s] = perm
-        x[i] = perm + r.sd_t * z + r.trans_mean
-        earned = P.earned[s]
-        decay = live & (P.employed[s] == 0) & (earned != 0.0)
-        P.earned[s] = np.float32(earned + r.smooth * (0.0 - earned)) if decay else earned
-        emp_i[i] = n_emp  # changed slots before this one (a prefix count)
-        n_emp += emp | decay
-    emp_i[hi - lo] = n_emp
-    # a household is dirty if any member's income changed
-    for h in range(h_lo, h_hi):
-        if emp_i[W.bounds[2 * h + 1] - lo] != emp_i[H.hh_start[h] - lo]:
-            H.dirty[h] = 1
-    n_emp = 0
-    for i in range(hi - lo):
-        emp_i[n_emp] = i
-        n_emp += (W.alive[lo + i] != 0) & (P.employed[lo + i] != 0)
-    for k in range(n_emp):
-        i = emp_i[k]
-        s = lo + i
-        growth_t = dyn[D_WAGE + 1 - P.urban[s]]
-        current = P.wage[s] * growth_t * np.exp(x[i])
-        P.earned[s] += r.smooth * (current - P.earned[s])
+def earnings(P, ju, pkey, growth_t, r) -> bool:
+    """Process 4, income: persistent AR(1) + transitory log shocks (mean-preserving) of the
+    employed, wages growing by ``growth_t`` since the start; the means test counts average income
+    over recent months (national 审核确认办法): ``earned`` is an exponential average of this
+    month's earnings (an income of 0 without a job stays 0). True if it changed."""
+    if P.employed[ju]:
+        z0, z = income_shocks(pkey)
+        P.perm[ju] = r.rho * P.perm[ju] + r.sd_p * z0
+        current = P.wage[ju] * growth_t * np.exp(P.perm[ju] + r.sd_t * z + r.trans_mean)
+        P.earned[ju] += r.smooth * (current - P.earned[ju])
+        return True
+    if P.earned[ju] != 0.0:
+        P.earned[ju] += r.smooth * (0.0 - P.earned[ju])
+        return True
+    return False
 
 
 @njit(cache=True, inline="always")
-def expenditure(P, W, lo, hi, refresh_rigid, r):
-    """Process 5, expenditure, for the members in slots ``lo..hi-1``: rigid spending is the
-    person's own plus the illness cost while seriously ill, kept where illness starts or ends
-    (:func:`health`) and recomputed for everyone when ``refresh_rigid`` (the illness cost is a
-    multiple of the standard). Education costs come with temporary assistance
-    (:func:`temporary_events`)."""
+def expenditure(P, ju, refresh_rigid, r):
+    """Process 5, expenditure: rigid spending is the person's own plus the illness cost while
+    seriously ill, kept where illness starts or ends (:func:`health`) and recomputed for everyone
+    when ``refresh_rigid`` (the illness cost is a multiple of the standard). Education costs
+    come with temporary assistance (:func:`temporary_events`)."""
     if refresh_rigid:
-        for s in range(lo, hi):
-            if W.alive[s] != 0:
-                P.rigid[s] = P.rigid_base[s] + (r.ill_cost if P.ill[s] else 0.0)
+        P.rigid[ju] = P.rigid_base[ju] + (r.ill_cost if P.ill[ju] else 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -907,7 +863,6 @@ def births(P, H, W, h, s0, n, hkey, cal_month, g, w, a, r, ev):
                 P.supporter[k] = True
                 P.assets[k] = 0.0
                 P.care_wish[k] = 0
-                W.alive[k] = 1
                 n += 1
                 a[g, U_BIRTHS] += 1.0
                 a[g, A_BIRTHS] += w
@@ -955,28 +910,21 @@ def temporary_events(P, hkey, s0, n, ill_onset, cal_month, r):
 
 
 @njit(cache=True, inline="always")
-def application_draw(hkey, st, area, r) -> bool:
+def application_draw(P, hkey, st, s0, n, std, area, r) -> bool:
     """Process 8, applications (the draw): a non-recipient that would apply this month if
-    eligible (at the higher of its rates; :func:`application_screen` after the chunk's loop)."""
+    eligible and passes the income screen. A household whose per-capita counted income is at or
+    above every income line (standard, single-inclusion multiple) with no possible tekun member
+    cannot be eligible, and the rules' calculator is not called for it; the application draw
+    comes first (the tekun rate only matters where a member could be tekun: same results)."""
     u_apply = to_uniform(sub_key(hkey, K_APPLY))
-    return st == ST_NONE and (u_apply < r.q_apply[area] or u_apply < r.q_tekun[area])
-
-
-@njit(cache=True, inline="always")
-def application_screen(P, hkey, s0, n, std, area, r) -> bool:
-    """Process 8, applications (the income screen of a household :func:`application_draw`
-    selected): whether it applies if eligible and passes the screen. A household whose
-    per-capita counted income is at or above every income line (standard, single-inclusion
-    multiple) with no possible tekun member cannot be eligible, and the rules' calculator is not
-    called for it; the application draw comes first (the tekun rate only matters where a member
-    could be tekun: same results)."""
-    u_apply = to_uniform(sub_key(hkey, K_APPLY))
-    ci_sum, maybe_tekun = _income_screen(s0, n, P.earned, P.pension, P.other, P.labour,
-                                         P.supporter, r.deduction, r.excluded)
-    apply_hit = (u_apply < r.q_apply[area]
-                 or (maybe_tekun and u_apply < r.q_tekun[area]))
-    screen_pass = maybe_tekun or ci_sum < r.screen_multiple * std * n
-    return apply_hit and screen_pass
+    if st == ST_NONE and (u_apply < r.q_apply[area] or u_apply < r.q_tekun[area]):
+        ci_sum, maybe_tekun = _income_screen(s0, n, P.earned, P.pension, P.other, P.labour,
+                                             P.supporter, r.deduction, r.excluded)
+        apply_hit = (u_apply < r.q_apply[area]
+                     or (maybe_tekun and u_apply < r.q_tekun[area]))
+        screen_pass = maybe_tekun or ci_sum < r.screen_multiple * std * n
+        return apply_hit and screen_pass
+    return False
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -1039,9 +987,6 @@ def _persons_chunks(counter, m, r, P, H, W):
         base = 0
         for h in range(chunk_bounds[c], h_end):
             if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
-                if h > chunk_bounds[c]:  # the last block's income, after its events
-                    earnings(P, W, H, c, base, slot_start[h], h - DRAW_BLOCK, h, k_buf, m.dyn, r)
-                    expenditure(P, W, base, slot_start[h], m.refresh_rigid, r)
                 base = slot_start[h]
                 person_draws(m.seed, m.mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)],
                              k_buf, u_buf)
@@ -1056,14 +1001,15 @@ def _persons_chunks(counter, m, r, P, H, W):
             a[g, U_HH_START] += 1.0
             hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
             area = 1 - H.urban[h]
-            # transfers and support are raised with incomes once a year (economy.monthly_inputs)
+            # nominal wage growth since the start of the run; transfers and support are
+            # raised with incomes once a year (economy.monthly_inputs)
+            growth_t = m.dyn[D_WAGE + area]
             other_factor = m.dyn[D_OTHER + area]
             ev = EV_NONE
             ill_onset = 0
             deaths = 0
             changed = False
-            # -- each member: processes 1-3 on the person's one uniform (4-5 in the block's
-            # pass after this loop, :func:`earnings`) -------------------------------------
+            # -- each member: processes 1-5 on the person's one uniform ------------------
             j = s0
             while j < s0 + n:
                 ju = np.uint64(j)  # unsigned: no negative-index wraparound per access
@@ -1078,7 +1024,7 @@ def _persons_chunks(counter, m, r, P, H, W):
                     changed |= paralysis_month(P, ju)
                 else:
                     changed = True
-                    died, cum, ev = death(P, H, W, h, j, ju, s0, n, u, ay, st, area, g, w, a,
+                    died, cum, ev = death(P, H, h, j, ju, s0, n, u, ay, st, area, g, w, a,
                                           m.haz, m.p, r, ev)
                     if died:
                         deaths += 1
@@ -1087,6 +1033,8 @@ def _persons_chunks(counter, m, r, P, H, W):
                     cum, onset = health(P, ju, ay, u, cum, m.haz, r)
                     ill_onset += onset
                     jobs(P, H, h, ju, ay, u, cum, m.entry_wage[area], r)
+                changed |= earnings(P, ju, k_buf[jb], growth_t, r)
+                expenditure(P, ju, m.refresh_rigid, r)
                 j += 1
             a[g, U_DEATHS] += deaths
             a[g, A_DEATHS] += w * deaths
@@ -1095,8 +1043,8 @@ def _persons_chunks(counter, m, r, P, H, W):
                 continue
             # -- processes 6-8: the draws here, the rare rest after the chunk's loop -----
             bits = temporary_events(P, hkey, s0, n, ill_onset, m.cal_month, r)
-            if application_draw(hkey, st, area, r):
-                bits |= 16  # the income screen after the loop: this month's income first
+            if application_draw(P, hkey, st, s0, n, m.p[P_STANDARD + area], area, r):
+                bits |= 8
             H.event[h] = ev
             if bits != 0:
                 # rare (well under 1 % of households a month): finished after the chunk's
@@ -1104,10 +1052,6 @@ def _persons_chunks(counter, m, r, P, H, W):
                 W.defer_h[n_defer] = h
                 W.defer_bits[n_defer] = bits
                 n_defer += 1
-        if h_end > chunk_bounds[c]:
-            h_lo = h_end - 1 - (h_end - 1 - chunk_bounds[c]) % DRAW_BLOCK
-            earnings(P, W, H, c, base, slot_start[h_end], h_lo, h_end, k_buf, m.dyn, r)
-            expenditure(P, W, base, slot_start[h_end], m.refresh_rigid, r)
         for k in range(chunk_bounds[c], n_defer):
             _assess_and_apply(W.defer_h[k], W.defer_bits[k], c, m, r, P, H, W, no_pout)
         ci = _next_chunk(counter)
@@ -1217,20 +1161,13 @@ def applications(H, h, bits, st, eligible_any, sc, hkey, t, area, g, w, a, r, ev
 def _assess_and_apply(h, bits, c, m, r, P, H, W, no_pout):
     """Processes 6-8 (assessment, temporary assistance, applications) for a household of the
     persons kernel that has a temporary-assistance event or would apply (``bits``: 1 urgent,
-    2 illness, 4 education, 16 the application draw: 8 if it also passes the income screen)."""
+    2 illness, 4 education, 8 applies and passes the income screen)."""
     st = H.status[h]
-    area = 1 - H.urban[h]
-    hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
-    if bits & 16:
-        bits &= 15
-        if application_screen(P, hkey, H.hh_start[h], H.n_alive[h], m.p[P_STANDARD + area], area,
-                              r):
-            bits |= 8
-        if bits == 0:
-            return
-    g = H.township[h] * 2 + area
+    g = H.township[h] * 2 + (1 - H.urban[h])
     w = H.weight[h]
+    area = 1 - H.urban[h]
     a = W.acc[c]
+    hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
     ev = H.event[h]
     eligible_any, needy = assessment(h, c, st, P, W, m.p, no_pout)
     ev = temporary_assistance(H, h, bits, needy, hkey, g, w, a, m.p, ev)
