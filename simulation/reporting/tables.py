@@ -170,34 +170,28 @@ def care_tier_demand(population: Any, policy: Any, month: str) -> pd.DataFrame:
     return out
 
 
-def staffing_by_township(staffing_rule: pd.DataFrame, monthly: pd.DataFrame, workload: Any) -> pd.DataFrame:
-    """Required staff per township: by the ratio rule in the last month, and by mean workload.
+def staffing_by_township(staffing_rule: pd.DataFrame, offices: pd.DataFrame, params_at: Any,
+                         tolerance: float = 0.05) -> pd.DataFrame:
+    """Staff per township (by name): by the ratio rule in the last month, and the least staff
+    with which the township's work is done in time (``simulation.admin.offices.staff_needed``:
+    the office model replayed on the engine's recorded work, at most ``tolerance`` of it late).
 
-    ``staffing_rule``: the scenario table (month, ratio, township, staff; first variant used). By
-    workload = the mean monthly hours of applications, reviews and emergency (temporary) cases over
-    the horizon (reviews bunch in review months, so one month would mislead) ÷ the casework hours
-    one staff member has in a month (``simulation.admin.staffing.task_hours``). Columns
-    ``staff_ratio_<‰>`` (e.g. ``staff_ratio_3``) and ``staff_workload``.
+    ``staffing_rule``: the scenario table (month, ratio, township_name, staff; first variant and
+    replication used); ``offices``: one engine run's offices table; ``params_at``: month →
+    policy parameters in force. Columns ``staff_ratio_<‰>`` (e.g. ``staff_ratio_3``) and
+    ``staff_needed``.
     """
-    from simulation.admin.staffing import task_hours
+    from simulation.admin.offices import staff_needed
 
-    require_columns(staffing_rule, ["month", "ratio", "township", "staff"], "staffing_rule")
-    require_columns(monthly, ["month", "township", "programme", "applications", "reviews", "entries"], "monthly")
+    require_columns(staffing_rule, ["month", "ratio", "township_name", "staff"], "staffing_rule")
     rule = staffing_rule
-    if "variant" in rule.columns:
-        rule = rule[rule["variant"] == rule["variant"].iloc[0]]
+    for key in ("variant", "replication", "locality"):
+        if key in rule.columns:
+            rule = rule[rule[key] == rule[key].iloc[0]]
     rule = rule[rule["month"].astype(str) == str(rule["month"].astype(str).max())]
-    out = rule.pivot_table(index="township", columns="ratio", values="staff", aggfunc="sum")
+    out = rule.pivot_table(index="township_name", columns="ratio", values="staff", aggfunc="sum", sort=False)
     out.columns = [f"staff_ratio_{round(r * 1000, 6):g}" for r in out.columns]
-    m = monthly
-    if "variant" in m.columns:
-        m = m[m["variant"] == m["variant"].iloc[0]]
-    n_months = m["month"].nunique()
-    per_town = m.groupby("township")[["applications", "reviews"]].sum().reindex(out.index, fill_value=0.0)
-    emergencies = m[m["programme"] == "temporary"].groupby("township")["entries"].sum()
-    decision, other = task_hours(per_town["applications"].to_numpy(float), per_town["reviews"].to_numpy(float),
-                                 emergencies.reindex(out.index, fill_value=0.0).to_numpy(float), workload)
-    out["staff_workload"] = (decision + other) / n_months / workload.casework_hours_per_staff_month
+    out["staff_needed"] = staff_needed(offices, params_at, tolerance).reindex(out.index)
     out.index.name = "township"
     return out
 

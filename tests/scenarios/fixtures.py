@@ -18,7 +18,7 @@ PARAMS = {
     "dibao.standard.urban": 750.0, "dibao.standard.rural": 610.0,
     "staffing.ratio_min": 0.002, "staffing.ratio_max": 0.004, "staffing.minimum": 2,
     "staffing.small_threshold": 1000, "staffing.annual_cost": 96000.0,
-    "services.cap_share": 0.02,
+    "services.cap_share": 0.02, "services.cap_counts": "all", "services.subsidy_funded_share": 0.5,
     "services.unit_cost.haircut": 20.0, "services.unit_cost.laundry": 30.0,
     "services.unit_cost.cleaning": 50.0, "services.unit_cost.necessities": 120.0,
     "services.frequency.haircut": 1.0, "services.frequency.laundry": 2.0,
