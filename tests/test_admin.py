@@ -190,3 +190,16 @@ def test_admin_parameter_file_errors_name_the_field(tmp_path):
     bad.write_text(text + "workload: {}\n", encoding="utf-8")
     with pytest.raises(AdminParameterError, match="unknown key"):
         load_admin_parameters(bad)
+
+
+def test_households_needed_for_township_staffing_answers():
+    from simulation.admin.offices import households_needed
+
+    # the largest township has 2,000 recipients, 2 persons per recipient household, 4‰: the
+    # rule's staff (8) are good to half a person when one sampled household stands for at most
+    # 0.25 / (0.004² × 2 × 2,000) = 3.9 real ones
+    need = households_needed([500.0, 2000.0], 2.0, 400_000.0, 0.004)
+    assert need == int(np.ceil(400_000 / (0.25 / (0.004 ** 2 * 2 * 2000))))
+    assert households_needed([500.0, 2000.0], 2.0, 400_000.0, 0.002) < need  # a lower ratio: fewer
+    assert households_needed([5e6], 2.0, 400_000.0, 0.004) == 400_000  # at most the population
+    assert households_needed([0.0], 2.0, 400_000.0, 0.004) == 0

@@ -140,3 +140,13 @@ def test_township_names_and_fixed_staff(pop):
     with pytest.raises(InputError, match=r"office_staff\.town 3"):
         run(pop, policy, start="2024-01", months=1, seed=1, office_staff={"town 3": -1})
     assert np.isfinite(res.offices["capacity_hours"]).all()
+
+
+def test_a_pooled_office_staffs_each_township_by_the_rule():
+    from simulation.admin.staffing import required_staff
+    from simulation.engine.model import _pooled_staff
+
+    recipients = np.random.default_rng(1).gamma(2.0, 300.0, 5000)
+    for scale in (0.5, 1.0, 1.7):
+        assert _pooled_staff(recipients, scale, 0.002, 2, 1000) == required_staff(
+            recipients * scale, 0.002, 2, 1000).sum()

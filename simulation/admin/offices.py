@@ -382,6 +382,25 @@ def staff_needed(offices: pd.DataFrame, params_at: Any, tolerance: float = 0.05,
     return pd.Series(out, name="staff_needed", dtype=float)
 
 
+def households_needed(recipients: Any, persons_per_household: float, population_households: float,
+                      ratio: float, staff_error: float = 0.5) -> int:
+    """Sample households needed for staffing answers township by township.
+
+    A township's recipients (persons) are estimated from the sampled recipient households, each
+    standing for ``w`` = population households ÷ sample households; their count is about Poisson,
+    so the standard error of the recipients is ``sqrt(w × k × R)`` (``k`` persons per recipient
+    household, ``R`` recipients) and that of the rule's staff ``ratio`` times it. The answer is
+    good to ``staff_error`` staff (half a person: the rounding of the rule) in the largest
+    township when ``w ≤ staff_error² / (ratio² × k × R_max)``; the households needed are
+    population households ÷ that ``w`` (at most the population).
+    """
+    r_max = float(np.max(np.asarray(recipients, dtype=float), initial=0.0))
+    if r_max <= 0 or ratio <= 0 or persons_per_household <= 0:
+        return 0
+    w_max = staff_error ** 2 / (ratio ** 2 * persons_per_household * r_max)
+    return int(min(population_households, np.ceil(population_households / max(w_max, 1.0))))
+
+
 def _with(p: OfficeParameters, **changes: float) -> OfficeParameters:
     from dataclasses import replace
 

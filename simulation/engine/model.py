@@ -411,17 +411,21 @@ class SimulationModel(mesa.Model):
             return required_staff(recipients, *rule).astype(np.float64)
         start = self.recipients_start.sum()
         scale = recipients[0] / start if start > 0 else 0.0
-        return np.array([float(required_staff(self.recipients_start * scale, *rule).sum())])
+        return np.array([_pooled_staff(self.recipients_start, scale, *rule)])
 
     def _plan_offices(self, t: int, month: pr.Month) -> pr.Offices:
         """The offices' month (Mesa agents): the work arriving, staff by the rule, each office's
         hours (``simulation.admin.offices.office_month``); returns the plan kernel 2 follows."""
         hh = self.households
         by_town = self.acc.sum(axis=0).reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)
-        pr.reviews_falling_due(self.chunk_bounds, hh.status, hh.review_class, hh.flags,
-                               hh.township, hh.weight, hh.n_alive, self.e, month.cal_month,
-                               self.reviews_due)
-        due = self.reviews_due.sum(axis=0)
+        bit = 1 << (month.cal_month - 1)
+        if any(int(mask) & bit for mask in self.e[pr.E_REVIEW_MASK:pr.E_REVIEW_MASK + 4]):
+            pr.reviews_falling_due(self.chunk_bounds, hh.status, hh.review_class, hh.flags,
+                                   hh.township, hh.weight, hh.n_alive, self.e, month.cal_month,
+                                   self.reviews_due)
+            due = self.reviews_due.sum(axis=0)
+        else:  # no review class falls due this calendar month: no scan of the households
+            due = np.zeros(self.n_towns)
         reports = (self.recorder.acc[-1].reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)[:, pr.A_REPORTS]
                    if self.recorder.acc else np.zeros(self.n_towns))
         recipients = self._office_recipients()
@@ -504,6 +508,21 @@ def chunk_order(n_chunks: int, n_threads: int) -> np.ndarray:
         mine = np.arange(k, n_chunks, k_threads, dtype=np.int64)
         runs.append(np.roll(mine, -(k * mine.shape[0] // k_threads)))
     return np.concatenate(runs)
+
+
+@njit(cache=True)
+def _pooled_staff(recipients, scale, ratio, minimum, small_threshold):
+    """Staff of a pooled office: ``simulation.admin.staffing.required_staff`` township by
+    township on ``recipients × scale``, summed (a national sample has tens of thousands of
+    townships; this runs every month)."""
+    total = 0.0
+    for k in range(recipients.shape[0]):
+        r = recipients[k] * scale
+        staff = np.ceil(np.round(r * ratio, 9))
+        if r < small_threshold and staff < minimum:
+            staff = minimum
+        total += staff
+    return total
 
 
 @njit(parallel=True, cache=True)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.admin.offices import replay
+from simulation.admin.offices import households_needed, replay
 from simulation.admin.parameters import AdminParameters, load_admin_parameters
 from simulation.admin.services import (
     CARE_TIERS,
@@ -89,6 +89,7 @@ class RunOutput:
     behaviour: dict[str, float]
     gaps: pd.DataFrame | None = None  # coverage gaps by group (when the scenario asks for them)
     households: pd.DataFrame | None = None  # per-household summary for the distribution tables
+    population_households: float | None = None  # households the sample stands for (sum of weights)
 
 
 def _variant(scenario: Scenario, name: str) -> Variant:
@@ -270,7 +271,7 @@ def _run_task(task: RunTask) -> RunOutput:
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
                      persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
                      standards, {**task.behaviour, **policy_samples(sc, task.replication)}, gaps,
-                     households)
+                     households, float(hh["weight"].sum()))
 
 
 #: Largest sample whose households are all traced for the distribution tables (memory).
@@ -468,6 +469,30 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
         raise ValueError("no engine offices table to build the staffing tables from")
     return (pd.concat(rule_rows, ignore_index=True), pd.concat(queue_rows, ignore_index=True),
             pd.concat(town_rows, ignore_index=True))
+
+
+def staffing_sample(scenario: Scenario, outputs: Sequence[RunOutput], town: pd.DataFrame) -> pd.DataFrame:
+    """Per locality: the households simulated, the households they stand for, and the households
+    a sample needs for township staffing answers good to half a staff member at the largest ratio
+    (:func:`simulation.admin.offices.households_needed`), with ``warning`` when it is short."""
+    rows = []
+    for locality in scenario.localities:
+        mine = [o for o in outputs if o.locality == locality and o.population_households]
+        if not mine:
+            continue
+        population = float(np.mean([o.population_households for o in mine]))
+        m = pd.concat([o.monthly for o in mine], ignore_index=True)
+        rec = m[m["programme"].isin(S.RECIPIENT_PROGRAMMES)]
+        k = float(rec["persons"].sum() / rec["households"].sum()) if rec["households"].sum() > 0 else 1.0
+        t = town[town["locality"] == locality]
+        ratio = float(t["ratio"].max())
+        per_town = t[t["ratio"] == ratio].groupby("township")["recipients"].mean()
+        needed = households_needed(per_town.to_numpy(), k, population, ratio)
+        sample = int(scenario.households or 0)
+        rows.append({"locality": locality, "households": sample, "population_households": population,
+                     "ratio": ratio, "households_needed": needed,
+                     "warning": bool(sample and needed > sample)})
+    return pd.DataFrame(rows)
 
 
 #: A township is within the limit over the horizon when at most this share of its decisions
@@ -683,6 +708,9 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     tables["staffing_queue"] = queue
     tables["staffing_township"] = town
     tables["staffing_verdict"] = staffing_verdict(town)
+    sample = staffing_sample(scenario, outputs, town)
+    if not sample.empty:
+        tables["staffing_sample"] = sample
     staff_year = rule.groupby(S.RUN_KEYS + ["year", "ratio", "month"], as_index=False)[["staff", "staff_cost"]].sum()
     staff_year = staff_year.groupby(S.RUN_KEYS + ["year", "ratio"], as_index=False).agg(
         staff=("staff", "mean"), staff_cost=("staff_cost", "sum"))
@@ -890,6 +918,12 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
     if verdict is not None and not verdict.empty:
         for variant, grp in verdict.groupby("variant", sort=False):
             lines.append(f"  {variant}: {grp['verdict'].iloc[0]}")
+    sample = tables.get("staffing_sample")
+    if sample is not None:
+        for r in sample[sample["warning"]].itertuples(index=False):
+            lines.append(f"  WARNING {r.locality}: {r.households:,} households simulated; township staffing "
+                         f"answers (±0.5 staff at {r.ratio * 1000:g}‰) need about {r.households_needed:,} "
+                         f"of its {r.population_households:,.0f}")
     ed = tables.get("engine_decisions")
     if ed is not None and not ed.empty:
         lines.append("Engine's township offices (staffed by staffing.ratio_min)")
