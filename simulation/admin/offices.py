@@ -152,6 +152,7 @@ class OfficeWork:
     reports: float  # reported changes to handle
     temporary: float  # temporary-assistance cases
     villages: float  # villages (communities) of the township
+    townships: float = 1.0  # townships the office stands for (a pooled sample's office: all)
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,8 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
     app_demand = float(queue.sum()) * h_app
     reviews_due = state.overdue + work.reviews_due
     review_demand = reviews_due * p.hours_review
-    staff_hours = (staff + p.purchased_posts) * p.casework_hours + p.purchased_hours
+    staff_hours = ((staff + p.purchased_posts * work.townships) * p.casework_hours
+                   + p.purchased_hours * work.townships)
     assist = min(assistants * p.assistant_hours,
                  p.assistant_task_share * (app_demand + review_demand))
     capacity = staff_hours + assist
@@ -343,9 +345,10 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
             else:
                 n_staff = float(r.staff)
             work = OfficeWork(r.applications, r.reviews_falling_due, r.reports_handled,
-                              r.temporary_cases, r.villages)
+                              r.temporary_cases, r.villages, r.townships)
             state, month = office_month(state, work, n_staff, p)
             rows.append({"month": r.month, "township": town, "township_name": r.township_name,
+                         "townships": r.townships,
                          "recipients": r.recipients, "applications": r.applications,
                          "deadline_days": p.deadline_days, **month_row(month)})
     return pd.DataFrame(rows)

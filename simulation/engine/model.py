@@ -434,7 +434,8 @@ class SimulationModel(mesa.Model):
         for o in self.offices:
             i = o.index
             work = OfficeWork(float(by_town[i, pr.A_APPLICATIONS]), float(due[i]),
-                              float(reports[i]), float(by_town[i, pr.A_TMP_CASES]), o.villages)
+                              float(reports[i]), float(by_town[i, pr.A_TMP_CASES]), o.villages,
+                              float(o.townships))
             res = o.work_month(work, float(staff[i]), float(recipients[i]), self.office_params)
             plan.cut_lo[i], plan.cut_hi[i] = res.cut_lo, res.cut_hi
             plan.base_day[i], plan.span_day[i] = res.base_day, res.span_day

@@ -512,8 +512,7 @@ def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> 
         from simulation.scenarios.runner import OFFICE_COMPONENTS, office_costs
 
         by_month = {str(m): p for m, p in zip(months, run.params, strict=True)}
-        office = replay(run.offices, by_month.__getitem__, ratio=ratio).assign(
-            townships=run.offices["townships"].to_numpy())
+        office = replay(run.offices, by_month.__getitem__, ratio=ratio)
         office_cost = office_costs(office, by_month.__getitem__).groupby("month")[list(OFFICE_COMPONENTS)].sum()
         office_cost = office_cost.reindex([str(m) for m in months], fill_value=0.0)
         office_cost.index = years

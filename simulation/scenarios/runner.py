@@ -435,7 +435,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
             r = replay(out.offices, params_at, ratio=ratio).assign(**keys, ratio=ratio)
             r["month"] = r["month"].astype(str)
             r["year"] = r["month"].str[:4].astype(int)
-            cost = office_costs(r.assign(townships=1), params_at)
+            cost = office_costs(r, params_at)
             r["staff_cost"] = cost["staff"].to_numpy()
             rule_rows.append(r[S.RUN_KEYS + ["month", "year", "ratio", "township", "township_name",
                                              "recipients", "staff", "staff_cost"]])
