@@ -150,3 +150,25 @@ def test_a_pooled_office_staffs_each_township_by_the_rule():
     for scale in (0.5, 1.0, 1.7):
         assert _pooled_staff(recipients, scale, 0.002, 2, 1000) == required_staff(
             recipients * scale, 0.002, 2, 1000).sum()
+
+
+def test_the_staffing_verdict_never_contradicts_itself_between_sample_sizes():
+    """A small and a five times larger sample of the same locality: for each ratio the answers
+    ("yes" / "no" / "cannot tell") never say yes in one and no in the other, and the smaller
+    sample's warning names more households than it has."""
+    from simulation.scenarios.runner import run_scenario
+    from simulation.scenarios.scenario import parse_scenario
+
+    answers, samples = [], []
+    for n in (2_000, 10_000):
+        sc = parse_scenario({"name": f"v{n}", "locality": "qijiang", "population": {"households": n, "seed": 1},
+                             "start": "2025-01", "months": 12, "replications": 3,
+                             "staffing": {"ratios": [0.002, 0.004]}, "services": {"enabled": False},
+                             "executor": {"kind": "serial"}})
+        tables = run_scenario(sc, write=False).tables
+        answers.append(tables["staffing_verdict"].set_index("ratio")["answer"])
+        samples.append(tables["staffing_sample"].iloc[0])
+    for ratio in (0.002, 0.004):
+        assert {answers[0][ratio], answers[1][ratio]} != {"yes", "no"}
+    assert samples[0]["warning"] and samples[0]["households_needed"] > 2_000
+    assert samples[0]["households_needed"] == pytest.approx(samples[1]["households_needed"], rel=0.5)
