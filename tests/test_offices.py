@@ -172,3 +172,22 @@ def test_the_staffing_verdict_never_contradicts_itself_between_sample_sizes():
         assert {answers[0][ratio], answers[1][ratio]} != {"yes", "no"}
     assert samples[0]["warning"] and samples[0]["households_needed"] > 2_000
     assert samples[0]["households_needed"] == pytest.approx(samples[1]["households_needed"], rel=0.5)
+
+
+def test_a_scenario_gives_townships_their_own_staff():
+    from simulation.scenarios.runner import run_scenario
+    from simulation.scenarios.scenario import ScenarioError, parse_scenario
+
+    doc = {"name": "own", "locality": "qijiang", "population": {"households": 1_000, "seed": 1},
+           "start": "2025-01", "months": 2, "replications": 1, "staffing": {"staff": {"town 3": 9}},
+           "services": {"enabled": False}, "executor": {"kind": "serial"}}
+    sc = parse_scenario(doc)
+    assert sc.office_staff == {"town 3": 9.0} and parse_scenario(sc.to_doc()).office_staff == {"town 3": 9.0}
+    offices = run_scenario(sc, write=False).tables["engine_offices"]
+    assert (offices.loc[offices["township_name"] == "town 3", "staff"] == 9).all()
+    from simulation.admin.staffing import required_staff
+
+    rest = offices[offices["township_name"] != "town 3"]  # the others follow the rule (2‰)
+    assert (rest["staff"].to_numpy() == required_staff(rest["recipients"].to_numpy(), 0.002, 2, 1000)).all()
+    with pytest.raises(ScenarioError, match=r"staffing\.staff\.town 3"):
+        parse_scenario({**doc, "staffing": {"staff": {"town 3": -2}}})

@@ -317,7 +317,7 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
     month (``YYYY-MM``) → the policy's parameters in force; ``ratio``: staff by the rule at this
     ratio of each month's recipients (None: the engine's own ``staff`` column); ``purchased_hours``:
     casework hours bought per township and month instead of ``admin.purchased.hours``;
-    ``staff``: a township's own staff number (by township label), overriding the rule.
+    ``staff``: a township's own staff number (by township label or name), overriding the rule.
 
     With the engine's own staff and parameters the result is the engine's offices table: the
     same function on the same work. With other staff it leaves out the queue's feedback on the
@@ -336,8 +336,9 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
                     p = _with(p, purchased_hours=float(purchased_hours))
                 cache[month_key] = (params, p)
             params, p = cache[month_key]
-            if staff is not None and town in staff:
-                n_staff = float(staff[town])
+            own = None if staff is None else staff.get(town, staff.get(r.township_name))
+            if own is not None:
+                n_staff = float(own)
             elif ratio is not None:
                 # a pooled sample's office holds several townships: the rule's staff scale
                 n_staff = (float(required_staff_now(r.recipients, params, ratio)) if r.townships == 1

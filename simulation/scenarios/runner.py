@@ -248,7 +248,8 @@ def _run_task(task: RunTask) -> RunOutput:
     traced = sc.coverage_gaps or (bool(sc.reforms) and len(pop.households) <= DISTRIBUTION_MAX_HOUSEHOLDS)
     trace = pop.households["household_id"].to_numpy() if traced else None
     result = engine_run(pop, policy, start=sc.start, months=sc.months,
-                        seed=sc.seed + task.replication, behaviour=task.behaviour or None, trace=trace)
+                        seed=sc.seed + task.replication, behaviour=task.behaviour or None, trace=trace,
+                        office_staff=sc.office_staff)
     keys = {"variant": task.variant, "replication": task.replication, "locality": task.locality}
     monthly = result.monthly.assign(**keys)
     offices = getattr(result, "offices", None)
