@@ -106,6 +106,8 @@ def test_staffing_queue_improves_with_the_ratio(result):
     assert (v["replications"] == 3).all()
     town = result.tables["staffing_township"]
     assert town["township_name"].str.startswith("town ").all()
+    names = result.tables["cost_year_township"].set_index("township")["township_name"]
+    assert names[-1].iloc[0] == "locality" and set(names[names.index >= 0]) == {"town 1", "town 2", "town 3"}
 
 
 def test_results_are_written_atomically_and_read_back(tmp_path, result):

@@ -631,6 +631,19 @@ def engine_decisions(monthly: pd.DataFrame, offices: pd.DataFrame) -> pd.DataFra
     return out.drop(columns="days_x")
 
 
+def _with_township_names(table: pd.DataFrame, outputs: Sequence[RunOutput]) -> pd.DataFrame:
+    """``table`` with a ``township_name`` column beside ``township``: the engine offices' names
+    ("street k" / "town k" where the locality publishes none); purchases bought for the whole
+    locality (township -1) are "locality"."""
+    names = {(o.locality, t): n for o in outputs if o.offices is not None and "township_name" in o.offices
+             for t, n in zip(o.offices["township"], o.offices["township_name"], strict=True)}
+    if not names:
+        return table
+    keys = zip(table["locality"], table["township"], strict=True)
+    return table.assign(township_name=[names.get(k, "locality" if k[1] in (-1, "all") else str(k[1]))
+                                       for k in keys])
+
+
 def _can_assess_population(scenario: Scenario) -> bool:
     """Whether the scenario's localities have population profiles (not so for hand-made tests)."""
     from simulation.scenarios.scenario import known_localities
@@ -661,7 +674,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         "cost_month_component": S.cost_by(components, ["month", "component"]),
         "cost_year_component": cost_year,
         "cost_year_area": S.cost_by(components, ["year", "area"]),
-        "cost_year_township": S.cost_by(components, ["year", "township"]),
+        "cost_year_township": _with_township_names(S.cost_by(components, ["year", "township"]), outputs),
         "cost_year_bands": S.bands(cost_year, ["year", "component"], "cost"),
     }
     # the one cost and extra-cost figure: per replication, summed to years and the horizon, then
