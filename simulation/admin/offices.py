@@ -75,12 +75,9 @@ class OfficeParameters:
     assistants_per_village: float
     assistant_hours: float
     assistant_task_share: float
-    assistant_cost: float  # yuan/assistant/year
     purchased_hours: float
-    hour_cost: float
+    hour_cost: float  # yuan/hour (the planner's cost of the hours bought)
     purchased_posts: float
-    post_cost: float  # yuan/post/year
-    staff_cost: float  # yuan/staff/year
     deadline_days: float  # calendar days
 
     @property
@@ -123,12 +120,9 @@ def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
         assistants_per_village=float(params["admin.assistants.per_village"]),
         assistant_hours=float(params["admin.assistants.hours"]),
         assistant_task_share=float(params["admin.assistants.task_share"]),
-        assistant_cost=float(params["admin.assistants.annual_cost"]),
         purchased_hours=float(params["admin.purchased.hours"]),
         hour_cost=float(params["admin.purchased.hour_cost"]),
         purchased_posts=float(params["admin.purchased.posts"]),
-        post_cost=float(params["admin.purchased.post_cost"]),
-        staff_cost=float(params["staffing.annual_cost"]),
         # working days → calendar days: five working days a week (holidays ignored)
         deadline_days=days * 7.0 / 5.0 if params["admin.deadline_basis"] == "working" else days,
     )
