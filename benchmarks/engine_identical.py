@@ -12,7 +12,11 @@ and the saved programmes' rows and columns of the monthly table; new arrays, pro
 columns are listed, not compared. It checks that an engine change adding outputs (for example
 the special-assistance programmes of issue 12) leaves every existing result identical.
 
-Usage: python benchmarks/engine_identical.py (--save DIR | --check DIR [--existing])
+``--set PATH=VALUE`` (repeatable) runs the check under a policy change from each run's start,
+e.g. ``--set admin.review_lag=false`` (a review the offices have no hours for waits, or not).
+On a difference the check names the monthly table's columns that differ.
+
+Usage: python benchmarks/engine_identical.py (--save DIR | --check DIR [--existing]) [--set PATH=VALUE ...]
 """
 
 from __future__ import annotations
@@ -42,12 +46,28 @@ def cases() -> list[tuple[str, str, int, int]]:
     return out
 
 
-def run_case(name: str, start: str, months: int, seed: int) -> tuple[dict, pd.DataFrame]:
+def _value(text: str) -> object:
+    """A ``--set`` value: true/false, a number, else the text."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+
+def run_case(name: str, start: str, months: int, seed: int,
+             changes: dict[str, object] | None = None) -> tuple[dict, pd.DataFrame]:
     """The final state arrays (``persons.*``, ``households.*``) and the monthly table."""
     profile = load_profile(name)
     pop = generate(profile, 3000, seed=1)
-    model = SimulationModel(pop, load_policy(profile.policy), start=start, months=months,
-                            seed=seed)
+    reforms = [{path: {f"{start}-01": {"value": v, "reference": "reform: engine_identical --set"}}
+                for path, v in (changes or {}).items()}]
+    model = SimulationModel(pop, load_policy(profile.policy, reforms=reforms if changes else None),
+                            start=start, months=months, seed=seed)
     model.run_for(months)
     arrays = {}
     for prefix, obj in (("persons", model.persons), ("households", model.households)):
@@ -64,13 +84,21 @@ def main() -> int:
     mode.add_argument("--check", type=Path)
     parser.add_argument("--existing", action="store_true",
                         help="compare only the saved arrays, programmes and columns")
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                        help="a policy change from each run's start (repeatable)")
     args = parser.parse_args()
+    changes = {}
+    for item in args.set:
+        path, sep, text = item.partition("=")
+        if not sep:
+            parser.error(f"--set expects PATH=VALUE, got {item!r}")
+        changes[path] = _value(text)
     folder = args.save or args.check
     folder.mkdir(parents=True, exist_ok=True)
     failed = 0
     for name, start, months, seed in cases():
         tag = f"{name}_{start}_{months}_s{seed}"
-        arrays, monthly = run_case(name, start, months, seed)
+        arrays, monthly = run_case(name, start, months, seed, changes)
         if args.save:
             np.savez(folder / f"{tag}.npz", **arrays)
             monthly.to_pickle(folder / f"{tag}.pkl")
@@ -94,7 +122,10 @@ def main() -> int:
             pd.testing.assert_frame_equal(monthly, saved, check_exact=True)
             table = "monthly identical"
         except AssertionError as exc:
-            table = f"monthly DIFFERS: {str(exc).splitlines()[0]}"
+            columns = [c for c in saved.columns if c in monthly.columns and not
+                       monthly[c].equals(saved[c])] if monthly.shape == saved.shape else []
+            table = (f"monthly DIFFERS in {', '.join(columns)}" if columns
+                     else f"monthly DIFFERS: {str(exc).splitlines()[0]}")
             failed += 1
         failed += bool(different)
         print(f"{tag}: {len(ref.files) - len(set(different) & set(ref.files))}/{len(ref.files)} "

@@ -1,4 +1,4 @@
-"""Admin layer: the staffing ratio rule, the office queue, purchased services and the 2% cap."""
+"""Admin layer: the staffing ratio rule, the township-office model, purchased services and the cap."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ import numpy as np
 import pytest
 from scenarios.fixtures import PARAMS
 
+from simulation.admin.offices import (
+    MONTH_DAYS,
+    QUEUE_AGES,
+    OfficeState,
+    OfficeWork,
+    office_month,
+    office_parameters,
+)
 from simulation.admin.parameters import AdminParameterError, load_admin_parameters
 from simulation.admin.services import (
     assess_cap,
@@ -15,12 +23,14 @@ from simulation.admin.services import (
 )
 from simulation.admin.staffing import (
     default_ratios,
-    office_queue,
     required_staff,
     staffing_rule_table,
 )
 
 ADMIN = load_admin_parameters()
+#: The office model's parameters of Qijiang in 2024 (the policy files').
+OFFICE = office_parameters(__import__("simulation.policy", fromlist=["load_policy"]).load_policy(
+    "qijiang").at("2024-01-01"))
 
 
 @pytest.mark.parametrize(
@@ -57,36 +67,89 @@ def test_staffing_rule_table_costs_each_ratio():
     assert at3.loc[1, "staff_cost"] == 12 * PARAMS["staffing.annual_cost"]
 
 
-def test_office_queue_more_staff_decides_faster_and_clears_backlog():
-    months, towns = 12, 2
-    apps = np.full((months, towns), 60.0)  # 360 staff-hours a month per township
-    revs = np.zeros((months, towns))
-    revs[[2, 8], :] = 400.0  # review months (March, September)
-    emer = np.full((months, towns), 10.0)
-    few = office_queue(apps, revs, emer, np.array([2, 2]), ADMIN.workload, "working")
-    many = office_queue(apps, revs, emer, np.array([8, 8]), ADMIN.workload, "working")
-    # two staff have 243.6 casework hours: less than the 360 + 20 arriving, so the backlog grows
-    assert np.all(np.diff(few.backlog_hours[:, 0]) > 0)
-    assert many.backlog_hours.max() == pytest.approx(0.0)
-    assert np.all(many.days_to_decision <= few.days_to_decision)
-    assert many.days_to_decision.max() < 15 < few.days_to_decision[-1, 0]
-    assert np.all((many.utilisation >= 0) & (many.utilisation <= 1 + 1e-9))
+def _run(months: list[OfficeWork], staff: float, p=OFFICE):
+    state, out = OfficeState(), []
+    for work in months:
+        state, month = office_month(state, work, staff, p)
+        out.append(month)
+    return state, out
 
 
-def test_office_queue_without_applications_has_no_wait():
-    z = np.zeros((3, 1))
-    q = office_queue(z, z, z, np.array([2]), ADMIN.workload)
-    assert np.all(q.days_to_decision == 0) and np.all(q.backlog_hours == 0)
+def test_office_light_load_decides_in_the_month_in_its_own_time():
+    cap = 2 * OFFICE.casework_hours
+    light = OfficeWork(0.05 * cap / OFFICE.hours_per_application, 0.0, 0.0, 0.0, 0.0)
+    state, (m,) = _run([light], 2)
+    assert m.decided == pytest.approx(light.applications) and m.backlog == 0.0
+    assert state.queue.sum() == 0.0 and m.late == 0.0
+    # the office reaches them within the first 5% of the month: days are the own time and the
+    # notice, and a little wait for those applying on the first days
+    assert OFFICE.own_days <= m.days_mean <= OFFICE.own_days + 0.05 * MONTH_DAYS
+    assert OFFICE.own_days == pytest.approx(
+        (6.0 + 0.2 * 4.0 + 0.5) / 8.0 * 7 / 5 + 7)  # national.yaml's hours and notice days
 
 
-def test_calendar_basis_counts_more_days_than_working():
-    apps = np.full((4, 1), 80.0)
-    z = np.zeros((4, 1))
-    w = office_queue(apps, z, z, np.array([3]), ADMIN.workload, "working").days_to_decision
-    c = office_queue(apps, z, z, np.array([3]), ADMIN.workload, "calendar").days_to_decision
-    assert np.all(c > w)
-    with pytest.raises(ValueError, match="deadline_basis"):
-        office_queue(apps, z, z, np.array([3]), ADMIN.workload, "lunar")
+def test_office_burst_waits_oldest_first_and_more_staff_decide_sooner():
+    cap = 2 * OFFICE.casework_hours
+    burst = OfficeWork(2 * cap / OFFICE.hours_per_application, 0.0, 0.0, 0.0, 0.0)
+    quiet = OfficeWork(0.0, 0.0, 0.0, 0.0, 0.0)
+    state, (m1, m2, m3) = _run([burst, quiet, quiet], 2)
+    # two months of work: half decided in month 1 (the lowest draws), the rest in month 2
+    assert m1.decided == pytest.approx(burst.applications / 2) and m1.backlog == pytest.approx(m1.decided)
+    assert m1.cut_hi[0] == pytest.approx(0.5) and m2.cut_lo[1] == pytest.approx(0.5)
+    assert m2.decided == pytest.approx(m1.backlog) and m2.backlog == pytest.approx(0.0)
+    assert m3.decided == 0.0 and np.isnan(m3.days_mean)
+    assert m2.days_mean > m1.days_mean + 0.5 * MONTH_DAYS  # a month's wait more
+    assert state.queue.shape == (QUEUE_AGES,)
+    _, (f1, f2, _) = _run([burst, quiet, quiet], 4)
+    assert f1.backlog == pytest.approx(0.0)
+    both = (m1.days_mean * m1.decided + m2.days_mean * m2.decided) / (m1.decided + m2.decided)
+    assert f1.days_mean < both
+    assert f1.late + f2.late < m1.late + m2.late
+
+
+def test_purchased_hours_and_assistants_add_hours():
+    from dataclasses import replace
+
+    work = OfficeWork(3 * OFFICE.casework_hours / OFFICE.hours_per_application, 0.0, 0.0, 0.0, 0.0)
+    _, (plain,) = _run([work], 2)
+    _, (bought,) = _run([work], 2, replace(OFFICE, purchased_hours=OFFICE.casework_hours))
+    assert bought.capacity == pytest.approx(plain.capacity + OFFICE.casework_hours)
+    assert bought.backlog < plain.backlog and bought.days_mean < plain.days_mean
+    helped = OfficeWork(work.applications, 0.0, 0.0, 0.0, 18.0)  # 18 villages, one assistant each
+    _, (h,) = _run([helped], 2)
+    assert h.assistants == 18.0
+    # assistants take intake and visits: at most task_share of the month's application hours
+    assert h.capacity - plain.capacity == pytest.approx(min(
+        18 * OFFICE.assistant_hours, OFFICE.assistant_task_share * work.applications * OFFICE.hours_per_application))
+
+
+def test_reviews_beyond_the_hours_wait_with_the_lag_and_not_without():
+    from dataclasses import replace
+
+    cap = 2 * OFFICE.casework_hours
+    many = OfficeWork(0.0, 2 * cap / OFFICE.hours_review, 0.0, 0.0, 0.0)
+    none = OfficeWork(0.0, 0.0, 0.0, 0.0, 0.0)
+    state, (m1, m2) = _run([many, none], 2)
+    assert m1.review_share[0] == pytest.approx(0.5) and m1.reviews_late == pytest.approx(many.reviews_due / 2)
+    # the waiting ones come first next month
+    assert m2.reviews_due == pytest.approx(m1.reviews_late) and m2.review_share == (1.0, 1.0)
+    assert m2.reviews_late == 0.0 and state.overdue == 0.0
+    _, (n1,) = _run([many], 2, replace(OFFICE, review_lag=False))
+    assert n1.review_share == (1.0, 1.0) and n1.reviews_late == 0.0
+    assert n1.hours_used > n1.capacity  # done on time only by overtime
+
+
+def test_cap_counts_follow_the_locality():
+    per_year = package_cost_per_person_month(PARAMS) * 12
+    base = 100 * per_year / 0.02 * 2
+    all_ = assess_cap(2025, 100, PARAMS, cap_base=base, casework_cost=30 * per_year)
+    assert all_.cost == pytest.approx(130 * per_year) and all_.counted_cost == all_.cost
+    assert all_.headroom == pytest.approx(70 * per_year)
+    lanzhou = {**PARAMS, "services.cap_counts": "subsidy_funded", "services.subsidy_funded_share": 0.5}
+    part = assess_cap(2025, 100, lanzhou, cap_base=base, casework_cost=30 * per_year)
+    assert part.counted_cost == pytest.approx(65 * per_year) and part.headroom == pytest.approx(135 * per_year)
+    with pytest.raises(ValueError, match="casework cost"):
+        assess_cap(2025, 100, PARAMS, cap_base=base, casework_cost=-1.0)
 
 
 def test_package_cost_is_unit_cost_times_frequency():
@@ -121,31 +184,22 @@ def test_cap_base_estimate_is_labelled():
 def test_admin_parameter_file_errors_name_the_field(tmp_path):
     text = (ADMIN.source and open(ADMIN.source, encoding="utf-8").read())
     bad = tmp_path / "admin.yaml"
-    bad.write_text(text.replace("value: 0.25", "value: 0.35"), encoding="utf-8")
-    with pytest.raises(AdminParameterError, match="review_method_share.*sum to 1"):
+    bad.write_text(text.replace("value: 46824000", "value: -5"), encoding="utf-8")
+    with pytest.raises(AdminParameterError, match=r"national_recipients\.value"):
         load_admin_parameters(bad)
-    bad.write_text(text.replace("value: 6.0", "value: -6.0"), encoding="utf-8")
-    with pytest.raises(AdminParameterError, match=r"hours_per_task\.application\.value"):
+    bad.write_text(text + "workload: {}\n", encoding="utf-8")
+    with pytest.raises(AdminParameterError, match="unknown key"):
         load_admin_parameters(bad)
 
 
-def test_office_queue_wait_is_first_in_first_out():
-    w = ADMIN.workload
-    own = w.hours_per_task["application"] / (w.hours_per_working_day * w.casework_share)
-    cap = 2 * w.casework_hours_per_staff_month
-    z = np.zeros((3, 1))
-    # arrivals well below capacity: decided within the month, only the own handling time
-    light = office_queue(np.full((3, 1), 0.1 * cap / 6.0), z, z, np.array([2]), w)
-    assert light.days_to_decision == pytest.approx(np.full((3, 1), own))
-    # two months of work arrive in the first month: the middle applicant waits half a month
-    apps = np.array([[2 * cap / 6.0], [0.0], [0.0]])
-    burst = office_queue(apps, z, z, np.array([2]), w)
-    assert burst.days_to_decision[0, 0] == pytest.approx(0.5 * w.working_days_per_month + own)
-    assert burst.backlog_hours[:, 0] == pytest.approx([cap, 0.0, 0.0])
-    # emergencies beyond capacity carry over and come first
-    emer = np.array([[1.5 * cap / 2.0], [0.0], [0.0]])
-    urgent = office_queue(np.array([[0.0], [0.8 * cap / 6.0], [0.0]]), z, emer, np.array([2]), w)
-    assert urgent.utilisation[0, 0] == pytest.approx(1.0)
-    # half the capacity of month 2 goes to the carried emergencies: 0.8 of a month of work
-    # gets 0.5, the middle applicant finishes at 0.8 of month 2, 0.3 months after arriving
-    assert urgent.days_to_decision[1, 0] == pytest.approx(0.3 * w.working_days_per_month + own)
+def test_households_needed_for_township_staffing_answers():
+    from simulation.admin.offices import households_needed
+
+    # the largest township has 2,000 recipients, 2 persons per recipient household, 4‰: the
+    # rule's staff (8) are good to half a person when one sampled household stands for at most
+    # 0.25 / (0.004² × 2 × 2,000) = 3.9 real ones
+    need = households_needed([500.0, 2000.0], 2.0, 400_000.0, 0.004)
+    assert need == int(np.ceil(400_000 / (0.25 / (0.004 ** 2 * 2 * 2000))))
+    assert households_needed([500.0, 2000.0], 2.0, 400_000.0, 0.002) < need  # a lower ratio: fewer
+    assert households_needed([5e6], 2.0, 400_000.0, 0.004) == 400_000  # at most the population
+    assert households_needed([0.0], 2.0, 400_000.0, 0.004) == 0

@@ -160,7 +160,7 @@ def _all_charts(monthly: pd.DataFrame, lang: str) -> dict[str, Figure]:
     bands = tables.quantile_bands(per_rep, ["series", "year"], "extra")
     cap = pd.DataFrame({"year": [2024, 2025], "services_cost": [1.5e6, 2.4e6], "cap": [2.0e6, 2.1e6]})
     staff = pd.DataFrame({"staff_current": [2, 3], "staff_ratio_2": [2, 2], "staff_ratio_2.5": [2, 3],
-                          "staff_ratio_4": [3, 4], "staff_workload": [2.5, 3.4]},
+                          "staff_ratio_4": [3, 4], "staff_needed": [2.5, 3.4]},
                          index=pd.Index(["古南街道", "文龙街道"], name="township"))
     offices = pd.DataFrame({"backlog": [4, 12], "days_to_decision": [9.0, 17.5],
                             "days_to_decision_p90": [13.0, 25.0]}, index=[0, 1])

@@ -24,7 +24,7 @@ from simulation.reporting.explorer import (
 
 PARAMS = {
     "staffing.minimum": 2, "staffing.small_threshold": 1000, "staffing.annual_cost": 60_000.0,
-    "services.cap_share": 0.02,
+    "services.cap_share": 0.02, "services.cap_counts": "all", "services.subsidy_funded_share": 0.5,
     "services.unit_cost.haircut": 20.0, "services.frequency.haircut": 1.0,
     "services.unit_cost.laundry": 15.0, "services.frequency.laundry": 2.0,
     "services.unit_cost.cleaning": 50.0, "services.frequency.cleaning": 4.0,

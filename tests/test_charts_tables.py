@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.admin.parameters import load_admin_parameters
 from simulation.reporting.tables import (
     TableError,
     bulletin_comparison,
@@ -36,15 +35,32 @@ def monthly_rows() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_staffing_by_township_rule_and_workload() -> None:
-    workload = load_admin_parameters().workload
+def test_staffing_by_township_rule_and_the_staff_the_office_model_needs() -> None:
+    from simulation.admin.offices import late_share, office_parameters, replay
+    from simulation.policy import load_policy
+
     rule = pd.DataFrame({"month": ["2025-02"] * 4 + ["2025-01"] * 2, "ratio": [0.002, 0.004] * 3,
-                         "township": [0, 0, 1, 1, 0, 0], "staff": [2, 3, 4, 7, 99, 99]})
-    staff = staffing_by_township(rule, monthly_rows(), workload)
-    assert staff.loc[0, "staff_ratio_2"] == 2 and staff.loc[1, "staff_ratio_4"] == 7  # last month only
-    hours = (10 * workload.hours_per_task["application"] + 20 * workload.hours_per_review
-             + 4 * workload.hours_per_task["emergency"])  # per township per month
-    assert staff.loc[0, "staff_workload"] == pytest.approx(hours / workload.casework_hours_per_staff_month)
+                         "township_name": ["street 1", "street 1", "town 1", "town 1", "street 1", "street 1"],
+                         "staff": [2, 3, 4, 7, 99, 99]})
+    policy = load_policy("qijiang")
+    p = office_parameters(policy.at("2025-01-01"))
+    # each township: a month of three staff's work in applications, every month
+    apps = 3 * p.casework_hours / p.hours_per_application
+    offices = pd.DataFrame({
+        "month": ["2025-01", "2025-02"] * 2, "township": [0, 0, 1, 1],
+        "township_name": ["street 1", "street 1", "town 1", "town 1"], "townships": 1,
+        "recipients": 500.0, "staff": 2.0, "applications": [apps, apps, 2 * apps, 2 * apps],
+        "reviews_falling_due": 0.0, "reports_handled": 0.0, "temporary_cases": 0.0, "villages": 0.0})
+    params_at = lambda m: policy.at(f"{m}-01")  # noqa: E731
+    staff = staffing_by_township(rule, offices, params_at)
+    assert staff.loc["street 1", "staff_ratio_2"] == 2 and staff.loc["town 1", "staff_ratio_4"] == 7  # last month only
+    # the least staff with at most 5% of the work late: three for three staff's work, six for six
+    needed = staff["staff_needed"]
+    for town, n in needed.items():
+        grp = offices[offices["township_name"] == town]
+        late = [late_share(replay(grp, params_at, staff={grp["township"].iloc[0]: k}), 0.0) for k in (n - 1, n)]
+        assert late[1] <= 0.05 < late[0]
+    assert needed["street 1"] < needed["town 1"]
 
 
 def test_township_queue_weights_days_by_decisions_and_skips_months_without_any() -> None:

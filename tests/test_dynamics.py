@@ -88,8 +88,10 @@ def test_income_growth_reaches_non_earners_transfers_and_pensions():
 def _hidden_model(data_matching: float, home_visit: float, months: int = 12):
     """400 single households whose income is above the line, every one enrolled as an
     inclusion error (qijiang: reviews in March and September)."""
+    # every review on time whatever the office's hours: these tests are about verification
     reform = {"verification.method_share.data_matching": {"2021-01-01": data_matching},
-              "verification.method_share.home_visit": {"2021-01-01": home_visit}}
+              "verification.method_share.home_visit": {"2021-01-01": home_visit},
+              "admin.review_lag": {"2021-01-01": False}}
     std = float(load_policy("qijiang").at("2024-01-01")["dibao.standard.urban"])
     pop = population([[dict(earned_income=1.5 * std / 0.7)] for _ in range(400)])
     b = Behaviour.defaults().with_overrides({**QUIET, "detect_routine": 0.5})

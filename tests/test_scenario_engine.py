@@ -53,7 +53,7 @@ def test_run_writes_tables_and_a_traceable_manifest(serial):
     assert {"dibao.gap", "tekun.basic", "staff", "purchased_services"} <= set(cy["component"])
     # components add up to the engine's payments
     monthly = stored.tables["monthly"]
-    prog = cy[~cy["component"].isin(["staff", "purchased_services"])]["cost"].sum()
+    prog = cy[~cy["component"].isin([*runner.OFFICE_COMPONENTS, "purchased_services"])]["cost"].sum()
     assert prog == pytest.approx(monthly["payment"].sum(), rel=1e-9)
     cap = stored.tables["services_cap"]
     assert cap["cap_base_is_estimate"].all() and cap["cap_base_label"].str.startswith("ESTIMATE").all()

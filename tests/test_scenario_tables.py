@@ -8,7 +8,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from scenarios.fixtures import monthly_table, outputs, policies, scenario
+from scenarios.fixtures import PARAMS, monthly_table, outputs, policies, scenario
 
 from simulation.scenarios import summary as S
 from simulation.scenarios.excel import SHEETS, write_excel
@@ -18,7 +18,7 @@ from simulation.scenarios.results import (
     read_results,
     write_results,
 )
-from simulation.scenarios.runner import assemble
+from simulation.scenarios.runner import OFFICE_COMPONENTS, assemble
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +53,16 @@ def test_budget_includes_admin_costs_and_years_sum_months(result):
     b0 = monthly[(monthly["variant"] == "baseline") & (monthly["replication"] == 0)]
     prog_2025 = b0[b0["month"].str.startswith("2025")]["payment"].sum()
     c = cy[(cy["variant"] == "baseline") & (cy["replication"] == 0) & (cy["year"] == 2025)]
-    assert c[~c["component"].isin(["staff", "purchased_services"])]["cost"].sum() == pytest.approx(prog_2025)
-    # staff at ratio_min (2‰) with 96,000 yuan a year: monthly cost of required staff, summed
+    admin = [*OFFICE_COMPONENTS, "purchased_services"]
+    assert c[~c["component"].isin(admin)]["cost"].sum() == pytest.approx(prog_2025)
+    # staff at ratio_min (2‰) with 96,000 yuan a year: the offices' staff month by month, costed
     rule = result.tables["staffing_rule"]
     r = rule[(rule["variant"] == "baseline") & (rule["replication"] == 0) & (rule["year"] == 2025)
              & (rule["ratio"] == 0.002)]
     assert c[c["component"] == "staff"]["cost"].sum() == pytest.approx(r["staff_cost"].sum())
+    # village assistants: 18 villages × 3 townships × one each at the allowance, every month
+    assistants = c[c["component"] == "assistants"]["cost"].sum()
+    assert assistants == pytest.approx(18 * 3 * 12 * float(PARAMS["admin.assistants.annual_cost"]) / 12)
 
 
 def test_difference_is_paired_by_replication(result):
@@ -85,7 +89,8 @@ def test_coverage_shares_and_cap(result):
     assert np.allclose(cov["share_of_population"], cov["persons"] / 1_000_000.0)
     cap = result.tables["services_cap"]
     assert np.allclose(cap["cap"], cap["cap_base"] * 0.02)
-    assert np.allclose(cap["headroom"], cap["cap"] - cap["cost"])
+    assert np.allclose(cap["headroom"], cap["cap"] - cap["counted_cost"])
+    assert np.allclose(cap["counted_cost"], cap["cost"])  # cap_counts "all" (jiaohe §17)
     assert (~cap["cap_base_is_estimate"]).all()
 
 
@@ -94,6 +99,15 @@ def test_staffing_queue_improves_with_the_ratio(result):
     base = qs.loc["baseline"]
     assert list(base["staff_mean"]) == sorted(base["staff_mean"])
     assert list(base["days_mean"]) == sorted(base["days_mean"], reverse=True)
+    assert base["days_mean"].iloc[0] > base["days_mean"].iloc[-1]  # the fixture's offices feel it
+    # the verdict says how sure it is, per variant, on every ratio's row
+    v = result.tables["staffing_verdict"]
+    assert set(v["answer"]) <= {"yes", "no", "cannot tell"} and v["verdict"].str.len().min() > 20
+    assert (v["replications"] == 3).all()
+    town = result.tables["staffing_township"]
+    assert town["township_name"].str.startswith("town ").all()
+    names = result.tables["cost_year_township"].set_index("township")["township_name"]
+    assert names[-1].iloc[0] == "locality" and set(names[names.index >= 0]) == {"town 1", "town 2", "town 3"}
 
 
 def test_results_are_written_atomically_and_read_back(tmp_path, result):

@@ -1,9 +1,10 @@
 """Administrative parameters that are not policy rules (data/scenarios/admin_parameters.yaml).
 
-Staff-hours per task, the share of reviews done by each method, working time, and the national
-figures behind the estimate of the purchased-services cap base. Every value in the file carries a
-``reference``; loading checks types, signs and that the review-method shares sum to one, and names
-the file and field of anything wrong.
+The national figures behind the estimate of the purchased-services cap base. (The township
+offices' hours per task, working time and review mix are dated policy parameters, ``admin.*`` and
+``verification.method_share.*``, read by ``simulation.admin.offices``.) Every value in the file
+carries a ``reference``; loading checks types and signs and names the file and field of anything
+wrong.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from simulation.loading import load_yaml
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 ADMIN_PARAMETERS_FILE = DATA_DIR / "scenarios" / "admin_parameters.yaml"
 
-TASKS = ("application", "review_data_check", "review_renewal", "review_home_visit", "emergency")
-REVIEW_METHODS = ("data_check", "renewal", "home_visit")
 
 
 class AdminParameterError(LoadError):
@@ -35,42 +34,13 @@ class AdminParameterError(LoadError):
 
 
 #: Upper bounds that no real value reaches (a typo or a unit slip: days for hours, yuan for 万元).
-#: A task is at most a month of one person's working time; China has 1.4 bn residents; central
-#: transfers for assistance were ~150 bn yuan a year in 2019-2022, so 10 trillion is a slip.
-_MAX = {"hours_per_task": 176.0, "working_days_per_month": 31.0, "calendar_days_per_month": 31.0,
-        "hours_per_working_day": 24.0, "national_recipients": 1.5e9, "central_allocation": 1e13}
+#: China has 1.4 bn residents; central transfers for assistance were ~150 bn yuan a year in
+#: 2019-2022, so 10 trillion is a slip.
+_MAX = {"national_recipients": 1.5e9, "central_allocation": 1e13}
 #: Years the allocation figures may name (the policy coverage starts in 2021).
 _YEARS = range(2000, 2101)
-_KEYS = {"": {"kind", "workload", "cap_estimate"},
-         "workload": {"hours_per_task", "review_method_share", "working_days_per_month",
-                      "calendar_days_per_month", "hours_per_working_day", "casework_share",
-                      "review_share_max"},
+_KEYS = {"": {"kind", "cap_estimate"},
          "cap_estimate": {"national_recipients", "central_allocation"}}
-
-
-@dataclass(frozen=True)
-class WorkloadParameters:
-    """Staff-hours per task and the working time of one staff member (all from the data file)."""
-
-    hours_per_task: dict[str, float]
-    review_method_share: dict[str, float]
-    working_days_per_month: float
-    calendar_days_per_month: float
-    hours_per_working_day: float
-    casework_share: float
-    review_share_max: float
-
-    @property
-    def hours_per_review(self) -> float:
-        """Average staff-hours per review, weighted by the share of each review method."""
-        return sum(
-            self.review_method_share[m] * self.hours_per_task[f"review_{m}"] for m in REVIEW_METHODS
-        )
-
-    @property
-    def casework_hours_per_staff_month(self) -> float:
-        """Hours one staff member spends on casework in a month."""
-        return self.working_days_per_month * self.hours_per_working_day * self.casework_share
 
 
 @dataclass(frozen=True)
@@ -86,7 +56,6 @@ class CapEstimateParameters:
 class AdminParameters:
     """Everything in admin_parameters.yaml, validated."""
 
-    workload: WorkloadParameters
     cap_estimate: CapEstimateParameters
     source: str
 
@@ -137,34 +106,6 @@ def load_admin_parameters(path: str | Path = ADMIN_PARAMETERS_FILE) -> AdminPara
     except LoadError as exc:
         raise AdminParameterError(*exc.problems[0], kind=exc.kind) from None
     _unknown(doc, source, "", _KEYS[""])
-    work = _section(doc, source, "workload")
-    _unknown(work, source, "workload", _KEYS["workload"])
-    hours_doc = _section(work, source, "hours_per_task")
-    _unknown(hours_doc, source, "workload.hours_per_task", set(TASKS))
-    hours = {}
-    for task in TASKS:
-        hours[task], _ = _number(hours_doc.get(task), source, f"workload.hours_per_task.{task}", positive=True,
-                                 most=_MAX["hours_per_task"])
-    shares_doc = _section(work, source, "review_method_share")
-    _unknown(shares_doc, source, "workload.review_method_share", set(REVIEW_METHODS))
-    shares = {}
-    for method in REVIEW_METHODS:
-        shares[method], _ = _number(shares_doc.get(method), source, f"workload.review_method_share.{method}")
-    if abs(sum(shares.values()) - 1.0) > 1e-9:
-        raise AdminParameterError(
-            source, "workload.review_method_share", shares, "shares of review methods must sum to 1"
-        )
-    scalars = {}
-    for name in ("working_days_per_month", "calendar_days_per_month", "hours_per_working_day", "casework_share",
-                 "review_share_max"):
-        scalars[name], _ = _number(work.get(name), source, f"workload.{name}", positive=True,
-                                   most=_MAX.get(name, 1.0))  # the rest are shares
-    if scalars["working_days_per_month"] > scalars["calendar_days_per_month"]:
-        raise AdminParameterError(source, "workload.working_days_per_month.value",
-                                  scalars["working_days_per_month"],
-                                  "more working days than calendar days in a month")
-    workload = WorkloadParameters(hours_per_task=hours, review_method_share=shares, **scalars)
-
     cap = _section(doc, source, "cap_estimate")
     _unknown(cap, source, "cap_estimate", _KEYS["cap_estimate"])
     refs: dict[str, str] = {}
@@ -186,7 +127,6 @@ def load_admin_parameters(path: str | Path = ADMIN_PARAMETERS_FILE) -> AdminPara
         allocation[int(year)], refs[f"central_allocation.{int(year)}"] = _number(
             entry, source, field, positive=True, most=_MAX["central_allocation"])
     return AdminParameters(
-        workload=workload,
         cap_estimate=CapEstimateParameters(recipients, allocation, refs),
         source=source,
     )

@@ -6,10 +6,14 @@ package is Lanzhou New Area's "four ones" (lanzhou 四: haircut monthly, laundry
 cleaning weekly, daily necessities twice a year), read from ``services.unit_cost.*`` and
 ``services.frequency.*``.
 
-Cap: purchased services paid from assistance subsidy funds may not exceed 2% of the year's
-central and provincial assistance funds (jiaohe 17 "总额度原则上不超过当年中央和省级下拨的社会救助专项资金
-总额的 2%"; lanzhou 十八), ``services.cap_share``. The base is an input; when the user has none, an
-estimate is offered and labelled as one (``estimate_cap_base``).
+Cap: purchased social-assistance services may not exceed 2% of the year's central and provincial
+assistance funds, ``services.cap_share``. What counts follows the locality (``services.cap_counts``):
+jiaohe §17 counts every purchase, from working funds or subsidy funds ("总额度原则上不超过当年中央和省级
+下拨的社会救助专项资金总额的 2%"); lanzhou §十八 only the part paid from the subsidy funds
+("从困难群众救助补贴资金中安排的购买服务资金不得超过...2%"), ``services.subsidy_funded_share`` of it.
+Purchases are the care package, casework and surveys bought for the offices (qijiang §15-16,
+lanzhou §十七-十八) and bought posts (lanzhou §二十四). The base is an input; when the user has none,
+an estimate is offered and labelled as one (``estimate_cap_base``).
 
 Pure functions; money in yuan.
 """
@@ -57,13 +61,18 @@ class CapAssessment:
 
     year: int
     persons_needing_care: float  # average over the year
-    cost: float  # the full package for all who need it
+    cost: float  # every purchase: the care package for all who need it, casework, posts
+    care_cost: float  # the full care package for all who need it
+    casework_cost: float  # casework and survey hours bought for the offices
+    posts_cost: float  # posts bought
+    cap_counts: str  # "all" (jiaohe §17) or "subsidy_funded" (lanzhou §十八)
+    counted_cost: float  # the part of the cost the cap counts
     cap_base: float  # central and provincial assistance funds of the year
     cap_base_is_estimate: bool
     cap_base_label: str
     cap_share: float
     cap: float
-    headroom: float  # cap − cost; negative is a shortfall
+    headroom: float  # cap − counted cost; negative is a shortfall
     affordable_coverage: float  # largest share of the demand the cap pays the full package for
     affordable_persons: float  # persons the cap can give the full package
 
@@ -81,8 +90,11 @@ def assess_cap(
     cap_base_is_estimate: bool = False,
     cap_base_label: str = "input",
     months: float = 12.0,
+    casework_cost: float = 0.0,
+    posts_cost: float = 0.0,
 ) -> CapAssessment:
-    """Cost, cap, headroom or shortfall, and the largest coverage of the package the cap affords.
+    """Cost, cap, headroom or shortfall, and the largest coverage of the package the cap affords
+    besides the other purchases.
 
     Args:
         year: calendar year.
@@ -91,25 +103,40 @@ def assess_cap(
         cap_base: the year's central and provincial assistance funds, yuan (> 0).
         cap_base_is_estimate / cap_base_label: whether the base is an estimate and how it was made.
         months: months of the year covered (12 for a full year).
+        casework_cost, posts_cost: the year's purchased casework hours and posts (yuan).
     """
     if not cap_base > 0:
         raise ValueError(f"cap base for {year} must be a positive amount in yuan; got {cap_base!r}")
+    for name, value in (("casework cost", casework_cost), ("posts cost", posts_cost)):
+        if not value >= 0:
+            raise ValueError(f"{name} for {year} must be >= 0 yuan; got {value!r}")
     cap_share = float(params["services.cap_share"])
     cap = cap_base * cap_share
-    cost = service_cost(persons_needing_care, params, months)
+    care = service_cost(persons_needing_care, params, months)
+    cost = care + casework_cost + posts_cost
+    counts = str(params["services.cap_counts"])
+    counted_share = 1.0 if counts == "all" else float(params["services.subsidy_funded_share"])
+    counted = counted_share * cost
+    # the care package the cap affords after the other purchases it counts
+    room = max(cap / counted_share - casework_cost - posts_cost, 0.0) if counted_share > 0 else care
     per_person = package_cost_per_person_month(params) * months
-    coverage = 1.0 if cost <= cap else cap / cost
-    affordable = persons_needing_care if cost <= cap else (cap / per_person if per_person > 0 else 0.0)
+    coverage = 1.0 if care <= room else (room / care if care > 0 else 1.0)
+    affordable = persons_needing_care if care <= room else (room / per_person if per_person > 0 else 0.0)
     return CapAssessment(
         year=int(year),
         persons_needing_care=float(persons_needing_care),
         cost=cost,
+        care_cost=care,
+        casework_cost=float(casework_cost),
+        posts_cost=float(posts_cost),
+        cap_counts=counts,
+        counted_cost=counted,
         cap_base=float(cap_base),
         cap_base_is_estimate=cap_base_is_estimate,
         cap_base_label=cap_base_label,
         cap_share=cap_share,
         cap=cap,
-        headroom=cap - cost,
+        headroom=cap - counted,
         affordable_coverage=coverage,
         affordable_persons=affordable,
     )

@@ -16,6 +16,7 @@ from simulation import _numba_cache
 
 #: Source files compiled into the engine's kernels.
 DEPENDENCIES = ("engine/processes.py", "engine/outputs.py", "engine/rng.py", "engine/behaviour.py",
+                "admin/offices.py",
                 "population/columns.py", "rules/*.py")
 
 

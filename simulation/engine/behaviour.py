@@ -40,7 +40,7 @@ _SHARES = {
 }
 #: Fields that are whole numbers.
 _INTEGERS = {"labour_loss_age", "job_find_stationary", "work_age_min", "work_age_max", "fertility_age_min", "fertility_age_max",
-             "birth_slots", "processing_days_min", "processing_days_max", "disability_onset_age_min",
+             "birth_slots", "disability_onset_age_min",
              "self_care_loss_age", "student_age_min", "student_age_max"}
 
 
@@ -91,10 +91,6 @@ class Behaviour:
     education_cost_prob: float
     urgent_rate: float
     temporary_take_up: float
-    decisions_per_staff: float
-    reviews_per_staff: float
-    processing_days_min: int
-    processing_days_max: int
     pension_at_60: float
     disability_onset_age_min: int
     illness_doubling_years: float
@@ -174,7 +170,7 @@ def load_behaviour_file(path: str | Path) -> Behaviour:
 
 
 #: Pairs (lower, upper) of whole-number fields: the lower may not exceed the upper.
-_ORDERED = (("processing_days_min", "processing_days_max"), ("work_age_min", "work_age_max"),
+_ORDERED = (("work_age_min", "work_age_max"),
             ("fertility_age_min", "fertility_age_max"), ("student_age_min", "student_age_max"))
 #: Fields that are ages (years, at most 120 like the person table's age).
 _AGES = {"labour_loss_age", "work_age_min", "work_age_max", "fertility_age_min",

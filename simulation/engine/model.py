@@ -29,6 +29,15 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
+from simulation.admin.offices import (
+    QUEUE_AGES,
+    OfficeMonth,
+    OfficeParameters,
+    OfficeState,
+    OfficeWork,
+    office_month,
+    office_parameters,
+)
 from simulation.engine import processes as pr
 from simulation.engine.behaviour import Behaviour
 from simulation.engine.economy import D_DETECT, monthly_inputs
@@ -103,50 +112,39 @@ def cpi_path(cpi: Any, start: dt.date, months: int) -> tuple[np.ndarray, np.ndar
 
 
 class TownshipOffice(mesa.Agent):
-    """A township (镇街) assistance office: staff, a queue of applications and a capacity.
+    """A township (镇街) assistance office: staff, village assistants, a queue of applications
+    and the reviews waiting (``simulation.admin.offices``, the toolkit's one office model).
 
-    Staff follow the staffing rule at the start (``staffing.ratio_min`` of recipients, at least
-    ``staffing.minimum`` below ``staffing.small_threshold``; qijiang 三(三)); capacity is
-    ``staff × behaviour.decisions_per_staff`` decisions a month (weighted households). Each month
-    the office decides the oldest applications first.
+    Each month the staff follow the staffing rule on the township's recipients of the month
+    before (``staffing.ratio_min``, at least ``staffing.minimum`` below
+    ``staffing.small_threshold``; qijiang 三(三)), or the run's own number for the township; the
+    office then works through the month's urgent cases, reported changes, reviews and
+    applications within its hours (:func:`simulation.admin.offices.office_month`).
     """
 
-    def __init__(self, model: SimulationModel, index: int, label: Any, staff: int) -> None:
+    def __init__(self, model: SimulationModel, index: int, label: Any, name: str,
+                 villages: float, townships: int, fixed_staff: float | None) -> None:
         super().__init__(model)
         self.index = index
         self.label = label
-        self.staff = int(staff)
-        self.capacity = float(self.staff * model.behaviour.decisions_per_staff)
-        self.queue = 0.0
-        self.decided = 0.0
-        self.backlog = 0.0
+        self.name = name
+        self.villages = float(villages)
+        self.townships = int(townships)  # original townships pooled into this office
+        self.fixed_staff = fixed_staff
+        self.state = OfficeState()
+        self.staff = 0.0
+        self.recipients = 0.0
+        self.work: OfficeWork | None = None
+        self.month: OfficeMonth | None = None
 
-    def plan(self, age: np.ndarray, weight: np.ndarray, draw: np.ndarray) -> tuple[int, float]:
-        """Decide this month's applications, oldest first, within the capacity.
-
-        ``age`` (months waited), ``weight`` and ``draw`` (keyed place in the cohort) describe the
-        township's queue. Returns the youngest cohort reached (older ones are all decided; -1:
-        every application) and the highest draw decided in it: households are taken in draw
-        order while their weight fits in the capacity left.
-        """
-        self.queue = float(weight.sum())
-        if self.queue <= self.capacity:
-            self.decided, self.backlog = self.queue, 0.0
-            return -1, 1.0
-        by_age = np.bincount(age, weights=weight, minlength=pr.QUEUE_AGES)
-        remaining = self.capacity
-        for cohort in range(pr.QUEUE_AGES - 1, -1, -1):
-            if remaining >= by_age[cohort]:
-                remaining -= by_age[cohort]
-                continue
-            members = np.flatnonzero(age == cohort)
-            order = members[np.argsort(draw[members], kind="stable")]
-            taken = np.cumsum(weight[order]) <= remaining + 1e-9
-            k = int(taken.sum())
-            self.decided = self.capacity - remaining + float(weight[order[:k]].sum())
-            self.backlog = self.queue - self.decided
-            return cohort, float(draw[order[k - 1]]) if k else -1.0
-        raise AssertionError("unreachable: the queue exceeds the capacity")
+    def work_month(self, work: OfficeWork, staff: float, recipients: float,
+                   params: OfficeParameters) -> OfficeMonth:
+        """Run this month's work with ``staff`` (the rule's or the fixed number)."""
+        self.staff = float(self.fixed_staff) if self.fixed_staff is not None else float(staff)
+        self.recipients = float(recipients)
+        self.work = work
+        self.state, self.month = office_month(self.state, work, self.staff, params)
+        return self.month
 
 
 class SimulationModel(mesa.Model):
@@ -159,7 +157,8 @@ class SimulationModel(mesa.Model):
     def __init__(self, population: Any, policy: Any, start: Any = "2024-01", months: int = 12,
                  seed: int = 1, behaviour: Behaviour | Mapping[str, Any] | None = None,
                  trace: Iterable[int] | None = None, cpi: Any = None, n_chunks: int = 64,
-                 initial_enrolment: float | None = None, max_townships: int = 500) -> None:
+                 initial_enrolment: float | None = None, max_townships: int = 500,
+                 office_staff: Mapping[Any, float] | None = None) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise InputError("arguments", "seed", f"expected a non-negative integer, got {seed!r}")
         if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
@@ -232,7 +231,7 @@ class SimulationModel(mesa.Model):
         self.t = 0  # months simulated
         enrol = self.behaviour_initial_enrolment(initial_enrolment)
         self._initial_enrolment(enrol)
-        self._make_offices()
+        self._make_offices(population, office_staff)
         end = add_months(self.start, self.months - 1)
         for day in policy.changes_between(self.start.isoformat(), end.isoformat()):
             k = (day.year * 12 + day.month) - (self.start.year * 12 + self.start.month)
@@ -274,6 +273,7 @@ class SimulationModel(mesa.Model):
         """Scheduled event: load the parameters in force from the month about to start."""
         old = self.p.copy()
         self._set_params(add_months(self.start, int(round(self.time))))
+        self.office_params = office_parameters(self.params)
         # re-rate only when what the calculator pays changes (not a temporary-aid amount)
         if not np.array_equal(old[:N_ASSESS_PARAMS], self.p[:N_ASSESS_PARAMS]):
             self.p_old = old
@@ -385,20 +385,107 @@ class SimulationModel(mesa.Model):
                                   hh.status, candidate, hh.hidden, hh.paid_gap,
                                   hh.paid_dibao_n, hh.paid_pci)
 
-    def _make_offices(self) -> None:
-        from simulation.admin.staffing import required_staff
-
+    def _make_offices(self, population: Any, office_staff: Mapping[Any, float] | None) -> None:
+        """One office per township (one for a pooled sample) with its name, villages and the
+        recipients of the stock at the start (the first month's staffing)."""
         hh = self.households
         covered = (hh.paid_dibao_n.astype(np.float64) + hh.paid_single_n + hh.paid_tekun_n)
-        recipients = np.bincount(self.original_township, weights=hh.weight * covered,
-                                 minlength=self.n_original_towns)
-        staff = required_staff(recipients, float(self.params["staffing.ratio_min"]),
-                               int(self.params["staffing.minimum"]),
-                               int(self.params["staffing.small_threshold"]))
+        self.recipients_start = np.bincount(self.original_township, weights=hh.weight * covered,
+                                            minlength=self.n_original_towns)
+        profile = getattr(population, "profile", None)
+        if profile is None and getattr(population, "profile_id", None):
+            from simulation.population import load_profile
+
+            profile = load_profile(population.profile_id)
+        labels = self.township_labels
         if self.townships_pooled:
-            staff = np.array([staff.sum()])
-        self.offices = [TownshipOffice(self, i, label, int(staff[i]))
-                        for i, label in enumerate(self.township_labels)]
+            per = float(profile["townships.villages_per_township"]) if profile is not None else 0.0
+            names, villages, towns = ["all"], [per * self.n_original_towns], [self.n_original_towns]
+        else:
+            names = [profile.township_name(int(x)) if profile is not None
+                     and isinstance(x, (int, np.integer)) else str(x) for x in labels]
+            if profile is not None:
+                villages = [float(profile["townships.villages_per_township"])] * len(labels)
+            else:  # the villages the sample shows
+                vil = getattr(population, "households", None)
+                have = vil is not None and "village" in vil
+                villages = [float(vil.loc[vil["township"] == x, "village"].nunique()) if have
+                            else 0.0 for x in labels]
+            towns = [1] * len(labels)
+        fixed = dict(office_staff or {})
+        unknown = sorted(map(str, set(fixed) - set(labels.tolist()) - set(names)))
+        if unknown:
+            raise InputError("arguments", "office_staff", f"unknown township {unknown[0]!r} "
+                             f"(townships: {', '.join(names[:10])}{'…' if len(names) > 10 else ''})")
+        for key, value in fixed.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not math.isfinite(float(value)) or value < 0:
+                raise InputError("arguments", f"office_staff.{key}",
+                                 f"expected a number of staff >= 0, got {value!r}")
+        self.offices = [
+            TownshipOffice(self, i, label, names[i], villages[i], towns[i],
+                           fixed.get(label, fixed.get(names[i])))
+            for i, label in enumerate(labels)]
+        self.office_params: OfficeParameters = office_parameters(self.params)
+        self.reviews_due = np.zeros((self.n_chunks, self.n_towns))
+        self.office_plan = pr.Offices(
+            np.zeros((self.n_towns, QUEUE_AGES)), np.zeros((self.n_towns, QUEUE_AGES)),
+            np.zeros((self.n_towns, QUEUE_AGES)), np.zeros((self.n_towns, QUEUE_AGES)),
+            np.ones((self.n_towns, 2)), np.zeros(1), False)
+
+    def _office_recipients(self) -> np.ndarray:
+        """Recipients (dibao, single-person and tekun persons) per office at the end of last
+        month (at the start: the stock enrolled), the staffing rule's base."""
+        if not self.recorder.acc:
+            rec = self.recipients_start
+            return np.array([rec.sum()]) if self.townships_pooled else rec
+        acc = self.recorder.acc[-1].reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)
+        return acc[:, pr.A_D_PERSONS] + acc[:, pr.A_S_PERSONS] + acc[:, pr.A_T_PERSONS]
+
+    def _rule_staff(self, recipients: np.ndarray) -> np.ndarray:
+        """Staff by the rule this month per office. A pooled office holds every township: each
+        keeps its share of the stock at the start, and the rule is applied township by
+        township, then summed (an approximation: townships move in proportion)."""
+        from simulation.admin.staffing import required_staff
+
+        p = self.params
+        rule = (float(p["staffing.ratio_min"]), int(p["staffing.minimum"]),
+                int(p["staffing.small_threshold"]))
+        if not self.townships_pooled:
+            return required_staff(recipients, *rule).astype(np.float64)
+        start = self.recipients_start.sum()
+        scale = recipients[0] / start if start > 0 else 0.0
+        return np.array([_pooled_staff(self.recipients_start, scale, *rule)])
+
+    def _plan_offices(self, t: int, month: pr.Month) -> pr.Offices:
+        """The offices' month (Mesa agents): the work arriving, staff by the rule, each office's
+        hours (``simulation.admin.offices.office_month``); returns the plan kernel 2 follows."""
+        hh = self.households
+        by_town = self.acc.sum(axis=0).reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)
+        bit = 1 << (month.cal_month - 1)
+        if any(int(mask) & bit for mask in self.e[pr.E_REVIEW_MASK:pr.E_REVIEW_MASK + 4]):
+            pr.reviews_falling_due(self.chunk_bounds, hh.status, hh.review_class, hh.flags,
+                                   hh.township, hh.weight, hh.n_alive, self.e, month.cal_month,
+                                   self.reviews_due)
+            due = self.reviews_due.sum(axis=0)
+        else:  # no review class falls due this calendar month: no scan of the households
+            due = np.zeros(self.n_towns)
+        reports = (self.recorder.acc[-1].reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)[:, pr.A_REPORTS]
+                   if self.recorder.acc else np.zeros(self.n_towns))
+        recipients = self._office_recipients()
+        staff = self._rule_staff(recipients)
+        plan = self.office_plan
+        for o in self.offices:
+            i = o.index
+            work = OfficeWork(float(by_town[i, pr.A_APPLICATIONS]), float(due[i]),
+                              float(reports[i]), float(by_town[i, pr.A_TMP_CASES]), o.villages,
+                              float(o.townships))
+            res = o.work_month(work, float(staff[i]), float(recipients[i]), self.office_params)
+            plan.cut_lo[i], plan.cut_hi[i] = res.cut_lo, res.cut_hi
+            plan.base_day[i], plan.span_day[i] = res.base_day, res.span_day
+            plan.review_share[i] = res.review_share
+        plan.own_days[0] = self.office_params.own_days
+        return plan._replace(lag=bool(self.office_params.review_lag))
 
     # -- the month -----------------------------------------------------------------------------
     def step(self) -> None:
@@ -409,7 +496,6 @@ class SimulationModel(mesa.Model):
         day = add_months(self.start, t)
         mkey = day.year * 12 + day.month - 1  # absolute month: keys do not depend on start
         cal = day.month
-        hh = self.households
         self.acc[:] = 0.0
         self.days_hist[:] = 0.0
         n_threads = numba.get_num_threads()
@@ -431,22 +517,9 @@ class SimulationModel(mesa.Model):
         pr.persons_kernel(month, rates, self.person_record, self.household_record, self.work)
         self._township_reserve()
         t1 = _time.perf_counter()
-        # the offices plan from the queue: pending households, months waited, weight, draw
-        pending = np.flatnonzero(hh.status == pr.ST_PENDING)
-        age = np.minimum(t - hh.applied_month[pending], pr.QUEUE_AGES - 1)
-        draws = pr.queue_draws(self.seed, pending, hh.applied_month)
-        town = hh.township[pending]
-        order = np.argsort(town, kind="stable")
-        edges = np.searchsorted(town[order], np.arange(self.n_towns + 1))
-        cut_age = np.empty(self.n_towns, dtype=np.int64)
-        cut_draw = np.empty(self.n_towns, dtype=np.float64)
-        for office in self.offices:
-            sel = order[edges[office.index]:edges[office.index + 1]]
-            cut_age[office.index], cut_draw[office.index] = office.plan(
-                age[sel], hh.weight[pending[sel]], draws[sel])
+        plan = self._plan_offices(t, month)
         t2 = _time.perf_counter()
-        pr.programme_kernel(month, self.person_record, self.household_record, self.work,
-                            cut_age, cut_draw)
+        pr.programme_kernel(month, self.person_record, self.household_record, self.work, plan)
         self._disability_month(t == 0 or cal == 1)
         t3 = _time.perf_counter()
         self.rerate = False
@@ -482,6 +555,21 @@ def chunk_order(n_chunks: int, n_threads: int) -> np.ndarray:
         mine = np.arange(k, n_chunks, k_threads, dtype=np.int64)
         runs.append(np.roll(mine, -(k * mine.shape[0] // k_threads)))
     return np.concatenate(runs)
+
+
+@njit(cache=True)
+def _pooled_staff(recipients, scale, ratio, minimum, small_threshold):
+    """Staff of a pooled office: ``simulation.admin.staffing.required_staff`` township by
+    township on ``recipients × scale``, summed (a national sample has tens of thousands of
+    townships; this runs every month)."""
+    total = 0.0
+    for k in range(recipients.shape[0]):
+        r = recipients[k] * scale
+        staff = np.ceil(np.round(r * ratio, 9))
+        if r < small_threshold and staff < minimum:
+            staff = minimum
+        total += staff
+    return total
 
 
 @njit(parallel=True, cache=True)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from simulation.admin.offices import month_row
 from simulation.engine import _cache
 from simulation.engine import processes as pr
 from simulation.errors import InputError
@@ -174,9 +175,14 @@ class MonthlyRecorder:
         by_town = acc.reshape(m.n_towns, 2, pr.N_ACC).sum(axis=1)
         reviews = by_town[:, pr.A_D_REVIEWS] + by_town[:, pr.A_T_REVIEWS]
         for o in m.offices:
-            self.offices.append((label, o.label, o.staff, o.queue, o.capacity, o.decided,
-                                 o.backlog, float(reviews[o.index]),
-                                 float(by_town[o.index, pr.A_REPORTS])))
+            w = o.work
+            self.offices.append({
+                "month": label, "township": o.label, "township_name": o.name,
+                "townships": o.townships, "recipients": o.recipients,
+                "applications": w.applications, "reviews_falling_due": w.reviews_due,
+                "reports_handled": w.reports, "temporary_cases": w.temporary,
+                "villages": w.villages, **month_row(o.month),
+                "reviews": float(reviews[o.index]), "reports": float(by_town[o.index, pr.A_REPORTS])})
 
     def check(self, acc: np.ndarray, label: str) -> None:
         """Raise InvariantError if persons, households or payments do not add up."""
@@ -262,11 +268,12 @@ class MonthlyRecorder:
                                  kind="stable").reset_index(drop=True)
 
     def offices_frame(self) -> pd.DataFrame:
-        """Per month × township: staff, queue, capacity, decided, backlog, reviews and
-        reported changes handled (weighted cases)."""
-        return pd.DataFrame(self.offices, columns=["month", "township", "staff", "queue",
-                                                   "capacity", "decided", "backlog", "reviews",
-                                                   "reports"])
+        """Per month × township (label and name): the work that arrived (applications,
+        reviews falling due, reported changes, temporary cases; villages and recipients), the
+        office's month (``simulation.admin.offices.month_row``: staff, assistants, hours,
+        queue, decided, backlog, reviews done and late, days to decision, late decisions) and
+        the reviews and reported changes the households' kernel handled (weighted)."""
+        return pd.DataFrame(self.offices)
 
     def summary_facts(self) -> dict[str, Any]:
         """Run facts: horizon, demography totals, kernel timings."""

@@ -119,6 +119,7 @@ from numba import njit, prange  # noqa: E402
 from numba.core import types  # noqa: E402
 from numba.core.extending import intrinsic  # noqa: E402
 
+from simulation.admin.offices import MONTH_DAYS, QUEUE_AGES  # noqa: E402
 from simulation.engine import _cache  # noqa: E402
 from simulation.engine.behaviour import B  # noqa: E402
 from simulation.engine.economy import (  # noqa: E402
@@ -253,8 +254,6 @@ BI_MORTALITY_ILL_MULTIPLE = B["mortality_ill_multiple"]
 BI_MORTALITY_MAKEHAM = B["mortality_makeham"]
 BI_PARALYSIS_SHARE = B["paralysis_share"]
 BI_PENSION_AT_60 = B["pension_at_60"]
-BI_PROCESSING_DAYS_MAX = B["processing_days_max"]
-BI_PROCESSING_DAYS_MIN = B["processing_days_min"]
 BI_REPORT_CHANGE = B["report_change"]
 BI_SELF_CARE_DECLINE = B["self_care_decline"]
 BI_TAKE_UP = B["take_up"]
@@ -331,6 +330,14 @@ HouseholdRecord = namedtuple("HouseholdRecord", [
     "paid_single_n", "paid_tekun_n", "paid_pci", "exit_left", "exit_elapsed", "exit_base",
     "subsidy_left", "instalment_left", "instalment_amount", "subsidy_amount", "flags", "dirty",
     "hidden", "dibao_month", "med_used", "med_year", "renovated"])
+#: The offices' plan of the month for kernel 2 (``model.SimulationModel.step`` from
+#: ``simulation.admin.offices.office_month``), per township × queue cohort: the draw thresholds
+#: before and after the month (an application with ``cut_lo < draw <= cut_hi`` is decided), the
+#: day of the month the office reaches the cohort and the days per unit of draw within it; per
+#: township the share of reviews done (falling due, waiting); the applications' own days; and
+#: whether reviews beyond the hours wait (``admin.review_lag``).
+Offices = namedtuple("Offices", ["cut_lo", "cut_hi", "base_day", "span_day", "review_share",
+                                 "own_days", "lag"])
 #: Kernel 1's rates and constants of the month (:func:`persons_rates`).
 PersonsRates = namedtuple("PersonsRates", [
     "minor_age", "tekun_age", "deduction", "excluded", "work_min", "work_max", "rho", "sd_p",
@@ -442,16 +449,17 @@ N_ACC = len(ACC_COLUMNS)
  A_DIS_LIVING_PERSONS, A_DIS_LIVING, A_DIS_CARE_PERSONS, A_DIS_CARE,
  A_PLACEMENTS, A_PLACE_POST, A_PLACE_INSURANCE, A_FW_PERSONS, A_FW_PAY) = range(N_ACC)
 
-#: Queue ages tracked per township (months waited; the last bin holds older applications).
-QUEUE_AGES = 13
+#: Queue ages tracked per township: ``simulation.admin.offices.QUEUE_AGES`` (imported above).
 #: Days-to-decision histogram: one-day bins, the last bin holds longer waits.
 DAY_BINS = 400
 
-# ---- key streams inside a household key (sub-key index; K_URGENT_MULT and K_QUEUE are reserved:
-# renumbering would change every later draw) ----
+# ---- key streams inside a household key (sub-key index; K_URGENT_MULT, K_QUEUE and K_PROC_DAYS
+# are reserved: renumbering would change every later draw; new streams go at the end) ----
 K_BIRTH, K_URGENT, K_URGENT_MULT, K_EDU, K_EDU_MULT, K_APPLY, K_APPLY_DAY, K_ILL_TAKE, \
     K_ILL_MULT, K_REPORT, K_QUEUE, K_PROC_DAYS, K_VERIFY, K_ERROR, K_SEEN, K_MEDICAL, \
-    K_MEDICAL_COST, K_RENOVATION = range(18)
+    K_MEDICAL_COST, K_RENOVATION, K_REVIEW_LAG = range(19)
+#: ``H.flags`` bit: the household's review is waiting for the office (``admin.review_lag``).
+FLAG_REVIEW_WAITING = 4
 STREAM_HOUSEHOLD = 101
 STREAM_PERSON = 102
 STREAM_INITIAL = 103
@@ -1311,21 +1319,53 @@ def _in_force(H, h, st, p):
 
 
 @njit(cache=True, inline="always")
-def due(H, h, st, m, cut_age, cut_draw):
+def due(H, h, st, m, F):
     """Processes 9-10, what is due this month: a queued application the office reaches (its
-    cohort is older than the office's cut, or at the cut with a draw within it) is decided; a
-    recipient is reviewed on the calendar of its review class. Returns (decide, review, still
-    waiting in the queue)."""
+    keyed draw is within its cohort's threshold this month, ``F.cut_hi``) is decided; a
+    recipient is reviewed on the calendar of its review class, or because its review is
+    waiting from an earlier month. Returns (decide, review, still waiting in the queue)."""
     if st == ST_PENDING:
         age_q = m.t - H.applied_month[h]
         if age_q >= QUEUE_AGES:
             age_q = QUEUE_AGES - 1
-        ca = cut_age[H.township[h]]
-        if age_q > ca or (age_q == ca and queue_draw(m.seed, h, H.applied_month[h])
-                          <= cut_draw[H.township[h]]):
+        if queue_draw(m.seed, h, H.applied_month[h]) <= F.cut_hi[H.township[h], age_q]:
             return True, False, False
         return False, False, True
-    return False, _review_due(H.review_class[h], m.cal_month, m.e), False
+    return False, (_review_due(H.review_class[h], m.cal_month, m.e)
+                   or (H.flags[h] & FLAG_REVIEW_WAITING) != 0), False
+
+
+@njit(cache=True, inline="always")
+def review_capacity(H, h, review, hkey, F):
+    """Process 10, the office's hours for reviews: with ``admin.review_lag`` a review due is
+    done with the township's share of reviews done this month (waiting ones at their own
+    share; keyed draw); one not done waits (``FLAG_REVIEW_WAITING``) and the payment stays
+    unchanged until it is done. With every review done (share 1) nothing is drawn."""
+    if not review or not F.lag:
+        return review
+    waiting = (H.flags[h] & FLAG_REVIEW_WAITING) != 0
+    share = F.review_share[H.township[h], 1 if waiting else 0]
+    if share >= 1.0 or to_uniform(sub_key(hkey, K_REVIEW_LAG)) < share:
+        if waiting:
+            H.flags[h] &= ~FLAG_REVIEW_WAITING  # done now (also when verification takes it)
+        return True
+    H.flags[h] |= FLAG_REVIEW_WAITING
+    return False
+
+
+@njit(parallel=True, cache=True)
+def reviews_falling_due(chunk_bounds, status, review_class, flags, township, weight, n_alive,
+                        e, cal_month, out):
+    """Per chunk × township: weighted recipients whose review falls due this month on their
+    class's calendar and is not already waiting (the offices plan their hours from it)."""
+    out[:] = 0.0
+    for c in prange(chunk_bounds.shape[0] - 1):
+        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            st = status[h]
+            if (st == ST_ENROLLED or st == ST_EXIT) and n_alive[h] > 0 \
+                    and (flags[h] & FLAG_REVIEW_WAITING) == 0 \
+                    and _review_due(review_class[h], cal_month, e):
+                out[c, township[h]] += weight[h]
 
 
 @njit(cache=True, inline="always")
@@ -1399,23 +1439,24 @@ def reported_change(H, h, st, report_hit, eligible, sc, old_total, major, g, w, 
 
 @njit(cache=True, inline="always")
 def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_tekun_n, sc,
-              m, area, g, w, a, st, ev):
-    """Process 9, decisions: the days to decision (the wait in the queue plus the office's own
-    processing time) against ``admin.decision_deadline_days``; enrolment if the rules say so,
-    or as an inclusion error for an applicant accepted in error (``hidden == 2``: the office
-    sees a per-capita income drawn below the standard and is paid the gap the rules give for it).
+              m, F, area, g, w, a, st, ev):
+    """Process 9, decisions: the days to decision (calendar days: the wait from the day of
+    application to the day the office takes it up, by its place in the queue, plus its own
+    time and the public notice; ``simulation.admin.offices``) against
+    ``admin.decision_deadline_days``; enrolment if the rules say so, or as an inclusion error
+    for an applicant accepted in error (``hidden == 2``: the office sees a per-capita income
+    drawn below the standard and is paid the gap the rules give for it).
     Returns (status, event)."""
-    b = m.b
     p = m.p
-    proc = b[BI_PROCESSING_DAYS_MIN] + (
-        b[BI_PROCESSING_DAYS_MAX] - b[BI_PROCESSING_DAYS_MIN]) * to_uniform(
-        sub_key(hkey, K_PROC_DAYS))
-    # decided in the month of application: ``proc`` days after it; later: the wait to the
-    # start of the month the office reaches it, then ``proc``
     waited = m.t - H.applied_month[h]
-    days = proc if waited == 0 else waited * 30.4 - H.applied_day[h] + proc
-    if days < 1.0:
-        days = 1.0
+    age_q = waited if waited < QUEUE_AGES else QUEUE_AGES - 1
+    town = H.township[h]
+    place = F.base_day[town, age_q] + F.span_day[town, age_q] * (
+        queue_draw(m.seed, h, H.applied_month[h]) - F.cut_lo[town, age_q])
+    days = waited * MONTH_DAYS + place - H.applied_day[h]
+    if days < 0.0:
+        days = 0.0  # taken up on the day it arrives
+    days += F.own_days[0]
     a[g, A_DECISIONS] += w
     a[g, A_DAYS_SUM] += w * days
     if days > m.e[E_DEADLINE_DAYS]:
@@ -1860,11 +1901,11 @@ def special_assistance(P, H, h, s, mkey, hkey, work_ages, g, w, a, hh_total):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def programme_kernel(m, P, H, W, cut_age, cut_draw):
+def programme_kernel(m, P, H, W, F):
     """Kernel 2 (processes 9-14) for households in a programme or the queue.
 
-    ``m``, ``P``, ``H``, ``W``: as :func:`persons_kernel`; ``cut_age``, ``cut_draw``: how far
-    each township's office reaches into its queue this month (``model.TownshipOffice.plan``).
+    ``m``, ``P``, ``H``, ``W``: as :func:`persons_kernel`; ``F``: the offices' plan of the month
+    (:data:`Offices`: how far each township's office reaches into its queue, its review share).
 
     A recipient's report check needs no assessment when nothing the rules read has changed since
     its last one (``dirty[h] == 0``, parameters unchanged): it would find no change again.
@@ -1877,12 +1918,12 @@ def programme_kernel(m, P, H, W, cut_age, cut_draw):
     # dynamic scheduling over the threads, as in persons_kernel
     counter = np.zeros(1, dtype=np.int64)
     for _ in prange(min(m.n_threads, n_chunks)):
-        _programme_chunks(counter, m, P, H, W, cut_age, cut_draw)
+        _programme_chunks(counter, m, P, H, W, F)
     return 0
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
-def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
+def _programme_chunks(counter, m, P, H, W, F):
     """One thread's part of :func:`programme_kernel` (as :func:`_persons_chunks`)."""
     chunk_bounds = W.chunk_bounds
     n_chunks = chunk_bounds.shape[0] - 1
@@ -1922,12 +1963,13 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
                 died_out(H, h, st, g, w, a)
                 continue
             old_total, old_dibao = _in_force(H, h, st, p)
-            decide, review, waiting = due(H, h, st, m, cut_age, cut_draw)
+            decide, review, waiting = due(H, h, st, m, F)
             if waiting:
                 a[g, A_PENDING] += w
                 H.event[h] = ev
                 employment_subsidy_payment(H, h, 0.0, g, w, a)
                 continue
+            review = review_capacity(H, h, review, hkey, F)
             report_hit = report_draw(H, h, st, decide, review, hkey, q_report,
                                      m.params_changed)
             # a fresh assessment where a decision, review, report or the end of a gradual
@@ -1947,7 +1989,7 @@ def _programme_chunks(counter, m, P, H, W, cut_age, cut_draw):
             requal_pay = -1.0  # >= 0: requalified in gradual exit this month (jiaohe §5)
             if decide:
                 st, ev = decisions(H, h, hist, hkey, eligible, new_gap, new_supp,
-                                   new_single_n, new_tekun_n, sc, m, area, g, w, a, st, ev)
+                                   new_single_n, new_tekun_n, sc, m, F, area, g, w, a, st, ev)
             elif review or report:
                 st, ev, requal_pay = reviews(P, H, W, h, st, review, eligible, new_gap,
                                              new_supp, new_single_n, new_tekun_n, sc, g, w, a,

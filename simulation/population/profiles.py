@@ -188,6 +188,13 @@ class Profile:
     def __getitem__(self, path: str) -> Any:
         return self.values[path]
 
+    def township_name(self, index: int) -> str:
+        """The name of township ``index`` of the generator: no locality publishes its list here,
+        so streets 街道 are "street k" and towns 镇 "town k" (the generator's order: streets
+        first)."""
+        streets = int(self.values["townships.streets"])
+        return f"street {index + 1}" if index < streets else f"town {index - streets + 1}"
+
     def with_free(self, **overrides: float) -> Profile:
         """A copy whose free parameters are updated (names as in :data:`FREE`)."""
         unknown = sorted(set(overrides) - set(FREE))

@@ -272,7 +272,7 @@ def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) ->
     return fig
 
 
-STAFF_SERIES: tuple[str, ...] = ("staff_current", "staff_selected", "staff_workload")
+STAFF_SERIES: tuple[str, ...] = ("staff_current", "staff_selected", "staff_needed")
 
 
 def staff_label(column: str, lang: Lang) -> str:

@@ -779,6 +779,7 @@ class RunTables:
     households: pd.DataFrame | None = None  # a baseline's household summary (distribution.household_summary)
     deciles: pd.DataFrame | None = None  # a reform's distribution_tables against its baseline
     poverty: pd.DataFrame | None = None
+    offices: pd.DataFrame | None = None  # the engine's offices table (the office model's work)
 
     @classmethod
     def from_result(cls, monthly: pd.DataFrame, offices: pd.DataFrame | None, policy: Any) -> RunTables:
@@ -794,15 +795,20 @@ class RunTables:
         households = tables.monthly_by(monthly, value="households").reindex(persons.index, fill_value=0.0)
         cases = households["temporary"] if "temporary" in households else pd.Series(0.0, index=persons.index)
         chosen_households = households[[p for p in RECIPIENT_PROGRAMMES if p in households.columns]].sum(axis=1)
-        return cls(tables.annual_by(monthly), persons, recipients, staff_now, params, cases, chosen_households)
+        return cls(tables.annual_by(monthly), persons, recipients, staff_now, params, cases, chosen_households,
+                   offices if offices is not None and "reviews_falling_due" in offices.columns else None)
 
 
 def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Staff and purchased-services cost per year, the cap table, and staff by township at the end.
+    """Office and purchased-services cost per year, the cap table, and staff by township at the end.
 
-    Staff per township and month by the ratio rule (``simulation.admin.staffing.required_staff``,
-    qijiang 三(三)), costed at ``staffing.annual_cost``; services for recipients × ``care_share``
-    at the package cost (``simulation.admin.services``); the cap base is the labelled estimate
+    With the engine's offices table, the township offices are the engine's office model replayed
+    at ``ratio`` (``simulation.admin.offices.replay``; the scenario tables do the same): staff by
+    the rule month by month, village assistants, purchased casework and posts, each costed
+    (``simulation.scenarios.runner.office_costs``). Without it, staff per township and month by
+    the ratio rule (``required_staff``, qijiang 三(三)). Services for recipients × ``care_share``
+    at the package cost (``simulation.admin.services``); the cap (all purchases, or the part
+    from subsidy funds, as the locality counts it) against the labelled estimate of its base
     (``estimate_cap_base``), as in the scenario runner with ``cap_base: estimate``.
     """
     from simulation.admin.services import (
@@ -814,22 +820,39 @@ def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> 
 
     months = run.recipients.index
     rec = run.recipients.to_numpy(float)
-    staff = np.vstack([required_staff(rec[i], ratio, int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
-                       for i, p in enumerate(run.params)]) if len(months) else np.zeros((0, rec.shape[1]))
-    staff_cost = staff.sum(axis=1) * np.array([float(p["staffing.annual_cost"]) / 12.0 for p in run.params])
+    years = pd.Index(months.year, name="year")
+    if run.offices is not None:
+        from simulation.admin.offices import replay
+        from simulation.scenarios.runner import OFFICE_COMPONENTS, office_costs
+
+        by_month = {str(m): p for m, p in zip(months, run.params, strict=True)}
+        office = replay(run.offices, by_month.__getitem__, ratio=ratio)
+        office_cost = office_costs(office, by_month.__getitem__).groupby("month")[list(OFFICE_COMPONENTS)].sum()
+        office_cost = office_cost.reindex([str(m) for m in months], fill_value=0.0)
+        office_cost.index = years
+        last = office[office["month"].astype(str) == str(months[-1])]
+        staff_end = pd.Series(last["staff"].to_numpy(float), index=last["township_name"].to_numpy(),
+                              name="staff_selected")
+    else:
+        staff = np.vstack([required_staff(rec[i], ratio, int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
+                           for i, p in enumerate(run.params)]) if len(months) else np.zeros((0, rec.shape[1]))
+        office_cost = pd.DataFrame({"staff": staff.sum(axis=1) * np.array(
+            [float(p["staffing.annual_cost"]) / 12.0 for p in run.params])}, index=years)
+        staff_end = pd.Series(staff[-1].astype(float), index=run.recipients.columns, name="staff_selected")
     total_rec = rec.sum(axis=1)
     care = total_rec * care_share
     services = care * np.array([package_cost_per_person_month(p) for p in run.params])
-    years = pd.Index(months.year, name="year")
-    costs = pd.DataFrame({"staff": staff_cost, "purchased_services": services}, index=years).groupby(level=0).sum()
+    costs = office_cost.assign(purchased_services=services).groupby(level=0).sum()
     cap_rows = []
     for year in costs.index:
         sel = np.flatnonzero(years == year)
         base, _label = estimate_cap_base(float(total_rec[sel].mean()), int(year), admin.cap_estimate)
+        bought = costs.loc[year]
         a = assess_cap(int(year), float(care[sel].mean()), run.params[sel[0]], base,
-                       cap_base_is_estimate=True, months=float(len(sel)))
+                       cap_base_is_estimate=True, months=float(len(sel)),
+                       casework_cost=float(bought.get("purchased_casework", 0.0)),
+                       posts_cost=float(bought.get("purchased_posts", 0.0)))
         cap_rows.append({"year": int(year), "services_cost": a.cost, "cap": a.cap, "headroom": a.headroom})
-    staff_end = pd.Series(staff[-1].astype(float), index=run.recipients.columns, name="staff_selected")
     return costs, pd.DataFrame(cap_rows), staff_end
 
 
@@ -864,7 +887,11 @@ def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, c
     total = float(annual.to_numpy().sum())
     staff = staff_end.to_frame()
     if reform.staff_now is not None:
-        staff.insert(0, "staff_current", reform.staff_now.reindex(staff.index).fillna(0.0))
+        now = reform.staff_now
+        if reform.offices is not None:  # by township name, as the replayed staff
+            names = reform.offices.drop_duplicates("township").set_index("township")["township_name"]
+            now = now.rename(index=names.to_dict())
+        staff.insert(0, "staff_current", now.reindex(staff.index).fillna(0.0))
     staff.index.name = "township"
     months = len(reform.persons.index)
     per_year = 12.0 / months if months else 0.0

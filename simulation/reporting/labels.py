@@ -33,6 +33,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "services": ("购买服务", "Purchased services"),
     "purchased_services": ("购买服务", "Purchased services"),
     "staff": ("经办人员经费", "Staff cost"),
+    "assistants": ("社会救助协理员补贴", "Village assistants"),
+    "purchased_casework": ("购买事务性服务", "Purchased casework"),
+    "purchased_posts": ("购买服务岗位", "Purchased posts"),
     "total": ("合计", "Total"),
     # areas
     "urban": ("城市", "Urban"),
@@ -74,7 +77,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "staff_current": ("现有人员", "Current staff"),
     "staff_selected": ("按所选比例配备", "At the selected ratio"),
     "staff_ratio": ("按 {}‰ 配备", "At {}‰"),  # template: the ratio in per mille
-    "staff_workload": ("按工作量测算", "By workload"),
+    "staff_needed": ("按时办结所需", "Needed to decide in time"),
     "backlog_title": ("待办积压与审批天数", "Backlog and days to decision"),
     "backlog": ("积压件数", "Backlog (cases)"),
     "days_to_decision": ("平均审批天数", "Mean days to decision"),

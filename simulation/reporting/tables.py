@@ -170,34 +170,28 @@ def care_tier_demand(population: Any, policy: Any, month: str) -> pd.DataFrame:
     return out
 
 
-def staffing_by_township(staffing_rule: pd.DataFrame, monthly: pd.DataFrame, workload: Any) -> pd.DataFrame:
-    """Required staff per township: by the ratio rule in the last month, and by mean workload.
+def staffing_by_township(staffing_rule: pd.DataFrame, offices: pd.DataFrame, params_at: Any,
+                         tolerance: float = 0.05) -> pd.DataFrame:
+    """Staff per township (by name): by the ratio rule in the last month, and the least staff
+    with which the township's work is done in time (``simulation.admin.offices.staff_needed``:
+    the office model replayed on the engine's recorded work, at most ``tolerance`` of it late).
 
-    ``staffing_rule``: the scenario table (month, ratio, township, staff; first variant used). By
-    workload = the mean monthly hours of applications, reviews and emergency (temporary) cases over
-    the horizon (reviews bunch in review months, so one month would mislead) ÷ the casework hours
-    one staff member has in a month (``simulation.admin.staffing.task_hours``). Columns
-    ``staff_ratio_<‰>`` (e.g. ``staff_ratio_3``) and ``staff_workload``.
+    ``staffing_rule``: the scenario table (month, ratio, township_name, staff; first variant and
+    replication used); ``offices``: one engine run's offices table; ``params_at``: month →
+    policy parameters in force. Columns ``staff_ratio_<‰>`` (e.g. ``staff_ratio_3``) and
+    ``staff_needed``.
     """
-    from simulation.admin.staffing import task_hours
+    from simulation.admin.offices import staff_needed
 
-    require_columns(staffing_rule, ["month", "ratio", "township", "staff"], "staffing_rule")
-    require_columns(monthly, ["month", "township", "programme", "applications", "reviews", "entries"], "monthly")
+    require_columns(staffing_rule, ["month", "ratio", "township_name", "staff"], "staffing_rule")
     rule = staffing_rule
-    if "variant" in rule.columns:
-        rule = rule[rule["variant"] == rule["variant"].iloc[0]]
+    for key in ("variant", "replication", "locality"):
+        if key in rule.columns:
+            rule = rule[rule[key] == rule[key].iloc[0]]
     rule = rule[rule["month"].astype(str) == str(rule["month"].astype(str).max())]
-    out = rule.pivot_table(index="township", columns="ratio", values="staff", aggfunc="sum")
+    out = rule.pivot_table(index="township_name", columns="ratio", values="staff", aggfunc="sum", sort=False)
     out.columns = [f"staff_ratio_{round(r * 1000, 6):g}" for r in out.columns]
-    m = monthly
-    if "variant" in m.columns:
-        m = m[m["variant"] == m["variant"].iloc[0]]
-    n_months = m["month"].nunique()
-    per_town = m.groupby("township")[["applications", "reviews"]].sum().reindex(out.index, fill_value=0.0)
-    emergencies = m[m["programme"] == "temporary"].groupby("township")["entries"].sum()
-    decision, other = task_hours(per_town["applications"].to_numpy(float), per_town["reviews"].to_numpy(float),
-                                 emergencies.reindex(out.index, fill_value=0.0).to_numpy(float), workload)
-    out["staff_workload"] = (decision + other) / n_months / workload.casework_hours_per_staff_month
+    out["staff_needed"] = staff_needed(offices, params_at, tolerance).reindex(out.index)
     out.index.name = "township"
     return out
 
@@ -296,3 +290,57 @@ def bulletin_comparison(static_report: pd.DataFrame, engine: Mapping[str, float]
                      "static": float(static_report.loc[name, "simulated"]), "model": model,
                      "gap_pct": 100.0 * (model - published) / published})
     return pd.DataFrame(rows)
+
+
+def staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purchased_hours: float,
+                     cap: pd.Series | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The planner's view of one engine run's offices with the staff of ``ratio`` and
+    ``purchased_hours`` casework hours bought per township and month (the one office model,
+    ``simulation.admin.offices.replay``): per township (by name) mean days to decision
+    (calendar), the backlog at the end, decisions and reviews late; and lines saying the totals
+    against the limit and, with ``cap`` (a ``services_cap`` row), the cap headroom before and
+    after the purchase (as the locality counts purchases)."""
+    from simulation.admin.offices import office_parameters, replay
+
+    run = replay(offices, params_at, ratio=ratio, purchased_hours=purchased_hours)
+    run = run.assign(days_x=run["days_to_decision"].fillna(0.0) * run["decided"])
+    last = run["month"] == run["month"].max()
+    g = run.groupby("township_name", sort=False)
+    decided = g["decided"].sum()
+    town = pd.DataFrame({"days_to_decision": g["days_x"].sum() / decided.where(decided > 0),
+                         "backlog": run[last].set_index("township_name")["backlog"],
+                         "decisions_late": g["decisions_late"].sum(), "reviews_late": g["reviews_late"].sum()})
+    town.index.name = "township"
+    first_month = str(run["month"].min())
+    params = params_at(first_month)
+    p = office_parameters(params)
+    total = float(run["decided"].sum())
+    lines = [f"staff {run[last]['staff'].sum():,.0f} at {ratio * 1000:g}‰ + {purchased_hours:,.0f} hours bought per "
+             f"township a month: mean days to decision "
+             f"{float(run['days_x'].sum()) / total if total else float('nan'):.1f} calendar days (limit "
+             f"{p.deadline_days:.0f}: {params['admin.decision_deadline_days']} {params['admin.deadline_basis']} days), "
+             f"decided late {float(run['decisions_late'].sum()) / total if total else 0.0:.1%}, "
+             f"backlog at the end {float(run[last]['backlog'].sum()):,.0f}, reviews late "
+             f"{float(run['reviews_late'].sum()):,.0f}"]
+    if cap is not None:
+        bought = purchased_hours * p.hour_cost * 12 * float(run[last]["townships"].sum())
+        share = 1.0 if cap["cap_counts"] == "all" else float(params["services.subsidy_funded_share"])
+        lines.append(f"casework bought {bought / 1e4:,.0f} 万元 a year; cap headroom {cap['headroom'] / 1e4:,.0f} → "
+                     f"{(cap['headroom'] - share * bought) / 1e4:,.0f} 万元")
+    return town, lines
+
+
+def show_staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purchased_hours: float,
+                          lang: str = "zh", cap: pd.Series | None = None) -> None:
+    """Draw :func:`staffing_planner` in a notebook: backlog and days by township against the
+    limit (calendar days), the lines, the table."""
+    from IPython.display import display
+
+    from simulation.admin.offices import office_parameters
+    from simulation.reporting import charts
+
+    town, lines = staffing_planner(offices, params_at, ratio, purchased_hours, cap)
+    deadline = office_parameters(params_at(str(offices["month"].min()))).deadline_days
+    charts.show(charts.backlog_chart(town, lang, deadline_days=deadline))  # type: ignore[arg-type]
+    print("\n".join(lines))
+    display(town.round(1))

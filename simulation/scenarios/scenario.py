@@ -114,6 +114,7 @@ class Scenario:
     behaviour: dict[str, Any] = field(default_factory=dict)
     uncertainty: dict[str, tuple[float, float]] = field(default_factory=dict)
     staffing_ratios: tuple[float, ...] | None = None
+    office_staff: dict[str, float] | None = None  # a township's own staff (name → staff), not the rule
     services_enabled: bool = True
     coverage_gaps: bool = False  # trace every household for eligible-not-receiving and the reverse
     cap_base: dict[int, float] | str | None = None  # per year (yuan) or "estimate"
@@ -166,6 +167,8 @@ class Scenario:
             del doc["population"]["households"]
         if self.staffing_ratios is not None:
             doc["staffing"] = {"ratios": list(self.staffing_ratios), "engine": engine_staff}
+        if self.office_staff:
+            doc.setdefault("staffing", {})["staff"] = dict(self.office_staff)
         return doc
 
     def with_changes(self, **changes: Any) -> Scenario:
@@ -433,9 +436,23 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
 
     staffing = _empty_if_none(doc.get("staffing"), {})
     ratios = None
-    if not isinstance(staffing, Mapping) or set(map(str, staffing)) - {"ratios", "engine"}:
-        problems.append((src, "staffing", staffing, "expected {ratios: [..], engine: true|false}"))
+    if not isinstance(staffing, Mapping) or set(map(str, staffing)) - {"ratios", "engine", "staff"}:
+        problems.append((src, "staffing", staffing,
+                         "expected {ratios: [..], engine: true|false, staff: {township: staff}}"))
         staffing = {}
+    office_staff = None
+    own = staffing.get("staff")
+    if own is not None:
+        if not isinstance(own, Mapping) or not own:
+            problems.append((src, "staffing.staff", own, "expected {township name: staff, ...} "
+                             "(e.g. {'town 3': 6}; names as in the offices table)"))
+        else:
+            office_staff = {}
+            for town, n in own.items():
+                if not (_is_num(n) and 0 <= n <= 10_000):
+                    problems.append((src, f"staffing.staff.{town}", n, "expected a number of staff 0..10000"))
+                else:
+                    office_staff[str(town)] = float(n)
     elif "ratios" in staffing:
         ratios = staffing["ratios"]
         if not (isinstance(ratios, list) and ratios and all(_is_num(r) and 0 < r < 1 for r in ratios)):
@@ -514,7 +531,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
         name=str(name), description=str(doc.get("description", "")), localities=localities,
         households=households, population_seed=int(pop_seed), start=start, months=int(months),
         seed=int(seed), replications=int(reps), baseline=baseline, reforms=tuple(reforms),
-        behaviour=dict(behaviour), uncertainty=uncertainty, staffing_ratios=ratios,
+        behaviour=dict(behaviour), uncertainty=uncertainty, staffing_ratios=ratios, office_staff=office_staff,
         services_enabled=bool(enabled), coverage_gaps=bool(gaps), cap_base=cap_base, executor=str(kind), workers=workers,
         address=address, output=Path(output), source=src,
     )

@@ -8,6 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from simulation.admin.offices import replay
+from simulation.admin.staffing import required_staff
+from simulation.policy import load_policy
 from simulation.scenarios.runner import RunOutput
 from simulation.scenarios.scenario import Scenario, Variant
 
@@ -18,13 +21,16 @@ PARAMS = {
     "dibao.standard.urban": 750.0, "dibao.standard.rural": 610.0,
     "staffing.ratio_min": 0.002, "staffing.ratio_max": 0.004, "staffing.minimum": 2,
     "staffing.small_threshold": 1000, "staffing.annual_cost": 96000.0,
-    "services.cap_share": 0.02,
+    "services.cap_share": 0.02, "services.cap_counts": "all", "services.subsidy_funded_share": 0.5,
     "services.unit_cost.haircut": 20.0, "services.unit_cost.laundry": 30.0,
     "services.unit_cost.cleaning": 50.0, "services.unit_cost.necessities": 120.0,
     "services.frequency.haircut": 1.0, "services.frequency.laundry": 2.0,
     "services.frequency.cleaning": 4.33, "services.frequency.necessities": 1 / 6,
     "admin.decision_deadline_days": 15, "admin.deadline_basis": "working",
 }
+# the township offices' hours and the review mix: the national defaults (data/policies)
+PARAMS.update({k: v for k, v in load_policy("qijiang").at("2025-01-01").items()
+               if (k.startswith(("admin.", "verification.method_share.")) and k not in PARAMS)})
 
 
 class FixedPolicy:
@@ -66,13 +72,37 @@ def monthly_table(variant: str, replication: int, months: int = 24, towns: int =
     return df.assign(variant=variant, replication=replication, locality=locality)
 
 
+def offices_table(monthly: pd.DataFrame, policy: FixedPolicy) -> pd.DataFrame:
+    """The offices table an engine run would give for the fixture's work: each township's
+    applications and reviews (recipient programmes), temporary cases, 18 villages, staff by the
+    rule on last month's recipients, run through the one office model (``replay``)."""
+    rec = monthly[monthly["programme"].isin(("dibao", "single_inclusion", "tekun"))]
+    work = rec.groupby(["month", "township"], as_index=False)[["persons", "applications", "reviews"]].sum()
+    # a tenth of the temporary households are new cases of the month
+    temp = 0.1 * monthly[monthly["programme"] == "temporary"].groupby(["month", "township"])["households"].sum()
+    work = work.assign(
+        township_name=[f"town {t + 1}" for t in work["township"]], townships=1,
+        recipients=work.groupby("township")["persons"].shift(1).fillna(work["persons"]),
+        reviews_falling_due=work["reviews"], reports_handled=0.0, villages=18.0,
+        temporary_cases=temp.reindex(pd.MultiIndex.from_frame(work[["month", "township"]]),
+                                     fill_value=0.0).to_numpy())
+    p = policy.at(None)
+    work["staff"] = required_staff(work["recipients"].to_numpy(), float(p["staffing.ratio_min"]),
+                                   int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
+    done = replay(work, policy.at)
+    keep = [c for c in work.columns if c not in done.columns or c in ("month", "township")]
+    return work[keep].merge(done, on=["month", "township"])
+
+
 def run_output(variant: str, replication: int, scale: float = 1.0, months: int = 24,
                standard: float = 750.0) -> RunOutput:
     m = monthly_table(variant, replication, months=months, scale=scale * (1 + 0.01 * replication))
     months_s = sorted(m["month"].unique())
     std = pd.DataFrame({"month": months_s, "urban": standard, "rural": standard * 610 / 750}).assign(
         variant=variant, replication=replication, locality="testville")
-    return RunOutput("testville", variant, replication, m, None, 1_000_000.0,
+    offices = offices_table(m, FixedPolicy()).assign(variant=variant, replication=replication,
+                                                     locality="testville")
+    return RunOutput("testville", variant, replication, m, offices, 1_000_000.0,
                      {"tekun.partial": 0.2, "tekun.unable": 0.1, "dibao.partial": 0.06, "dibao.unable": 0.04},
                      f"hash-{variant}", std, {})
 
@@ -99,4 +129,4 @@ def policies() -> dict:
     return {("baseline", "testville"): FixedPolicy(), ("plus5", "testville"): FixedPolicy()}
 
 
-__all__ = ["FixedPolicy", "monthly_table", "np", "outputs", "policies", "run_output", "scenario"]
+__all__ = ["FixedPolicy", "monthly_table", "np", "offices_table", "outputs", "policies", "run_output", "scenario"]

@@ -1,0 +1,193 @@
+"""The one township-office model in the engine (issue 13): staff, hours, queue, late reviews.
+
+Shown here: halving staff raises days to decision and late decisions, buying casework lowers
+them; the replay the scenario tables use is the engine's own offices table; reviews beyond the
+hours keep the old payment (real money) and with enough hours the results equal the run without
+the lag; township names in the offices table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.admin.offices import WORK_COLUMNS, replay
+from simulation.engine import run
+from simulation.errors import InputError
+from simulation.policy import load_policy
+from simulation.population import generate, load_profile
+
+#: Applications enough for the rule's staff to feel them (the fitted take-up gives few in a
+#: small sample): the staff are tested, not the take-up.
+BUSY = {"take_up": 0.003, "discovery": 0.0}
+
+
+@pytest.fixture(scope="module")
+def pop():
+    return generate(load_profile("qijiang"), 3000, seed=1)
+
+
+def _reform(**changes):
+    return [{path.replace("__", "."): {"2024-01-01": {"value": v, "reference": "reform: test"}}
+             for path, v in changes.items()}]
+
+
+def _run(pop, months=24, behaviour=BUSY, **changes):
+    policy = load_policy("qijiang", reforms=_reform(**changes) if changes else None)
+    return run(pop, policy, start="2024-01", months=months, seed=1, behaviour=behaviour), policy
+
+
+def _figures(offices: pd.DataFrame) -> tuple[float, float]:
+    """Mean days to decision (weighted by decisions) and work not decided in time: decisions
+    late plus applications still waiting at the end."""
+    days = float((offices["days_to_decision"].fillna(0.0) * offices["decided"]).sum()
+                 / offices["decided"].sum())
+    last = offices["month"] == offices["month"].max()
+    return days, float(offices["decisions_late"].sum() + offices.loc[last, "backlog"].sum())
+
+
+@pytest.fixture(scope="module")
+def three(pop):
+    """The rule's staff, half of them, and half of them with casework bought."""
+    rule, policy = _run(pop)
+    half, _ = _run(pop, staffing__ratio_min=0.001, staffing__minimum=1)
+    bought, _ = _run(pop, staffing__ratio_min=0.001, staffing__minimum=1, admin__purchased__hours=150.0)
+    return rule, half, bought, policy
+
+
+def test_halving_staff_raises_days_and_late_decisions_and_buying_casework_lowers_them(three):
+    rule, half, bought, _ = three
+    staff = [r.offices.groupby("month")["staff"].sum().mean() for r in (rule, half)]
+    assert staff[1] < 0.6 * staff[0]
+    (d_rule, l_rule), (d_half, l_half), (d_bought, l_bought) = (
+        _figures(r.offices) for r in (rule, half, bought))
+    assert d_half > d_rule and l_half > l_rule
+    assert d_bought < d_half and l_bought < l_half
+    # the households' own days (the kernel, per decided household) move the same way
+    kernel = [float((r.monthly["days_to_decision_mean"].fillna(0) * r.monthly["decisions"]).sum()
+                    / r.monthly["decisions"].sum()) for r in (rule, half, bought)]
+    assert kernel[1] > kernel[0] and kernel[2] < kernel[1]
+    # reviews too: fewer staff leave more reviews late, and the payment unchanged meanwhile
+    assert half.offices["reviews_late"].sum() > rule.offices["reviews_late"].sum()
+    assert half.monthly["payment"].sum() != rule.monthly["payment"].sum()
+
+
+def test_staff_follow_the_rule_month_by_month_on_last_months_recipients(three):
+    rule, _, _, policy = three
+    from simulation.admin.staffing import required_staff
+
+    o = rule.offices.sort_values(["township", "month"])
+    p = policy.at("2024-06-01")
+    expected = required_staff(o["recipients"].to_numpy(), float(p["staffing.ratio_min"]),
+                              int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
+    assert (o["staff"].to_numpy() == expected).all()
+    # recipients move, and staff with them in some township
+    assert o.groupby("township")["staff"].nunique().max() > 1
+    # the cost component follows: the monthly staff cost is staff × annual cost / 12
+    from simulation.scenarios.runner import office_costs
+
+    cost = office_costs(o, lambda m: policy.at(f"{m}-01"))
+    assert cost["staff"].to_numpy() == pytest.approx(o["staff"].to_numpy() * float(p["staffing.annual_cost"]) / 12)
+
+
+def test_the_post_hoc_tables_and_the_engine_are_one_and_the_same(three, pop):
+    rule, half, _, policy = three
+    params_at = lambda m: policy.at(f"{m}-01")  # noqa: E731
+    cols = ["staff", "capacity_hours", "decided", "backlog", "reviews_late", "days_to_decision",
+            "decisions_late"]
+
+    def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+        key = ["township", "month"]
+        pd.testing.assert_frame_equal(a.sort_values(key)[cols].reset_index(drop=True),
+                                      b.sort_values(key)[cols].reset_index(drop=True), check_exact=True)
+
+    for res in (rule, half):
+        again = replay(res.offices, params_at if res is rule else (
+            lambda m: load_policy("qijiang", reforms=_reform(
+                staffing__ratio_min=0.001, staffing__minimum=1)).at(f"{m}-01")))
+        same(again, res.offices)
+    # the scenario tables' staffing at the engine's own ratio is the engine's table
+    at_rule = replay(rule.offices, params_at, ratio=0.002)
+    same(at_rule, rule.offices)
+    assert set(WORK_COLUMNS) <= set(rule.offices.columns)
+
+
+def test_with_enough_hours_the_review_lag_changes_nothing(pop):
+    plenty = {"admin__purchased__hours": 1e9}
+    lag, _ = _run(pop, months=15, behaviour=None, **plenty)
+    no_lag, _ = _run(pop, months=15, behaviour=None, admin__review_lag=False, **plenty)
+    pd.testing.assert_frame_equal(lag.monthly, no_lag.monthly, check_exact=True)
+    assert lag.offices["reviews_late"].sum() == 0.0
+    # with few hours the lag keeps old payments: money moves (without it reviews are on time)
+    few = {"staffing__ratio_min": 0.001, "staffing__minimum": 1, "admin__assistants__per_village": 0}
+    lag_few, _ = _run(pop, months=15, behaviour=None, **few)
+    no_lag_few, _ = _run(pop, months=15, behaviour=None, admin__review_lag=False, **few)
+    assert lag_few.offices["reviews_late"].sum() > 0
+    assert lag_few.monthly["payment"].sum() != pytest.approx(no_lag_few.monthly["payment"].sum(), rel=1e-9)
+    assert no_lag_few.offices["reviews_late"].sum() == 0.0
+
+
+def test_township_names_and_fixed_staff(pop):
+    policy = load_policy("qijiang")
+    res = run(pop, policy, start="2024-01", months=2, seed=1, office_staff={"town 3": 9, 0: 5})
+    first = res.offices[res.offices["month"] == "2024-01"].set_index("township_name")
+    assert list(first.index[:6]) == ["street 1", "street 2", "street 3", "street 4", "street 5", "town 1"]
+    assert first.loc["town 3", "staff"] == 9 and first.loc["street 1", "staff"] == 5
+    assert (first["villages"] == 18).all() and (first["assistants"] == 18).all()  # one per village
+    with pytest.raises(InputError, match="office_staff.*unknown township 'town 99'"):
+        run(pop, policy, start="2024-01", months=1, seed=1, office_staff={"town 99": 3})
+    with pytest.raises(InputError, match=r"office_staff\.town 3"):
+        run(pop, policy, start="2024-01", months=1, seed=1, office_staff={"town 3": -1})
+    assert np.isfinite(res.offices["capacity_hours"]).all()
+
+
+def test_a_pooled_office_staffs_each_township_by_the_rule():
+    from simulation.admin.staffing import required_staff
+    from simulation.engine.model import _pooled_staff
+
+    recipients = np.random.default_rng(1).gamma(2.0, 300.0, 5000)
+    for scale in (0.5, 1.0, 1.7):
+        assert _pooled_staff(recipients, scale, 0.002, 2, 1000) == required_staff(
+            recipients * scale, 0.002, 2, 1000).sum()
+
+
+def test_the_staffing_verdict_never_contradicts_itself_between_sample_sizes():
+    """A small and a five times larger sample of the same locality: for each ratio the answers
+    ("yes" / "no" / "cannot tell") never say yes in one and no in the other, and the smaller
+    sample's warning names more households than it has."""
+    from simulation.scenarios.runner import run_scenario
+    from simulation.scenarios.scenario import parse_scenario
+
+    answers, samples = [], []
+    for n in (2_000, 10_000):
+        sc = parse_scenario({"name": f"v{n}", "locality": "qijiang", "population": {"households": n, "seed": 1},
+                             "start": "2025-01", "months": 12, "replications": 3,
+                             "staffing": {"ratios": [0.002, 0.004]}, "services": {"enabled": False},
+                             "executor": {"kind": "serial"}})
+        tables = run_scenario(sc, write=False).tables
+        answers.append(tables["staffing_verdict"].set_index("ratio")["answer"])
+        samples.append(tables["staffing_sample"].iloc[0])
+    for ratio in (0.002, 0.004):
+        assert {answers[0][ratio], answers[1][ratio]} != {"yes", "no"}
+    assert samples[0]["warning"] and samples[0]["households_needed"] > 2_000
+    assert samples[0]["households_needed"] == pytest.approx(samples[1]["households_needed"], rel=0.5)
+
+
+def test_a_scenario_gives_townships_their_own_staff():
+    from simulation.scenarios.runner import run_scenario
+    from simulation.scenarios.scenario import ScenarioError, parse_scenario
+
+    doc = {"name": "own", "locality": "qijiang", "population": {"households": 1_000, "seed": 1},
+           "start": "2025-01", "months": 2, "replications": 1, "staffing": {"staff": {"town 3": 9}},
+           "services": {"enabled": False}, "executor": {"kind": "serial"}}
+    sc = parse_scenario(doc)
+    assert sc.office_staff == {"town 3": 9.0} and parse_scenario(sc.to_doc()).office_staff == {"town 3": 9.0}
+    offices = run_scenario(sc, write=False).tables["engine_offices"]
+    assert (offices.loc[offices["township_name"] == "town 3", "staff"] == 9).all()
+    from simulation.admin.staffing import required_staff
+
+    rest = offices[offices["township_name"] != "town 3"]  # the others follow the rule (2‰)
+    assert (rest["staff"].to_numpy() == required_staff(rest["recipients"].to_numpy(), 0.002, 2, 1000)).all()
+    with pytest.raises(ScenarioError, match=r"staffing\.staff\.town 3"):
+        parse_scenario({**doc, "staffing": {"staff": {"town 3": -2}}})
