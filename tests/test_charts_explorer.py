@@ -32,6 +32,18 @@ PARAMS = {
 }
 PACKAGE = 20 + 30 + 200 + 60  # yuan/person/month
 
+@pytest.fixture(autouse=True)
+def _stop_chart_workers():
+    """Each test's explorers stop their chart worker processes when the test ends."""
+    yield
+    import gc
+
+    from simulation.reporting.explorer import Explorer
+    for obj in gc.get_objects():
+        if isinstance(obj, Explorer):
+            obj.close()
+
+
 
 def run_tables(recipients: tuple[float, float], payment: float, months: int = 12,
                standard_change: float = 0.0) -> RunTables:

@@ -30,6 +30,7 @@ import gc
 import os
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -644,6 +645,9 @@ class Explorer:
             # spawn, not fork: the kernel runs numba and widget threads, which a fork would copy mid-step
             self._worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                                initializer=_warm_charts, initargs=(self.lang,))
+            # an explorer that is dropped stops its worker (a long-lived kernel or test process
+            # would otherwise keep one idle process per explorer it ever made)
+            weakref.finalize(self, self._worker.shutdown, wait=False, cancel_futures=True)
         return self._worker
 
     def warm_charts(self) -> None:
