@@ -184,3 +184,13 @@ def test_coverage_gaps_from_a_hand_made_trace():
     assert g.loc[("elderly", "eligible_not_applied"), "households"] == 10
     assert ("elderly", "eligible_waiting") not in g.index
     assert g.loc[("disabled", "eligible_waiting"), "households"] == 20
+
+
+def test_every_table_by_township_names_its_townships(result):
+    """Township names (the engine offices') stand beside the index in every table by township."""
+    by_town = {k: t for k, t in result.tables.items() if isinstance(t, pd.DataFrame) and "township" in t.columns}
+    assert {"monthly", "cost_year_township", "staffing_township"} <= set(by_town)
+    for key, t in by_town.items():
+        assert "township_name" in t.columns, key
+        named = t[t["township"].astype(str).isin({"1", "2", "3"})]
+        assert named["township_name"].str.startswith("town ").all(), key

@@ -637,11 +637,14 @@ def _with_township_names(table: pd.DataFrame, outputs: Sequence[RunOutput]) -> p
     locality (township -1) are "locality"."""
     names = {(o.locality, t): n for o in outputs if o.offices is not None and "township_name" in o.offices
              for t, n in zip(o.offices["township"], o.offices["township_name"], strict=True)}
-    if not names:
+    if not names or "township_name" in table.columns or not {"locality", "township"} <= set(table.columns):
         return table
-    keys = zip(table["locality"], table["township"], strict=True)
-    return table.assign(township_name=[names.get(k, "locality" if k[1] in (-1, "all") else str(k[1]))
-                                       for k in keys])
+    # one lookup per distinct (locality, township), not per row: the monthly table is long
+    keys = pd.MultiIndex.from_frame(table[["locality", "township"]].astype(object))
+    distinct = keys.unique()
+    lookup = pd.Series([names.get(k, "locality" if k[1] in (-1, "all") else str(k[1])) for k in distinct],
+                       index=distinct)
+    return table.assign(township_name=lookup.reindex(keys).to_numpy())
 
 
 def _can_assess_population(scenario: Scenario) -> bool:
@@ -674,7 +677,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         "cost_month_component": S.cost_by(components, ["month", "component"]),
         "cost_year_component": cost_year,
         "cost_year_area": S.cost_by(components, ["year", "area"]),
-        "cost_year_township": _with_township_names(S.cost_by(components, ["year", "township"]), outputs),
+        "cost_year_township": S.cost_by(components, ["year", "township"]),
         "cost_year_bands": S.bands(cost_year, ["year", "component"], "cost"),
     }
     # the one cost and extra-cost figure: per replication, summed to years and the horizon, then
@@ -756,6 +759,8 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         if decisions is not None:
             tables["engine_decisions"] = decisions
     tables["parameters"] = parameter_table(scenario, policies)
+    # every table by township names its townships (the engine offices' names) beside the index
+    tables = {k: _with_township_names(t, outputs) for k, t in tables.items()}
     manifest = {
         "scenario": scenario.name, "scenario_file": scenario.source, "scenario_doc": _json_safe(scenario.to_doc()),
         "scenario_sha256": file_hash(scenario.source) if Path(scenario.source).is_file() else None,
