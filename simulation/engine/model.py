@@ -436,11 +436,18 @@ class SimulationModel(mesa.Model):
     def _office_recipients(self) -> np.ndarray:
         """Recipients (dibao, single-person and tekun persons) per office at the end of last
         month (at the start: the stock enrolled), the staffing rule's base."""
-        if not self.recorder.acc:
+        acc = self._last_month_by_office()
+        if acc is None:
             rec = self.recipients_start
             return np.array([rec.sum()]) if self.townships_pooled else rec
-        acc = self.recorder.acc[-1].reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)
         return acc[:, pr.A_D_PERSONS] + acc[:, pr.A_S_PERSONS] + acc[:, pr.A_T_PERSONS]
+
+    def _last_month_by_office(self) -> np.ndarray | None:
+        """Last month's accumulators summed over the areas, per office (``None`` in the first
+        month)."""
+        if not self.recorder.acc:
+            return None
+        return self.recorder.acc[-1].reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)
 
     def _rule_staff(self, recipients: np.ndarray) -> np.ndarray:
         """Staff by the rule this month per office. A pooled office holds every township: each
@@ -455,7 +462,7 @@ class SimulationModel(mesa.Model):
             return required_staff(recipients, *rule).astype(np.float64)
         start = self.recipients_start.sum()
         scale = recipients[0] / start if start > 0 else 0.0
-        return np.array([_pooled_staff(self.recipients_start, scale, *rule)])
+        return np.array([float(required_staff(self.recipients_start * scale, *rule).sum())])
 
     def _plan_offices(self, t: int, month: pr.Month) -> pr.Offices:
         """The offices' month (Mesa agents): the work arriving, staff by the rule, each office's
@@ -470,8 +477,8 @@ class SimulationModel(mesa.Model):
             due = self.reviews_due.sum(axis=0)
         else:  # no review class falls due this calendar month: no scan of the households
             due = np.zeros(self.n_towns)
-        reports = (self.recorder.acc[-1].reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)[:, pr.A_REPORTS]
-                   if self.recorder.acc else np.zeros(self.n_towns))
+        last = self._last_month_by_office()
+        reports = last[:, pr.A_REPORTS] if last is not None else np.zeros(self.n_towns)
         recipients = self._office_recipients()
         staff = self._rule_staff(recipients)
         plan = self.office_plan
@@ -555,21 +562,6 @@ def chunk_order(n_chunks: int, n_threads: int) -> np.ndarray:
         mine = np.arange(k, n_chunks, k_threads, dtype=np.int64)
         runs.append(np.roll(mine, -(k * mine.shape[0] // k_threads)))
     return np.concatenate(runs)
-
-
-@njit(cache=True)
-def _pooled_staff(recipients, scale, ratio, minimum, small_threshold):
-    """Staff of a pooled office: ``simulation.admin.staffing.required_staff`` township by
-    township on ``recipients × scale``, summed (a national sample has tens of thousands of
-    townships; this runs every month)."""
-    total = 0.0
-    for k in range(recipients.shape[0]):
-        r = recipients[k] * scale
-        staff = np.ceil(np.round(r * ratio, 9))
-        if r < small_threshold and staff < minimum:
-            staff = minimum
-        total += staff
-    return total
 
 
 @njit(parallel=True, cache=True)
