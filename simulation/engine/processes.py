@@ -198,6 +198,7 @@ from simulation.rules.special import (  # noqa: E402
     S_MED_OUT_RATE_ILL,
     S_MED_OUT_RATE_OTHER,
     disability_living,
+    education_month,
     education_payment,
     enrolment_share,
     funeral_waiver,
@@ -1790,7 +1791,9 @@ def special_assistance(P, H, h, s, mkey, hkey, work_ages, g, w, a, hh_total):
     edu_comp = 0.0
     edu_sen = 0.0
     edu_high = 0.0
-    edu_on = s[S_EDU_ENABLED] != 0.0
+    # education is paid in the school calendar's months only: no member's stage is looked at
+    # in the other months (it would pay 0)
+    edu_on = s[S_EDU_ENABLED] != 0.0 and education_month(cal_month, s)
     for j in range(s0, s0 + H.n_alive[h]):
         ju = np.uint64(j)
         if P.ill[ju]:

@@ -211,10 +211,16 @@ def education_payment(stage: int, cal_month: int, s) -> float:
     stage's yearly amount (``education.<stage>``, ``STAGES`` order) paid in equal parts in the
     school calendar's payment months (``education.payment_months``; 0 in other months).
     """
-    mask = int(s[S_EDU_MONTHS])
-    if (mask >> (cal_month - 1)) & 1 == 0 or s[S_EDU_N_MONTHS] <= 0.0:
+    if not education_month(cal_month, s):
         return 0.0
     return s[S_EDU_PRESCHOOL + stage] / s[S_EDU_N_MONTHS]
+
+
+@njit(cache=True)
+def education_month(cal_month: int, s) -> bool:
+    """Whether ``cal_month`` is a payment month of the school calendar
+    (``education.payment_months``)."""
+    return (int(s[S_EDU_MONTHS]) >> (cal_month - 1)) & 1 == 1 and s[S_EDU_N_MONTHS] > 0.0
 
 
 @njit(cache=True)
