@@ -183,6 +183,7 @@ from simulation.rules.rerate import rerated_gap, rerated_single, rerated_supplem
 from simulation.rules.special import (  # noqa: E402
     S_DIS_ENABLED,
     S_EDU_ENABLED,
+    S_EMP_AGE_MAX,
     S_EMP_ENABLED,
     S_FUN_ENABLED,
     S_HOUSE_ENABLED,
@@ -1940,8 +1941,9 @@ def _programme_chunks(counter, m, P, H, W, F):
     special_on = (s[S_MED_ENABLED] != 0.0 or s[S_EDU_ENABLED] != 0.0
                   or s[S_HOUSE_ENABLED] != 0.0 or s[S_DIS_ENABLED] != 0.0
                   or s[S_EMP_ENABLED] != 0.0)
-    # working ages for employment assistance (the behaviour's, as the jobs process)
-    r_work = (m.b[BI_WORK_AGE_MIN], min(m.b[BI_WORK_AGE_MAX], 59.0))
+    # ages placed by employment assistance: the behaviour's working ages (as the jobs process)
+    # up to the policy's age limit (employment_assistance.age_max)
+    r_work = (m.b[BI_WORK_AGE_MIN], min(m.b[BI_WORK_AGE_MAX], s[S_EMP_AGE_MAX]))
     ci = _next_chunk(counter)
     while ci < n_chunks:
         c = m.order[ci]

@@ -657,6 +657,8 @@ _SPECS += [
     _p("employment_assistance.insurance_subsidy", "amount", "yuan/month",
        "social-insurance subsidy 社会保险补贴"),
     _p("employment_assistance.months", "months", "months", "months paid per placement"),
+    _p("employment_assistance.age_max", "age", "years",
+       "oldest age placed in a public-welfare post 公益性岗位安置年龄上限"),
     _p("funeral_waiver.amount", "amount", "yuan/death", "basic funeral services waived per death"),
 ]
 CATALOGUE: dict[str, ParamSpec] = {}

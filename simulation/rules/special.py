@@ -67,7 +67,8 @@ S_EMP_INSURANCE = 38  # social-insurance subsidy, yuan/month
 S_EMP_MONTHS = 39  # months paid per placement
 S_FUN_ENABLED = 40
 S_FUN_AMOUNT = 41  # basic funeral services waived per death, yuan
-N_SPECIAL = 42
+S_EMP_AGE_MAX = 42  # oldest age placed in a post, years
+N_SPECIAL = 43
 
 #: School stages (ages in completed years, first and last) in slot order S_EDU_PRESCHOOL..HIGHER.
 STAGE_AGES = ((3, 5), (6, 11), (12, 14), (15, 17), (18, 21))
@@ -123,6 +124,7 @@ GROUPS: dict[str, tuple[tuple[str, int], ...]] = {
         ("employment_assistance.post_subsidy", S_EMP_POST),
         ("employment_assistance.insurance_subsidy", S_EMP_INSURANCE),
         ("employment_assistance.months", S_EMP_MONTHS),
+        ("employment_assistance.age_max", S_EMP_AGE_MAX),
     ),
     "funeral_waiver": (
         ("funeral_waiver.enabled", S_FUN_ENABLED),
