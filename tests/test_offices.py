@@ -143,13 +143,17 @@ def test_township_names_and_fixed_staff(pop):
 
 
 def test_a_pooled_office_staffs_each_township_by_the_rule():
+    from types import SimpleNamespace
+
     from simulation.admin.staffing import required_staff
-    from simulation.engine.model import _pooled_staff
+    from simulation.engine.model import SimulationModel
 
     recipients = np.random.default_rng(1).gamma(2.0, 300.0, 5000)
+    params = {"staffing.ratio_min": 0.002, "staffing.minimum": 2, "staffing.small_threshold": 1000}
+    pooled = SimpleNamespace(params=params, townships_pooled=True, recipients_start=recipients)
     for scale in (0.5, 1.0, 1.7):
-        assert _pooled_staff(recipients, scale, 0.002, 2, 1000) == required_staff(
-            recipients * scale, 0.002, 2, 1000).sum()
+        staff = SimulationModel._rule_staff(pooled, np.array([recipients.sum() * scale]))
+        assert staff[0] == required_staff(recipients * scale, 0.002, 2, 1000).sum()
 
 
 def test_the_staffing_verdict_never_contradicts_itself_between_sample_sizes():
