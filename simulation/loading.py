@@ -22,12 +22,16 @@ into a bare ``ValueError`` by PyYAML).
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import io
 import json
 import re
+import threading
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 import yaml
@@ -321,6 +325,59 @@ def load_yaml(path: str | Path, what: str = "file", expect: type | None = dict) 
     source = str(path)
     text, _ = decode_text(read_bytes(path, what, MAX_YAML_BYTES), source, legacy=False)
     return parse_yaml(text, source, what, expect)
+
+
+# --- loaders cached by file version ------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+def file_version(path: str | Path) -> tuple | None:
+    """What changes whenever a file does: its resolved path and a hash of its bytes (a file's
+    modification time can stay the same over two quick rewrites of the same size); ``None`` for a
+    file that cannot be read or is above the YAML size limit (the loader then reports it)."""
+    try:
+        p = Path(path)
+        if p.stat().st_size > MAX_YAML_BYTES:
+            return None
+        return (str(p.resolve()), hashlib.blake2b(p.read_bytes(), digest_size=16).digest())
+    except (OSError, ValueError):
+        return None
+
+
+def cache_by_file(copy: Callable[[Any], Any] | None = None, size: int = 64) -> Callable[[Callable[..., _T]], Callable[..., _T]]:
+    """Cache a loader ``f(path, *args)`` of a YAML file by its version (:func:`file_version`) and
+    ``args``.
+
+    The explorer and the scenario runner build policies, profiles and behaviour for every engine
+    run from the same few files; parsing and checking them again was a tenth of a redraw. A file
+    that changes (an edit, a rewrite by ``calibrate --write``) is read again. ``copy`` makes what a
+    caller gets from a cached value (for values with mutable parts); errors are not cached.
+    ``f.cache_clear()`` empties the cache."""
+    def decorate(f: Callable[..., _T]) -> Callable[..., _T]:
+        cache: dict[tuple, Any] = {}
+        lock = threading.Lock()
+
+        @functools.wraps(f)
+        def cached(path: str | Path, *args: Any) -> _T:
+            version = file_version(path)
+            if version is None:
+                return f(path, *args)
+            key = (version, *args)
+            with lock:
+                hit = cache.get(key, cache)
+            if hit is cache:
+                hit = f(path, *args)
+                with lock:
+                    if len(cache) >= size:
+                        cache.clear()
+                    cache[key] = hit
+            return copy(hit) if copy is not None else hit
+
+        cached.cache_clear = cache.clear  # type: ignore[attr-defined]
+        return cached
+
+    return decorate
 
 
 # --- JSON --------------------------------------------------------------------------------------

@@ -188,22 +188,36 @@ def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
     from simulation.reporting.explorer import ExplorerWidget
 
     explorer = Explorer(households=400, months=6)
+    threads = []
+    prefetch = explorer.prefetch
+
+    def keep(candidates):  # type: ignore[no-untyped-def]
+        threads.append(prefetch(candidates))
+        return threads[-1]
+
+    explorer.prefetch = keep  # type: ignore[method-assign]
     widget = ExplorerWidget(explorer, explorer.defaults("qijiang"))  # first redraw, then a prefetch
     assert widget.redraws == 1 and widget.headline.value.startswith("<table")
     assert [s.standard_change for s in widget.neighbours(widget.settings())] == [10, -10]
+    assert [s.review for s in widget.alternatives(widget.settings())] == ["yearly", "half_yearly", "quarterly"]
+    for thread in threads:  # the baseline's neighbours: two slider steps and three review schedules
+        thread.join(timeout=120)
+    assert _runs(explorer) == 1 + 2 + 3
+    explorer.prefetch = lambda candidates: None  # type: ignore[method-assign] # count only these redraws
     deadline = time.monotonic() + 120
-    while _runs(explorer) < 3 and time.monotonic() < deadline:  # baseline + the two neighbours
-        time.sleep(0.1)
-    assert _runs(explorer) == 3
-    explorer.prefetch = lambda candidates: None  # type: ignore[method-assign] # count only this redraw
     widget.controls["standard_change"].value = 10  # as the slider would; redraw after the debounce
     while widget.redraws < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert widget.redraws == 2
-    assert _runs(explorer) == 3  # the +10 reform came from the prefetch: no engine run
+    assert _runs(explorer) == 6  # the +10 reform came from the prefetch: no engine run
     assert "+" in widget.headline.value and "data-redraws='2'" in widget.status.value
     # the slider moved up, so the next prefetch tries +20 first
     assert [s.standard_change for s in widget.neighbours(widget.settings())][:1] == [20]
+    widget.controls["standard_change"].value = 0
+    widget.controls["review"].value = "quarterly"  # a dropdown choice, prefetched from the first view
+    while widget.redraws < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert widget.redraws == 3 and _runs(explorer) == 6
 
 
 def test_household_tally_equals_the_summary_of_a_full_trace() -> None:

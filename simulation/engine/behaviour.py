@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from simulation.errors import InputError
-from simulation.loading import load_yaml
+from simulation.loading import cache_by_file, load_yaml
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "data" / "behaviour" / "defaults.yaml"
 
@@ -147,6 +147,7 @@ class Behaviour:
         return np.array([float(getattr(self, f.name)) for f in fields(self)], dtype=np.float64)
 
 
+@cache_by_file()  # a Behaviour is frozen
 def load_behaviour_file(path: str | Path) -> Behaviour:
     """Read a behaviour file (the defaults' format: every field as ``{value, reference}``).
 

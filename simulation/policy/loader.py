@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.errors import LoadError, show_value
-from simulation.loading import load_yaml
+from simulation.loading import cache_by_file, load_yaml
 
 from .schema import CATALOGUE, ORDERED_PAIRS, SAME_LENGTH, check_value
 
@@ -441,7 +441,14 @@ def _assemble(
 
 
 def _read_policy_file(path: Path, expect_locality: str) -> tuple[dict, dict, list[Problem]]:
-    """Read and validate one policy file; return (header, schedules, problems)."""
+    """Read and validate one policy file; return (header, schedules, problems) (fresh containers
+    over frozen entries: a file is parsed once per version, :func:`simulation.loading.cache_by_file`)."""
+    header, schedules, problems = _validated_policy_file(path, expect_locality)
+    return dict(header), dict(schedules), FileProblems(problems, getattr(problems, "kind", None))
+
+
+@cache_by_file()
+def _validated_policy_file(path: Path, expect_locality: str) -> tuple[dict, dict, list[Problem]]:
     name = str(path)
     data, problems = read_yaml(path)
     if data is None:

@@ -23,6 +23,7 @@ Sections besides the figures:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.errors import LoadError, MissingFileError, show_value
-from simulation.loading import _Loader, load_yaml
+from simulation.loading import _Loader, cache_by_file, load_yaml
 
 #: Directory of the locality files.
 LOCALITY_DIR = Path(__file__).resolve().parents[2] / "data" / "localities"
@@ -517,6 +518,13 @@ def load_profile(locality: str | Path) -> Profile:
     if not path.exists():
         raise MissingFileError([(str(path), "-", str(locality), "no such locality profile "
                                  f"(known: {', '.join(list_profiles())})")])
+    return _validated_profile(path)
+
+
+@cache_by_file(copy=copy.deepcopy)
+def _validated_profile(path: Path) -> Profile:
+    """The validated profile of a file, read once per version (a deep copy to each caller: a
+    profile's tables are dicts)."""
     try:
         raw = load_yaml(path, "locality profile", expect=dict)
     except LoadError as exc:
