@@ -88,7 +88,8 @@ def test_levers_become_scenario_changes() -> None:
 
 def test_admin_costs_follow_the_ratio_rule_and_the_package() -> None:
     admin = load_admin_parameters()
-    costs, cap, staff_end = admin_costs(run_tables((500.0, 1500.0), 1e5), 0.003, 0.1, admin)
+    costs, cap, staff_end, offices = admin_costs(run_tables((500.0, 1500.0), 1e5), 0.003, 0.1, admin)
+    assert offices is None  # no engine offices table: the ratio rule alone
     # township 0: 1.5 -> at least 2 (fewer than 1,000 recipients); township 1: ceil(4.5) = 5
     assert staff_end.tolist() == [2.0, 5.0]
     assert costs.loc[2025, "staff"] == pytest.approx(7 * 60_000.0)
@@ -153,6 +154,26 @@ def test_levers_at_the_locality_value_are_not_a_reform() -> None:
     moved = explorer.normalised(replace(own, exit_months=own.exit_months + 6))
     assert moved.changes(explorer.start)["dibao.gradual_exit.months"] == {"2025-01-01": own.exit_months + 6}
     assert np.isclose(explorer.defaults("jiaohe").staffing_ratio, 0.003)
+
+
+@pytest.mark.slow
+def test_explorer_shows_days_to_decision_by_township_at_the_chosen_ratio() -> None:
+    """The township offices (issue 13): the office model replayed at the slider's ratio on the
+    reform's work; fewer staff never decide faster, and the table names the day basis."""
+    from simulation.reporting.explorer import offices_html
+
+    explorer = Explorer(households=3000, months=12, chart_worker=False)
+    own = explorer.defaults("qijiang")
+    low = explorer.compute(replace(own, standard_change=10.0, staffing_ratio=0.002))
+    high = explorer.compute(replace(own, standard_change=10.0, staffing_ratio=0.004))
+    assert low.offices is not None and len(low.offices) > 1
+    assert list(low.offices.index) == list(high.offices.index)  # township names, as the staff chart
+    assert (low.offices["staff"] <= high.offices["staff"]).all()
+    days = pd.concat([low.offices["days_to_decision"], high.offices["days_to_decision"]], axis=1).dropna()
+    assert not days.empty and (days.iloc[:, 0] >= days.iloc[:, 1] - 1e-9).all()
+    html = offices_html(low.offices, 0.002, "zh")
+    assert "2‰" in html and "日历日" in html and str(low.offices.index[0]) in html
+    assert "calendar days" in offices_html(low.offices, 0.002, "en")
 
 
 def _runs(explorer: Explorer) -> int:

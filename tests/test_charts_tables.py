@@ -12,6 +12,7 @@ from simulation.reporting.tables import (
     TableError,
     bulletin_comparison,
     engine_targets,
+    offices_by_township,
     staffing_by_township,
     township_queue,
 )
@@ -81,6 +82,25 @@ def test_township_queue_names_missing_days_where_decisions_were_made() -> None:
     bad.loc[0, "days_to_decision_mean"] = np.nan
     with pytest.raises(TableError, match="'days_to_decision_mean' is missing where decisions > 0, first at row 0"):
         township_queue(bad)
+
+
+def test_offices_by_township_weights_days_by_decisions_and_takes_the_last_month() -> None:
+    offices = pd.DataFrame({
+        "month": ["2025-01", "2025-02", "2025-01", "2025-02"],
+        "township_name": ["古南街道", "古南街道", "东溪镇", "东溪镇"],
+        "staff": [3.0, 4.0, 2.0, 2.0], "decided": [10.0, 30.0, 0.0, 0.0],
+        "days_to_decision": [20.0, 40.0, np.nan, np.nan], "decisions_late": [0.0, 6.0, 0.0, 0.0],
+        "backlog": [5.0, 1.0, 2.0, 3.0], "reviews_late": [1.0, 2.0, 0.0, 4.0],
+        "deadline_days": [30.0] * 4,
+    })
+    out = offices_by_township(offices)
+    assert out.index.tolist() == ["古南街道", "东溪镇"]  # the table's order
+    town = out.loc["古南街道"]
+    assert town["days_to_decision"] == pytest.approx((10 * 20 + 30 * 40) / 40)  # weighted by decisions
+    assert town["late_share"] == pytest.approx(6 / 40)
+    assert (town["staff"], town["backlog_end"], town["reviews_late"]) == (4.0, 1.0, 3.0)  # last month; sum
+    assert math.isnan(out.loc["东溪镇", "days_to_decision"])  # decided nothing: no days
+    assert out.loc["东溪镇", "reviews_late"] == 4.0
 
 
 def test_engine_targets_and_bulletin_comparison() -> None:

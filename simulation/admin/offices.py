@@ -317,35 +317,57 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
     same function on the same work. With other staff it leaves out the queue's feedback on the
     households (who is waiting does not apply again; a late review keeps the old payment).
     """
-    rows = []
+    # columns as arrays, rows in township order (as they first appear), months in order within
+    # each: the explorer replays on every staffing change, and pandas' per-row access was most of it
+    months = offices["month"].astype(str).to_numpy()
+    town_codes, towns = pd.factorize(offices["township"], sort=False)
+    order = np.lexsort((months, town_codes))
+    col = {c: offices[c].to_numpy()[order]
+           for c in ("month", "township", "township_name", "staff", *WORK_COLUMNS)}
+    months = months[order]
+    from simulation.admin.staffing import required_staff
+
     cache: dict[str, tuple[Mapping[str, Any], OfficeParameters]] = {}
-    for town, grp in offices.groupby("township", sort=False):
-        state = OfficeState()
-        for r in grp.sort_values("month").itertuples(index=False):
-            month_key = str(r.month)
-            if month_key not in cache:
-                params = params_at(month_key)
-                p = office_parameters(params)
-                if purchased_hours is not None:
-                    p = _with(p, purchased_hours=float(purchased_hours))
-                cache[month_key] = (params, p)
-            params, p = cache[month_key]
-            own = None if staff is None else staff.get(town, staff.get(r.township_name))
+    for month_key in dict.fromkeys(months):
+        params = params_at(month_key)
+        p = office_parameters(params)
+        if purchased_hours is not None:
+            p = _with(p, purchased_hours=float(purchased_hours))
+        cache[month_key] = (params, p)
+    n_staff = col["staff"].astype(float)
+    if ratio is not None:
+        # staff by the rule at the ratio, month by month (one call per month); a pooled sample's
+        # office holds several townships: the rule's staff scale
+        for month_key, (params, _p) in cache.items():
+            rows_m = months == month_key
+            single = rows_m & (col["townships"] == 1)
+            n_staff[single] = required_staff(col["recipients"][single].astype(float), float(ratio),
+                                             int(params["staffing.minimum"]),
+                                             int(params["staffing.small_threshold"]))
+            pooled = rows_m & (col["townships"] != 1)
+            n_staff[pooled] = col["staff"][pooled] * ratio / float(params["staffing.ratio_min"])
+    if staff is not None:
+        for i in range(len(months)):
+            own = staff.get(col["township"][i], staff.get(col["township_name"][i]))
             if own is not None:
-                n_staff = float(own)
-            elif ratio is not None:
-                # a pooled sample's office holds several townships: the rule's staff scale
-                n_staff = (float(required_staff_now(r.recipients, params, ratio)) if r.townships == 1
-                           else r.staff * ratio / float(params["staffing.ratio_min"]))
-            else:
-                n_staff = float(r.staff)
-            work = OfficeWork(r.applications, r.reviews_falling_due, r.reports_handled,
-                              r.temporary_cases, r.villages, r.townships)
-            state, month = office_month(state, work, n_staff, p)
-            rows.append({"month": r.month, "township": town, "township_name": r.township_name,
-                         "townships": r.townships,
-                         "recipients": r.recipients, "applications": r.applications,
-                         "deadline_days": p.deadline_days, **month_row(month)})
+                n_staff[i] = float(own)
+    # the columns passed through as Python values (as itertuples gives them: the same dtypes)
+    out = {c: col[c].tolist() for c in ("month", "township", "township_name", "townships", "recipients",
+                                         "applications")}
+    rows = []
+    state = OfficeState()
+    for i in range(len(months)):
+        if i == 0 or col["township"][i] != col["township"][i - 1]:
+            state = OfficeState()  # the next township's office
+        params, p = cache[months[i]]
+        work = OfficeWork(*(float(col[c][i]) for c in ("applications", "reviews_falling_due",
+                                                        "reports_handled", "temporary_cases",
+                                                        "villages", "townships")))
+        state, month = office_month(state, work, float(n_staff[i]), p)
+        rows.append({"month": out["month"][i], "township": out["township"][i],
+                     "township_name": out["township_name"][i], "townships": out["townships"][i],
+                     "recipients": out["recipients"][i], "applications": out["applications"][i],
+                     "deadline_days": p.deadline_days, **month_row(month)})
     return pd.DataFrame(rows)
 
 

@@ -182,6 +182,8 @@ class ExplorerView:
     # distribution_tables' decile and poverty tables of the reform against the baseline
     deciles: pd.DataFrame = field(default_factory=pd.DataFrame)
     poverty: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the township offices at the setting's staffing ratio (tables.offices_by_township), or None
+    offices: pd.DataFrame | None = None
 
 
 def _table_key(table: pd.DataFrame) -> tuple:
@@ -432,9 +434,8 @@ class Explorer:
         from simulation.engine import SimulationModel
         from simulation.scenarios.runner import build_policy
 
-        changes = settings.changes(self.start) if variant == "explorer" else {}
+        key = self._run_key(settings, variant)
         behaviour = self.behaviour(settings)
-        key = ("run", settings.locality, _freeze(behaviour), _freeze(changes))
 
         def make() -> RunTables:
             # the baseline first (cached): the reform's distribution is taken against it
@@ -468,6 +469,18 @@ class Explorer:
             return replace(tables, deciles=deciles, poverty=poverty)
 
         return self._cached(key, make)
+
+    def _run_key(self, settings: ExplorerSettings, variant: str) -> tuple:
+        """The cache key of an engine run: locality, behaviour and (a reform's) policy changes."""
+        changes = settings.changes(self.start) if variant == "explorer" else {}
+        return ("run", settings.locality, _freeze(self.behaviour(settings)), _freeze(changes))
+
+    def _admin_costs(self, settings: ExplorerSettings, variant: str, run: RunTables, share: float,
+                     admin: Any) -> tuple:
+        """:func:`admin_costs` of a run at the setting's ratio, cached (a ratio seen before, or the
+        baseline's under another reform, costs nothing; the office replay is most of it)."""
+        key = ("admin", self._run_key(settings, variant), settings.staffing_ratio, share)
+        return self._cached(key, lambda: admin_costs(run, settings.staffing_ratio, share, admin))
 
     def _distribution(self, base: pd.DataFrame, reform: pd.DataFrame, locality: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         """distribution_tables of a reform's household summary against the baseline's."""
@@ -548,8 +561,11 @@ class Explorer:
         households = self._population(settings.locality).households
         admin = self._admin or load_admin_parameters()
         with self._timed("view tables"):
+            variant = "explorer" if reform is not base else "baseline"
             view = build_view(settings, base, reform, share, admin,
-                              sample=(len(households), float(households["weight"].sum())))
+                              sample=(len(households), float(households["weight"].sum())),
+                              costs=lambda run: self._admin_costs(
+                                  settings, "baseline" if run is base else variant, run, share, admin))
         view.deciles, view.poverty = deciles, poverty
         return view
 
@@ -682,6 +698,10 @@ class Explorer:
         """Winners and losers and poverty before and after, as HTML (see :func:`distribution_html`)."""
         return distribution_html(view.deciles, view.poverty, self.relative_line, self.lang)
 
+    def offices_html(self, view: ExplorerView) -> str:
+        """The township offices of a view as HTML (:func:`offices_html`)."""
+        return offices_html(view.offices, view.settings.staffing_ratio, self.lang)
+
     def widget(self, initial: ExplorerSettings | None = None) -> Any:
         """The ipywidgets front end: controls on the left; headline, charts and distribution on the right."""
         return ExplorerWidget(self, initial or self.defaults(self.localities()[0])).box
@@ -812,11 +832,14 @@ class RunTables:
         cases = households["temporary"] if "temporary" in households else pd.Series(0.0, index=persons.index)
         chosen_households = households[[p for p in RECIPIENT_PROGRAMMES if p in households.columns]].sum(axis=1)
         return cls(tables.annual_by(monthly), persons, recipients, staff_now, params, cases, chosen_households,
-                   offices if offices is not None and "reviews_falling_due" in offices.columns else None)
+                   offices=offices if offices is not None and "reviews_falling_due" in offices.columns else None)
 
 
-def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Office and purchased-services cost per year, the cap table, and staff by township at the end.
+def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.DataFrame | None]:
+    """Office and purchased-services cost per year, the cap table, staff by township at the end,
+    and the offices by township (``tables.offices_by_township``: days to decision, late decisions,
+    backlog; ``None`` without the engine's offices table).
 
     With the engine's offices table, the township offices are the engine's office model replayed
     at ``ratio`` (``simulation.admin.offices.replay``; the scenario tables do the same): staff by
@@ -849,7 +872,9 @@ def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> 
         last = office[office["month"].astype(str) == str(months[-1])]
         staff_end = pd.Series(last["staff"].to_numpy(float), index=last["township_name"].to_numpy(),
                               name="staff_selected")
+        by_township = tables.offices_by_township(office)
     else:
+        by_township = None
         staff = np.vstack([required_staff(rec[i], ratio, int(p["staffing.minimum"]), int(p["staffing.small_threshold"]))
                            for i, p in enumerate(run.params)]) if len(months) else np.zeros((0, rec.shape[1]))
         office_cost = pd.DataFrame({"staff": staff.sum(axis=1) * np.array(
@@ -869,7 +894,7 @@ def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any) -> 
                        casework_cost=float(bought.get("purchased_casework", 0.0)),
                        posts_cost=float(bought.get("purchased_posts", 0.0)))
         cap_rows.append({"year": int(year), "services_cost": a.cost, "cap": a.cap, "headroom": a.headroom})
-    return costs, pd.DataFrame(cap_rows), staff_end
+    return costs, pd.DataFrame(cap_rows), staff_end, by_township
 
 
 def standard_increase(base: RunTables, reform: RunTables) -> float:
@@ -889,15 +914,18 @@ def sampling_error(recipient_households: float, households: float, sample: int) 
 
 
 def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, care_share: float,
-               admin: Any, sample: tuple[int, float] = (0, 0.0)) -> ExplorerView:
+               admin: Any, sample: tuple[int, float] = (0, 0.0),
+               costs: Callable[[RunTables], tuple] | None = None) -> ExplorerView:
     """Headline numbers and chart tables for a setting from its baseline and reform runs.
 
     ``sample``: households simulated and the households they stand for (sum of weights), for the
-    sample size and sampling error shown."""
+    sample size and sampling error shown. ``costs``: :func:`admin_costs` of a run at the setting's
+    ratio (the explorer passes its cache)."""
     ratio = settings.staffing_ratio
-    costs, cap, staff_end = admin_costs(reform, ratio, care_share, admin)
-    annual = reform.annual.join(costs, how="outer").fillna(0.0)
-    base_costs, _, _ = admin_costs(base, ratio, care_share, admin)
+    cost_of = costs or (lambda run: admin_costs(run, ratio, care_share, admin))
+    office_costs, cap, staff_end, offices = cost_of(reform)
+    annual = reform.annual.join(office_costs, how="outer").fillna(0.0)
+    base_costs, _, _, _ = cost_of(base)
     base_annual = base.annual.join(base_costs, how="outer").fillna(0.0).sum(axis=1)
     base_total = float(base_annual.sum())
     total = float(annual.to_numpy().sum())
@@ -931,7 +959,7 @@ def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, c
     }
     base_persons = base.persons[recipients].sum(axis=1) if recipients else pd.Series(0.0, index=base.persons.index)
     return ExplorerView(settings, headline, annual, reform.persons[recipients], base_annual, base_persons,
-                        cap[["year", "services_cost", "cap"]], staff, seconds=0.0)
+                        cap[["year", "services_cost", "cap"]], staff, seconds=0.0, offices=offices)
 
 
 #: Sampling error (95%, relative) above which the explorer warns that the sample is small.
@@ -1034,6 +1062,37 @@ def distribution_html(deciles: pd.DataFrame, poverty: pd.DataFrame, relative_lin
     return f"<h4>{title}</h4>{table}{ptable}<p style='font-size:85%;color:#555'>{note}</p>"
 
 
+def offices_html(offices: pd.DataFrame | None, ratio: float, lang: Lang) -> str:
+    """The township offices at the staffing ratio as a small HTML table: staff, mean days to
+    decision against the deadline (calendar days; a township over it in red), decisions late,
+    applications waiting at the end and reviews late (the office model replayed at the ratio on
+    the reform run's work: ``simulation.admin.offices.replay``)."""
+    zh = lang == "zh"
+    title = (f"乡镇（街道）经办：按 {ratio * 1000:g}‰ 配备人员" if zh
+             else f"Township offices with staff at {ratio * 1000:g}‰")
+    if offices is None or offices.empty:
+        return f"<h4>{title}</h4><p>{'无经办数据' if zh else 'No office figures'}</p>"
+    heads = (("乡镇（街道）", "人员", "平均审批天数", "超时审批", "期末待办", "逾期复核") if zh else
+             ("Township", "Staff", "Mean days to decision", "Decided late", "Waiting at the end", "Reviews late"))
+    rows = []
+    for town, r in offices.iterrows():
+        days = r["days_to_decision"]
+        over = np.isfinite(days) and days > r["deadline_days"]
+        shown = "–" if not np.isfinite(days) else f"{days:.1f}"
+        late = "–" if not np.isfinite(r["late_share"]) else f"{r['late_share']:.1%}"
+        style = " style='color:#b00;font-weight:bold'" if over else ""
+        rows.append(f"<tr><td>{town}</td><td>{r['staff']:,.0f}</td><td{style}>{shown}</td><td>{late}</td>"
+                    f"<td>{r['backlog_end']:,.0f}</td><td>{r['reviews_late']:,.0f}</td></tr>")
+    deadline = float(offices["deadline_days"].max())
+    note = (f"天数为日历日；办理时限 {deadline:g} 个日历日（以工作日计的时限按 ×7/5 换算）。人员按所选配比，"
+            "经办工作量取自改革方案的模拟运行。" if zh else
+            f"Days are calendar days; the deadline is {deadline:g} calendar days (a limit in working days "
+            "× 7/5). Staff at the chosen ratio, on the work of the reform's run.")
+    head = "".join(f"<th>{h}</th>" for h in heads)
+    return (f"<h4>{title}</h4><table class='explorer-offices'><tr>{head}</tr>{''.join(rows)}</table>"
+            f"<p style='font-size:85%;color:#555'>{note}</p>")
+
+
 class ExplorerWidget:
     """ipywidgets controls bound to an :class:`Explorer`, redrawn after a debounce."""
 
@@ -1081,6 +1140,7 @@ class ExplorerWidget:
         self.status = w.HTML().add_class("explorer-status")
         self.headline = w.HTML().add_class("explorer-cost")
         self.distribution = w.HTML().add_class("explorer-distribution")
+        self.offices = w.HTML().add_class("explorer-offices")
         self.images = {k: w.Image(format="png", layout=w.Layout(width="100%", height="auto"))
                        .add_class(f"explorer-chart-{k}") for k in CHARTS}
 
@@ -1090,10 +1150,11 @@ class ExplorerWidget:
             return w.GridBox([self.images[k] for k in names], layout=w.Layout(
                 grid_template_columns="repeat(auto-fit, minmax(560px, 1fr))", grid_gap="8px", width="100%"))
 
-        # cost and coverage, then the distribution (its table, then its two charts), cap and staff
+        # cost and coverage, then the distribution (its table, then its two charts), cap and staff,
+        # then the township offices' days to decision
         self.box = w.HBox([
             w.VBox([*self.controls.values(), self.status], layout=w.Layout(flex="0 0 auto")),
-            w.VBox([self.headline, grid(CHARTS[:2]), self.distribution, grid(CHARTS[2:])],
+            w.VBox([self.headline, grid(CHARTS[:2]), self.distribution, grid(CHARTS[2:]), self.offices],
                    layout=w.Layout(flex="1 1 auto", min_width="0")),
         ], layout=w.Layout(width="100%"))
         self._timer: threading.Timer | None = None
@@ -1184,6 +1245,7 @@ class ExplorerWidget:
                 # numbers first, then the charts (half of them drawn in the chart worker at once)
                 self.headline.value = self.explorer.headline_html(view)
                 self.distribution.value = self.explorer.distribution_html(view)
+                self.offices.value = self.explorer.offices_html(view)
                 for chart, (png, legend) in self.explorer.drawn_all(view).items():
                     self.images[chart].value = png
                     # the page says which charts carry the baseline (read by the browser test)
@@ -1204,5 +1266,5 @@ class ExplorerWidget:
 
 
 __all__ = ["Explorer", "ExplorerError", "ExplorerSettings", "ExplorerView", "ExplorerWidget",
-           "REVIEW_SCHEDULES", "RunTables", "admin_costs", "build_view", "headline_html"]
+           "REVIEW_SCHEDULES", "RunTables", "admin_costs", "build_view", "headline_html", "offices_html"]
 
