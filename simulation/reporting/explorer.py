@@ -1085,9 +1085,12 @@ def offices_html(offices: pd.DataFrame | None, ratio: float, lang: Lang) -> str:
                     f"<td>{r['backlog_end']:,.0f}</td><td>{r['reviews_late']:,.0f}</td></tr>")
     deadline = float(offices["deadline_days"].max())
     note = (f"天数为日历日；办理时限 {deadline:g} 个日历日（以工作日计的时限按 ×7/5 换算）。人员按所选配比，"
-            "经办工作量取自改革方案的模拟运行。" if zh else
+            "经办工作量取自改革方案的模拟运行；排队对家庭的影响（待审申请、逾期复核期间待遇不变）按该运行自身的人员计。"
+            if zh else
             f"Days are calendar days; the deadline is {deadline:g} calendar days (a limit in working days "
-            "× 7/5). Staff at the chosen ratio, on the work of the reform's run.")
+            "× 7/5). Staff at the chosen ratio, on the work of the reform's run; the queue's effect on "
+            "households (applicants waiting, payments unchanged while a review is late) is that of the "
+            "run's own staff.")
     head = "".join(f"<th>{h}</th>" for h in heads)
     return (f"<h4>{title}</h4><table class='explorer-offices'><tr>{head}</tr>{''.join(rows)}</table>"
             f"<p style='font-size:85%;color:#555'>{note}</p>")
