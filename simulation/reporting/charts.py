@@ -71,6 +71,20 @@ def _money_axis(ax: Axes, largest: float, lang: Lang, per: str = "") -> float:
     return divisor
 
 
+#: Legend entries that fit in one column beside a chart of :data:`FIGSIZE` at font size 9.
+LEGEND_ROWS = 16
+
+
+def _side_legend(ax: Axes) -> None:
+    """The legend to the right of the axes, in as many columns as its entries need to fit the
+    chart's height (a cost chart with every special-assistance and office component has 20 and
+    more: one column ran off the bottom of the figure)."""
+    n = len(ax.get_legend_handles_labels()[1])
+    ncol = max(1, -(-n // LEGEND_ROWS))
+    ax.legend(fontsize=9 if ncol == 1 else 8, loc="upper left", bbox_to_anchor=(1.0, 1.0), ncol=ncol,
+              columnspacing=0.8)
+
+
 def _nonempty(df: pd.DataFrame, source: str) -> None:
     if df.empty:
         raise TableError(f"{source}: table is empty, nothing to draw")
@@ -108,7 +122,7 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
     ax.set_xticks(x, [str(i) for i in annual.index])
     ax.set_xlabel(label("year", lang))
     ax.set_title(title or label("cost_title", lang))
-    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _side_legend(ax)
     return fig
 
 
@@ -219,7 +233,7 @@ def winners_chart(deciles: pd.DataFrame, lang: Lang = "zh", title: str | None = 
     ax.set_xlabel(label("decile", lang))
     ax.set_ylabel(label("households", lang))
     ax.set_title(title or label("winners_title", lang))
-    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _side_legend(ax)
     return fig
 
 
@@ -243,7 +257,7 @@ def coverage_chart(persons: pd.DataFrame, lang: Lang = "zh", title: str | None =
     ax.set_xlabel(label("month", lang))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.set_title(title or label("coverage_title", lang))
-    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _side_legend(ax)
     return fig
 
 
@@ -317,7 +331,7 @@ def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = N
     ax.set_xlabel(label("township", lang))
     ax.set_ylabel(label("staff_count", lang))
     ax.set_title(title or label("staffing_title", lang))
-    ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _side_legend(ax)
     return fig
 
 
