@@ -342,10 +342,9 @@ class SimulationModel(mesa.Model):
                 ps.paralysed, ps.rare, ps.labour, ps.self_care, ps.earned, ps.pension, ps.other,
                 ps.rigid, ps.supporter, ps.assets, ps.care_wish, self.scratch, care_n,
                 low_severe, low_mild)
-            group = hh.township.astype(np.int64) * 2 + (1 - hh.urban.astype(np.int64))
-            self._dis_groups = np.stack([
-                np.bincount(group, weights=hh.weight * k, minlength=self.n_groups)
-                for k in (care_n, low_severe, low_mild)])
+            self._dis_groups = np.zeros((3, self.n_groups))
+            pr.disability_groups(hh.township, hh.urban, hh.weight, care_n, low_severe, low_mild,
+                                 self._dis_groups)
         care, low_severe, low_mild = self._dis_groups
         a = self.acc[0]
         care_pay = care * s[S_DIS_CARE]

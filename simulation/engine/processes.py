@@ -2129,4 +2129,19 @@ def disability_year(p, low_income_on, chunk_bounds, bounds, status, paid_dibao_n
                 low_mild[h] = mild
 
 
+
+@njit(cache=True)
+def disability_groups(township, hh_urban, weight, care_n, low_severe, low_mild, out):
+    """The year's determination (:func:`disability_year`) summed by township × area, weighted:
+    ``out[0]`` the care subsidy's persons, ``out[1]``, ``out[2]`` the low-income extension's
+    severely and mildly disabled. One pass in household order (the sums of ``np.bincount``
+    over each weighted count, without its three temporary arrays of every household)."""
+    out[:] = 0.0
+    for h in range(weight.shape[0]):
+        g = township[h] * 2 + (1 - hh_urban[h])
+        w = weight[h]
+        out[0, g] += w * care_n[h]
+        out[1, g] += w * low_severe[h]
+        out[2, g] += w * low_mild[h]
+
 _cache.end(_PREVIOUS_CACHE)
