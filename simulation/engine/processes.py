@@ -1953,8 +1953,10 @@ def _programme_chunks(counter, m, P, H, W, F):
         a = W.acc[c]
         sc = W.scratch[c]
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            # most households are in no programme nor the queue: only their status is read (and,
+            # off dibao, whether an employment subsidy is still being paid)
             st = H.status[h]
-            if st == ST_GONE:
+            if st == ST_GONE or (st == ST_NONE and H.subsidy_left[h] <= 0):
                 continue
             g = H.township[h] * 2 + (1 - H.urban[h])
             w = H.weight[h]
