@@ -214,6 +214,8 @@ class SimulationModel(mesa.Model):
         self.defer_h = np.zeros(n, dtype=np.int64)
         self.defer_bits = np.zeros(n, dtype=np.int8)
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
+        # reviews falling due this month per chunk × office (kernel 1 counts them)
+        self.reviews_due = np.zeros((n_chunks, self.n_towns))
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
         self.rerate = False  # payment parameters changed this month (调标)
         # the kernels' records of the state and work arrays (the same arrays, no copies)
@@ -224,7 +226,7 @@ class SimulationModel(mesa.Model):
                             self.defer_bits,
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start)), np.uint64),
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start))),
-                            np.zeros((0, N_PERSON_OUTPUTS)))
+                            np.zeros((0, N_PERSON_OUTPUTS)), self.reviews_due)
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
@@ -340,10 +342,9 @@ class SimulationModel(mesa.Model):
                 ps.paralysed, ps.rare, ps.labour, ps.self_care, ps.earned, ps.pension, ps.other,
                 ps.rigid, ps.supporter, ps.assets, ps.care_wish, self.scratch, care_n,
                 low_severe, low_mild)
-            group = hh.township.astype(np.int64) * 2 + (1 - hh.urban.astype(np.int64))
-            self._dis_groups = np.stack([
-                np.bincount(group, weights=hh.weight * k, minlength=self.n_groups)
-                for k in (care_n, low_severe, low_mild)])
+            self._dis_groups = np.zeros((3, self.n_groups))
+            pr.disability_groups(hh.township, hh.urban, hh.weight, care_n, low_severe, low_mild,
+                                 self._dis_groups)
         care, low_severe, low_mild = self._dis_groups
         a = self.acc[0]
         care_pay = care * s[S_DIS_CARE]
@@ -427,7 +428,6 @@ class SimulationModel(mesa.Model):
                            fixed.get(label, fixed.get(names[i])))
             for i, label in enumerate(labels)]
         self.office_params: OfficeParameters = office_parameters(self.params)
-        self.reviews_due = np.zeros((self.n_chunks, self.n_towns))
         self.office_plan = pr.Offices(
             np.zeros((self.n_towns, QUEUE_AGES)), np.zeros((self.n_towns, QUEUE_AGES)),
             np.zeros((self.n_towns, QUEUE_AGES)), np.zeros((self.n_towns, QUEUE_AGES)),
@@ -464,19 +464,11 @@ class SimulationModel(mesa.Model):
         scale = recipients[0] / start if start > 0 else 0.0
         return np.array([float(required_staff(self.recipients_start * scale, *rule).sum())])
 
-    def _plan_offices(self, t: int, month: pr.Month) -> pr.Offices:
+    def _plan_offices(self) -> pr.Offices:
         """The offices' month (Mesa agents): the work arriving, staff by the rule, each office's
         hours (``simulation.admin.offices.office_month``); returns the plan kernel 2 follows."""
-        hh = self.households
         by_town = self.acc.sum(axis=0).reshape(self.n_towns, 2, pr.N_ACC).sum(axis=1)
-        bit = 1 << (month.cal_month - 1)
-        if any(int(mask) & bit for mask in self.e[pr.E_REVIEW_MASK:pr.E_REVIEW_MASK + 4]):
-            pr.reviews_falling_due(self.chunk_bounds, hh.status, hh.review_class, hh.flags,
-                                   hh.township, hh.weight, hh.n_alive, self.e, month.cal_month,
-                                   self.reviews_due)
-            due = self.reviews_due.sum(axis=0)
-        else:  # no review class falls due this calendar month: no scan of the households
-            due = np.zeros(self.n_towns)
+        due = self.reviews_due.sum(axis=0)  # counted by kernel 1 (processes.reviews_falling_due)
         last = self._last_month_by_office()
         reports = last[:, pr.A_REPORTS] if last is not None else np.zeros(self.n_towns)
         recipients = self._office_recipients()
@@ -505,6 +497,7 @@ class SimulationModel(mesa.Model):
         cal = day.month
         self.acc[:] = 0.0
         self.days_hist[:] = 0.0
+        self.reviews_due[:] = 0.0
         n_threads = numba.get_num_threads()
         chunks = chunk_order(self.n_chunks, n_threads)
         # parameters changed since last month (a dated policy change): every household's
@@ -524,7 +517,7 @@ class SimulationModel(mesa.Model):
         pr.persons_kernel(month, rates, self.person_record, self.household_record, self.work)
         self._township_reserve()
         t1 = _time.perf_counter()
-        plan = self._plan_offices(t, month)
+        plan = self._plan_offices()
         t2 = _time.perf_counter()
         pr.programme_kernel(month, self.person_record, self.household_record, self.work, plan)
         self._disability_month(t == 0 or cal == 1)

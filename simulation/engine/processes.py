@@ -56,7 +56,9 @@ person's one uniform (the death, health and job events are consecutive intervals
 Between the kernels ``reserve``: each township's urgent aid of the month against its reserve fund
 (``temporary.township_reserve``; the excess recorded, and cut without a refill, boshan §3;
 ``model._township_reserve``); then the township offices (Mesa agents) decide how many queued
-applications they can decide this month (oldest first, within their capacity).
+applications they can decide this month (oldest first, within their capacity) and which share
+of the reviews falling due they can do (counted by kernel 1 as it passes each household,
+:func:`reviews_falling_due`).
 
 Kernel 2, households in a programme or queue (:func:`programme_kernel`; a household that died
 out leaves every programme first, :func:`died_out`; :func:`due` says what is due):
@@ -312,11 +314,12 @@ Month = namedtuple("Month", [
 #: The engine's own arrays, built once by ``model.SimulationModel``: chunks of households, each
 #: household's slot capacity and the most of any, its packed members' bounds (what the rules
 #: read), the rules' scratch and the accumulators per chunk, households deferred by kernel 1,
-#: each chunk's buffers of person draws (:func:`draw_buffer_size`) and an empty array for the
-#: per-person results of the rules' calculator (not wanted).
+#: each chunk's buffers of person draws (:func:`draw_buffer_size`), an empty array for the
+#: per-person results of the rules' calculator (not wanted) and the reviews falling due per
+#: chunk × township (:func:`reviews_falling_due`).
 Work = namedtuple("Work", [
     "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
-    "defer_bits", "draw_keys", "draw_u", "no_pout"])
+    "defer_bits", "draw_keys", "draw_u", "no_pout", "reviews_due"])
 #: The person slot columns (``state.PersonSlots``, same names and arrays), one record. Listed
 #: here, not taken from the dataclass: the kernels' cache is keyed by this file's source, and a
 #: cached kernel reads a record's fields by position.
@@ -997,6 +1000,19 @@ def application_draw(P, hkey, st, s0, n, std, area, r) -> bool:
     return False
 
 
+@njit(cache=True, inline="always")
+def reviews_falling_due(H, W, h, c, st, w, m):
+    """The offices' reviews of the month (for their plan between the kernels): the weight of a
+    recipient whose review falls due this month on its class's calendar and is not already
+    waiting, summed per chunk × township in ``W.reviews_due``. Counted here as kernel 1 passes
+    each living household, rather than by a pass of its own over every household after it:
+    kernel 1 changes none of what it reads (a recipient's status, review class and waiting
+    flag), so the sums are the same."""
+    if _supported(st) and (H.flags[h] & FLAG_REVIEW_WAITING) == 0 \
+            and _review_due(H.review_class[h], m.cal_month, m.e):
+        W.reviews_due[c, H.township[h]] += w
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def persons_kernel(m, r, P, H, W):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
@@ -1111,6 +1127,7 @@ def _persons_chunks(counter, m, r, P, H, W):
             n, ev = births(P, H, W, h, s0, n, hkey, m.cal_month, g, w, a, r, ev)
             if not household_counts(H, W, h, s0, n, changed, st, g, w, a):
                 continue
+            reviews_falling_due(H, W, h, c, st, w, m)
             # -- processes 6-8: the draws here, the rare rest after the chunk's loop -----
             bits = temporary_events(P, hkey, s0, n, ill_onset, m.cal_month, r)
             if application_draw(P, hkey, st, s0, n, m.p[P_STANDARD + area], area, r):
@@ -1353,21 +1370,6 @@ def review_capacity(H, h, review, hkey, F):
         return True
     H.flags[h] |= FLAG_REVIEW_WAITING
     return False
-
-
-@njit(parallel=True, cache=True)
-def reviews_falling_due(chunk_bounds, status, review_class, flags, township, weight, n_alive,
-                        e, cal_month, out):
-    """Per chunk × township: weighted recipients whose review falls due this month on their
-    class's calendar and is not already waiting (the offices plan their hours from it)."""
-    out[:] = 0.0
-    for c in prange(chunk_bounds.shape[0] - 1):
-        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            st = status[h]
-            if (st == ST_ENROLLED or st == ST_EXIT) and n_alive[h] > 0 \
-                    and (flags[h] & FLAG_REVIEW_WAITING) == 0 \
-                    and _review_due(review_class[h], cal_month, e):
-                out[c, township[h]] += weight[h]
 
 
 @njit(cache=True, inline="always")
@@ -1951,8 +1953,10 @@ def _programme_chunks(counter, m, P, H, W, F):
         a = W.acc[c]
         sc = W.scratch[c]
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
+            # most households are in no programme nor the queue: only their status is read (and,
+            # off dibao, whether an employment subsidy is still being paid)
             st = H.status[h]
-            if st == ST_GONE:
+            if st == ST_GONE or (st == ST_NONE and H.subsidy_left[h] <= 0):
                 continue
             g = H.township[h] * 2 + (1 - H.urban[h])
             w = H.weight[h]
@@ -2126,5 +2130,20 @@ def disability_year(p, low_income_on, chunk_bounds, bounds, status, paid_dibao_n
                 low_severe[h] = severe
                 low_mild[h] = mild
 
+
+
+@njit(cache=True)
+def disability_groups(township, hh_urban, weight, care_n, low_severe, low_mild, out):
+    """The year's determination (:func:`disability_year`) summed by township × area, weighted:
+    ``out[0]`` the care subsidy's persons, ``out[1]``, ``out[2]`` the low-income extension's
+    severely and mildly disabled. One pass in household order (the sums of ``np.bincount``
+    over each weighted count, without its three temporary arrays of every household)."""
+    out[:] = 0.0
+    for h in range(weight.shape[0]):
+        g = township[h] * 2 + (1 - hh_urban[h])
+        w = weight[h]
+        out[0, g] += w * care_n[h]
+        out[1, g] += w * low_severe[h]
+        out[2, g] += w * low_mild[h]
 
 _cache.end(_PREVIOUS_CACHE)
