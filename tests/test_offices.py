@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.admin.offices import WORK_COLUMNS, replay
+from simulation.admin.offices import WORK_COLUMNS, calendar_days, office_parameters, replay
 from simulation.engine import run
+from simulation.engine.processes import E_DEADLINE_DAYS, pack_engine_params
 from simulation.errors import InputError
 from simulation.policy import load_policy
 from simulation.population import generate, load_profile
@@ -195,3 +196,16 @@ def test_a_scenario_gives_townships_their_own_staff():
     assert (rest["staff"].to_numpy() == required_staff(rest["recipients"].to_numpy(), 0.002, 2, 1000)).all()
     with pytest.raises(ScenarioError, match=r"staffing\.staff\.town 3"):
         parse_scenario({**doc, "staffing": {"staff": {"town 3": -2}}})
+
+
+def test_working_days_become_calendar_days_in_one_place():
+    """lanzhou §二十一's 15 working days are 21 calendar days; jiaohe §15's 30 days stay 30; the
+    office model's deadline and the engine's are the same conversion."""
+    assert calendar_days(15, "working") == 21.0
+    assert calendar_days(30, "calendar") == 30
+    with pytest.raises(InputError, match="deadline_basis"):
+        calendar_days(15, "weeks")
+    for locality, deadline in (("lanzhou_xinqu", 21.0), ("jiaohe", 30.0)):
+        params = load_policy(locality).at("2024-06-01")
+        assert office_parameters(params).deadline_days == deadline
+        assert pack_engine_params(params)[E_DEADLINE_DAYS] == deadline

@@ -27,7 +27,8 @@ engine's ``processes.queue_draw``): the households decided by now are those whos
 the cohort's cumulative threshold ``cut``. Within the month the office works through the queue at
 an even rate, so an application's place gives the day it is taken up. Days to decision (calendar
 days) = the wait from the day of application to that day + its own time (its hours at
-``admin.hours_per_day`` in working days × 7/5) + the public notice (``admin.notice_days``).
+``admin.hours_per_day`` in working days, :func:`calendar_days`) + the public notice
+(``admin.notice_days``).
 
 Pure functions of arrays and scalars; nothing here draws random numbers.
 """
@@ -41,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.errors import InputError
+
 #: Cohorts tracked (months waited; the last bin holds older applications). The engine's kernel
 #: reads the same constant.
 QUEUE_AGES = 25
@@ -53,6 +56,19 @@ ALL = 2.0
 #: Points per axis of the grid over (place in the month, day of application) on which the
 #: office computes its mean days to decision and share decided late.
 _GRID = 24
+
+
+def calendar_days(days: float, basis: str = "working") -> float:
+    """Calendar days of ``days`` counted on ``basis`` (``admin.deadline_basis``): ``"working"``
+    days are × 7/5 (five working days a week, public holidays ignored; lanzhou §二十一's 15
+    working days are 21 calendar days), ``"calendar"`` days stay as they are. The toolkit's one
+    conversion: the office's own time, its deadline and the engine's deadline all use it.
+    Raises :class:`~simulation.errors.InputError` on another basis."""
+    if basis == "working":
+        return days * 7.0 / 5.0
+    if basis == "calendar":
+        return days
+    raise InputError("parameters", "admin.deadline_basis", f"unknown value {basis!r}")
 
 
 @dataclass(frozen=True)
@@ -90,9 +106,9 @@ class OfficeParameters:
     @property
     def own_days(self) -> float:
         """Calendar days an application takes once taken up: its own hours in working days
-        (× 7/5) and the public notice."""
+        (:func:`calendar_days`) and the public notice (calendar days)."""
         own = self.hours_application + self.disputed_share * self.hours_appraisal + self.hours_notice
-        return own / self.hours_per_day * 7.0 / 5.0 + self.notice_days
+        return calendar_days(own / self.hours_per_day, "working") + self.notice_days
 
 
 def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
@@ -123,8 +139,7 @@ def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
         purchased_hours=float(params["admin.purchased.hours"]),
         hour_cost=float(params["admin.purchased.hour_cost"]),
         purchased_posts=float(params["admin.purchased.posts"]),
-        # working days → calendar days: five working days a week (holidays ignored)
-        deadline_days=days * 7.0 / 5.0 if params["admin.deadline_basis"] == "working" else days,
+        deadline_days=calendar_days(days, params["admin.deadline_basis"]),
     )
 
 
