@@ -56,6 +56,8 @@ ALL = 2.0
 #: Points per axis of the grid over (place in the month, day of application) on which the
 #: office computes its mean days to decision and share decided late.
 _GRID = 24
+#: The review methods of the office model, in the order of :func:`review_mix`.
+REVIEW_METHODS = ("data_matching", "renewal", "home_visit")
 
 
 def calendar_days(days: float, basis: str = "working") -> float:
@@ -111,11 +113,24 @@ class OfficeParameters:
         return calendar_days(own / self.hours_per_day, "working") + self.notice_days
 
 
-def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
-    """The office model's parameters from a policy's parameters in force (``Params``)."""
+def review_mix(params: Mapping[str, Any]) -> dict[str, float]:
+    """The locality's shares of reviews by method 核查方式 (qijiang §4: 续保申请、平台核查、入户调查),
+    in :data:`REVIEW_METHODS` order: ``verification.method_share.data_matching`` and
+    ``.home_visit`` from the policy, renewal on the household's own declaration the rest; they
+    sum to 1. The office's hours per review (:func:`office_parameters`) and the engine's
+    detection rate (``engine.economy.detection_rate``) both weigh the methods by this mix.
+    Raises :class:`~simulation.errors.InputError` when the two shares add up to more than 1."""
     data = float(params["verification.method_share.data_matching"])
     visit = float(params["verification.method_share.home_visit"])
-    renewal = max(0.0, 1.0 - data - visit)
+    if data + visit > 1.0 + 1e-9:
+        raise InputError("policy", "verification.method_share",
+                         f"data matching {data} + home visit {visit} above 1")
+    return {"data_matching": data, "renewal": max(0.0, 1.0 - data - visit), "home_visit": visit}
+
+
+def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
+    """The office model's parameters from a policy's parameters in force (``Params``)."""
+    mix = review_mix(params)
     days = float(params["admin.decision_deadline_days"])
     return OfficeParameters(
         casework_hours=float(params["admin.casework_hours"]),
@@ -124,9 +139,9 @@ def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
         hours_application=float(params["admin.hours.application"]),
         hours_appraisal=float(params["admin.hours.appraisal"]),
         hours_notice=float(params["admin.hours.notice"]),
-        hours_review=(data * float(params["admin.hours.review_data_matching"])
-                      + renewal * float(params["admin.hours.review_renewal"])
-                      + visit * float(params["admin.hours.review_home_visit"])),
+        hours_review=(mix["data_matching"] * float(params["admin.hours.review_data_matching"])
+                      + mix["renewal"] * float(params["admin.hours.review_renewal"])
+                      + mix["home_visit"] * float(params["admin.hours.review_home_visit"])),
         hours_report=float(params["admin.hours.reported_change"]),
         hours_temporary=float(params["admin.hours.temporary"]),
         ineligible_applicants=float(params["admin.ineligible_applicants"]),
