@@ -8,12 +8,23 @@ the lag; township names in the offices table.
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.admin.offices import WORK_COLUMNS, replay
+from simulation.admin.offices import (
+    REVIEW_METHODS,
+    WORK_COLUMNS,
+    calendar_days,
+    office_parameters,
+    replay,
+    review_mix,
+)
 from simulation.engine import run
+from simulation.engine.processes import E_DEADLINE_DAYS, pack_engine_params
 from simulation.errors import InputError
 from simulation.policy import load_policy
 from simulation.population import generate, load_profile
@@ -195,3 +206,57 @@ def test_a_scenario_gives_townships_their_own_staff():
     assert (rest["staff"].to_numpy() == required_staff(rest["recipients"].to_numpy(), 0.002, 2, 1000)).all()
     with pytest.raises(ScenarioError, match=r"staffing\.staff\.town 3"):
         parse_scenario({**doc, "staffing": {"staff": {"town 3": -2}}})
+
+
+def test_working_days_become_calendar_days_in_one_place():
+    """lanzhou §二十一's 15 working days are 21 calendar days; jiaohe §15's 30 days stay 30; the
+    office model's deadline and the engine's are the same conversion."""
+    assert calendar_days(15, "working") == 21.0
+    assert calendar_days(30, "calendar") == 30
+    with pytest.raises(InputError, match="deadline_basis"):
+        calendar_days(15, "weeks")
+    for locality, deadline in (("lanzhou_xinqu", 21.0), ("jiaohe", 30.0)):
+        params = load_policy(locality).at("2024-06-01")
+        assert office_parameters(params).deadline_days == deadline
+        assert pack_engine_params(params)[E_DEADLINE_DAYS] == deadline
+
+
+IN_FORCE = dt.date(2024, 6, 1)
+#: The seed localities and the mix each one's policy file sets (shares in REVIEW_METHODS order:
+#: data matching, renewal, home visit; data/policies/<locality>.yaml, clauses in the references).
+SEED_MIXES = {
+    "qijiang": (0.5, 0.3, 0.2),  # qijiang §4: 续保申请、平台核查、入户调查
+    "kaizhou": (0.6, 0.2, 0.2),  # kaizhou 二(一)3, 二(二)1: data matching, 入户走访, 自主申报
+    "jiaohe": (0.7, 0.15, 0.15),  # jiaohe §19: no home visit for what data matching holds; §22
+    "boshan": (0.5, 0.2, 0.3),  # boshan 二(三): 定期入户核查
+    "lanzhou_xinqu": (0.7, 0.1, 0.2),  # lanzhou §二十一: no declaration of what the platform holds; §十九
+}
+
+
+def test_each_locality_reviews_with_its_own_seed_mix_and_the_hours_follow_it():
+    """Every seed locality's policy file sets its own review-method mix (not the national
+    default), the three shares sum to 1, and localities with different mixes get different
+    office hours a review: Jiaohe, which drops the home visit where data matching suffices
+    (jiaohe §19), spends less on a review than Qijiang, which reviews on renewal applications
+    (qijiang §4), and Boshan, with periodic home checks (boshan 二(三)), more."""
+    hours = {}
+    for locality, expected in SEED_MIXES.items():
+        policy = load_policy(locality)
+        params = policy.at(IN_FORCE)
+        mix = review_mix(params)
+        assert tuple(mix) == REVIEW_METHODS
+        assert sum(mix.values()) == pytest.approx(1.0, abs=1e-12)
+        assert min(mix.values()) >= 0.0
+        assert tuple(mix.values()) == pytest.approx(expected)
+        for path in ("verification.method_share.data_matching", "verification.method_share.home_visit"):
+            entry = [e for e in policy.schedule(path) if e.start <= IN_FORCE][-1]
+            assert Path(entry.source).stem == locality
+            assert entry.reference.startswith("assumption:") and "seed 00" in entry.reference
+        p = office_parameters(params)
+        assert p.hours_review == pytest.approx(sum(
+            share * float(params[f"admin.hours.review_{method}"]) for method, share in mix.items()))
+        hours[locality] = p.hours_review
+    assert hours["jiaohe"] < hours["qijiang"] < hours["boshan"]
+    assert hours["lanzhou_xinqu"] != pytest.approx(hours["qijiang"])
+    national = office_parameters(load_policy("national").at(IN_FORCE)).hours_review
+    assert hours["jiaohe"] < national < hours["qijiang"]

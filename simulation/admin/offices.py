@@ -27,7 +27,8 @@ engine's ``processes.queue_draw``): the households decided by now are those whos
 the cohort's cumulative threshold ``cut``. Within the month the office works through the queue at
 an even rate, so an application's place gives the day it is taken up. Days to decision (calendar
 days) = the wait from the day of application to that day + its own time (its hours at
-``admin.hours_per_day`` in working days × 7/5) + the public notice (``admin.notice_days``).
+``admin.hours_per_day`` in working days, :func:`calendar_days`) + the public notice
+(``admin.notice_days``).
 
 Pure functions of arrays and scalars; nothing here draws random numbers.
 """
@@ -41,6 +42,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.errors import InputError
+
 #: Cohorts tracked (months waited; the last bin holds older applications). The engine's kernel
 #: reads the same constant.
 QUEUE_AGES = 25
@@ -53,6 +56,21 @@ ALL = 2.0
 #: Points per axis of the grid over (place in the month, day of application) on which the
 #: office computes its mean days to decision and share decided late.
 _GRID = 24
+#: The review methods of the office model, in the order of :func:`review_mix`.
+REVIEW_METHODS = ("data_matching", "renewal", "home_visit")
+
+
+def calendar_days(days: float, basis: str = "working") -> float:
+    """Calendar days of ``days`` counted on ``basis`` (``admin.deadline_basis``): ``"working"``
+    days are × 7/5 (five working days a week, public holidays ignored; lanzhou §二十一's 15
+    working days are 21 calendar days), ``"calendar"`` days stay as they are. The toolkit's one
+    conversion: the office's own time, its deadline and the engine's deadline all use it.
+    Raises :class:`~simulation.errors.InputError` on another basis."""
+    if basis == "working":
+        return days * 7.0 / 5.0
+    if basis == "calendar":
+        return days
+    raise InputError("parameters", "admin.deadline_basis", f"unknown value {basis!r}")
 
 
 @dataclass(frozen=True)
@@ -90,16 +108,29 @@ class OfficeParameters:
     @property
     def own_days(self) -> float:
         """Calendar days an application takes once taken up: its own hours in working days
-        (× 7/5) and the public notice."""
+        (:func:`calendar_days`) and the public notice (calendar days)."""
         own = self.hours_application + self.disputed_share * self.hours_appraisal + self.hours_notice
-        return own / self.hours_per_day * 7.0 / 5.0 + self.notice_days
+        return calendar_days(own / self.hours_per_day, "working") + self.notice_days
+
+
+def review_mix(params: Mapping[str, Any]) -> dict[str, float]:
+    """The locality's shares of reviews by method 核查方式 (qijiang §4: 续保申请、平台核查、入户调查),
+    in :data:`REVIEW_METHODS` order: ``verification.method_share.data_matching`` and
+    ``.home_visit`` from the policy, renewal on the household's own declaration the rest; they
+    sum to 1. The office's hours per review (:func:`office_parameters`) and the engine's
+    detection rate (``engine.economy.detection_rate``) both weigh the methods by this mix.
+    Raises :class:`~simulation.errors.InputError` when the two shares add up to more than 1."""
+    data = float(params["verification.method_share.data_matching"])
+    visit = float(params["verification.method_share.home_visit"])
+    if data + visit > 1.0 + 1e-9:
+        raise InputError("policy", "verification.method_share",
+                         f"data matching {data} + home visit {visit} above 1")
+    return {"data_matching": data, "renewal": max(0.0, 1.0 - data - visit), "home_visit": visit}
 
 
 def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
     """The office model's parameters from a policy's parameters in force (``Params``)."""
-    data = float(params["verification.method_share.data_matching"])
-    visit = float(params["verification.method_share.home_visit"])
-    renewal = max(0.0, 1.0 - data - visit)
+    mix = review_mix(params)
     days = float(params["admin.decision_deadline_days"])
     return OfficeParameters(
         casework_hours=float(params["admin.casework_hours"]),
@@ -108,9 +139,9 @@ def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
         hours_application=float(params["admin.hours.application"]),
         hours_appraisal=float(params["admin.hours.appraisal"]),
         hours_notice=float(params["admin.hours.notice"]),
-        hours_review=(data * float(params["admin.hours.review_data_matching"])
-                      + renewal * float(params["admin.hours.review_renewal"])
-                      + visit * float(params["admin.hours.review_home_visit"])),
+        hours_review=(mix["data_matching"] * float(params["admin.hours.review_data_matching"])
+                      + mix["renewal"] * float(params["admin.hours.review_renewal"])
+                      + mix["home_visit"] * float(params["admin.hours.review_home_visit"])),
         hours_report=float(params["admin.hours.reported_change"]),
         hours_temporary=float(params["admin.hours.temporary"]),
         ineligible_applicants=float(params["admin.ineligible_applicants"]),
@@ -123,8 +154,7 @@ def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
         purchased_hours=float(params["admin.purchased.hours"]),
         hour_cost=float(params["admin.purchased.hour_cost"]),
         purchased_posts=float(params["admin.purchased.posts"]),
-        # working days → calendar days: five working days a week (holidays ignored)
-        deadline_days=days * 7.0 / 5.0 if params["admin.deadline_basis"] == "working" else days,
+        deadline_days=calendar_days(days, params["admin.deadline_basis"]),
     )
 
 

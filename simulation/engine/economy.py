@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.admin.offices import review_mix
 from simulation.errors import InputError
 
 #: Slots of the monthly input vector.
@@ -92,14 +93,10 @@ def detection_rate(params: Any, behaviour: Any, area: str = "urban") -> float:
         base = behaviour.detect_campaign_rural if area == "rural" else behaviour.detect_campaign
     else:
         base = behaviour.detect_routine
-    dm = float(params["verification.method_share.data_matching"])
-    hv = float(params["verification.method_share.home_visit"])
-    if dm + hv > 1.0 + 1e-9:
-        raise InputError("policy", "verification.method_share",
-                         f"data matching {dm} + home visit {hv} above 1")
-    mix = dm + hv * behaviour.detect_home_visit_ratio + max(0.0, 1.0 - dm - hv) * (
-        behaviour.detect_declaration_ratio)
-    return float(min(1.0, base * mix))
+    mix = review_mix(params)
+    found = (mix["data_matching"] + mix["home_visit"] * behaviour.detect_home_visit_ratio
+             + mix["renewal"] * behaviour.detect_declaration_ratio)
+    return float(min(1.0, base * found))
 
 
 def monthly_inputs(policy: Any, behaviour: Any, start: dt.date, months: int) -> np.ndarray:

@@ -121,7 +121,7 @@ from numba import njit, prange  # noqa: E402
 from numba.core import types  # noqa: E402
 from numba.core.extending import intrinsic  # noqa: E402
 
-from simulation.admin.offices import MONTH_DAYS, QUEUE_AGES  # noqa: E402
+from simulation.admin.offices import MONTH_DAYS, QUEUE_AGES, calendar_days  # noqa: E402
 from simulation.engine import _cache  # noqa: E402
 from simulation.engine.behaviour import B  # noqa: E402
 from simulation.engine.economy import (  # noqa: E402
@@ -382,12 +382,8 @@ def pack_engine_params(params: Mapping[str, Any]) -> np.ndarray:
     e[E_EMP_ENABLED] = float(bool(get("dibao.employment_subsidy.enabled")))
     e[E_EMP_MONTHS] = float(get("dibao.employment_subsidy.months"))
     e[E_FUNERAL_MONTHS] = float(get("tekun.funeral_months"))
-    days = float(get("admin.decision_deadline_days"))
-    basis = get("admin.deadline_basis")
-    if basis not in ("working", "calendar"):
-        raise InputError("parameters", "admin.deadline_basis", f"unknown value {basis!r}")
-    # working days → calendar days: five working days a week (holidays ignored)
-    e[E_DEADLINE_DAYS] = days * 7.0 / 5.0 if basis == "working" else days
+    e[E_DEADLINE_DAYS] = calendar_days(float(get("admin.decision_deadline_days")),
+                                       get("admin.deadline_basis"))
     return e
 
 

@@ -327,9 +327,10 @@ def staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purcha
     ``purchased_hours`` casework hours bought per township and month (the one office model,
     ``simulation.admin.offices.replay``): per township (by name) mean days to decision
     (calendar), the backlog at the end, decisions and reviews late; and lines saying the totals
-    against the limit and, with ``cap`` (a ``services_cap`` row), the cap headroom before and
-    after the purchase (as the locality counts purchases)."""
-    from simulation.admin.offices import office_parameters, replay
+    against the limit, the locality's review-method mix with its hours a review and, with ``cap``
+    (a ``services_cap`` row), the cap headroom before and after the purchase (as the locality
+    counts purchases)."""
+    from simulation.admin.offices import REVIEW_METHODS, office_parameters, replay, review_mix
 
     run = replay(offices, params_at, ratio=ratio, purchased_hours=purchased_hours)
     run = run.assign(days_x=run["days_to_decision"].fillna(0.0) * run["decided"])
@@ -351,6 +352,9 @@ def staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purcha
              f"decided late {float(run['decisions_late'].sum()) / total if total else 0.0:.1%}, "
              f"backlog at the end {float(run[last]['backlog'].sum()):,.0f}, reviews late "
              f"{float(run['reviews_late'].sum()):,.0f}"]
+    mix = review_mix(params)
+    lines.append("reviews by " + ", ".join(f"{m.replace('_', ' ')} {mix[m]:.0%}" for m in REVIEW_METHODS)
+                 + f" (the locality's verification.method_share.*): {p.hours_review:.2f} office hours a review")
     if cap is not None:
         bought = purchased_hours * p.hour_cost * 12 * float(run[last]["townships"].sum())
         share = 1.0 if cap["cap_counts"] == "all" else float(params["services.subsidy_funded_share"])

@@ -28,7 +28,7 @@ PARAMS = {
     "services.frequency.cleaning": 4.33, "services.frequency.necessities": 1 / 6,
     "admin.decision_deadline_days": 15, "admin.deadline_basis": "working",
 }
-# the township offices' hours and the review mix: the national defaults (data/policies)
+# the township offices' hours (the national defaults) and Qijiang's review mix (qijiang.yaml, §4)
 PARAMS.update({k: v for k, v in load_policy("qijiang").at("2025-01-01").items()
                if (k.startswith(("admin.", "verification.method_share.")) and k not in PARAMS)})
 
