@@ -176,6 +176,19 @@ def test_explorer_shows_days_to_decision_by_township_at_the_chosen_ratio() -> No
     assert "calendar days" in offices_html(low.offices, 0.002, "en")
 
 
+def test_cache_evicts_each_kind_on_its_own() -> None:
+    """Chart images (six per prefetched setting) never push the engine runs out of the cache."""
+    from simulation.reporting.explorer import CACHE_LIMITS
+
+    explorer = Explorer(households=10, months=1, chart_worker=False)
+    explorer._cached(("run", "baseline"), lambda: "kept")
+    for i in range(CACHE_LIMITS["png"] + 5):
+        explorer._cached(("png", i), lambda i=i: i)
+    assert explorer._runs[("run", "baseline")] == "kept"
+    images = [k for k in explorer._runs if k[0] == "png"]
+    assert len(images) == CACHE_LIMITS["png"] and images[0] == ("png", 5)  # the oldest went first
+
+
 def _runs(explorer: Explorer) -> int:
     return sum(1 for key in explorer._runs if key[0] == "run")
 

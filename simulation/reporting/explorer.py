@@ -71,9 +71,13 @@ CHARTS: tuple[str, ...] = ("cost", "coverage", "deciles", "winners", "cap", "sta
 DPI = 110
 #: seconds the controls must be still before a redraw starts
 DEBOUNCE_SECONDS = 0.3
-#: engine runs, policies and chart images kept in memory (small tables and PNGs, few populations;
-#: a prefetch adds up to four images per neighbouring setting)
+#: engine runs kept in memory (small tables; a baseline also its household summary)
 CACHE_RUNS = 160
+#: what else is kept, by kind (the first element of a cache key): chart images (a prefetched
+#: setting adds six) and admin tables (one per run and staffing ratio), each kind evicted on its
+#: own, oldest first, so that images never push out the engine runs; populations, behaviour and
+#: weights (a few per locality) are kept
+CACHE_LIMITS = {"run": CACHE_RUNS, "png": 480, "admin": 320, "no_change": 40}
 
 
 #: name of the prefetch threads (their stages are not timed as the redraw's)
@@ -385,7 +389,8 @@ class Explorer:
         return parse_scenario(doc, source="explorer")
 
     def _cached(self, key: tuple, make: Callable[[], Any]) -> Any:
-        """LRU cache of populations, engine runs and chart images (``CACHE_RUNS`` entries)."""
+        """LRU cache of populations, engine runs, admin tables and chart images, each kind within
+        its :data:`CACHE_LIMITS`."""
         with self._cache_lock:
             if key in self._runs:
                 self._runs.move_to_end(key)
@@ -393,8 +398,11 @@ class Explorer:
         value = make()
         with self._cache_lock:
             self._runs[key] = value
-            while len(self._runs) > CACHE_RUNS:
-                self._runs.popitem(last=False)
+            limit = CACHE_LIMITS.get(key[0])
+            if limit is not None:
+                same = [k for k in self._runs if k[0] == key[0]]
+                for old in same[:max(0, len(same) - limit)]:  # the least recently used first
+                    del self._runs[old]
         return value
 
     def _population(self, locality: str) -> Any:
