@@ -219,3 +219,25 @@ def test_chart_errors_name_the_table() -> None:
         charts.cost_chart(pd.DataFrame(), "zh")
     with pytest.raises(ValueError, match="lang must be one of"):
         charts.cost_chart(pd.DataFrame({"dibao": [1.0]}, index=[2024]), "de")  # type: ignore[arg-type]
+
+
+def test_to_png_keeps_one_renderer_per_size_and_gives_savefig_pixels() -> None:
+    """The shared renderer (charts._SharedRendererCanvas) is sized in whole pixels as matplotlib
+    sizes its own: a height of 509.99999 px (8 × 5.1 in at 100 dpi) is 510 rows, not 509."""
+    import io
+
+    from PIL import Image
+
+    def figure() -> Figure:
+        fig, (ax,) = charts.new_figure("en", figsize=(8.0, 0.45 * 8 + 1.5))
+        ax.plot([0, 1], [0, 1], label="x")
+        ax.legend()
+        return fig
+
+    first, again = charts.to_png(figure(), dpi=100), charts.to_png(figure(), dpi=100)
+    assert first == again  # the kept renderer is cleared before each draw
+    saved = io.BytesIO()
+    figure().savefig(saved, format="png", dpi=100)
+    ours, theirs = Image.open(io.BytesIO(first)), Image.open(saved)
+    assert ours.size == theirs.size == (800, 510)
+    assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))

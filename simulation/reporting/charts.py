@@ -423,7 +423,7 @@ class _SharedRendererCanvas(FigureCanvasAgg):
     pixels); one per thread, as a renderer is not shared between threads."""
 
     def get_renderer(self) -> RendererAgg:
-        w, h = self.figure.bbox.size
+        w, h = self.get_width_height(physical=True)  # whole pixels, as FigureCanvasAgg sizes it
         key = (w, h, self.figure.dpi)
         kept = getattr(_RENDERERS, "by_size", None)
         if kept is None:
