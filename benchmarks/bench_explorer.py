@@ -8,7 +8,8 @@ review dropdown's other choices (engine runs and their charts); the benchmark wa
 prefetch, as a user reading the charts would give it time. Steps are marked ``prefetched`` (one
 slider step from the last position, or another review schedule), ``cached`` (seen before) or
 ``cold`` (a jump of a slider: a fresh engine run of the reform, its household
-tally and distribution against the baseline kept in memory, and every chart drawn now). Under each
+tally and distribution against the baseline kept in memory, and every chart drawn now). Beside each
+redraw, when its numbers and tables were on screen (the charts come after them). Under each
 step its time by stage (``Explorer.timings``): policy, engine set-up, engine months, household
 tally, engine result, run tables, distribution, view tables, charts (wall time of drawing them,
 half in the chart worker process), and the CPU seconds of the redraw (this process, every thread,
@@ -67,10 +68,12 @@ def main() -> None:
           f"debounce {DEBOUNCE_SECONDS:.2f} s before each redraw (not included); "
           f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"{'first view (population, baseline run, charts)':<48}{'':>14}{first:>9.2f}")
-    print(f"{'change':<48}{'kind':>14}{'redraw s':>9}{'cpu s':>7}{'engine runs':>13}{'prefetch s':>12}")
+    print(f"{'change':<48}{'kind':>14}{'redraw s':>9}{'numbers s':>10}{'cpu s':>7}{'engine runs':>13}"
+          f"{'prefetch s':>12}")
     times: dict[str, list[float]] = {}
     totals: dict[str, dict[str, list[float]]] = {}
     cpus: dict[str, list[float]] = {}
+    numbers: dict[str, list[float]] = {}  # until the numbers and tables were shown (charts after)
     for name, control, value, kind in steps:
         waited = time.perf_counter()
         for thread in threads:  # the user reads the charts while the neighbours are prefetched
@@ -87,7 +90,9 @@ def main() -> None:
         cpus.setdefault(kind, []).append(cpu)
         runs = sum(1 for key in explorer._runs if key[0] == "run") - runs
         times.setdefault(kind, []).append(float(widget.last_seconds or 0.0))
-        print(f"{name:<48}{kind:>14}{widget.last_seconds:>9.2f}{cpu:>7.2f}{runs:>13}{waited:>12.2f}")
+        numbers.setdefault(kind, []).append(float(widget.numbers_seconds or 0.0))
+        print(f"{name:<48}{kind:>14}{widget.last_seconds:>9.2f}{widget.numbers_seconds:>10.2f}{cpu:>7.2f}"
+              f"{runs:>13}{waited:>12.2f}")
         stages = {k: v for k, v in explorer.timings.items() if v >= 0.005 and k != "charts in the worker"}
         for k, v in stages.items():
             totals.setdefault(kind, {}).setdefault(k, []).append(v)
@@ -96,8 +101,10 @@ def main() -> None:
     for kind, values in times.items():
         values.sort()
         cpu = sorted(cpus[kind])
+        shown = sorted(numbers[kind])
         print(f"{kind}: median {values[len(values) // 2]:.2f} s, max {values[-1]:.2f} s per redraw "
-              f"(+{DEBOUNCE_SECONDS:.2f} s debounce); CPU median {cpu[len(cpu) // 2]:.2f} s, max {cpu[-1]:.2f} s")
+              f"(+{DEBOUNCE_SECONDS:.2f} s debounce); numbers and tables shown after a median "
+              f"{shown[len(shown) // 2]:.2f} s; CPU median {cpu[len(cpu) // 2]:.2f} s, max {cpu[-1]:.2f} s")
     for kind, stages in totals.items():
         print(f"{kind}, median by stage: " + " · ".join(
             f"{k} {sorted(v)[len(v) // 2]:.2f}" for k, v in stages.items()))
