@@ -5,7 +5,7 @@ distribution (winners and losers, poverty before and after); the % option and a 
 reset it; every chart (cost, coverage, the two distribution charts, cap, staffing) is at least
 560 px wide at 1280 × 800 and at 1920 × 1080, drawn from a PNG at least as wide, and the cost and
 coverage charts carry the baseline. Screenshots go to ``artifacts/explorer-1280x800*.png`` and
-``explorer-1920x1080*.png`` (the page, each chart, the distribution table). Nothing leaves the machine: every request not to
+``explorer-1920x1080*.png`` (the page, each chart, the distribution and offices tables). Nothing leaves the machine: every request not to
 127.0.0.1 is aborted (ipywidgets 8 asks a CDN for Font Awesome). Without Chromium the test skips
 locally but fails in CI (``CI=true``), where ``scripts/bootstrap.sh --system`` installs it.
 """
@@ -159,6 +159,16 @@ def _screenshots(page: Any, size: str) -> None:
         page.locator(f"img.explorer-chart-{chart}, .explorer-chart-{chart} img").first.screenshot(
             path=str(ARTIFACTS / f"explorer-{size}-{chart}.png"))
     page.locator(".explorer-distribution").screenshot(path=str(ARTIFACTS / f"explorer-{size}-distribution.png"))
+    page.locator(".explorer-offices").screenshot(path=str(ARTIFACTS / f"explorer-{size}-offices.png"))
+
+
+def _check_offices(page: Any) -> None:
+    """The township offices table (issue 13): a row per township with days to decision and the
+    day basis named."""
+    text = str(page.inner_text(".explorer-offices"))
+    for words in ("平均审批天数", "超时审批", "日历日", "‰"):
+        assert words in text, (words, text)
+    assert page.locator(".explorer-offices table tr").count() > 2  # the header and townships
 
 
 def _check_distribution(page: Any) -> str:
@@ -208,6 +218,7 @@ def test_moving_the_standard_slider_changes_the_cost_shown(chromium: str) -> Non
         assert distribution != distribution_before
         winners = page.inner_text(".explorer-winners tr:nth-child(2) td:nth-child(2)")
         assert float(winners.split()[0].replace(",", "")) > 0, winners
+        _check_offices(page)
         _screenshots(page, "1280x800")
 
         slider_text = page.inner_text(".explorer-standard-change")

@@ -1100,7 +1100,7 @@ def offices_html(offices: pd.DataFrame | None, ratio: float, lang: Lang) -> str:
             "households (applicants waiting, payments unchanged while a review is late) is that of the "
             "run's own staff.")
     head = "".join(f"<th>{h}</th>" for h in heads)
-    return (f"<h4>{title}</h4><table class='explorer-offices'><tr>{head}</tr>{''.join(rows)}</table>"
+    return (f"<h4>{title}</h4><table class='explorer-offices-table'><tr>{head}</tr>{''.join(rows)}</table>"
             f"<p style='font-size:85%;color:#555'>{note}</p>")
 
 
