@@ -98,9 +98,9 @@ def test_offices_by_township_weights_days_by_decisions_and_takes_the_last_month(
     town = out.loc["古南街道"]
     assert town["days_to_decision"] == pytest.approx((10 * 20 + 30 * 40) / 40)  # weighted by decisions
     assert town["late_share"] == pytest.approx(6 / 40)
-    assert (town["staff"], town["backlog_end"], town["reviews_late"]) == (4.0, 1.0, 3.0)  # last month; sum
+    assert (town["staff"], town["backlog_end"], town["reviews_late"]) == (4.0, 1.0, 2.0)  # the last month's
     assert math.isnan(out.loc["东溪镇", "days_to_decision"])  # decided nothing: no days
-    assert out.loc["东溪镇", "reviews_late"] == 4.0
+    assert out.loc["东溪镇", "reviews_late"] == 4.0  # a stock: overdue at the end, not summed over months
 
 
 def test_engine_targets_and_bulletin_comparison() -> None:

@@ -1073,15 +1073,16 @@ def distribution_html(deciles: pd.DataFrame, poverty: pd.DataFrame, relative_lin
 def offices_html(offices: pd.DataFrame | None, ratio: float, lang: Lang) -> str:
     """The township offices at the staffing ratio as a small HTML table: staff, mean days to
     decision against the deadline (calendar days; a township over it in red), decisions late,
-    applications waiting at the end and reviews late (the office model replayed at the ratio on
+    applications waiting and reviews overdue at the end (the office model replayed at the ratio on
     the reform run's work: ``simulation.admin.offices.replay``)."""
     zh = lang == "zh"
     title = (f"乡镇（街道）经办：按 {ratio * 1000:g}‰ 配备人员" if zh
              else f"Township offices with staff at {ratio * 1000:g}‰")
     if offices is None or offices.empty:
         return f"<h4>{title}</h4><p>{'无经办数据' if zh else 'No office figures'}</p>"
-    heads = (("乡镇（街道）", "人员", "平均审批天数", "超时审批", "期末待办", "逾期复核") if zh else
-             ("Township", "Staff", "Mean days to decision", "Decided late", "Waiting at the end", "Reviews late"))
+    heads = (("乡镇（街道）", "人员", "平均审批天数", "超时审批", "期末待审申请", "期末逾期复核") if zh else
+             ("Township", "Staff", "Mean days to decision", "Decided late", "Applications waiting at the end",
+              "Reviews overdue at the end"))
     rows = []
     for town, r in offices.iterrows():
         days = r["days_to_decision"]

@@ -200,8 +200,10 @@ def offices_by_township(offices: pd.DataFrame) -> pd.DataFrame:
     """An offices table (the engine's, or ``simulation.admin.offices.replay`` of it) summed up per
     township over the horizon, in the order of the table: staff in the last month, mean days to
     decision (weighted by the month's decisions; NaN for a township that decided nothing), the
-    share of decisions made after the deadline, the applications waiting at the end, reviews late
-    over the horizon and the deadline (calendar days, as the days to decision).
+    share of decisions made after the deadline, the applications waiting at the end, the reviews
+    overdue at the end (``reviews_late`` is a month's stock of reviews waiting past their month,
+    so it is read in the last month, not summed) and the deadline (calendar days, as the days to
+    decision).
     """
     require_columns(offices, ["month", "township_name", "staff", "decided", "days_to_decision",
                               "decisions_late", "backlog", "reviews_late", "deadline_days"], "offices")
@@ -211,14 +213,14 @@ def offices_by_township(offices: pd.DataFrame) -> pd.DataFrame:
     o = o.assign(days_x=np.where(decided > 0, days, 0.0) * decided)
     last = o[o["month"] == o["month"].max()].set_index("township_name")
     g = o.groupby("township_name", sort=False)
-    sums = g[["decided", "days_x", "decisions_late", "reviews_late"]].sum()
+    sums = g[["decided", "days_x", "decisions_late"]].sum()
     made = sums["decided"].where(sums["decided"] > 0)
     out = pd.DataFrame({
         "staff": last["staff"].reindex(sums.index),
         "days_to_decision": sums["days_x"] / made,
         "late_share": sums["decisions_late"] / made,
         "backlog_end": last["backlog"].reindex(sums.index),
-        "reviews_late": sums["reviews_late"],
+        "reviews_late": last["reviews_late"].reindex(sums.index),
         "deadline_days": g["deadline_days"].last(),
     })
     out.index.name = "township"
