@@ -11,7 +11,7 @@ run: setup
 	$(PY) -m simulation run
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=12
 
 lint: setup
 	.venv/bin/ruff check simulation tests benchmarks

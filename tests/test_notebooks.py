@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 from simulation.scenarios.results import read_results
@@ -37,8 +38,14 @@ def venv_kernel_first(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
-    """Run every cell in the python3 kernel; nbclient raises CellExecutionError on the first error."""
-    client = NotebookClient(nb, kernel_name="python3", timeout=timeout,
+    """Run every cell in the python3 kernel; nbclient raises CellExecutionError on the first error.
+
+    The kernel talks over Unix sockets in ``cwd`` (``transport="ipc"``), not TCP. Notebook 05's run
+    hung until the timeout twice in full test runs (the kernel idle, the client waiting), never
+    when run alone; over TCP jupyter_client picks free ports by binding and releasing them, a race
+    with the run's other processes that is a known cause of such hangs and that sockets avoid."""
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(cwd / "kernel"))
+    client = NotebookClient(nb, km=km, kernel_name="python3", timeout=timeout,
                             resources={"metadata": {"path": str(cwd)}})
     return client.execute()
 
