@@ -47,7 +47,11 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbforma
     km = KernelManager(kernel_name="python3", transport="ipc", ip=str(cwd / "kernel"))
     client = NotebookClient(nb, km=km, kernel_name="python3", timeout=timeout,
                             resources={"metadata": {"path": str(cwd)}})
-    return client.execute()
+    try:
+        return client.execute()
+    finally:  # a kernel manager handed to nbclient is not shut down by it
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
 
 
 def test_the_six_notebooks_are_there() -> None:
