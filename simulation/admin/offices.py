@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.admin.staffing import required_staff
 from simulation.errors import InputError
 
 #: Cohorts tracked (months waited; the last bin holds older applications). The engine's kernel
@@ -306,16 +307,6 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
     return OfficeState(new_queue, new_cut, overdue), month
 
 
-def required_staff_now(recipients: float, params: Mapping[str, Any], ratio: float | None = None) -> int:
-    """Staff by the rule for ``recipients`` (qijiang 三(三)); ``ratio`` overrides
-    ``staffing.ratio_min``."""
-    from simulation.admin.staffing import required_staff
-
-    r = float(params["staffing.ratio_min"]) if ratio is None else float(ratio)
-    return int(required_staff([recipients], r, int(params["staffing.minimum"]),
-                              int(params["staffing.small_threshold"]))[0])
-
-
 #: Columns of the engine's offices table that :func:`replay` reads (the work of each month).
 WORK_COLUMNS = ("applications", "reviews_falling_due", "reports_handled", "temporary_cases",
                 "villages", "recipients", "townships")
@@ -350,13 +341,11 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
     # columns as arrays, rows in township order (as they first appear), months in order within
     # each: the explorer replays on every staffing change, and pandas' per-row access was most of it
     months = offices["month"].astype(str).to_numpy()
-    town_codes, towns = pd.factorize(offices["township"], sort=False)
+    town_codes, _ = pd.factorize(offices["township"], sort=False)
     order = np.lexsort((months, town_codes))
     col = {c: offices[c].to_numpy()[order]
            for c in ("month", "township", "township_name", "staff", *WORK_COLUMNS)}
     months = months[order]
-    from simulation.admin.staffing import required_staff
-
     cache: dict[str, tuple[Mapping[str, Any], OfficeParameters]] = {}
     for month_key in dict.fromkeys(months):
         params = params_at(month_key)

@@ -2127,7 +2127,6 @@ def disability_year(p, low_income_on, chunk_bounds, bounds, status, paid_dibao_n
                 low_mild[h] = mild
 
 
-
 @njit(cache=True)
 def disability_groups(township, hh_urban, weight, care_n, low_severe, low_mild, out):
     """The year's determination (:func:`disability_year`) summed by township × area, weighted:
