@@ -218,15 +218,47 @@ def draw_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang
     return draw(table, lang)
 
 
+#: idle figures of drawn charts by (chart, lang, columns, rows), for :func:`render_chart` to draw
+#: into (``charts.reusing``); per process, shared by its threads, each figure used by one at a time
+_FIGURES: dict[tuple, list[Figure]] = {}
+_FIGURES_LOCK = threading.Lock()
+#: figures kept per key (the foreground and a prefetch may draw the same chart at once) and keys
+_FIGURES_PER_KEY, _FIGURE_KEYS = 2, 24
+
+
+def _figure_key(chart: str, table: pd.DataFrame, lang: Lang) -> tuple:
+    """The figures a chart may be drawn into again: the same chart, language and table shape."""
+    return (chart, lang, tuple(map(str, table.columns)), len(table))
+
+
+def _take_figure(key: tuple) -> Figure | None:
+    with _FIGURES_LOCK:
+        idle = _FIGURES.get(key)
+        return idle.pop() if idle else None
+
+
+def _give_back_figure(key: tuple, fig: Figure) -> None:
+    with _FIGURES_LOCK:
+        if key not in _FIGURES and len(_FIGURES) >= _FIGURE_KEYS:
+            _FIGURES.clear()  # many shapes seen (another locality, language): start again
+        idle = _FIGURES.setdefault(key, [])
+        if len(idle) < _FIGURES_PER_KEY:
+            idle.append(fig)
+
+
 def render_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang: Lang, dpi: int,
                  layouts: Mapping[tuple, list[tuple[float, ...]]]) -> DrawnChart:
     """Draw a chart to PNG (module level: the chart worker process runs it too).
 
     Constrained layout is a third of a chart's drawing; a figure whose texts around the axes are
     those of a layout in ``layouts`` (by :func:`_layout_key`) gets that layout as it is, the same
-    pixels. Otherwise it is laid out, and its axes positions come back to be kept."""
+    pixels. Otherwise it is laid out, and its axes positions come back to be kept. The chart is
+    drawn into a figure of the same chart and table shape drawn before (``charts.reusing``: its
+    axes and ticks are kept, the same pixels as a new figure), or a new one."""
     cpu = time.process_time()
-    fig = draw_chart(chart, table, baseline, lang)
+    figure_key = _figure_key(chart, table, lang)
+    with charts.reusing(_take_figure(figure_key)):
+        fig = draw_chart(chart, table, baseline, lang)
     key = _layout_key(fig)
     positions = layouts.get(key)
     if positions is not None:
@@ -236,8 +268,9 @@ def render_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, la
     legend = fig.axes[0].get_legend()
     labels = tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()
     png = charts.to_png(fig, dpi=dpi)
-    return DrawnChart(png, labels, key, None if positions is not None else [ax.get_position().bounds for ax in fig.axes],
-                      time.process_time() - cpu)
+    layout = None if positions is not None else [ax.get_position().bounds for ax in fig.axes]
+    _give_back_figure(figure_key, fig)
+    return DrawnChart(png, labels, key, layout, time.process_time() - cpu)
 
 
 def _warm_charts(lang: Lang) -> None:
