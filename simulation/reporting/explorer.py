@@ -642,6 +642,10 @@ class Explorer:
     def drawn(self, view: ExplorerView, chart: str, dpi: int = DPI) -> tuple[bytes, tuple[str, ...]]:
         """One chart as PNG bytes and its legend's labels; drawn only when its tables differ from
         every pair drawn before (cached by content)."""
+        return self._drawn(view, chart, dpi, self._png_key(view, chart, dpi))
+
+    def _drawn(self, view: ExplorerView, chart: str, dpi: int, key: tuple) -> tuple[bytes, tuple[str, ...]]:
+        """:meth:`drawn` with the chart's cache key (:meth:`_png_key`) already computed."""
         table, baseline = self._chart_inputs(view)[chart]
 
         def make() -> tuple[bytes, tuple[str, ...]]:
@@ -649,7 +653,7 @@ class Explorer:
                 drawn = render_chart(chart, table, baseline, self.lang, dpi, self._layouts_of(chart, dpi))
             return self._keep_layout(chart, dpi, drawn)
 
-        return self._cached(self._png_key(view, chart, dpi), make)
+        return self._cached(key, make)
 
     def drawn_all(self, view: ExplorerView, dpi: int = DPI) -> dict[str, tuple[bytes, tuple[str, ...]]]:
         """Every chart of a view (see :meth:`drawn`). The charts not in the cache are drawn half
@@ -658,9 +662,11 @@ class Explorer:
         all here."""
         out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
         missing = []
+        # each chart's key once (hashing its tables): looked up, drawn and kept under it
+        keys = {chart: self._png_key(view, chart, dpi) for chart in CHARTS}
         for chart in CHARTS:
             with self._cache_lock:
-                hit = self._runs.get(self._png_key(view, chart, dpi))
+                hit = self._runs.get(keys[chart])
             if hit is None:
                 missing.append(chart)
             else:
@@ -675,7 +681,7 @@ class Explorer:
                                                self._layouts_of(chart, dpi))
         for chart in missing:
             if chart not in futures:
-                out[chart] = self.drawn(view, chart, dpi)
+                out[chart] = self._drawn(view, chart, dpi, keys[chart])
         worker_cpu = 0.0
         for chart, future in futures.items():
             try:
@@ -683,9 +689,9 @@ class Explorer:
                 worker_cpu += drawn.cpu
             except Exception:  # a worker that died: draw here, and from now on without it
                 self._close_worker()
-                out[chart] = self.drawn(view, chart, dpi)
+                out[chart] = self._drawn(view, chart, dpi, keys[chart])
                 continue
-            out[chart] = self._cached(self._png_key(view, chart, dpi), lambda d=drawn, c=chart: self._keep_layout(c, dpi, d))
+            out[chart] = self._cached(keys[chart], lambda d=drawn, c=chart: self._keep_layout(c, dpi, d))
         if missing and threading.current_thread().name != PREFETCH_THREAD:
             self.timings["charts"] = time.perf_counter() - began
             self.timings["charts in the worker"] = float(len(futures))
@@ -861,6 +867,8 @@ class RunTables:
     @classmethod
     def from_result(cls, monthly: pd.DataFrame, offices: pd.DataFrame | None, policy: Any) -> RunTables:
         """Summarise an engine run's monthly (and offices) table."""
+        # the months parsed once, not by each of the four tables (a fifth of this stage)
+        monthly = monthly.assign(month=tables.month_periods(monthly["month"]))
         persons = tables.monthly_by(monthly, value="persons")
         chosen = monthly[monthly["programme"].isin(RECIPIENT_PROGRAMMES)]
         recipients = tables.monthly_by(chosen, value="persons", by="township").reindex(persons.index, fill_value=0.0)
