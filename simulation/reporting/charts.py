@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
@@ -96,7 +97,7 @@ def _clear_for_reuse(fig: Figure) -> None:
         ax.set_in_layout(True)
         ax.set_subplotspec(ax.get_subplotspec())
     fig.set_layout_engine("constrained")
-    fig.set_dpi(Figure().dpi)
+    fig.set_dpi(matplotlib.rcParams["figure.dpi"])  # what Figure() takes
 
 
 def new_figure(lang: Lang, ncols: int = 1, figsize: tuple[float, float] = FIGSIZE) -> tuple[Figure, list[Axes]]:
