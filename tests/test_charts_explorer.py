@@ -335,3 +335,52 @@ def test_a_chart_laid_out_again_from_the_layout_of_the_same_texts_is_the_same_im
     assert len(explorer._layouts) == 2
     fig = explorer._draw("cost", bigger.annual_cost, bigger.baseline_annual)
     assert _layout_key(fig) != _layout_key(explorer._draw("cost", view.annual_cost, view.baseline_annual))
+
+
+def _explorer_chart_tables(scale: float, towns: int, months: int, columns: tuple[str, ...]) -> dict[str, tuple]:
+    """Inputs of every explorer chart; ``scale`` moves the numbers, the rest the tables' shape."""
+    years = pd.Index([2025, 2026, 2027], name="year")
+    annual = pd.DataFrame({c: np.array([3.0e7, 3.2e7, 2.9e7]) * scale / (k + 1) for k, c in enumerate(columns)},
+                          index=years)
+    index = pd.period_range("2025-01", periods=months, freq="M")
+    persons = pd.DataFrame({c: np.linspace(900, 1200, months) * scale / (k + 1) for k, c in enumerate(columns)},
+                           index=index)
+    rows = []
+    for population in ("recipients", "households"):
+        for d in range(1, 11):
+            rows.append({"population": population, "decile": d, "households": 1000.0 * d,
+                         "winners": 50.0 * d * scale, "losers_fewer_months": 3.0 * (11 - d),
+                         "losers_lower_amount": 2.0 * d, "mean_change": (5.5 - d) * scale})
+    deciles = pd.DataFrame(rows)
+    cap = pd.DataFrame({"year": years, "services_cost": np.array([2.0e6, 2.6e6, 1.9e6]) * scale,
+                        "cap": [2.4e6, 2.3e6, 2.2e6]})
+    staff = pd.DataFrame({"staff_current": np.arange(towns) % 4 + 1.0,
+                          "staff_selected": np.arange(towns) % 3 * scale + 2.0},
+                         index=pd.Index([f"镇{i}" for i in range(towns)], name="township"))
+    return {"cost": (annual, annual.sum(axis=1) * 0.9), "coverage": (persons, persons.sum(axis=1) * 1.1),
+            "deciles": (deciles, None), "winners": (deciles, None), "cap": (cap, None), "staffing": (staff, None)}
+
+
+def test_a_chart_drawn_into_a_used_figure_is_the_image_of_a_new_figure() -> None:
+    """render_chart draws into a figure kept from an earlier draw (charts.reusing); the image must
+    be that of a new figure, pixel for pixel, whatever the earlier chart's numbers and shape."""
+    from simulation.reporting import charts
+    from simulation.reporting.explorer import CHARTS, DPI, draw_chart
+
+    first = _explorer_chart_tables(1.0, 25, 36, ("dibao", "tekun", "staff"))
+    for second in (_explorer_chart_tables(3.7, 25, 36, ("dibao", "tekun", "staff")),
+                   _explorer_chart_tables(0.4, 6, 13, ("dibao", "single_inclusion"))):
+        for chart in CHARTS:
+            used = draw_chart(chart, *first[chart], "zh")
+            charts.to_png(used, dpi=DPI)
+            # then drawn again with its layout kept, as render_chart does (out of the layout engine)
+            positions = [ax.get_position().bounds for ax in used.axes]
+            used.set_layout_engine("none")
+            for ax, position in zip(used.axes, positions, strict=True):
+                ax.set_position(position)
+            charts.to_png(used, dpi=DPI)
+            with charts.reusing(used):
+                again = draw_chart(chart, *second[chart], "zh")
+            assert again is used, chart
+            fresh = charts.to_png(draw_chart(chart, *second[chart], "zh"), dpi=DPI)
+            assert charts.to_png(again, dpi=DPI) == fresh, chart

@@ -218,15 +218,47 @@ def draw_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang
     return draw(table, lang)
 
 
+#: idle figures of drawn charts by (chart, lang, columns, rows), for :func:`render_chart` to draw
+#: into (``charts.reusing``); per process, shared by its threads, each figure used by one at a time
+_FIGURES: dict[tuple, list[Figure]] = {}
+_FIGURES_LOCK = threading.Lock()
+#: figures kept per key (the foreground and a prefetch may draw the same chart at once) and keys
+_FIGURES_PER_KEY, _FIGURE_KEYS = 2, 24
+
+
+def _figure_key(chart: str, table: pd.DataFrame, lang: Lang) -> tuple:
+    """The figures a chart may be drawn into again: the same chart, language and table shape."""
+    return (chart, lang, tuple(map(str, table.columns)), len(table))
+
+
+def _take_figure(key: tuple) -> Figure | None:
+    with _FIGURES_LOCK:
+        idle = _FIGURES.get(key)
+        return idle.pop() if idle else None
+
+
+def _give_back_figure(key: tuple, fig: Figure) -> None:
+    with _FIGURES_LOCK:
+        if key not in _FIGURES and len(_FIGURES) >= _FIGURE_KEYS:
+            _FIGURES.clear()  # many shapes seen (another locality, language): start again
+        idle = _FIGURES.setdefault(key, [])
+        if len(idle) < _FIGURES_PER_KEY:
+            idle.append(fig)
+
+
 def render_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, lang: Lang, dpi: int,
                  layouts: Mapping[tuple, list[tuple[float, ...]]]) -> DrawnChart:
     """Draw a chart to PNG (module level: the chart worker process runs it too).
 
     Constrained layout is a third of a chart's drawing; a figure whose texts around the axes are
     those of a layout in ``layouts`` (by :func:`_layout_key`) gets that layout as it is, the same
-    pixels. Otherwise it is laid out, and its axes positions come back to be kept."""
+    pixels. Otherwise it is laid out, and its axes positions come back to be kept. The chart is
+    drawn into a figure of the same chart and table shape drawn before (``charts.reusing``: its
+    axes and ticks are kept, the same pixels as a new figure), or a new one."""
     cpu = time.process_time()
-    fig = draw_chart(chart, table, baseline, lang)
+    figure_key = _figure_key(chart, table, lang)
+    with charts.reusing(_take_figure(figure_key)):
+        fig = draw_chart(chart, table, baseline, lang)
     key = _layout_key(fig)
     positions = layouts.get(key)
     if positions is not None:
@@ -236,8 +268,9 @@ def render_chart(chart: str, table: pd.DataFrame, baseline: pd.Series | None, la
     legend = fig.axes[0].get_legend()
     labels = tuple(t.get_text() for t in legend.get_texts()) if legend is not None else ()
     png = charts.to_png(fig, dpi=dpi)
-    return DrawnChart(png, labels, key, None if positions is not None else [ax.get_position().bounds for ax in fig.axes],
-                      time.process_time() - cpu)
+    layout = None if positions is not None else [ax.get_position().bounds for ax in fig.axes]
+    _give_back_figure(figure_key, fig)
+    return DrawnChart(png, labels, key, layout, time.process_time() - cpu)
 
 
 def _warm_charts(lang: Lang) -> None:
@@ -609,6 +642,10 @@ class Explorer:
     def drawn(self, view: ExplorerView, chart: str, dpi: int = DPI) -> tuple[bytes, tuple[str, ...]]:
         """One chart as PNG bytes and its legend's labels; drawn only when its tables differ from
         every pair drawn before (cached by content)."""
+        return self._drawn(view, chart, dpi, self._png_key(view, chart, dpi))
+
+    def _drawn(self, view: ExplorerView, chart: str, dpi: int, key: tuple) -> tuple[bytes, tuple[str, ...]]:
+        """:meth:`drawn` with the chart's cache key (:meth:`_png_key`) already computed."""
         table, baseline = self._chart_inputs(view)[chart]
 
         def make() -> tuple[bytes, tuple[str, ...]]:
@@ -616,7 +653,7 @@ class Explorer:
                 drawn = render_chart(chart, table, baseline, self.lang, dpi, self._layouts_of(chart, dpi))
             return self._keep_layout(chart, dpi, drawn)
 
-        return self._cached(self._png_key(view, chart, dpi), make)
+        return self._cached(key, make)
 
     def drawn_all(self, view: ExplorerView, dpi: int = DPI) -> dict[str, tuple[bytes, tuple[str, ...]]]:
         """Every chart of a view (see :meth:`drawn`). The charts not in the cache are drawn half
@@ -625,9 +662,11 @@ class Explorer:
         all here."""
         out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
         missing = []
+        # each chart's key once (hashing its tables): looked up, drawn and kept under it
+        keys = {chart: self._png_key(view, chart, dpi) for chart in CHARTS}
         for chart in CHARTS:
             with self._cache_lock:
-                hit = self._runs.get(self._png_key(view, chart, dpi))
+                hit = self._runs.get(keys[chart])
             if hit is None:
                 missing.append(chart)
             else:
@@ -642,7 +681,7 @@ class Explorer:
                                                self._layouts_of(chart, dpi))
         for chart in missing:
             if chart not in futures:
-                out[chart] = self.drawn(view, chart, dpi)
+                out[chart] = self._drawn(view, chart, dpi, keys[chart])
         worker_cpu = 0.0
         for chart, future in futures.items():
             try:
@@ -650,9 +689,9 @@ class Explorer:
                 worker_cpu += drawn.cpu
             except Exception:  # a worker that died: draw here, and from now on without it
                 self._close_worker()
-                out[chart] = self.drawn(view, chart, dpi)
+                out[chart] = self._drawn(view, chart, dpi, keys[chart])
                 continue
-            out[chart] = self._cached(self._png_key(view, chart, dpi), lambda d=drawn, c=chart: self._keep_layout(c, dpi, d))
+            out[chart] = self._cached(keys[chart], lambda d=drawn, c=chart: self._keep_layout(c, dpi, d))
         if missing and threading.current_thread().name != PREFETCH_THREAD:
             self.timings["charts"] = time.perf_counter() - began
             self.timings["charts in the worker"] = float(len(futures))
@@ -828,6 +867,8 @@ class RunTables:
     @classmethod
     def from_result(cls, monthly: pd.DataFrame, offices: pd.DataFrame | None, policy: Any) -> RunTables:
         """Summarise an engine run's monthly (and offices) table."""
+        # the months parsed once, not by each of the four tables (a fifth of this stage)
+        monthly = monthly.assign(month=tables.month_periods(monthly["month"]))
         persons = tables.monthly_by(monthly, value="persons")
         chosen = monthly[monthly["programme"].isin(RECIPIENT_PROGRAMMES)]
         recipients = tables.monthly_by(chosen, value="persons", by="township").reindex(persons.index, fill_value=0.0)
