@@ -129,9 +129,16 @@ def review_mix(params: Mapping[str, Any]) -> dict[str, float]:
     return {"data_matching": data, "renewal": max(0.0, 1.0 - data - visit), "home_visit": visit}
 
 
+def review_hours(params: Mapping[str, Any]) -> dict[str, float]:
+    """Office hours a review takes by method, in :data:`REVIEW_METHODS` order
+    (``admin.hours.review_<method>``)."""
+    return {m: float(params[f"admin.hours.review_{m}"]) for m in REVIEW_METHODS}
+
+
 def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
     """The office model's parameters from a policy's parameters in force (``Params``)."""
     mix = review_mix(params)
+    hours = review_hours(params)
     days = float(params["admin.decision_deadline_days"])
     return OfficeParameters(
         casework_hours=float(params["admin.casework_hours"]),
@@ -140,9 +147,8 @@ def office_parameters(params: Mapping[str, Any]) -> OfficeParameters:
         hours_application=float(params["admin.hours.application"]),
         hours_appraisal=float(params["admin.hours.appraisal"]),
         hours_notice=float(params["admin.hours.notice"]),
-        hours_review=(mix["data_matching"] * float(params["admin.hours.review_data_matching"])
-                      + mix["renewal"] * float(params["admin.hours.review_renewal"])
-                      + mix["home_visit"] * float(params["admin.hours.review_home_visit"])),
+        hours_review=(mix["data_matching"] * hours["data_matching"] + mix["renewal"] * hours["renewal"]
+                      + mix["home_visit"] * hours["home_visit"]),
         hours_report=float(params["admin.hours.reported_change"]),
         hours_temporary=float(params["admin.hours.temporary"]),
         ineligible_applicants=float(params["admin.ineligible_applicants"]),
