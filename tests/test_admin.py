@@ -203,3 +203,16 @@ def test_households_needed_for_township_staffing_answers():
     assert households_needed([500.0, 2000.0], 2.0, 400_000.0, 0.002) < need  # a lower ratio: fewer
     assert households_needed([5e6], 2.0, 400_000.0, 0.004) == 400_000  # at most the population
     assert households_needed([0.0], 2.0, 400_000.0, 0.004) == 0
+
+
+def test_a_review_that_misses_its_month_is_counted_once_however_long_it_waits():
+    cap = 2 * OFFICE.casework_hours
+    # three times the hours of reviews, then nothing: the late ones wait two months
+    many = OfficeWork(0.0, 3 * cap / OFFICE.hours_review, 0.0, 0.0, 0.0)
+    none = OfficeWork(0.0, 0.0, 0.0, 0.0, 0.0)
+    _, months = _run([many, none, none], 2)
+    assert months[0].reviews_late > 0 and months[1].reviews_late > 0  # still waiting in month 2
+    # the stock summed over the months counts a review once per month it waited; the flow once
+    missed = sum(m.reviews_missed for m in months)
+    assert missed == pytest.approx(months[0].reviews_late)
+    assert sum(m.reviews_late for m in months) > missed

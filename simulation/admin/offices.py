@@ -200,7 +200,8 @@ class OfficeMonth:
     backlog_hours: float
     reviews_due: float  # waiting from before + falling due
     reviews_done: float
-    reviews_late: float  # not done in their month (wait, payment unchanged)
+    reviews_late: float  # waiting past their month at its end, a stock (wait, payment unchanged)
+    reviews_missed: float  # of this month's falling due, not done in it: each late review once
     days_mean: float  # mean calendar days to decision of this month's decisions
     late: float  # decisions past the deadline (weighted)
     cut_lo: np.ndarray  # per cohort: draw threshold before the month
@@ -307,7 +308,7 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
         hours_used=hours_used,
         queue=float(queue.sum() + decided), decided=decided, backlog=backlog,
         backlog_hours=backlog * h_app, reviews_due=reviews_due, reviews_done=done,
-        reviews_late=overdue, days_mean=days_sum / decided if decided > 0 else float("nan"),
+        reviews_late=overdue, reviews_missed=work.reviews_due * (1.0 - share_new), days_mean=days_sum / decided if decided > 0 else float("nan"),
         late=late, cut_lo=cut_lo, cut_hi=cut_hi, base_day=base, span_day=span,
         review_share=(share_new, share_old), own_days=p.own_days)
     return OfficeState(new_queue, new_cut, overdue), month
@@ -324,7 +325,8 @@ def month_row(month: OfficeMonth) -> dict[str, float]:
             "hours_used": month.hours_used, "queue": month.queue, "decided": month.decided,
             "backlog": month.backlog, "backlog_hours": month.backlog_hours,
             "reviews_due": month.reviews_due, "reviews_done": month.reviews_done,
-            "reviews_late": month.reviews_late, "days_to_decision": month.days_mean,
+            "reviews_late": month.reviews_late, "reviews_missed": month.reviews_missed,
+            "days_to_decision": month.days_mean,
             "decisions_late": month.late}
 
 

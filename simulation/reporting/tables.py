@@ -328,11 +328,18 @@ def staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purcha
     """The planner's view of one engine run's offices with the staff of ``ratio`` and
     ``purchased_hours`` casework hours bought per township and month (the one office model,
     ``simulation.admin.offices.replay``): per township (by name) mean days to decision
-    (calendar), the backlog at the end, decisions and reviews late; and lines saying the totals
-    against the limit, the locality's review-method mix with its hours a review and, with ``cap``
+    (calendar), the backlog at the end, decisions late and reviews that missed their month (each
+    once); and lines saying the totals against the limit, the locality's review-method mix with
+    each method's hours and the mean hours a review and, with ``cap``
     (a ``services_cap`` row), the cap headroom before and after the purchase (as the locality
     counts purchases)."""
-    from simulation.admin.offices import REVIEW_METHODS, office_parameters, replay, review_mix
+    from simulation.admin.offices import (
+        REVIEW_METHODS,
+        office_parameters,
+        replay,
+        review_hours,
+        review_mix,
+    )
 
     run = replay(offices, params_at, ratio=ratio, purchased_hours=purchased_hours)
     run = run.assign(days_x=run["days_to_decision"].fillna(0.0) * run["decided"])
@@ -341,7 +348,7 @@ def staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purcha
     decided = g["decided"].sum()
     town = pd.DataFrame({"days_to_decision": g["days_x"].sum() / decided.where(decided > 0),
                          "backlog": run[last].set_index("township_name")["backlog"],
-                         "decisions_late": g["decisions_late"].sum(), "reviews_late": g["reviews_late"].sum()})
+                         "decisions_late": g["decisions_late"].sum(), "reviews_late": g["reviews_missed"].sum()})
     town.index.name = "township"
     first_month = str(run["month"].min())
     params = params_at(first_month)
@@ -352,10 +359,10 @@ def staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purcha
              f"{float(run['days_x'].sum()) / total if total else float('nan'):.1f} calendar days (limit "
              f"{p.deadline_days:.0f}: {params['admin.decision_deadline_days']} {params['admin.deadline_basis']} days), "
              f"decided late {float(run['decisions_late'].sum()) / total if total else 0.0:.1%}, "
-             f"backlog at the end {float(run[last]['backlog'].sum()):,.0f}, reviews late "
-             f"{float(run['reviews_late'].sum()):,.0f}"]
-    mix = review_mix(params)
-    lines.append("reviews by " + ", ".join(f"{m.replace('_', ' ')} {mix[m]:.0%}" for m in REVIEW_METHODS)
+             f"backlog at the end {float(run[last]['backlog'].sum()):,.0f}, reviews that missed their month "
+             f"{float(run['reviews_missed'].sum()):,.0f}"]
+    mix, hours = review_mix(params), review_hours(params)
+    lines.append("reviews by " + ", ".join(f"{m.replace('_', ' ')} {mix[m]:.0%} ({hours[m]:g} h)" for m in REVIEW_METHODS)
                  + f" (the locality's verification.method_share.*): {p.hours_review:.2f} office hours a review")
     if cap is not None:
         bought = purchased_hours * p.hour_cost * 12 * float(run[last]["townships"].sum())

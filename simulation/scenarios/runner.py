@@ -423,7 +423,9 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
     (``simulation.admin.offices``) replayed on the work the engine recorded with each ratio's
     staff (:func:`simulation.admin.offices.replay`; at the engine's own staffing the replay is
     the engine's table). Returns (rule per month × township, offices per month, per township
-    over the horizon)."""
+    over the horizon). ``reviews_late`` per month is the reviews waiting past their month at its
+    end (a stock); over the horizon it is the reviews that missed their month, each once
+    (``reviews_missed`` summed)."""
     rule_rows, queue_rows, town_rows = [], [], []
     for out in outputs:
         if out.offices is None or out.offices.empty:
@@ -446,6 +448,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
             g = q.groupby(S.RUN_KEYS + ["month", "year", "ratio"], as_index=False, sort=True)
             month = g.agg(staff=("staff", "sum"), applications=("applications", "sum"),
                           reviews=("reviews_due", "sum"), reviews_late=("reviews_late", "sum"),
+                          reviews_missed=("reviews_missed", "sum"),
                           decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
                           backlog_applications=("backlog", "sum"), days_x=("days_x", "sum"),
                           days_to_decision_max=("days_to_decision", "max"),
@@ -459,7 +462,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
             t = q.groupby(S.RUN_KEYS + ["ratio", "township", "township_name"], as_index=False, sort=False).agg(
                 recipients=("recipients", "mean"), staff=("staff", "mean"),
                 decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
-                days_x=("days_x", "sum"), reviews_late=("reviews_late", "sum"),
+                days_x=("days_x", "sum"), reviews_late=("reviews_missed", "sum"),
                 deadline_days=("deadline_days", "first"))
             t = t.merge(q[last][["township", "backlog"]].rename(columns={"backlog": "backlog_end"}),
                         on="township", how="left")
@@ -748,7 +751,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         days_x=("days_x", "sum"), days_max=("days_to_decision_max", "max"),
         share_within_limit=("share_townships_within_limit", "mean"), deadline_days=("deadline_days", "first"),
         decisions=("decisions", "sum"), decisions_late=("decisions_late", "sum"),
-        reviews_late=("reviews_late", "sum"))
+        reviews_late=("reviews_missed", "sum"))
     summary["days_mean"] = summary["days_x"] / summary["decisions"].where(summary["decisions"] > 0)
     summary["late_share"] = summary["decisions_late"] / summary["decisions"].where(summary["decisions"] > 0)
     tables["staffing_queue_summary"] = summary.drop(columns="days_x")
