@@ -55,7 +55,8 @@ def main() -> None:
     steps = [
         ("standard +10 yuan", "standard_change", 10, "prefetched"),
         ("standard +20 yuan", "standard_change", 20, "prefetched"),
-        ("staffing ratio 3‰ -> 4‰", "staffing_ratio", 4.0, "no engine run"),
+        ("staffing ratio 3‰ -> 4‰", "staffing_ratio", 4.0, "cold"),
+        ("staffing ratio 4‰ -> 3.5‰", "staffing_ratio", 3.5, "prefetched"),
         ("gradual-exit months 6 -> 12", "exit_months", 12, "cold"),
         ("review: half-yearly", "review", "half_yearly", "prefetched"),
         ("gradual-exit months 12 -> 13", "exit_months", 13, "prefetched"),

@@ -158,8 +158,10 @@ def test_levers_at_the_locality_value_are_not_a_reform() -> None:
 
 @pytest.mark.slow
 def test_explorer_shows_days_to_decision_by_township_at_the_chosen_ratio() -> None:
-    """The township offices (issue 13): the office model replayed at the slider's ratio on the
-    reform's work; fewer staff never decide faster, and the table names the day basis."""
+    """The township offices (issue 13): both runs staffed at the slider's ratio in the engine, so
+    the queue reaches the households (late reviews keep old payments, applicants wait); fewer
+    staff never decide faster, the staff chart keeps the locality's own rule beside the ratio's,
+    and the table names the day basis."""
     from simulation.reporting.explorer import offices_html
 
     explorer = Explorer(households=3000, months=12, chart_worker=False)
@@ -171,6 +173,19 @@ def test_explorer_shows_days_to_decision_by_township_at_the_chosen_ratio() -> No
     assert (low.offices["staff"] <= high.offices["staff"]).all()
     days = pd.concat([low.offices["days_to_decision"], high.offices["days_to_decision"]], axis=1).dropna()
     assert not days.empty and (days.iloc[:, 0] >= days.iloc[:, 1] - 1e-9).all()
+    # one office model: the runs' own offices are the table's, at each ratio
+    runs = {(key[3], bool(key[4])): run for key, run in explorer._runs.items() if key[0] == "run"}
+    assert set(runs) == {(0.002, False), (0.002, True), (0.004, False), (0.004, True)}
+    for ratio, view in ((0.002, low), (0.004, high)):
+        engine = runs[ratio, True].offices
+        end = engine[engine["month"] == engine["month"].max()].set_index("township_name")["staff"]
+        assert end.reindex(view.staff.index).tolist() == view.staff["staff_selected"].tolist()
+    # the locality's own rule (2‰) on each run's recipients
+    assert (low.staff["staff_current"] == low.staff["staff_selected"]).all()
+    assert (high.staff["staff_current"] < high.staff["staff_selected"]).any()
+    # the queue's feedback: at 2‰ more reviews wait, and the payments of both runs move with it
+    assert runs[0.002, False].offices["reviews_late"].sum() > runs[0.004, False].offices["reviews_late"].sum()
+    assert runs[0.002, False].annual.to_numpy().sum() != runs[0.004, False].annual.to_numpy().sum()
     html = offices_html(low.offices, 0.002, "zh")
     assert "2‰" in html and "日历日" in html and str(low.offices.index[0]) in html
     assert "calendar days" in offices_html(low.offices, 0.002, "en")

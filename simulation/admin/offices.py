@@ -330,6 +330,22 @@ def month_row(month: OfficeMonth) -> dict[str, float]:
             "decisions_late": month.late}
 
 
+def rule_staff(recipients: Any, townships: Any, staff: Any, ratio: float,
+               params: Mapping[str, Any]) -> np.ndarray:
+    """Staff by the ratio rule (qijiang 三(三): ``required_staff``) for one month's offices of an
+    engine run, given their ``recipients``, ``townships`` held and the engine's own ``staff``
+    (at ``params``' ``staffing.ratio_min``). A pooled sample's office holds several townships and
+    its staff were summed township by township: they scale with the ratio."""
+    recipients = np.asarray(recipients, dtype=float)
+    townships = np.asarray(townships)
+    out = np.asarray(staff, dtype=float).copy()
+    single = townships == 1
+    out[single] = required_staff(recipients[single], float(ratio), int(params["staffing.minimum"]),
+                                 int(params["staffing.small_threshold"]))
+    out[~single] = out[~single] * ratio / float(params["staffing.ratio_min"])
+    return out
+
+
 def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
            purchased_hours: float | None = None, staff: Mapping[Any, float] | None = None
            ) -> pd.DataFrame:
@@ -363,16 +379,11 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
         cache[month_key] = (params, p)
     n_staff = col["staff"].astype(float)
     if ratio is not None:
-        # staff by the rule at the ratio, month by month (one call per month); a pooled sample's
-        # office holds several townships: the rule's staff scale
+        # staff by the rule at the ratio, month by month (one call per month)
         for month_key, (params, _p) in cache.items():
             rows_m = months == month_key
-            single = rows_m & (col["townships"] == 1)
-            n_staff[single] = required_staff(col["recipients"][single].astype(float), float(ratio),
-                                             int(params["staffing.minimum"]),
-                                             int(params["staffing.small_threshold"]))
-            pooled = rows_m & (col["townships"] != 1)
-            n_staff[pooled] = col["staff"][pooled] * ratio / float(params["staffing.ratio_min"])
+            n_staff[rows_m] = rule_staff(col["recipients"][rows_m], col["townships"][rows_m],
+                                         col["staff"][rows_m], float(ratio), params)
     if staff is not None:
         for i in range(len(months)):
             own = staff.get(col["township"][i], staff.get(col["township_name"][i]))

@@ -10,9 +10,10 @@ The distribution (winners and losers, mean change by income decile, poverty befo
 comes from ``simulation.scenarios.distribution.distribution_tables``, fed by :class:`HouseholdTally`,
 which follows every household of the run without the engine's per-row trace.
 
-Speed: engine runs are cached by what changes them (the baseline by locality and behaviour, kept
-in memory with its household summary, so a policy change reruns only the reform; the reform by
-every policy lever), the staffing ratio changes only the admin tables (no engine run), a chart
+Speed: engine runs are cached by what changes them (the baseline by locality, behaviour and
+staffing ratio, kept in memory with its household summary, so a policy change reruns only the
+reform; the reform by every lever; both runs staff their township offices at the slider's ratio,
+so that the queue's effect on payments is the ratio's), a chart
 whose table did not change is not redrawn, a chart whose texts around the axes are unchanged
 reuses its layout, half of the charts are drawn in a second process at the same time, the widget
 redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`, and while the user looks
@@ -152,6 +153,15 @@ class ExplorerSettings:
             for cls in ("A", "B", "C"):
                 out[f"dibao.review.months.{cls}"] = {day: list(months)}
         return out
+
+    def staffing_changes(self, start: str) -> dict[str, Any]:
+        """The staffing ratio as policy changes under both runs (baseline and reform): the engine's
+        township offices staffed at the ratio from the start (``scenarios.staffing_variants``), so
+        that their queue reaches the households (a late review keeps the old payment) as well as
+        the office tables."""
+        from simulation.scenarios.scenario import staffing_variants
+
+        return dict(staffing_variants((float(self.staffing_ratio),), f"{start}-01")[0].changes)
 
     def behaviour(self, own: Any) -> dict[str, float]:
         """Engine behaviour overrides of this setting, given the locality's own ``Behaviour``.
@@ -336,6 +346,7 @@ class Explorer:
         self._engine_lock = threading.Lock()
         self._generation = 0  # bumped by each foreground compute; a prefetch stops when it moves
         self._default_cache: dict[str, ExplorerSettings] = {}
+        self._own_ratios: dict[str, float] = {}
         self._admin: Any = None
         self._layouts: dict[tuple, list[tuple[float, ...]]] = {}  # chart layouts by the texts they depend on
         #: draw half of a redraw's charts in a second process (two cores draw two charts at once)
@@ -401,6 +412,15 @@ class Explorer:
                 if getattr(settings, f) is not None and np.isclose(getattr(settings, f), getattr(own, f))}
         return replace(settings, **same).check()
 
+    def _own_ratio(self, locality: str) -> float:
+        """The locality's own staffing rule at the start (``staffing.ratio_min``, as the engine
+        staffs its offices without the explorer's ratio)."""
+        from simulation.policy import load_policy
+
+        if locality not in self._own_ratios:
+            self._own_ratios[locality] = float(load_policy(locality).at(f"{self.start}-01")["staffing.ratio_min"])
+        return self._own_ratios[locality]
+
     def _defaults(self, locality: str) -> ExplorerSettings:
         if locality not in self._default_cache:
             self._default_cache[locality] = self.defaults(locality)
@@ -415,6 +435,7 @@ class Explorer:
             "name": "explorer", "locality": settings.locality,
             "population": {"households": self.households, "seed": self.seed},
             "start": self.start, "months": self.months, "seed": self.seed, "replications": 1,
+            "baseline": {"name": "baseline", "changes": settings.staffing_changes(self.start)},
             "reforms": [{"name": "explorer", "label_zh": "交互设定", "changes": settings.changes(self.start)}],
             "behaviour": self.behaviour(settings), "staffing": {"ratios": [settings.staffing_ratio]},
             "services": {"cap_base": "estimate"}, "executor": {"kind": "serial"},
@@ -512,9 +533,11 @@ class Explorer:
         return self._cached(key, make)
 
     def _run_key(self, settings: ExplorerSettings, variant: str) -> tuple:
-        """The cache key of an engine run: locality, behaviour and (a reform's) policy changes."""
+        """The cache key of an engine run: locality, behaviour, the staffing ratio (both runs'
+        offices) and (a reform's) policy changes."""
         changes = settings.changes(self.start) if variant == "explorer" else {}
-        return ("run", settings.locality, _freeze(self.behaviour(settings)), _freeze(changes))
+        return ("run", settings.locality, _freeze(self.behaviour(settings)), settings.staffing_ratio,
+                _freeze(changes))
 
     def _admin_costs(self, settings: ExplorerSettings, variant: str, run: RunTables, share: float,
                      admin: Any) -> tuple:
@@ -595,7 +618,8 @@ class Explorer:
             deciles, poverty = reform.deciles, reform.poverty
         else:  # no reform: nobody gains or loses, poverty before = after (taken once per baseline)
             reform = base
-            deciles, poverty = self._cached(("no_change", settings.locality, _freeze(self.behaviour(settings))),
+            deciles, poverty = self._cached(("no_change", settings.locality, _freeze(self.behaviour(settings)),
+                                             settings.staffing_ratio),
                                             lambda: self._distribution(base.households, base.households,
                                                                        settings.locality))
         share = self._care_share(settings.locality)
@@ -606,7 +630,8 @@ class Explorer:
             view = build_view(settings, base, reform, share, admin,
                               sample=(len(households), float(households["weight"].sum())),
                               costs=lambda run: self._admin_costs(
-                                  settings, "baseline" if run is base else variant, run, share, admin))
+                                  settings, "baseline" if run is base else variant, run, share, admin),
+                              own_ratio=self._own_ratio(settings.locality))
         view.deciles, view.poverty = deciles, poverty
         return view
 
@@ -891,7 +916,8 @@ def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any
     backlog; ``None`` without the engine's offices table).
 
     With the engine's offices table, the township offices are the engine's office model replayed
-    at ``ratio`` (``simulation.admin.offices.replay``; the scenario tables do the same): staff by
+    at ``ratio`` (``simulation.admin.offices.replay``; the scenario tables do the same; the
+    explorer's runs are staffed at its ratio, where the replay is the engine's own table): staff by
     the rule month by month, village assistants, purchased casework and posts, each costed
     (``simulation.scenarios.runner.office_costs``). Without it, staff per township and month by
     the ratio rule (``required_staff``, qijiang 三(三)). Services for recipients × ``care_share``
@@ -964,12 +990,15 @@ def sampling_error(recipient_households: float, households: float, sample: int) 
 
 def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, care_share: float,
                admin: Any, sample: tuple[int, float] = (0, 0.0),
-               costs: Callable[[RunTables], tuple] | None = None) -> ExplorerView:
+               costs: Callable[[RunTables], tuple] | None = None,
+               own_ratio: float | None = None) -> ExplorerView:
     """Headline numbers and chart tables for a setting from its baseline and reform runs.
 
     ``sample``: households simulated and the households they stand for (sum of weights), for the
     sample size and sampling error shown. ``costs``: :func:`admin_costs` of a run at the setting's
-    ratio (the explorer passes its cache)."""
+    ratio (the explorer passes its cache). ``own_ratio``: the locality's own staffing rule
+    (``staffing.ratio_min``), whose staff on the reform's recipients at the end are shown as the
+    current staff beside the ratio's (without it: the reform run's own offices' staff)."""
     ratio = settings.staffing_ratio
     cost_of = costs or (lambda run: admin_costs(run, ratio, care_share, admin))
     office_costs, cap, staff_end, offices = cost_of(reform)
@@ -979,7 +1008,15 @@ def build_view(settings: ExplorerSettings, base: RunTables, reform: RunTables, c
     base_total = float(base_annual.sum())
     total = float(annual.to_numpy().sum())
     staff = staff_end.to_frame()
-    if reform.staff_now is not None:
+    if own_ratio is not None and reform.offices is not None and len(reform.params):
+        from simulation.admin.offices import rule_staff
+
+        offices_end = reform.offices[reform.offices["month"].astype(str) == str(reform.persons.index[-1])]
+        now = pd.Series(rule_staff(offices_end["recipients"], offices_end["townships"], offices_end["staff"],
+                                   own_ratio, reform.params[-1]),
+                        index=offices_end["township_name"].to_numpy())
+        staff.insert(0, "staff_current", now.reindex(staff.index).fillna(0.0))
+    elif reform.staff_now is not None:
         now = reform.staff_now
         if reform.offices is not None:  # by township name, as the replayed staff
             names = reform.offices.drop_duplicates("township").set_index("township")["township_name"]
@@ -1114,8 +1151,8 @@ def distribution_html(deciles: pd.DataFrame, poverty: pd.DataFrame, relative_lin
 def offices_html(offices: pd.DataFrame | None, ratio: float, lang: Lang) -> str:
     """The township offices at the staffing ratio as a small HTML table: staff, mean days to
     decision against the deadline (calendar days; a township over it in red), decisions late,
-    applications waiting and reviews overdue at the end (the office model replayed at the ratio on
-    the reform run's work: ``simulation.admin.offices.replay``)."""
+    applications waiting and reviews overdue at the end (the reform's engine run with its offices
+    staffed at the ratio, so the queue reaches the households too)."""
     zh = lang == "zh"
     title = (f"乡镇（街道）经办：按 {ratio * 1000:g}‰ 配备人员" if zh
              else f"Township offices with staff at {ratio * 1000:g}‰")
@@ -1134,13 +1171,13 @@ def offices_html(offices: pd.DataFrame | None, ratio: float, lang: Lang) -> str:
         rows.append(f"<tr><td>{town}</td><td>{r['staff']:,.0f}</td><td{style}>{shown}</td><td>{late}</td>"
                     f"<td>{r['backlog_end']:,.0f}</td><td>{r['reviews_late']:,.0f}</td></tr>")
     deadline = float(offices["deadline_days"].max())
-    note = (f"天数为日历日；办理时限 {deadline:g} 个日历日（以工作日计的时限按 ×7/5 换算）。人员按所选配比，"
-            "经办工作量取自改革方案的模拟运行；排队对家庭的影响（待审申请、逾期复核期间待遇不变）按该运行自身的人员计。"
+    note = (f"天数为日历日；办理时限 {deadline:g} 个日历日（以工作日计的时限按 ×7/5 换算）。改革方案与基线均按所选"
+            "配比配备经办人员模拟，排队对家庭的影响（待审申请、逾期复核期间待遇不变）计入两者的支出。"
             if zh else
             f"Days are calendar days; the deadline is {deadline:g} calendar days (a limit in working days "
-            "× 7/5). Staff at the chosen ratio, on the work of the reform's run; the queue's effect on "
-            "households (applicants waiting, payments unchanged while a review is late) is that of the "
-            "run's own staff.")
+            "× 7/5). The reform and the baseline are both run with their offices staffed at the chosen "
+            "ratio: the queue's effect on households (applicants waiting, payments unchanged while a "
+            "review is late) is in both runs' costs.")
     head = "".join(f"<th>{h}</th>" for h in heads)
     return (f"<h4>{title}</h4><table class='explorer-offices-table'><tr>{head}</tr>{''.join(rows)}</table>"
             f"<p style='font-size:85%;color:#555'>{note}</p>")
@@ -1234,7 +1271,8 @@ class ExplorerWidget:
         )
 
     #: sliders whose neighbouring positions are prefetched (they change an engine run)
-    PREFETCHED = ("standard_change", "exit_months", "exit_ceiling", "take_up_scale", "discovery_scale")
+    PREFETCHED = ("standard_change", "exit_months", "exit_ceiling", "take_up_scale", "discovery_scale",
+                  "staffing_ratio")
 
     def neighbours(self, settings: ExplorerSettings, limit: int = 3) -> list[ExplorerSettings]:
         """Likely next settings: one step either way on the slider moved last (in the direction it
@@ -1248,6 +1286,8 @@ class ExplorerWidget:
             for direction in (first, -first):
                 value = control.value + direction * control.step
                 if control.min <= value <= control.max:
+                    if name == "staffing_ratio":  # the slider is in ‰
+                        value = value / 1000
                     value = round(value, 6) if isinstance(value, float) else value
                     out.append(replace(settings, **{name: value}))
         return out[:limit]
