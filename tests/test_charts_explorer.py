@@ -180,6 +180,16 @@ def test_explorer_shows_days_to_decision_by_township_at_the_chosen_ratio() -> No
         engine = runs[ratio, True].offices
         end = engine[engine["month"] == engine["month"].max()].set_index("township_name")["staff"]
         assert end.reindex(view.staff.index).tolist() == view.staff["staff_selected"].tolist()
+    # the admin tables take the run's own offices, as a replay at the ratio gives them
+    from simulation.admin.parameters import load_admin_parameters
+    from simulation.reporting.explorer import admin_costs
+
+    admin = load_admin_parameters()
+    own_table = admin_costs(runs[0.002, True], 0.002, 0.1, admin)
+    replayed = admin_costs(runs[0.002, True], 0.002 * (1 + 1e-12), 0.1, admin)  # not the run's: replay
+    pd.testing.assert_frame_equal(own_table[0], replayed[0], rtol=1e-12)
+    pd.testing.assert_frame_equal(own_table[3], replayed[3], rtol=1e-12)
+    pd.testing.assert_series_equal(own_table[2], replayed[2])
     # the locality's own rule (2‰) on each run's recipients
     assert (low.staff["staff_current"] == low.staff["staff_selected"]).all()
     assert (high.staff["staff_current"] < high.staff["staff_selected"]).any()

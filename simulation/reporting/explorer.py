@@ -936,11 +936,17 @@ def admin_costs(run: RunTables, ratio: float, care_share: float, admin: Any
     rec = run.recipients.to_numpy(float)
     years = pd.Index(months.year, name="year")
     if run.offices is not None:
-        from simulation.admin.offices import replay
+        from simulation.admin.offices import office_parameters, replay
         from simulation.scenarios.runner import OFFICE_COMPONENTS, office_costs
 
         by_month = {str(m): p for m, p in zip(months, run.params, strict=True)}
-        office = replay(run.offices, by_month.__getitem__, ratio=ratio)
+        if {float(p["staffing.ratio_min"]) for p in run.params} == {float(ratio)}:
+            # the run staffed its offices at this ratio (the explorer's runs do): the replay
+            # would be the engine's own table (tested), which only lacks the deadline
+            deadline = {m: office_parameters(p).deadline_days for m, p in by_month.items()}
+            office = run.offices.assign(deadline_days=run.offices["month"].astype(str).map(deadline))
+        else:
+            office = replay(run.offices, by_month.__getitem__, ratio=ratio)
         office_cost = office_costs(office, by_month.__getitem__).groupby("month")[list(OFFICE_COMPONENTS)].sum()
         office_cost = office_cost.reindex([str(m) for m in months], fill_value=0.0)
         office_cost.index = years
