@@ -217,6 +217,7 @@ class SimulationModel(mesa.Model):
         # reviews falling due this month per chunk × office (kernel 1 counts them)
         self.reviews_due = np.zeros((n_chunks, self.n_towns))
         self.days_hist = np.zeros((n_chunks, self.n_groups, pr.DAY_BINS), dtype=np.float64)
+        self.days_used = np.zeros(n_chunks, dtype=np.int64)  # its bins written this month
         self.rerate = False  # payment parameters changed this month (调标)
         # the kernels' records of the state and work arrays (the same arrays, no copies)
         self.person_record = record_of(slots, pr.PersonRecord)
@@ -226,7 +227,7 @@ class SimulationModel(mesa.Model):
                             self.defer_bits,
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start)), np.uint64),
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start))),
-                            np.zeros((0, N_PERSON_OUTPUTS)), self.reviews_due)
+                            np.zeros((0, N_PERSON_OUTPUTS)), self.reviews_due, self.days_used)
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
@@ -496,7 +497,6 @@ class SimulationModel(mesa.Model):
         mkey = day.year * 12 + day.month - 1  # absolute month: keys do not depend on start
         cal = day.month
         self.acc[:] = 0.0
-        self.days_hist[:] = 0.0
         self.reviews_due[:] = 0.0
         n_threads = numba.get_num_threads()
         chunks = chunk_order(self.n_chunks, n_threads)

@@ -169,7 +169,11 @@ class MonthlyRecorder:
         label = day.strftime("%Y-%m")
         self.check(acc, label)
         self.acc.append(acc)
-        self.p90.append(_weighted_p90(m.days_hist.sum(axis=0)))
+        # the day bins written this month (the kernel clears them; the rest stay zero)
+        hist = np.zeros(m.days_hist.shape[1:])
+        used = int(m.days_used.max(initial=0))
+        hist[:, :used] = m.days_hist[:, :, :used].sum(axis=0)
+        self.p90.append(_weighted_p90(hist))
         self.months.append(label)
         # reviews and reported changes handled per township (both areas), for the workload
         by_town = acc.reshape(m.n_towns, 2, pr.N_ACC).sum(axis=1)

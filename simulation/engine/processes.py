@@ -316,10 +316,12 @@ Month = namedtuple("Month", [
 #: read), the rules' scratch and the accumulators per chunk, households deferred by kernel 1,
 #: each chunk's buffers of person draws (:func:`draw_buffer_size`), an empty array for the
 #: per-person results of the rules' calculator (not wanted) and the reviews falling due per
-#: chunk × township (:func:`reviews_falling_due`).
+#: chunk × township (:func:`reviews_falling_due`); ``days_used[c]``: the day bins of chunk ``c``'s
+#: histogram of days to decision written this month (the rest are zero: only these are cleared
+#: and summed, not the whole chunks × groups × :data:`DAY_BINS`).
 Work = namedtuple("Work", [
     "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
-    "defer_bits", "draw_keys", "draw_u", "no_pout", "reviews_due"])
+    "defer_bits", "draw_keys", "draw_u", "no_pout", "reviews_due", "days_used"])
 #: The person slot columns (``state.PersonSlots``, same names and arrays), one record. Listed
 #: here, not taken from the dataclass: the kernels' cache is keyed by this file's source, and a
 #: cached kernel reads a record's fields by position.
@@ -1438,8 +1440,8 @@ def reported_change(H, h, st, report_hit, eligible, sc, old_total, major, g, w, 
 
 
 @njit(cache=True, inline="always")
-def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_tekun_n, sc,
-              m, F, area, g, w, a, st, ev):
+def decisions(H, h, hist, used, hkey, eligible, new_gap, new_supp, new_single_n, new_tekun_n,
+              sc, m, F, area, g, w, a, st, ev):
     """Process 9, decisions: the days to decision (calendar days: the wait from the day of
     application to the day the office takes it up, by its place in the queue, plus its own
     time and the public notice; ``simulation.admin.offices``) against
@@ -1465,6 +1467,8 @@ def decisions(H, h, hist, hkey, eligible, new_gap, new_supp, new_single_n, new_t
     if bin_ >= DAY_BINS:
         bin_ = DAY_BINS - 1
     hist[g, bin_] += w
+    if bin_ >= used[0]:
+        used[0] = bin_ + 1
     H.applied_month[h] = -1
     if eligible or new_single_n > 0 or new_tekun_n > 0:
         a[g, A_APPROVALS] += w
@@ -1946,6 +1950,12 @@ def _programme_chunks(counter, m, P, H, W, F):
     while ci < n_chunks:
         c = m.order[ci]
         hist = W.days_hist[c]
+        # last month's days cleared (only the bins written: most days are under a few months)
+        used = W.days_used[c:c + 1]
+        for gg in range(hist.shape[0]):
+            for d in range(used[0]):
+                hist[gg, d] = 0.0
+        used[0] = 0
         a = W.acc[c]
         sc = W.scratch[c]
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
@@ -1993,7 +2003,7 @@ def _programme_chunks(counter, m, P, H, W, F):
                                      g, w, a)
             requal_pay = -1.0  # >= 0: requalified in gradual exit this month (jiaohe §5)
             if decide:
-                st, ev = decisions(H, h, hist, hkey, eligible, new_gap, new_supp,
+                st, ev = decisions(H, h, hist, used, hkey, eligible, new_gap, new_supp,
                                    new_single_n, new_tekun_n, sc, m, F, area, g, w, a, st, ev)
             elif review or report:
                 st, ev, requal_pay = reviews(P, H, W, h, st, review, eligible, new_gap,
