@@ -31,11 +31,14 @@ def month_periods(values: pd.Series, source: str = "monthly") -> pd.PeriodIndex:
     """The ``month`` column as monthly periods; a value that is not a month raises, naming it."""
     if isinstance(values.dtype, pd.PeriodDtype):
         return pd.PeriodIndex(values).asfreq("M")
+    # the distinct months parsed once (a monthly table repeats each one for every row of it)
+    codes, months = pd.factorize(values.astype(str))
     try:
-        return pd.PeriodIndex(pd.to_datetime(values.astype(str), format="mixed"), freq="M")
+        parsed = pd.PeriodIndex(pd.to_datetime(pd.Series(months, name=values.name), format="mixed"), freq="M")
     except (ValueError, TypeError) as exc:
         bad = next((v for v in values if pd.isna(pd.to_datetime(str(v), errors="coerce"))), None)
         raise TableError(f"{source}: column 'month' holds {bad!r}, which is not a month") from exc
+    return parsed[codes]
 
 
 def _numeric(df: pd.DataFrame, column: str, source: str) -> np.ndarray:

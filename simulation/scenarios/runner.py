@@ -701,7 +701,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
                          "persons": o.population_persons} for o in outputs])
     cov = S.coverage(monthly, pop)
     tables["coverage_month"] = cov
-    cov_year = cov.assign(year=pd.PeriodIndex(cov["month"].astype(str), freq="M").year)
+    cov_year = cov.assign(year=S.month_years(cov["month"]))
     tables["coverage_year_bands"] = S.bands(
         cov_year.groupby(S.RUN_KEYS + ["year", "programme"], as_index=False)[["persons"]].mean(),
         ["year", "programme"], "persons")
@@ -715,7 +715,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     if gaps:
         g = pd.concat(gaps, ignore_index=True)
         tables["coverage_gaps_month"] = g
-        g_year = g.assign(year=pd.PeriodIndex(g["month"].astype(str), freq="M").year)
+        g_year = g.assign(year=S.month_years(g["month"]))
         per_year = g_year.groupby(S.RUN_KEYS + ["year", "month", "group", "category"], as_index=False)[
             ["households", "persons"]].sum()
         per_year = per_year.groupby(S.RUN_KEYS + ["year", "group", "category"], as_index=False)[
