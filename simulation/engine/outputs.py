@@ -26,6 +26,7 @@ from numba import njit
 from simulation.admin.offices import month_row
 from simulation.engine import _cache
 from simulation.engine import processes as pr
+from simulation.engine.state import STATE_NAMES
 from simulation.errors import InputError
 from simulation.rules.entitlement import (
     N_OUTPUTS,
@@ -332,7 +333,7 @@ class TraceRecorder:
 
     def __init__(self, model: SimulationModel, ids: Iterable[int] | None) -> None:
         self.model = model
-        self.rows: list[tuple] = []
+        self.columns: list[dict[str, np.ndarray]] = []  # one month's columns each
         ids = [] if ids is None else list(ids)
         hh_ids = model.households.household_id
         pos = np.searchsorted(hh_ids, np.asarray(ids, dtype=np.int64)) if ids else np.zeros(0, np.int64)
@@ -345,7 +346,8 @@ class TraceRecorder:
         self.out = np.zeros((max(1, len(ids)), N_OUTPUTS))
 
     def record(self, t: int, day: dt.date) -> None:
-        """Add this month's row for every traced household."""
+        """Add this month's row for every traced household (as columns: a scenario traces every
+        household of every run, and a row at a time was most of a run's time)."""
         if self.positions.shape[0] == 0:
             return
         m = self.model
@@ -353,32 +355,55 @@ class TraceRecorder:
         _trace_assess(self.positions, m.bounds, s.age_y, s.urban, s.disability, s.ill,
                       s.paralysed, s.rare, s.labour, s.self_care, s.earned, s.pension, s.other,
                       s.rigid, s.supporter, s.assets, s.care_wish, m.p, self.out)
-        from simulation.engine.state import STATE_NAMES
-
-        label = day.strftime("%Y-%m")
-        for r, h in enumerate(self.positions):
-            st = int(hh.status[h])
-            alive = int(hh.n_alive[h])
-            lo = int(m.bounds[2 * h])
-            earned = float(s.earned[lo:lo + alive].sum())
-            row = self.out[r]
+        h = self.positions
+        n = h.shape[0]
+        st = hh.status[h].astype(np.int64)
+        alive = hh.n_alive[h].astype(np.int64)
+        has = alive > 0
+        out = self.out[:n]
+        self.columns.append({
+            "month": np.full(n, day.strftime("%Y-%m"), dtype=object),
+            "household_id": self.ids,
+            "status": _STATE_NAMES[st],
+            "persons": alive,
+            "earned_income": _member_sums(s.earned, m.bounds[2 * h], alive),
+            "per_capita_income": np.where(has, out[:, O_PER_CAPITA], np.nan),
+            "dibao_standard": np.where(has, out[:, O_STANDARD], np.nan),
+            "dibao_eligible": has & (out[:, O_DIBAO_ELIGIBLE] != 0.0),
+            "entitled_total": np.where(has, out[:, O_TOTAL], 0.0),
             # what the accounts paid this month (a requalified month pays the exit amount)
-            paid_dibao = float(hh.dibao_month[h]) if st in (pr.ST_ENROLLED, pr.ST_EXIT) else 0.0
-            self.rows.append((
-                label, int(self.ids[r]), STATE_NAMES[st], alive, earned,
-                float(row[O_PER_CAPITA]) if alive else np.nan,
-                float(row[O_STANDARD]) if alive else np.nan,
-                bool(row[O_DIBAO_ELIGIBLE]) if alive else False,
-                float(row[O_TOTAL]) if alive else 0.0,
-                paid_dibao, float(hh.paid_single[h]),
-                float(hh.paid_tekun_basic[h] + hh.paid_tekun_care[h]),
-                int(hh.exit_left[h]), REVIEW_CLASSES[int(hh.review_class[h])],
-                REASONS[int(row[O_REASON])] if alive else "",
-                pr.EVENTS[int(hh.event[h])]))
+            "paid_dibao": np.where((st == pr.ST_ENROLLED) | (st == pr.ST_EXIT), hh.dibao_month[h], 0.0),
+            "paid_single": hh.paid_single[h].astype(np.float64),
+            "paid_tekun": (hh.paid_tekun_basic[h] + hh.paid_tekun_care[h]).astype(np.float64),
+            "gradual_exit_months_left": hh.exit_left[h].astype(np.int64),
+            "review_class": _REVIEW_CLASSES[hh.review_class[h].astype(np.int64)],
+            "reason": np.where(has, _REASONS[np.where(has, out[:, O_REASON], 0.0).astype(np.int64)], ""),
+            "event": _EVENTS[hh.event[h].astype(np.int64)],
+        })
 
     def frame(self) -> pd.DataFrame:
-        """The trace as a DataFrame (columns ``TRACE_COLUMNS``)."""
-        return pd.DataFrame(self.rows, columns=list(TRACE_COLUMNS))
+        """The trace as a DataFrame (columns ``TRACE_COLUMNS``; months in order, households in
+        the order traced within each)."""
+        if not self.columns:
+            return pd.DataFrame(columns=list(TRACE_COLUMNS))
+        return pd.DataFrame({c: np.concatenate([month[c] for month in self.columns])
+                             for c in TRACE_COLUMNS})
+
+
+def _member_sums(earned: np.ndarray, first: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """Each household's members' ``earned`` summed in slot order in the column's own precision
+    (as ``earned[lo:lo + n].sum()`` of fewer than eight members), as float64; 0 for none."""
+    total = np.zeros(first.shape[0], dtype=earned.dtype)
+    for k in range(int(alive.max(initial=0))):  # households have a handful of members
+        on = alive > k
+        total[on] += earned[first[on] + k]
+    return total.astype(np.float64)
+
+
+_STATE_NAMES = np.array(STATE_NAMES, dtype=object)
+_REVIEW_CLASSES = np.array(REVIEW_CLASSES, dtype=object)
+_REASONS = np.array(REASONS, dtype=object)
+_EVENTS = np.array(pr.EVENTS, dtype=object)
 
 
 _cache.end(_PREVIOUS_CACHE)

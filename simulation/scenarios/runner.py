@@ -317,17 +317,19 @@ OFFICE_COMPONENTS = ("staff", "assistants", "purchased_casework", "purchased_pos
 def office_costs(offices: pd.DataFrame, params_at: Any) -> pd.DataFrame:
     """Per month × township: the office's monthly cost by component (yuan), from the engine's
     staff and assistants of that month and the purchases in force."""
-    rows = []
-    for r in offices.itertuples(index=False):
-        p = params_at(str(r.month))
-        rows.append({"month": str(r.month), "township": r.township,
-                     "staff": r.staff * float(p["staffing.annual_cost"]) / 12.0,
-                     "assistants": r.assistants * float(p["admin.assistants.annual_cost"]) / 12.0,
-                     "purchased_casework": r.townships * float(p["admin.purchased.hours"])
-                     * float(p["admin.purchased.hour_cost"]),
-                     "purchased_posts": r.townships * float(p["admin.purchased.posts"])
-                     * float(p["admin.purchased.post_cost"]) / 12.0})
-    return pd.DataFrame(rows, columns=["month", "township", *OFFICE_COMPONENTS])
+    # the prices read once per month (a scenario's offices tables have a row per township-month)
+    codes, months = pd.factorize(offices["month"].astype(str))
+    names = ("staffing.annual_cost", "admin.assistants.annual_cost", "admin.purchased.hours",
+             "admin.purchased.hour_cost", "admin.purchased.posts", "admin.purchased.post_cost")
+    prices = np.array([[float(params_at(m)[n]) for n in names] for m in months]).reshape(-1, len(names))
+    staff_cost, assistant_cost, hours, hour_cost, posts, post_cost = (prices[codes, i] for i in range(len(names)))
+    towns = offices["townships"].to_numpy()
+    return pd.DataFrame({
+        "month": np.asarray(months, dtype=object)[codes], "township": offices["township"].tolist(),
+        "staff": offices["staff"].to_numpy() * staff_cost / 12.0,
+        "assistants": offices["assistants"].to_numpy() * assistant_cost / 12.0,
+        "purchased_casework": towns * hours * hour_cost,
+        "purchased_posts": towns * posts * post_cost / 12.0}, columns=["month", "township", *OFFICE_COMPONENTS])
 
 
 def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str], Any]
