@@ -428,7 +428,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
     over the horizon). ``reviews_late`` per month is the reviews waiting past their month at its
     end (a stock); over the horizon it is the reviews that missed their month, each once
     (``reviews_missed`` summed)."""
-    rule_rows, queue_rows, town_rows = [], [], []
+    replayed = []
     for out in outputs:
         if out.offices is None or out.offices.empty:
             continue
@@ -437,44 +437,45 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
         params_at = functools.partial(_params_at, policies, out.variant, out.locality)
         keys = {"variant": out.variant, "replication": out.replication, "locality": out.locality}
         for ratio in ratios:
-            r = replay(out.offices, params_at, ratio=ratio).assign(**keys, ratio=ratio)
+            # ``_k``: the run and ratio, in order (the tables below are grouped once over all)
+            r = replay(out.offices, params_at, ratio=ratio).assign(**keys, ratio=ratio, _k=len(replayed))
             r["month"] = r["month"].astype(str)
             r["year"] = r["month"].str[:4].astype(int)
             cost = office_costs(r, params_at)
             r["staff_cost"] = cost["staff"].to_numpy()
-            rule_rows.append(r[S.RUN_KEYS + ["month", "year", "ratio", "township", "township_name",
-                                             "recipients", "staff", "staff_cost"]])
-            within = (r["days_to_decision"].fillna(0.0) <= r["deadline_days"]) | (r["decided"] <= 0)
-            q = r.assign(within=within, days_x=r["days_to_decision"].fillna(0.0) * r["decided"],
-                         utilisation=r["hours_used"] / r["capacity_hours"].where(r["capacity_hours"] > 0))
-            g = q.groupby(S.RUN_KEYS + ["month", "year", "ratio"], as_index=False, sort=True)
-            month = g.agg(staff=("staff", "sum"), applications=("applications", "sum"),
-                          reviews=("reviews_due", "sum"), reviews_late=("reviews_late", "sum"),
-                          reviews_missed=("reviews_missed", "sum"),
-                          decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
-                          backlog_applications=("backlog", "sum"), days_x=("days_x", "sum"),
-                          days_to_decision_max=("days_to_decision", "max"),
-                          share_townships_within_limit=("within", "mean"),
-                          deadline_days=("deadline_days", "first"),
-                          utilisation_mean=("utilisation", "mean"))
-            month["days_to_decision_mean"] = np.where(month["decisions"] > 0,
-                                                      month["days_x"] / month["decisions"].where(month["decisions"] > 0), 0.0)
-            queue_rows.append(month.drop(columns="days_x"))
-            last = q["month"] == q["month"].max()
-            t = q.groupby(S.RUN_KEYS + ["ratio", "township", "township_name"], as_index=False, sort=False).agg(
-                recipients=("recipients", "mean"), staff=("staff", "mean"),
-                decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
-                days_x=("days_x", "sum"), reviews_late=("reviews_missed", "sum"),
-                deadline_days=("deadline_days", "first"))
-            t = t.merge(q[last][["township", "backlog"]].rename(columns={"backlog": "backlog_end"}),
-                        on="township", how="left")
-            t["days_to_decision_mean"] = t["days_x"] / t["decisions"].where(t["decisions"] > 0)
-            t["late_share"] = t["decisions_late"] / t["decisions"].where(t["decisions"] > 0)
-            town_rows.append(t.drop(columns="days_x"))
-    if not rule_rows:
+            replayed.append(r)
+    if not replayed:
         raise ValueError("no engine offices table to build the staffing tables from")
-    return (pd.concat(rule_rows, ignore_index=True), pd.concat(queue_rows, ignore_index=True),
-            pd.concat(town_rows, ignore_index=True))
+    r = pd.concat(replayed, ignore_index=True)
+    rule = r[S.RUN_KEYS + ["month", "year", "ratio", "township", "township_name", "recipients", "staff",
+                           "staff_cost"]]
+    within = (r["days_to_decision"].fillna(0.0) <= r["deadline_days"]) | (r["decided"] <= 0)
+    q = r.assign(within=within, days_x=r["days_to_decision"].fillna(0.0) * r["decided"],
+                 utilisation=r["hours_used"] / r["capacity_hours"].where(r["capacity_hours"] > 0))
+    g = q.groupby(["_k", *S.RUN_KEYS, "month", "year", "ratio"], as_index=False, sort=True)
+    month = g.agg(staff=("staff", "sum"), applications=("applications", "sum"),
+                  reviews=("reviews_due", "sum"), reviews_late=("reviews_late", "sum"),
+                  reviews_missed=("reviews_missed", "sum"),
+                  decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
+                  backlog_applications=("backlog", "sum"), days_x=("days_x", "sum"),
+                  days_to_decision_max=("days_to_decision", "max"),
+                  share_townships_within_limit=("within", "mean"),
+                  deadline_days=("deadline_days", "first"),
+                  utilisation_mean=("utilisation", "mean"))
+    month["days_to_decision_mean"] = np.where(month["decisions"] > 0,
+                                              month["days_x"] / month["decisions"].where(month["decisions"] > 0), 0.0)
+    last = q["month"] == q.groupby("_k")["month"].transform("max")
+    t = q.groupby(["_k", *S.RUN_KEYS, "ratio", "township", "township_name"], as_index=False, sort=False).agg(
+        recipients=("recipients", "mean"), staff=("staff", "mean"),
+        decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
+        days_x=("days_x", "sum"), reviews_late=("reviews_missed", "sum"),
+        deadline_days=("deadline_days", "first"))
+    t = t.merge(q[last][["_k", "township", "backlog"]].rename(columns={"backlog": "backlog_end"}),
+                on=["_k", "township"], how="left")
+    t["days_to_decision_mean"] = t["days_x"] / t["decisions"].where(t["decisions"] > 0)
+    t["late_share"] = t["decisions_late"] / t["decisions"].where(t["decisions"] > 0)
+    return (rule.reset_index(drop=True), month.drop(columns=["_k", "days_x"]),
+            t.drop(columns=["_k", "days_x"]))
 
 
 def staffing_sample(scenario: Scenario, outputs: Sequence[RunOutput], town: pd.DataFrame) -> pd.DataFrame:
@@ -641,7 +642,7 @@ def _with_township_names(table: pd.DataFrame, outputs: Sequence[RunOutput]) -> p
     ("street k" / "town k" where the locality publishes none); purchases bought for the whole
     locality (township -1) are "locality"."""
     names = {(o.locality, t): n for o in outputs if o.offices is not None and "township_name" in o.offices
-             for t, n in zip(o.offices["township"], o.offices["township_name"], strict=True)}
+             for t, n in o.offices[["township", "township_name"]].drop_duplicates().itertuples(index=False)}
     if not names or "township_name" in table.columns or not {"locality", "township"} <= set(table.columns):
         return table
     # one lookup per distinct (locality, township), not per row: the monthly table is long
