@@ -616,3 +616,30 @@ def test_a_large_illness_case_is_approved_once_and_paid_in_parts():
     t = dibao_rows(m.result(), "temporary")
     assert t["payment_illness"].tolist() == pytest.approx([10 * 3 * std] * 3 + [0.0], rel=1e-5)
     assert t["households"].tolist() == [10, 0, 0, 0]
+
+
+def test_the_trace_is_the_households_state_of_each_month(small_population):
+    """The trace (recorded as columns a month) against the model's arrays read household by
+    household at the end: members, their earnings summed in slot order at the column's own
+    precision, status, payments and event names."""
+    from simulation.engine.model import SimulationModel
+    from simulation.engine.state import STATE_NAMES
+
+    ids = small_population.households["household_id"].to_numpy()[:400]
+    m = SimulationModel(small_population, load_policy("qijiang"), "2024-01", 4, 3, trace=ids)
+    m.run_for(4)
+    trace = m.result().trace
+    assert len(trace) == 4 * len(ids) and list(trace["household_id"].iloc[:3]) == list(ids[:3])
+    last = trace[trace["month"] == "2024-04"].reset_index(drop=True)
+    hh, s = m.households, m.persons
+    for r, h in enumerate(m.tracer.positions):
+        n = int(hh.n_alive[h])
+        lo = int(m.bounds[2 * h])
+        row = last.iloc[r]
+        assert row["persons"] == n and row["status"] == STATE_NAMES[int(hh.status[h])]
+        assert row["earned_income"] == float(s.earned[lo:lo + n].sum())
+        assert row["paid_tekun"] == float(hh.paid_tekun_basic[h] + hh.paid_tekun_care[h])
+        assert row["event"] == pr.EVENTS[int(hh.event[h])]
+        assert (n == 0) == bool(np.isnan(row["per_capita_income"]))
+    assert last["earned_income"].gt(0).any() and (last["status"] == "enrolled").any()
+    assert trace.dtypes["persons"] == np.int64 and trace.dtypes["dibao_eligible"] == np.dtype(bool)

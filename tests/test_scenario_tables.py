@@ -194,3 +194,13 @@ def test_every_table_by_township_names_its_townships(result):
         assert "township_name" in t.columns, key
         named = t[t["township"].astype(str).isin({"1", "2", "3"})]
         assert named["township_name"].str.startswith("town ").all(), key
+
+
+def test_years_and_component_names_are_those_of_each_row():
+    """Worked out once per distinct value, they equal the row-by-row formulas."""
+    months = pd.Series(["2025-01", "2025-12", "2026-03", "2025-01", "2027-07"] * 3)
+    assert S.month_years(months).tolist() == [int(m[:4]) for m in months]
+    programme = pd.Series(["dibao", "single_inclusion", "funeral", "price_linkage", "dibao"])
+    for part in ("single", "funeral", "price", "gap"):
+        expect = [p if p == part or p.startswith(part + "_") else f"{p}.{part}" for p in programme]
+        assert S.component_names(programme, part).tolist() == expect
