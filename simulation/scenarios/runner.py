@@ -637,12 +637,21 @@ def engine_decisions(monthly: pd.DataFrame, offices: pd.DataFrame) -> pd.DataFra
     return out.drop(columns="days_x")
 
 
-def _with_township_names(table: pd.DataFrame, outputs: Sequence[RunOutput]) -> pd.DataFrame:
+def township_names(outputs: Sequence[RunOutput]) -> dict[tuple[Any, Any], str]:
+    """(locality, township) → the engine offices' township name, from every run's offices."""
+    names: dict[tuple[Any, Any], str] = {}
+    for o in outputs:
+        if o.offices is not None and "township_name" in o.offices:
+            pairs = o.offices[["township", "township_name"]].drop_duplicates()
+            names.update(zip(zip([o.locality] * len(pairs), pairs["township"].tolist(), strict=True),
+                             pairs["township_name"].tolist(), strict=True))
+    return names
+
+
+def _with_township_names(table: pd.DataFrame, names: Mapping[tuple[Any, Any], str]) -> pd.DataFrame:
     """``table`` with a ``township_name`` column beside ``township``: the engine offices' names
-    ("street k" / "town k" where the locality publishes none); purchases bought for the whole
-    locality (township -1) are "locality"."""
-    names = {(o.locality, t): n for o in outputs if o.offices is not None and "township_name" in o.offices
-             for t, n in o.offices[["township", "township_name"]].drop_duplicates().itertuples(index=False)}
+    (:func:`township_names`; "street k" / "town k" where the locality publishes none); purchases
+    bought for the whole locality (township -1) are "locality"."""
     if not names or "township_name" in table.columns or not {"locality", "township"} <= set(table.columns):
         return table
     # one lookup per distinct (locality, township), not per row: the monthly table is long
@@ -766,7 +775,8 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
             tables["engine_decisions"] = decisions
     tables["parameters"] = parameter_table(scenario, policies)
     # every table by township names its townships (the engine offices' names) beside the index
-    tables = {k: _with_township_names(t, outputs) for k, t in tables.items()}
+    names = township_names(outputs)
+    tables = {k: _with_township_names(t, names) for k, t in tables.items()}
     manifest = {
         "scenario": scenario.name, "scenario_file": scenario.source, "scenario_doc": _json_safe(scenario.to_doc()),
         "scenario_sha256": file_hash(scenario.source) if Path(scenario.source).is_file() else None,
