@@ -185,3 +185,25 @@ def test_a_run_records_the_effective_rule_driven_standards():
     out = runner.run_task(runner.RunTask(parse_scenario(doc, "b.yaml"), "boshan", "baseline", 0))
     assert out.standards["urban"].tolist() == pytest.approx([0.30 * 34557 / 12] * 2)
     assert out.standards["rural"].tolist() == pytest.approx([0.30 * 34557 / 12] * 2)
+
+
+def test_sampled_admin_parameters_price_each_replications_offices():
+    """A policy parameter in the uncertainty block (here the staff member's annual cost) prices
+    each replication's offices at that replication's value, as its engine run had it: the band
+    of the staff cost carries the parameter's range (it was priced at the unsampled value)."""
+    from simulation.scenarios.scenario import policy_samples
+
+    sc = parse_scenario({
+        "name": "sampled_admin", "locality": "qijiang", "population": {"households": 600, "seed": 1},
+        "start": "2025-01", "months": 2, "seed": 1, "replications": 3,
+        "uncertainty": {"staffing.annual_cost": [60000, 180000]},
+        "reforms": [{"name": "plus5", "changes": {"dibao.standard.urban": {"from": "2025-01-01", "scale": 1.05}}}],
+        "executor": {"kind": "serial"}, "services": {"cap_base": "estimate"}})
+    res = runner.run_scenario(sc, write=False, progress=False)
+    rule = res.tables["staffing_rule"]
+    for (variant, rep), g in rule.groupby(["variant", "replication"]):
+        per_staff_year = g["staff_cost"].sum() * 12 / g["staff"].sum()
+        assert per_staff_year == pytest.approx(policy_samples(sc, rep)["staffing.annual_cost"]), variant
+    staff = res.tables["cost_year_component"].query("component == 'staff' and variant == 'baseline'")
+    engine = rule[rule["variant"] == "baseline"].groupby("replication")["staff_cost"].sum()
+    assert len(set(engine.round(6))) == 3 and staff["cost"].gt(0).all()

@@ -304,8 +304,28 @@ class ScenarioResult:
                               float(self.manifest.get("relative_line", RELATIVE_LINE)))
 
 
-def _params_at(policies: Mapping[tuple[str, str], Any], variant: str, locality: str, month: str) -> Mapping[str, Any]:
-    return policies[(variant, locality)].at(f"{month}-01")
+#: A run's key among the policies it was simulated under: (variant, locality, replication).
+RunKey = tuple[str, str, int]
+
+
+def run_policies(scenario: Scenario, outputs: Sequence[RunOutput],
+                 policies: Mapping[tuple[str, str], Any]) -> dict[RunKey, Any]:
+    """The policy each run was simulated under: the variant's (``policies``), or, when the
+    uncertainty block samples policy parameters, the variant's with that replication's values
+    (:func:`build_policy` with the replication, as the run's engine had it), so that the office,
+    staff and services costs priced from it vary with them as the engine's runs did."""
+    sampled = any(policy_samples(scenario, r) for r in range(scenario.replications))
+    out: dict[RunKey, Any] = {}
+    for o in outputs:
+        key = (o.variant, o.locality, o.replication)
+        if key not in out:
+            out[key] = (build_policy(scenario, o.variant, o.locality, o.replication) if sampled
+                        else policies[(o.variant, o.locality)])
+    return out
+
+
+def _params_at(policies: Mapping[RunKey, Any], run: RunKey, month: str) -> Mapping[str, Any]:
+    return policies[run].at(f"{month}-01")
 
 
 #: Monthly administrative cost components per township from the engine's offices (yuan): staff
@@ -332,7 +352,7 @@ def office_costs(offices: pd.DataFrame, params_at: Any) -> pd.DataFrame:
         "purchased_posts": towns * posts * post_cost / 12.0}, columns=["month", "township", *OFFICE_COMPONENTS])
 
 
-def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str], Any]
+def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any]
                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Office and purchased-services cost rows (component table shape) and care demand and
     purchases per month.
@@ -344,14 +364,15 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str],
     rows, care = [], []
     for out in outputs:
         rec = S.recipients_by_township(out.monthly)
-        params_at = functools.partial(_params_at, policies, out.variant, out.locality)
+        run = (out.variant, out.locality, out.replication)
+        params_at = functools.partial(_params_at, policies, run)
         costs = office_costs(out.offices, lambda m, f=params_at: f(m)) if out.offices is not None \
             else pd.DataFrame(columns=["month", "township", *OFFICE_COMPONENTS])
         whole = -1 if pd.api.types.is_numeric_dtype(out.monthly["township"]) else "all"
         by_prog = out.monthly.groupby([out.monthly["month"].astype(str), "programme"])["persons"].sum().to_dict()
         by_month = dict(list(costs.groupby("month", sort=True)))
         for month, grp in rec.groupby("month", sort=True):
-            p = _params_at(policies, out.variant, out.locality, str(month))
+            p = _params_at(policies, run, str(month))
             year = int(str(month)[:4])
             mine = by_month.get(str(month))
             if mine is not None:
@@ -378,7 +399,7 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[tuple[str, str],
     return pd.DataFrame(rows, columns=cols), pd.DataFrame(care).fillna(0.0)
 
 
-def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[tuple[str, str], Any],
+def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[RunKey, Any],
                admin: AdminParameters) -> pd.DataFrame:
     """Purchased services against the 2% cap per variant, replication, locality and year."""
     rows = []
@@ -390,7 +411,7 @@ def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[tuple[s
     base_rec = {(r.replication, r.locality, r.year): r.recipients
                 for r in yearly[yearly["variant"] == scenario.baseline.name].itertuples(index=False)}
     for r in yearly.itertuples(index=False):
-        p = _params_at(policies, r.variant, r.locality, f"{r.year}-06" if r.months == 12 else
+        p = _params_at(policies, (r.variant, r.locality, r.replication), f"{r.year}-06" if r.months == 12 else
                        care[(care["year"] == r.year)]["month"].min())
         if scenario.cap_base == "estimate":
             recipients = base_rec.get((r.replication, r.locality, r.year), r.recipients)
@@ -419,7 +440,7 @@ def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[tuple[s
 
 
 def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
-                     policies: Mapping[tuple[str, str], Any]
+                     policies: Mapping[RunKey, Any]
                      ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Staff by rule and the offices' month under each ratio, per run: the engine's own offices
     (``simulation.admin.offices``) replayed on the work the engine recorded with each ratio's
@@ -432,9 +453,10 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
     for out in outputs:
         if out.offices is None or out.offices.empty:
             continue
-        p0 = _params_at(policies, out.variant, out.locality, scenario.start)
+        run = (out.variant, out.locality, out.replication)
+        p0 = _params_at(policies, run, scenario.start)
         ratios = scenario.staffing_ratios or default_ratios(p0)
-        params_at = functools.partial(_params_at, policies, out.variant, out.locality)
+        params_at = functools.partial(_params_at, policies, run)
         keys = {"variant": out.variant, "replication": out.replication, "locality": out.locality}
         for ratio in ratios:
             # ``_k``: the run and ratio, in order (the tables below are grouped once over all)
@@ -682,7 +704,8 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         raise ValueError("no run outputs to assemble")
     monthly = pd.concat([o.monthly for o in outputs], ignore_index=True)
     components = S.cost_components(monthly)
-    admin_rows, care = _admin_rows(outputs, policies)
+    by_run = run_policies(scenario, outputs, policies)
+    admin_rows, care = _admin_rows(outputs, by_run)
     components = S.add_admin_costs(components, admin_rows)
     base = scenario.baseline.name
 
@@ -735,8 +758,8 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         tables["coverage_gaps_year_bands"] = S.bands(per_year, ["year", "group", "category"], "households")
     tables["services_care"] = care
     if scenario.services_enabled:
-        tables["services_cap"] = _cap_table(scenario, care, policies, admin)
-    rule, queue, town = _staffing_tables(scenario, outputs, policies)
+        tables["services_cap"] = _cap_table(scenario, care, by_run, admin)
+    rule, queue, town = _staffing_tables(scenario, outputs, by_run)
     tables["staffing_rule"] = rule
     tables["staffing_queue"] = queue
     tables["staffing_township"] = town
