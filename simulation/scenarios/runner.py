@@ -200,7 +200,9 @@ def coverage_gaps(trace: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
     """
     entitled = np.where(trace["entitled_total"].to_numpy() > 0, "entitled", "not_entitled")
     status = trace["status"].astype(str).to_numpy()
-    cat = pd.Series(list(zip(entitled, status, strict=True))).map(GAP_CATEGORIES).to_numpy()
+    cat = np.full(len(trace), None, dtype=object)
+    for (ent, st), category in GAP_CATEGORIES.items():  # four cases, not a lookup per row
+        cat[(entitled == ent) & (status == st)] = category
     keep = pd.notna(cat)
     t = trace.loc[keep, ["month", "household_id", "persons"]].assign(category=cat[keep])
     g = groups.reindex(t["household_id"].to_numpy())
