@@ -377,11 +377,14 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any]
             p = _params_at(policies, run, str(month))
             year = int(str(month)[:4])
             mine = by_month.get(str(month))
-            if mine is not None:
-                for r in mine.itertuples(index=False):
-                    for comp in OFFICE_COMPONENTS:
-                        rows.append((out.variant, out.replication, out.locality, str(month), year,
-                                     r.township, "all", "admin", comp, float(getattr(r, comp))))
+            if mine is not None:  # each township's components in order (columns, not itertuples)
+                k = len(OFFICE_COMPONENTS) * len(mine)
+                rows.extend(zip([out.variant] * k, [out.replication] * k, [out.locality] * k,
+                                [str(month)] * k, [year] * k,
+                                [t for t in mine["township"].tolist() for _ in OFFICE_COMPONENTS],
+                                ["all"] * k, ["admin"] * k, list(OFFICE_COMPONENTS) * len(mine),
+                                mine[list(OFFICE_COMPONENTS)].to_numpy(dtype=float).ravel().tolist(),
+                                strict=True))
             by_key = {key: share * sum(float(by_prog.get((str(month), prog), 0.0))
                                        for prog in CARE_GROUPS[key.split(".")[0]])
                       for key, share in out.care_share.items()}
