@@ -207,3 +207,7 @@ def test_sampled_admin_parameters_price_each_replications_offices():
     staff = res.tables["cost_year_component"].query("component == 'staff' and variant == 'baseline'")
     engine = rule[rule["variant"] == "baseline"].groupby("replication")["staff_cost"].sum()
     assert len(set(engine.round(6))) == 3 and staff["cost"].gt(0).all()
+    # the parameters table (the workbook's sheet) says the value shown was not every run's
+    params = res.tables["parameters"].set_index(["variant", "parameter"])["reference"]
+    assert "sampled per replication in [60000, 180000]" in params["baseline", "staffing.annual_cost"]
+    assert "sampled" not in params["baseline", "staffing.minimum"]

@@ -839,12 +839,16 @@ def services_summary(services_cap: pd.DataFrame) -> pd.DataFrame:
 
 def parameter_table(scenario: Scenario, policies: Mapping[tuple[str, str], Any]) -> pd.DataFrame:
     """Every policy parameter per variant and locality at the start: value, unit, meaning,
-    reference (of the value in force) and whether the variant's changes set it."""
+    reference (of the value in force) and whether the variant's changes set it. A parameter the
+    uncertainty block samples says so in its reference, with its range: each replication ran
+    with its own value, not the one shown."""
     from simulation.policy.schema import CATALOGUE
 
     rows = []
     day = f"{scenario.start}-01"
     changed = {v.name: set(v.changes) for v in scenario.variants}
+    sampled = {name: f"; sampled per replication in [{lo:g}, {hi:g}] (scenario {scenario.source}, uncertainty)"
+               for name, (lo, hi) in scenario.uncertainty.items() if name in CATALOGUE}
     for (variant, loc), pol in sorted(policies.items()):
         reference = getattr(pol, "reference", None)
         for path, value in sorted(pol.at(day).items()):
@@ -852,7 +856,7 @@ def parameter_table(scenario: Scenario, policies: Mapping[tuple[str, str], Any])
             rows.append({"variant": variant, "locality": loc, "parameter": path,
                          "description": spec.description if spec else "", "unit": spec.unit if spec else "",
                          "value_at_start": str(list(value) if isinstance(value, tuple) else value),
-                         "reference": str(reference(path, day)) if reference else "",
+                         "reference": (str(reference(path, day)) if reference else "") + sampled.get(path, ""),
                          "changed": path in changed.get(variant, ())})
     return pd.DataFrame(rows, columns=["variant", "locality", "parameter", "description", "unit",
                                        "value_at_start", "reference", "changed"])
