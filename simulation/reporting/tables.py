@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simulation.scenarios.summary import month_index
+
 
 class TableError(ValueError):
     """A table handed to the reporting layer lacks a column or holds a bad value."""
@@ -31,14 +33,11 @@ def month_periods(values: pd.Series, source: str = "monthly") -> pd.PeriodIndex:
     """The ``month`` column as monthly periods; a value that is not a month raises, naming it."""
     if isinstance(values.dtype, pd.PeriodDtype):
         return pd.PeriodIndex(values).asfreq("M")
-    # the distinct months parsed once (a monthly table repeats each one for every row of it)
-    codes, months = pd.factorize(values.astype(str))
     try:
-        parsed = pd.PeriodIndex(pd.to_datetime(pd.Series(months, name=values.name), format="mixed"), freq="M")
+        return month_index(values)
     except (ValueError, TypeError) as exc:
         bad = next((v for v in values if pd.isna(pd.to_datetime(str(v), errors="coerce"))), None)
         raise TableError(f"{source}: column 'month' holds {bad!r}, which is not a month") from exc
-    return parsed[codes]
 
 
 def _numeric(df: pd.DataFrame, column: str, source: str) -> np.ndarray:

@@ -467,7 +467,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
             # ``_k``: the run and ratio, in order (the tables below are grouped once over all)
             r = replay(out.offices, params_at, ratio=ratio).assign(**keys, ratio=ratio, _k=len(replayed))
             r["month"] = r["month"].astype(str)
-            r["year"] = r["month"].str[:4].astype(int)
+            r["year"] = S.month_years(r["month"])
             cost = office_costs(r, params_at)
             r["staff_cost"] = cost["staff"].to_numpy()
             replayed.append(r)

@@ -40,13 +40,18 @@ def check_monthly(monthly: pd.DataFrame, source: str = "monthly") -> None:
                            f"first at row {monthly.index[bad[0]]!r} (value {monthly['payment'].iloc[bad[0]]!r})")
 
 
-def month_years(month: pd.Series) -> pd.Series:
-    """The calendar year of each ``YYYY-MM`` month, named ``year``. The distinct months are parsed
-    once (a scenario's monthly table has over a million rows and 36 months; pandas parses a
-    ``PeriodIndex`` of strings row by row, 18 s for 1.3 million)."""
+def month_index(month: pd.Series) -> pd.PeriodIndex:
+    """A month column (``YYYY-MM`` strings, dates or periods) as monthly periods, the distinct
+    values parsed once: a scenario's monthly table has over a million rows and 36 months, and
+    pandas parses a ``PeriodIndex`` of strings row by row (18 s for 1.3 million). A value that is
+    not a month raises ``ValueError`` (``reporting.tables.month_periods`` names it)."""
     codes, months = pd.factorize(month.astype(str))
-    years = np.asarray(pd.PeriodIndex(months, freq="M").year, dtype=np.int64)
-    return pd.Series(years[codes], index=month.index, name="year")
+    return pd.PeriodIndex(pd.to_datetime(pd.Series(months, name=month.name), format="mixed"), freq="M")[codes]
+
+
+def month_years(month: pd.Series) -> pd.Series:
+    """The calendar year of each month (:func:`month_index`), named ``year``."""
+    return pd.Series(np.asarray(month_index(month).year, dtype=np.int64), index=month.index, name="year")
 
 
 def component_names(programme: pd.Series, part: str) -> pd.Series:
