@@ -316,7 +316,7 @@ def run_policies(scenario: Scenario, outputs: Sequence[RunOutput],
     uncertainty block samples policy parameters, the variant's with that replication's values
     (:func:`build_policy` with the replication, as the run's engine had it), so that the office,
     staff and services costs priced from it vary with them as the engine's runs did."""
-    sampled = any(policy_samples(scenario, r) for r in range(scenario.replications))
+    sampled = any(name in POLICY_CATALOGUE for name in scenario.uncertainty)
     out: dict[RunKey, Any] = {}
     for o in outputs:
         key = (o.variant, o.locality, o.replication)
