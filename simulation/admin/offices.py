@@ -308,7 +308,8 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
         hours_used=hours_used,
         queue=float(queue.sum() + decided), decided=decided, backlog=backlog,
         backlog_hours=backlog * h_app, reviews_due=reviews_due, reviews_done=done,
-        reviews_late=overdue, reviews_missed=work.reviews_due * (1.0 - share_new), days_mean=days_sum / decided if decided > 0 else float("nan"),
+        reviews_late=overdue, reviews_missed=work.reviews_due * (1.0 - share_new),
+        days_mean=days_sum / decided if decided > 0 else float("nan"),
         late=late, cut_lo=cut_lo, cut_hi=cut_hi, base_day=base, span_day=span,
         review_share=(share_new, share_old), own_days=p.own_days)
     return OfficeState(new_queue, new_cut, overdue), month

@@ -170,7 +170,8 @@ class MonthlyRecorder:
         label = day.strftime("%Y-%m")
         self.check(acc, label)
         self.acc.append(acc)
-        # the day bins written this month (the kernel clears them; the rest stay zero)
+        # the day bins written this month (the kernel clears them; the rest stay zero), summed
+        # into a full-width row: the p90's total is then summed over the same bins as before
         hist = np.zeros(m.days_hist.shape[1:])
         used = int(m.days_used.max(initial=0))
         hist[:, :used] = m.days_hist[:, :, :used].sum(axis=0)
