@@ -3,11 +3,12 @@
 Drives the real widget (``ExplorerWidget``, no browser): each step sets a control as a user
 would, then runs the redraw the debounce timer would start (``DEBOUNCE_SECONDS`` of stillness
 first; that wait is printed, not included) and prints its time. Between steps the user looks at
-the charts while the widget prefetches the neighbouring positions of the slider moved last and the
-review dropdown's other choices (engine runs and their charts); the benchmark waits for that
-prefetch, as a user reading the charts would give it time. Steps are marked ``prefetched`` (one
-slider step from the last position, or another review schedule), ``cached`` (seen before) or
-``cold`` (a jump of a slider: a fresh engine run of the reform, its household
+the charts while the widget prefetches (engine runs and their charts): the neighbouring positions
+of the slider moved last, the review dropdown's other choices, then further steps of that slider
+and one step of every other (``ExplorerWidget.further``); the benchmark waits for that prefetch, as
+a user reading the charts would give it time. Each step's kind is what happened: ``prefetched``
+(no engine run: the setting was prefetched), ``cached`` (seen before) or ``cold`` (a jump of a
+slider beyond what was prefetched: a fresh engine run of the reform, its household
 tally and distribution against the baseline kept in memory, and every chart drawn now). Beside each
 redraw, when its numbers and tables were on screen (the charts come after them). Under each
 step its time by stage (``Explorer.timings``): policy, engine set-up, engine months, household
@@ -61,7 +62,10 @@ def main() -> None:
         ("review: half-yearly", "review", "half_yearly", "prefetched"),
         ("gradual-exit months 12 -> 13", "exit_months", 13, "prefetched"),
         ("take-up ×1.0 -> ×1.5", "take_up_scale", 1.5, "cold"),
-        ("standard back to +10", "standard_change", 10, "cold"),
+        ("standard back to +10", "standard_change", 10, "prefetched"),
+        ("standard +10 -> +40 (a drag of three steps)", "standard_change", 40, "prefetched"),
+        ("standard +40 -> 0 (a drag of four steps)", "standard_change", 0, "prefetched"),
+        ("exit ceiling 1.5 -> 2.5", "exit_ceiling", 2.5, "cold"),
         ("standard in %: 0%", "standard_unit", "percent", "cached"),
         ("standard +1%", "standard_change", 1, "prefetched"),
     ]
@@ -81,15 +85,18 @@ def main() -> None:
             thread.join()
         threads.clear()
         waited = time.perf_counter() - waited
-        runs = sum(1 for key in explorer._runs if key[0] == "run")
+        before = {key for key in explorer._runs if key[0] == "run"}
         widget.controls[control].value = value
         if widget._timer is not None:  # run the redraw now instead of after the debounce
             widget._timer.cancel()
         cpu = time.process_time()
         widget.redraw()
         cpu = time.process_time() - cpu + explorer.timings.get("worker cpu", 0.0)
+        # engine runs of the redraw: run keys new to the cache (prefetches can evict old ones)
+        runs = len({key for key in explorer._runs if key[0] == "run"} - before)
+        if (kind == "cold") != (runs > 0):  # the kind is what happened, not what was expected
+            kind = "cold" if runs else "prefetched"
         cpus.setdefault(kind, []).append(cpu)
-        runs = sum(1 for key in explorer._runs if key[0] == "run") - runs
         times.setdefault(kind, []).append(float(widget.last_seconds or 0.0))
         numbers.setdefault(kind, []).append(float(widget.numbers_seconds or 0.0))
         print(f"{name:<48}{kind:>14}{widget.last_seconds:>9.2f}{widget.numbers_seconds:>10.2f}{cpu:>7.2f}"

@@ -259,16 +259,30 @@ def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
     assert widget.redraws == 1 and widget.headline.value.startswith("<table")
     assert [s.standard_change for s in widget.neighbours(widget.settings())] == [10, -10]
     assert [s.review for s in widget.alternatives(widget.settings())] == ["yearly", "half_yearly", "quarterly"]
-    for thread in threads:  # the baseline's neighbours: two slider steps and three review schedules
-        thread.join(timeout=120)
-    assert _runs(explorer) == 1 + 2 + 3
+    own = widget.settings()
+    further = widget.further(own)
+    # the standard slider 2-4 steps either way, then one step either way on the gradual exit's
+    assert [s.standard_change for s in further[:6]] == [20, -20, 30, -30, 40, -40]
+    months, ceiling = own.exit_months, own.exit_ceiling
+    assert [(s.exit_months, s.exit_ceiling) for s in further[6:]] == [
+        (months + 1, ceiling), (months - 1, ceiling),
+        (months, round(ceiling + 0.1, 6)), (months, round(ceiling - 0.1, 6))]
+    assert not set(further) & set(widget.neighbours(widget.settings()))
+    for thread in threads:  # two slider steps, three review schedules, then the further positions
+        thread.join(timeout=300)
+    # the runs of every setting seen: its reform, and its baseline where the setting changes it
+    # (take-up, discovery, the staffing ratio of the offices)
+    settings = [explorer.normalised(s) for s in [own, *widget.neighbours(own), *widget.alternatives(own), *further]]
+    expected = len({explorer._run_key(s, "baseline") for s in settings}
+                   | {explorer._run_key(s, "explorer") for s in settings if s.changes(explorer.start)})
+    assert expected == 1 + 2 + 3 + 10 and _runs(explorer) == expected
     explorer.prefetch = lambda candidates: None  # type: ignore[method-assign] # count only these redraws
     deadline = time.monotonic() + 120
     widget.controls["standard_change"].value = 10  # as the slider would; redraw after the debounce
     while widget.redraws < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert widget.redraws == 2
-    assert _runs(explorer) == 6  # the +10 reform came from the prefetch: no engine run
+    assert _runs(explorer) == expected  # the +10 reform came from the prefetch: no engine run
     assert "+" in widget.headline.value and "data-redraws='2'" in widget.status.value
     # the slider moved up, so the next prefetch tries +20 first
     assert [s.standard_change for s in widget.neighbours(widget.settings())][:1] == [20]
@@ -276,7 +290,12 @@ def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
     widget.controls["review"].value = "quarterly"  # a dropdown choice, prefetched from the first view
     while widget.redraws < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert widget.redraws == 3 and _runs(explorer) == 6
+    assert widget.redraws == 3 and _runs(explorer) == expected
+    widget.controls["review"].value = own.review
+    widget.controls["standard_change"].value = 40  # a drag of four steps: prefetched from the first view
+    while widget.redraws < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert widget.redraws == 4 and _runs(explorer) == expected
 
 
 def test_household_tally_equals_the_summary_of_a_full_trace() -> None:

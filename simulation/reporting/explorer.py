@@ -17,8 +17,10 @@ so that the queue's effect on payments is the ratio's), a chart
 whose table did not change is not redrawn, a chart whose texts around the axes are unchanged
 reuses its layout, half of the charts are drawn in a second process at the same time, the widget
 redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`, and while the user looks
-it runs the engine for the neighbouring slider positions in the background
-(:meth:`Explorer.prefetch`), giving way at once to a real change. :attr:`Explorer.timings` holds
+it runs the engine in the background (:meth:`Explorer.prefetch`) for the neighbouring slider
+positions, the review dropdown's other choices, then a drag's worth of steps on the slider moved
+last and a step of the gradual-exit sliders (:meth:`ExplorerWidget.further`), giving way at once
+to a real change. :attr:`Explorer.timings` holds
 the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
 
 ``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
@@ -75,11 +77,17 @@ DEBOUNCE_SECONDS = 0.3
 #: engine runs kept in memory (small tables; a baseline also its household summary)
 CACHE_RUNS = 160
 #: what else is kept, by kind (the first element of a cache key): chart images (a prefetched
-#: setting adds six) and admin tables (one per run and staffing ratio), each kind evicted on its
+#: setting adds six, about 50 kB each) and admin tables (one per run and staffing ratio), each kind evicted on its
 #: own, oldest first, so that images never push out the engine runs; populations, behaviour and
 #: weights (a few per locality) are kept
-CACHE_LIMITS = {"run": CACHE_RUNS, "png": 480, "admin": 320, "no_change": 40}
+CACHE_LIMITS = {"run": CACHE_RUNS, "png": 960, "admin": 320, "no_change": 40}
 
+
+#: steps either way on the slider moved last that the widget prefetches once the next steps are in
+#: the cache (:meth:`ExplorerWidget.further`): a drag of the mouse moves a slider several steps
+#: before the debounce redraws. A setting costs an engine run and its charts (about 1-2 s of the
+#: two cores), stopped at once by a change
+PREFETCH_STEPS = 4
 
 #: name of the prefetch threads (their stages are not timed as the redraw's)
 PREFETCH_THREAD = "explorer-prefetch"
@@ -1279,6 +1287,19 @@ class ExplorerWidget:
     #: sliders whose neighbouring positions are prefetched (they change an engine run)
     PREFETCHED = ("standard_change", "exit_months", "exit_ceiling", "take_up_scale", "discovery_scale",
                   "staffing_ratio")
+    #: of those, the sliders that change only the reform's run (not the baseline's)
+    REFORM_ONLY = ("standard_change", "exit_months", "exit_ceiling")
+
+    def _stepped(self, settings: ExplorerSettings, name: str, steps: int) -> ExplorerSettings | None:
+        """``settings`` with slider ``name`` moved by ``steps`` of its step, or ``None`` past its range."""
+        control = self.controls[name]
+        value = control.value + steps * control.step
+        if not control.min <= value <= control.max:
+            return None
+        if name == "staffing_ratio":  # the slider is in ‰
+            value = value / 1000
+        value = round(value, 6) if isinstance(value, float) else value
+        return replace(settings, **{name: value})
 
     def neighbours(self, settings: ExplorerSettings, limit: int = 3) -> list[ExplorerSettings]:
         """Likely next settings: one step either way on the slider moved last (in the direction it
@@ -1287,16 +1308,29 @@ class ExplorerWidget:
         order += [n for n in ("standard_change",) if n not in order]
         out: list[ExplorerSettings] = []
         for name in order:
-            control = self.controls[name]
             first = self._last_moved[1] if name == self._last_moved[0] else 1
-            for direction in (first, -first):
-                value = control.value + direction * control.step
-                if control.min <= value <= control.max:
-                    if name == "staffing_ratio":  # the slider is in ‰
-                        value = value / 1000
-                    value = round(value, 6) if isinstance(value, float) else value
-                    out.append(replace(settings, **{name: value}))
+            out += [s for s in (self._stepped(settings, name, first), self._stepped(settings, name, -first))
+                    if s is not None]
         return out[:limit]
+
+    def further(self, settings: ExplorerSettings) -> list[ExplorerSettings]:
+        """Settings prefetched after :meth:`neighbours` and :meth:`alternatives`, while the user
+        still looks: the slider moved last (the standard slider at first) 2 to
+        :data:`PREFETCH_STEPS` steps either way (a drag covers several steps before the debounce
+        redraws), then one step either way on the other sliders that change only the reform (the
+        standard and the gradual exit: one engine run each; take-up, discovery and staffing rerun
+        the baseline too, and a baseline with its household summary is about 9 MB)."""
+        last = self._last_moved[0] if self._last_moved[0] in self.PREFETCHED else "standard_change"
+        steps = [(last, d * k) for k in range(2, PREFETCH_STEPS + 1) for d in (1, -1)]
+        steps += [(name, d) for name in self.REFORM_ONLY if name != last for d in (1, -1)]
+        seen = set(self.neighbours(settings))
+        out = []
+        for name, k in steps:
+            candidate = self._stepped(settings, name, k)
+            if candidate is not None and candidate not in seen:
+                seen.add(candidate)
+                out.append(candidate)
+        return out
 
     def alternatives(self, settings: ExplorerSettings) -> list[ExplorerSettings]:
         """The review dropdown's other schedules (few, and a dropdown is not a slider: its next
@@ -1365,8 +1399,9 @@ class ExplorerWidget:
             if self.on_redraw is not None:
                 self.on_redraw(view)
             # while the user looks, run the engine for the next likely positions: one step of
-            # the sliders, then the review dropdown's other choices
-            self.explorer.prefetch(self.neighbours(view.settings) + self.alternatives(view.settings))
+            # the sliders, the review dropdown's other choices, then further steps
+            self.explorer.prefetch(self.neighbours(view.settings) + self.alternatives(view.settings)
+                                   + self.further(view.settings))
 
 
 __all__ = ["Explorer", "ExplorerError", "ExplorerSettings", "ExplorerView", "ExplorerWidget",
