@@ -216,3 +216,17 @@ def test_a_review_that_misses_its_month_is_counted_once_however_long_it_waits():
     missed = sum(m.reviews_missed for m in months)
     assert missed == pytest.approx(months[0].reviews_late)
     assert sum(m.reviews_late for m in months) > missed
+
+
+def test_office_kernel_sums_are_numpys_to_the_bit():
+    """The office kernel's sums (queue, days to decision) are numpy's pairwise sums, so its
+    figures are those of the numpy code it replaced; lengths on both sides of each split."""
+    from simulation.admin.offices import _sum
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 7, 8, 9, 25, 128, 129, 136, 576, 1000, 4099):
+        for scale in (1e-3, 1.0, 1e6):
+            a = rng.standard_normal(n) * scale
+            assert _sum(a) == a.sum(), n
+    grid = rng.uniform(0, 90, (24, 24))
+    assert _sum(grid.ravel()) / grid.size == grid.mean()

@@ -41,7 +41,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
+from simulation import _numba_cache
 from simulation.admin.staffing import required_staff
 from simulation.errors import InputError
 
@@ -212,48 +214,179 @@ class OfficeMonth:
     own_days: float
 
 
-def _days_stats(age: int, base: float, length: float, own: float, deadline: float) -> tuple[float, float]:
+# The office's month is a numba kernel (:func:`_office_core`): the engine's offices call it every
+# month and :func:`replay` runs a whole table through it in one call (per row in Python it was
+# most of the scenario tables' time). Its sums are numpy's (:func:`_sum`), so it gives the bits
+# the numpy code it replaced gave.
+_PREVIOUS_CACHE = _numba_cache.begin(_numba_cache.cache_dir("admin", ("admin/offices.py",)))
+
+#: Slots of the packed parameters (:func:`_packed`) and of the month's figures the kernel writes.
+(K_H_APP, K_H_REVIEW, K_H_REPORT, K_H_TEMPORARY, K_REVIEW_SHARE_MAX, K_REVIEW_LAG,
+ K_ASSISTANTS_PER_VILLAGE, K_ASSISTANT_HOURS, K_ASSISTANT_TASK_SHARE, K_PURCHASED_HOURS,
+ K_PURCHASED_POSTS, K_CASEWORK_HOURS, K_OWN_DAYS, K_DEADLINE_DAYS) = range(14)
+N_PACKED = 14
+(F_ASSISTANTS, F_CAPACITY, F_HOURS_USED, F_QUEUE, F_DECIDED, F_BACKLOG, F_BACKLOG_HOURS,
+ F_REVIEWS_DUE, F_REVIEWS_DONE, F_REVIEWS_LATE, F_REVIEWS_MISSED, F_DAYS_MEAN, F_LATE,
+ F_SHARE_NEW, F_SHARE_OLD) = range(15)
+N_FIGURES = 15
+
+
+def _packed(p: OfficeParameters) -> np.ndarray:
+    """The parameters :func:`_office_core` reads, as an array (slots ``K_*``)."""
+    out = np.empty(N_PACKED)
+    out[K_H_APP] = p.hours_per_application
+    out[K_H_REVIEW] = p.hours_review
+    out[K_H_REPORT] = p.hours_report
+    out[K_H_TEMPORARY] = p.hours_temporary
+    out[K_REVIEW_SHARE_MAX] = p.review_share_max
+    out[K_REVIEW_LAG] = 1.0 if p.review_lag else 0.0
+    out[K_ASSISTANTS_PER_VILLAGE] = p.assistants_per_village
+    out[K_ASSISTANT_HOURS] = p.assistant_hours
+    out[K_ASSISTANT_TASK_SHARE] = p.assistant_task_share
+    out[K_PURCHASED_HOURS] = p.purchased_hours
+    out[K_PURCHASED_POSTS] = p.purchased_posts
+    out[K_CASEWORK_HOURS] = p.casework_hours
+    out[K_OWN_DAYS] = p.own_days
+    out[K_DEADLINE_DAYS] = p.deadline_days
+    return out
+
+
+@njit(cache=True)
+def _block(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]`` for ``n`` up to 128: under 8 elements one by one,
+    else in eight partial sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = lo + 8
+    end = lo + n - (n % 8)
+    while i < end:
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < lo + n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _sum(a: np.ndarray) -> float:
+    """``a.sum()`` of a contiguous float64 array as numpy computes it, to the bit: its identity
+    0.0 plus the pairwise sum, which above 128 elements adds the sums of two halves (the first
+    rounded down to a multiple of 8). The recursion is walked with a stack (a recursive numba
+    function loaded from the cache crashed)."""
+    lo_s = np.empty(64, dtype=np.int64)
+    n_s = np.empty(64, dtype=np.int64)
+    step_s = np.empty(64, dtype=np.int64)  # 0: to split, 1: left half summed, 2: both
+    values = np.empty(64)
+    lo_s[0], n_s[0], step_s[0] = 0, a.shape[0], 0
+    top, n_values = 1, 0
+    while top > 0:
+        i = top - 1
+        lo, n = lo_s[i], n_s[i]
+        if n <= 128:
+            values[n_values] = _block(a, lo, n)
+            n_values += 1
+            top -= 1
+            continue
+        half = n // 2
+        half -= half % 8
+        if step_s[i] == 2:  # both halves summed: left + right
+            values[n_values - 2] = values[n_values - 2] + values[n_values - 1]
+            n_values -= 1
+            top -= 1
+            continue
+        step_s[i] += 1
+        lo_s[top] = lo if step_s[i] == 1 else lo + half
+        n_s[top] = half if step_s[i] == 1 else n - half
+        step_s[top] = 0
+        top += 1
+    return 0.0 + values[0]
+
+
+@njit(cache=True)
+def _days_stats(age: int, base: float, length: float, own: float, deadline: float,
+                days: np.ndarray) -> tuple[float, float]:
     """Mean days to decision and share late of a piece of cohort ``age`` taken up evenly between
-    days ``base`` and ``base + length`` of the month, applications made evenly over their month."""
-    pos = base + length * (np.arange(_GRID) + 0.5) / _GRID
-    day = ARRIVAL_DAYS * (np.arange(_GRID) + 0.5) / _GRID
-    days = np.maximum(age * MONTH_DAYS + pos[:, None] - day[None, :], 0.0) + own
-    return float(days.mean()), float((days > deadline).mean())
+    days ``base`` and ``base + length`` of the month, applications made evenly over their month
+    (on a :data:`_GRID` × :data:`_GRID` grid; ``days`` is its scratch)."""
+    late = 0
+    for i in range(_GRID):
+        pos = base + length * (i + 0.5) / _GRID
+        start = age * MONTH_DAYS + pos
+        for j in range(_GRID):
+            x = start - ARRIVAL_DAYS * (j + 0.5) / _GRID
+            d = (x if x >= 0.0 or x != x else 0.0) + own  # np.maximum(x, 0.0)
+            days[i * _GRID + j] = d
+            late += d > deadline
+    n = _GRID * _GRID
+    return _sum(days[:n]) / n, late / n
 
 
-def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficeParameters
-                 ) -> tuple[OfficeState, OfficeMonth]:
-    """One month of one township office (see the module docstring). Returns the state for the
-    next month and the month's figures; ``state`` is not changed."""
+@njit(cache=True)
+def _office_core(queue_prev: np.ndarray, cut_prev: np.ndarray, overdue_prev: float,
+                 work: np.ndarray, staff: float, p: np.ndarray, queue: np.ndarray, cut: np.ndarray,
+                 cut_lo: np.ndarray, cut_hi: np.ndarray, base: np.ndarray, span: np.ndarray,
+                 f: np.ndarray, days: np.ndarray) -> None:
+    """One month of one office (:func:`office_month`) on arrays. ``work``: applications,
+    reviews falling due, reports, temporary cases, villages, townships; ``p``: :func:`_packed`.
+    Writes the next month's ``queue`` and ``cut``, the cohorts' ``cut_lo``, ``cut_hi``, ``base``
+    and ``span``, and the figures ``f`` (slots ``F_*``). Python's ``min(a, b)`` is written
+    ``b if b < a else a`` and ``max(a, b)`` ``b if b > a else a``: the same value in every case."""
+    applications, reviews_new, reports, temporary, villages, townships = (
+        work[0], work[1], work[2], work[3], work[4], work[5])
     # age the cohorts: last month's cohort k is this month's k + 1; the oldest bin keeps the
     # older ones (their threshold: the lower of the two, an approximation past two years)
-    queue = np.empty(QUEUE_AGES)
-    cut = np.empty(QUEUE_AGES)
-    queue[1:] = state.queue[:-1]
-    cut[1:] = state.cut[:-1]
-    queue[-1] += state.queue[-1]
-    if state.queue[-1] > 0.0:
-        cut[-1] = min(cut[-1], state.cut[-1]) if state.queue[-2] > 0.0 else state.cut[-1]
-    queue[0] = work.applications
+    last = QUEUE_AGES - 1
+    for k in range(1, QUEUE_AGES):
+        queue[k] = queue_prev[k - 1]
+        cut[k] = cut_prev[k - 1]
+    queue[last] += queue_prev[last]
+    if queue_prev[last] > 0.0:
+        if queue_prev[last - 1] > 0.0:
+            cut[last] = cut_prev[last] if cut_prev[last] < cut[last] else cut[last]
+        else:
+            cut[last] = cut_prev[last]
+    queue[0] = applications
     cut[0] = 0.0
-    h_app = p.hours_per_application
-    assistants = work.villages * p.assistants_per_village
-    app_demand = float(queue.sum()) * h_app
-    reviews_due = state.overdue + work.reviews_due
-    review_demand = reviews_due * p.hours_review
-    staff_hours = ((staff + p.purchased_posts * work.townships) * p.casework_hours
-                   + p.purchased_hours * work.townships)
-    assist = min(assistants * p.assistant_hours,
-                 p.assistant_task_share * (app_demand + review_demand))
+    h_app = p[K_H_APP]
+    assistants = villages * p[K_ASSISTANTS_PER_VILLAGE]
+    app_demand = _sum(queue) * h_app
+    reviews_due = overdue_prev + reviews_new
+    review_demand = reviews_due * p[K_H_REVIEW]
+    staff_hours = ((staff + p[K_PURCHASED_POSTS] * townships) * p[K_CASEWORK_HOURS]
+                   + p[K_PURCHASED_HOURS] * townships)
+    a1 = assistants * p[K_ASSISTANT_HOURS]
+    a2 = p[K_ASSISTANT_TASK_SHARE] * (app_demand + review_demand)
+    assist = a2 if a2 < a1 else a1
     capacity = staff_hours + assist
-    left = max(capacity - work.temporary * p.hours_temporary - work.reports * p.hours_report, 0.0)
-    review_first = min(review_demand, p.review_share_max * left) if p.review_lag else review_demand
-    app_cap = max(left - review_first, 0.0)
+    v = capacity - temporary * p[K_H_TEMPORARY] - reports * p[K_H_REPORT]
+    left = 0.0 if 0.0 > v else v
+    lag = p[K_REVIEW_LAG] != 0.0
+    review_first = review_demand
+    if lag:
+        r = p[K_REVIEW_SHARE_MAX] * left
+        review_first = r if r < review_demand else review_demand
+    v = left - review_first
+    app_cap = 0.0 if 0.0 > v else v
     rate = app_cap / MONTH_DAYS  # application hours a day
-    cut_lo = cut.copy()
-    cut_hi = cut.copy()
-    base = np.zeros(QUEUE_AGES)
-    span = np.zeros(QUEUE_AGES)
+    for k in range(QUEUE_AGES):
+        cut_lo[k] = cut[k]
+        cut_hi[k] = cut[k]
+        base[k] = 0.0
+        span[k] = 0.0
     remaining = app_cap
     decided = 0.0
     days_sum = 0.0
@@ -263,7 +396,10 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
         n = queue[age]
         if n <= 0.0:
             continue
-        take = min(n, remaining / h_app) if h_app > 0 else n
+        take = n
+        if h_app > 0:
+            b = remaining / h_app
+            take = b if b < n else n
         if take <= 0.0:
             break
         hours = take * h_app
@@ -271,14 +407,13 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
         length = hours / rate if rate > 0 else 0.0
         if take >= n * (1.0 - 1e-12):
             cut_hi[age] = ALL
-            share = 1.0
         else:
             # the undecided part of the cohort is spread evenly over draws above ``cut``
             share = take / n
             cut_hi[age] = cut[age] + (1.0 - cut[age]) * share
         width = cut_hi[age] - cut[age] if cut_hi[age] < ALL else 1.0 - cut[age]
         span[age] = length / width if width > 0 else 0.0
-        mean, late_share = _days_stats(age, base[age], length, p.own_days, p.deadline_days)
+        mean, late_share = _days_stats(age, base[age], length, p[K_OWN_DAYS], p[K_DEADLINE_DAYS], days)
         days_sum += take * mean
         late += take * late_share
         decided += take
@@ -286,33 +421,102 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
         used += hours
         remaining -= hours
     # hours left over go to waiting reviews (with the lag); the oldest reviews are done first
-    if p.review_lag:
-        review_done_h = min(review_demand, review_first + max(remaining, 0.0))
-    else:
-        review_done_h = review_demand
-    done = review_done_h / p.hours_review if p.hours_review > 0 else reviews_due
-    done = min(done, reviews_due)
-    share_old = min(1.0, done / state.overdue) if state.overdue > 0 else 1.0
-    share_new = (min(1.0, max(0.0, done - state.overdue) / work.reviews_due)
-                 if work.reviews_due > 0 else 1.0)
+    review_done_h = review_demand
+    if lag:
+        s = review_first + (0.0 if 0.0 > remaining else remaining)
+        review_done_h = s if s < review_demand else review_demand
+    done = review_done_h / p[K_H_REVIEW] if p[K_H_REVIEW] > 0 else reviews_due
+    done = reviews_due if reviews_due < done else done
+    share_old = 1.0
+    if overdue_prev > 0:
+        x = done / overdue_prev
+        share_old = x if x < 1.0 else 1.0
+    share_new = 1.0
+    if reviews_new > 0:
+        y = done - overdue_prev
+        y = y if y > 0.0 else 0.0
+        z = y / reviews_new
+        share_new = z if z < 1.0 else 1.0
     if done >= reviews_due * (1.0 - 1e-12):
-        share_old = share_new = 1.0
+        share_old = 1.0
+        share_new = 1.0
     overdue = reviews_due - done if share_new < 1.0 or share_old < 1.0 else 0.0
-    new_cut = np.where(cut_hi >= ALL, 0.0, cut_hi)
-    new_queue = np.where(cut_hi >= ALL, 0.0, queue)
-    backlog = float(new_queue.sum())
-    first = min(capacity, work.temporary * p.hours_temporary + work.reports * p.hours_report)
-    hours_used = first + used + review_done_h  # above capacity without the lag: overtime
+    waiting = _sum(queue)  # before the decided cohorts leave the queue
+    for k in range(QUEUE_AGES):
+        if cut_hi[k] >= ALL:
+            queue[k] = 0.0
+            cut[k] = 0.0
+        else:
+            cut[k] = cut_hi[k]
+    backlog = _sum(queue)
+    t = temporary * p[K_H_TEMPORARY] + reports * p[K_H_REPORT]
+    first = t if t < capacity else capacity
+    f[F_ASSISTANTS] = assistants
+    f[F_CAPACITY] = capacity
+    f[F_HOURS_USED] = first + used + review_done_h  # above capacity without the lag: overtime
+    f[F_QUEUE] = waiting + decided
+    f[F_DECIDED] = decided
+    f[F_BACKLOG] = backlog
+    f[F_BACKLOG_HOURS] = backlog * h_app
+    f[F_REVIEWS_DUE] = reviews_due
+    f[F_REVIEWS_DONE] = done
+    f[F_REVIEWS_LATE] = overdue
+    f[F_REVIEWS_MISSED] = reviews_new * (1.0 - share_new)
+    f[F_DAYS_MEAN] = days_sum / decided if decided > 0 else np.nan
+    f[F_LATE] = late
+    f[F_SHARE_NEW] = share_new
+    f[F_SHARE_OLD] = share_old
+
+
+def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficeParameters
+                 ) -> tuple[OfficeState, OfficeMonth]:
+    """One month of one township office (see the module docstring). Returns the state for the
+    next month and the month's figures; ``state`` is not changed."""
+    queue, cut = np.empty(QUEUE_AGES), np.empty(QUEUE_AGES)
+    cut_lo, cut_hi = np.empty(QUEUE_AGES), np.empty(QUEUE_AGES)
+    base, span = np.empty(QUEUE_AGES), np.empty(QUEUE_AGES)
+    f = np.empty(N_FIGURES)
+    w = np.array([work.applications, work.reviews_due, work.reports, work.temporary,
+                  work.villages, work.townships], dtype=np.float64)
+    _office_core(state.queue, state.cut, float(state.overdue), w, float(staff), _packed(p), queue, cut,
+                 cut_lo, cut_hi, base, span, f, np.empty(_GRID * _GRID))
     month = OfficeMonth(
-        staff=float(staff), assistants=float(assistants), capacity=capacity,
-        hours_used=hours_used,
-        queue=float(queue.sum() + decided), decided=decided, backlog=backlog,
-        backlog_hours=backlog * h_app, reviews_due=reviews_due, reviews_done=done,
-        reviews_late=overdue, reviews_missed=work.reviews_due * (1.0 - share_new),
-        days_mean=days_sum / decided if decided > 0 else float("nan"),
-        late=late, cut_lo=cut_lo, cut_hi=cut_hi, base_day=base, span_day=span,
-        review_share=(share_new, share_old), own_days=p.own_days)
-    return OfficeState(new_queue, new_cut, overdue), month
+        staff=float(staff), assistants=float(f[F_ASSISTANTS]), capacity=float(f[F_CAPACITY]),
+        hours_used=float(f[F_HOURS_USED]), queue=float(f[F_QUEUE]), decided=float(f[F_DECIDED]),
+        backlog=float(f[F_BACKLOG]), backlog_hours=float(f[F_BACKLOG_HOURS]),
+        reviews_due=float(f[F_REVIEWS_DUE]), reviews_done=float(f[F_REVIEWS_DONE]),
+        reviews_late=float(f[F_REVIEWS_LATE]), reviews_missed=float(f[F_REVIEWS_MISSED]),
+        days_mean=float(f[F_DAYS_MEAN]), late=float(f[F_LATE]), cut_lo=cut_lo, cut_hi=cut_hi,
+        base_day=base, span_day=span, review_share=(float(f[F_SHARE_NEW]), float(f[F_SHARE_OLD])),
+        own_days=p.own_days)
+    return OfficeState(queue, cut, float(f[F_REVIEWS_LATE])), month
+
+
+@njit(cache=True)
+def _replay_rows(first: np.ndarray, work: np.ndarray, staff: np.ndarray, packed: np.ndarray,
+                 figures: np.ndarray) -> None:
+    """:func:`_office_core` row after row (``first[i]``: the row starts a township's months,
+    with an empty queue); each row's figures into ``figures[i]``."""
+    queue_prev, cut_prev = np.zeros(QUEUE_AGES), np.zeros(QUEUE_AGES)
+    queue, cut = np.empty(QUEUE_AGES), np.empty(QUEUE_AGES)
+    cut_lo, cut_hi = np.empty(QUEUE_AGES), np.empty(QUEUE_AGES)
+    base, span = np.empty(QUEUE_AGES), np.empty(QUEUE_AGES)
+    days = np.empty(_GRID * _GRID)
+    overdue = 0.0
+    for i in range(work.shape[0]):
+        if first[i]:
+            queue_prev[:] = 0.0
+            cut_prev[:] = 0.0
+            overdue = 0.0
+        _office_core(queue_prev, cut_prev, overdue, work[i], staff[i], packed[i], queue, cut,
+                     cut_lo, cut_hi, base, span, figures[i], days)
+        queue_prev[:] = queue
+        cut_prev[:] = cut
+        overdue = figures[i, F_REVIEWS_LATE]
+
+
+_numba_cache.end(_PREVIOUS_CACHE)
+
 
 
 #: Columns of the engine's offices table that :func:`replay` reads (the work of each month).
@@ -390,24 +594,36 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
             own = staff.get(col["township"][i], staff.get(col["township_name"][i]))
             if own is not None:
                 n_staff[i] = float(own)
-    # the columns passed through as Python values (as itertuples gives them: the same dtypes)
+    n = len(months)
+    if n == 0:
+        return pd.DataFrame([])
+    first = np.ones(n, dtype=np.bool_)
+    first[1:] = col["township"][1:] != col["township"][:-1]  # the next township's office
+    work = np.column_stack([col[c].astype(np.float64) for c in (
+        "applications", "reviews_falling_due", "reports_handled", "temporary_cases", "villages",
+        "townships")])
+    packed_by_month = {m: _packed(p) for m, (_params, p) in cache.items()}
+    packed = np.stack([packed_by_month[m] for m in months])
+    figures = np.empty((n, N_FIGURES))
+    _replay_rows(first, work, n_staff.astype(np.float64), packed, figures)
+    # the columns passed through as Python values (as the rows of a table built row by row had
+    # them: the same dtypes), then the month's figures (month_row's columns, in its order)
     out = {c: col[c].tolist() for c in ("month", "township", "township_name", "townships", "recipients",
                                          "applications")}
-    rows = []
-    state = OfficeState()
-    for i in range(len(months)):
-        if i == 0 or col["township"][i] != col["township"][i - 1]:
-            state = OfficeState()  # the next township's office
-        params, p = cache[months[i]]
-        work = OfficeWork(*(float(col[c][i]) for c in ("applications", "reviews_falling_due",
-                                                        "reports_handled", "temporary_cases",
-                                                        "villages", "townships")))
-        state, month = office_month(state, work, float(n_staff[i]), p)
-        rows.append({"month": out["month"][i], "township": out["township"][i],
-                     "township_name": out["township_name"][i], "townships": out["townships"][i],
-                     "recipients": out["recipients"][i], "applications": out["applications"][i],
-                     "deadline_days": p.deadline_days, **month_row(month)})
-    return pd.DataFrame(rows)
+    out["deadline_days"] = packed[:, K_DEADLINE_DAYS]
+    out["staff"] = n_staff.astype(np.float64)
+    for name, slot in _FIGURE_COLUMNS.items():
+        out[name] = figures[:, slot]
+    return pd.DataFrame(out)
+
+
+#: The offices table's columns of :func:`month_row` after ``staff``, and their figure slots.
+_FIGURE_COLUMNS = {"assistants": F_ASSISTANTS, "capacity_hours": F_CAPACITY, "hours_used": F_HOURS_USED,
+                   "queue": F_QUEUE, "decided": F_DECIDED, "backlog": F_BACKLOG,
+                   "backlog_hours": F_BACKLOG_HOURS, "reviews_due": F_REVIEWS_DUE,
+                   "reviews_done": F_REVIEWS_DONE, "reviews_late": F_REVIEWS_LATE,
+                   "reviews_missed": F_REVIEWS_MISSED, "days_to_decision": F_DAYS_MEAN,
+                   "decisions_late": F_LATE}
 
 
 def late_share(replayed: pd.DataFrame, reviews_arrived: float) -> float:
