@@ -364,6 +364,7 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any]
     -1, or "all" when the engine pooled its townships).
     """
     rows, care = [], []
+    n_parts = len(OFFICE_COMPONENTS)
     for out in outputs:
         rec = S.recipients_by_township(out.monthly)
         run = (out.variant, out.locality, out.replication)
@@ -372,19 +373,23 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any]
             else pd.DataFrame(columns=["month", "township", *OFFICE_COMPONENTS])
         whole = -1 if pd.api.types.is_numeric_dtype(out.monthly["township"]) else "all"
         by_prog = out.monthly.groupby([out.monthly["month"].astype(str), "programme"])["persons"].sum().to_dict()
-        by_month = dict(list(costs.groupby("month", sort=True)))
-        for month, grp in rec.groupby("month", sort=True):
+        # each month's rows as positions into arrays (pandas' indexing month by month was most of
+        # the time); the sums below are numpy's over the same rows in the same order
+        office_rows = {str(m): idx for m, idx in costs.groupby("month", sort=True).indices.items()}
+        towns = np.empty(len(costs), dtype=object)
+        towns[:] = costs["township"].tolist()  # the labels as they are (numbers or names)
+        values = costs[list(OFFICE_COMPONENTS)].to_numpy(dtype=float)
+        persons = rec["persons"].to_numpy()
+        for month, idx in sorted(rec.groupby("month", sort=True).indices.items()):
             p = _params_at(policies, run, str(month))
             year = int(str(month)[:4])
-            mine = by_month.get(str(month))
-            if mine is not None:  # each township's components in order (columns, not itertuples)
-                k = len(OFFICE_COMPONENTS) * len(mine)
+            mine = office_rows.get(str(month))
+            if mine is not None:  # each township's components in order
+                k = n_parts * len(mine)
                 rows.extend(zip([out.variant] * k, [out.replication] * k, [out.locality] * k,
-                                [str(month)] * k, [year] * k,
-                                [t for t in mine["township"].tolist() for _ in OFFICE_COMPONENTS],
+                                [str(month)] * k, [year] * k, np.repeat(towns[mine], n_parts).tolist(),
                                 ["all"] * k, ["admin"] * k, list(OFFICE_COMPONENTS) * len(mine),
-                                mine[list(OFFICE_COMPONENTS)].to_numpy(dtype=float).ravel().tolist(),
-                                strict=True))
+                                values[mine].ravel().tolist(), strict=True))
             by_key = {key: share * sum(float(by_prog.get((str(month), prog), 0.0))
                                        for prog in CARE_GROUPS[key.split(".")[0]])
                       for key, share in out.care_share.items()}
@@ -392,12 +397,12 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any]
             services = persons_care * package_cost_per_person_month(p)
             rows.append((out.variant, out.replication, out.locality, str(month), year, whole, "all",
                          "admin", "purchased_services", services))
-            bought = {c: float(mine[c].sum()) if mine is not None else 0.0
-                      for c in ("purchased_casework", "purchased_posts")}
+            bought = {c: float(values[mine, j].sum()) if mine is not None else 0.0
+                      for j, c in enumerate(OFFICE_COMPONENTS) if c in ("purchased_casework", "purchased_posts")}
             care.append({"variant": out.variant, "replication": out.replication, "locality": out.locality,
                          "month": str(month), "year": year, "persons_needing_care": persons_care,
                          **{f"persons_{k.replace('.', '_')}": v for k, v in sorted(by_key.items())},
-                         "recipients": float(grp["persons"].sum()), "services_cost": services,
+                         "recipients": float(persons[idx].sum()), "services_cost": services,
                          "casework_cost": bought["purchased_casework"],
                          "posts_cost": bought["purchased_posts"]})
     cols = S.RUN_KEYS + ["month", "year", "township", "area", "programme", "component", "cost"]

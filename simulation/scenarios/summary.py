@@ -59,10 +59,11 @@ def component_names(programme: pd.Series, part: str) -> pd.Series:
     (``single_inclusion`` / ``single``, ``funeral`` / ``funeral``, ``price_linkage`` / ``price``).
     Named once per distinct programme, not per row."""
     prog = programme.astype(str)
-    codes, names = pd.factorize(prog)
-    named = np.array([p if p == part or p.startswith(part + "_") else f"{p}.{part}" for p in names],
-                     dtype=object)
-    return pd.Series(named[codes], index=prog.index, name=prog.name, dtype=prog.dtype)
+    codes, names = pd.factorize(prog)  # no missing values after astype(str): no code -1
+    named = [p if p == part or p.startswith(part + "_") else f"{p}.{part}" for p in names]
+    # the names in the column's own dtype, then taken per row (an array of the column's dtype
+    # built from one Python string per row was most of the time)
+    return pd.Series(pd.array(named, dtype=prog.dtype).take(codes), index=prog.index, name=prog.name)
 
 
 def cost_components(monthly: pd.DataFrame) -> pd.DataFrame:
