@@ -30,7 +30,9 @@ days) = the wait from the day of application to that day + its own time (its hou
 ``admin.hours_per_day`` in working days, :func:`calendar_days`) + the public notice
 (``admin.notice_days``).
 
-Pure functions of arrays and scalars; nothing here draws random numbers.
+Pure functions of arrays and scalars; nothing here draws random numbers. The month itself is one
+numba kernel (``_office_core``, its sums numpy's to the bit), which :func:`replay` runs over a
+whole offices table in one call.
 """
 
 from __future__ import annotations
