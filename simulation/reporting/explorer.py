@@ -74,12 +74,13 @@ CHARTS: tuple[str, ...] = ("cost", "coverage", "deciles", "winners", "cap", "sta
 DPI = 110
 #: seconds the controls must be still before a redraw starts
 DEBOUNCE_SECONDS = 0.3
-#: engine runs kept in memory (small tables; a baseline also its household summary)
+#: engine runs kept in memory (a reform's tables about 0.2 MB; a baseline also its household
+#: summary, about 9 MB at 100,000 households: at most about 1.4 GB if every run kept were one)
 CACHE_RUNS = 160
 #: what else is kept, by kind (the first element of a cache key): chart images (a prefetched
-#: setting adds six, about 50 kB each) and admin tables (one per run and staffing ratio), each kind evicted on its
-#: own, oldest first, so that images never push out the engine runs; populations, behaviour and
-#: weights (a few per locality) are kept
+#: setting adds six, about 50 kB each) and admin tables (one per run and staffing ratio), each
+#: kind evicted on its own, oldest first, so that images never push out the engine runs;
+#: populations, behaviour and weights (a few per locality) are kept
 CACHE_LIMITS = {"run": CACHE_RUNS, "png": 960, "admin": 320, "no_change": 40}
 
 
