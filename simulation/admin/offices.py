@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,18 @@ def calendar_days(days: float, basis: str = "working") -> float:
     if basis == "calendar":
         return days
     raise InputError("parameters", "admin.deadline_basis", f"unknown value {basis!r}")
+
+
+#: Slots of the packed parameters (:attr:`OfficeParameters.packed`) and of the month's figures
+#: the office kernel writes (:data:`FIGURES` names them).
+(K_H_APP, K_H_REVIEW, K_H_REPORT, K_H_TEMPORARY, K_REVIEW_SHARE_MAX, K_REVIEW_LAG,
+ K_ASSISTANTS_PER_VILLAGE, K_ASSISTANT_HOURS, K_ASSISTANT_TASK_SHARE, K_PURCHASED_HOURS,
+ K_PURCHASED_POSTS, K_CASEWORK_HOURS, K_OWN_DAYS, K_DEADLINE_DAYS) = range(14)
+N_PACKED = 14
+(F_ASSISTANTS, F_CAPACITY, F_HOURS_USED, F_QUEUE, F_DECIDED, F_BACKLOG, F_BACKLOG_HOURS,
+ F_REVIEWS_DUE, F_REVIEWS_DONE, F_REVIEWS_LATE, F_REVIEWS_MISSED, F_DAYS_MEAN, F_LATE,
+ F_SHARE_NEW, F_SHARE_OLD) = range(15)
+N_FIGURES = 15
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,27 @@ class OfficeParameters:
         (:func:`calendar_days`) and the public notice (calendar days)."""
         own = self.hours_application + self.disputed_share * self.hours_appraisal + self.hours_notice
         return calendar_days(own / self.hours_per_day, "working") + self.notice_days
+
+    @cached_property
+    def packed(self) -> np.ndarray:
+        """The parameters the office kernel reads, as an array (slots ``K_*``), made once per
+        parameter set: every office of a month shares it."""
+        out = np.empty(N_PACKED)
+        out[K_H_APP] = self.hours_per_application
+        out[K_H_REVIEW] = self.hours_review
+        out[K_H_REPORT] = self.hours_report
+        out[K_H_TEMPORARY] = self.hours_temporary
+        out[K_REVIEW_SHARE_MAX] = self.review_share_max
+        out[K_REVIEW_LAG] = 1.0 if self.review_lag else 0.0
+        out[K_ASSISTANTS_PER_VILLAGE] = self.assistants_per_village
+        out[K_ASSISTANT_HOURS] = self.assistant_hours
+        out[K_ASSISTANT_TASK_SHARE] = self.assistant_task_share
+        out[K_PURCHASED_HOURS] = self.purchased_hours
+        out[K_PURCHASED_POSTS] = self.purchased_posts
+        out[K_CASEWORK_HOURS] = self.casework_hours
+        out[K_OWN_DAYS] = self.own_days
+        out[K_DEADLINE_DAYS] = self.deadline_days
+        return out
 
 
 def review_mix(params: Mapping[str, Any]) -> dict[str, float]:
@@ -222,35 +256,6 @@ class OfficeMonth:
 # the numpy code it replaced gave.
 _PREVIOUS_CACHE = _numba_cache.begin(_numba_cache.cache_dir("admin", ("admin/offices.py",)))
 
-#: Slots of the packed parameters (:func:`_packed`) and of the month's figures the kernel writes.
-(K_H_APP, K_H_REVIEW, K_H_REPORT, K_H_TEMPORARY, K_REVIEW_SHARE_MAX, K_REVIEW_LAG,
- K_ASSISTANTS_PER_VILLAGE, K_ASSISTANT_HOURS, K_ASSISTANT_TASK_SHARE, K_PURCHASED_HOURS,
- K_PURCHASED_POSTS, K_CASEWORK_HOURS, K_OWN_DAYS, K_DEADLINE_DAYS) = range(14)
-N_PACKED = 14
-(F_ASSISTANTS, F_CAPACITY, F_HOURS_USED, F_QUEUE, F_DECIDED, F_BACKLOG, F_BACKLOG_HOURS,
- F_REVIEWS_DUE, F_REVIEWS_DONE, F_REVIEWS_LATE, F_REVIEWS_MISSED, F_DAYS_MEAN, F_LATE,
- F_SHARE_NEW, F_SHARE_OLD) = range(15)
-N_FIGURES = 15
-
-
-def _packed(p: OfficeParameters) -> np.ndarray:
-    """The parameters :func:`_office_core` reads, as an array (slots ``K_*``)."""
-    out = np.empty(N_PACKED)
-    out[K_H_APP] = p.hours_per_application
-    out[K_H_REVIEW] = p.hours_review
-    out[K_H_REPORT] = p.hours_report
-    out[K_H_TEMPORARY] = p.hours_temporary
-    out[K_REVIEW_SHARE_MAX] = p.review_share_max
-    out[K_REVIEW_LAG] = 1.0 if p.review_lag else 0.0
-    out[K_ASSISTANTS_PER_VILLAGE] = p.assistants_per_village
-    out[K_ASSISTANT_HOURS] = p.assistant_hours
-    out[K_ASSISTANT_TASK_SHARE] = p.assistant_task_share
-    out[K_PURCHASED_HOURS] = p.purchased_hours
-    out[K_PURCHASED_POSTS] = p.purchased_posts
-    out[K_CASEWORK_HOURS] = p.casework_hours
-    out[K_OWN_DAYS] = p.own_days
-    out[K_DEADLINE_DAYS] = p.deadline_days
-    return out
 
 
 @njit(cache=True)
@@ -343,7 +348,8 @@ def _office_core(queue_prev: np.ndarray, cut_prev: np.ndarray, overdue_prev: flo
                  cut_lo: np.ndarray, cut_hi: np.ndarray, base: np.ndarray, span: np.ndarray,
                  f: np.ndarray, days: np.ndarray) -> None:
     """One month of one office (:func:`office_month`) on arrays. ``work``: applications,
-    reviews falling due, reports, temporary cases, villages, townships; ``p``: :func:`_packed`.
+    reviews falling due, reports, temporary cases, villages, townships; ``p``:
+    :attr:`OfficeParameters.packed`.
     Writes the next month's ``queue`` and ``cut``, the cohorts' ``cut_lo``, ``cut_hi``, ``base``
     and ``span``, and the figures ``f`` (slots ``F_*``). Python's ``min(a, b)`` is written
     ``b if b < a else a`` and ``max(a, b)`` ``b if b > a else a``: the same value in every case."""
@@ -480,17 +486,12 @@ def office_month(state: OfficeState, work: OfficeWork, staff: float, p: OfficePa
     f = np.empty(N_FIGURES)
     w = np.array([work.applications, work.reviews_due, work.reports, work.temporary,
                   work.villages, work.townships], dtype=np.float64)
-    _office_core(state.queue, state.cut, float(state.overdue), w, float(staff), _packed(p), queue, cut,
+    _office_core(state.queue, state.cut, float(state.overdue), w, float(staff), p.packed, queue, cut,
                  cut_lo, cut_hi, base, span, f, np.empty(_GRID * _GRID))
     month = OfficeMonth(
-        staff=float(staff), assistants=float(f[F_ASSISTANTS]), capacity=float(f[F_CAPACITY]),
-        hours_used=float(f[F_HOURS_USED]), queue=float(f[F_QUEUE]), decided=float(f[F_DECIDED]),
-        backlog=float(f[F_BACKLOG]), backlog_hours=float(f[F_BACKLOG_HOURS]),
-        reviews_due=float(f[F_REVIEWS_DUE]), reviews_done=float(f[F_REVIEWS_DONE]),
-        reviews_late=float(f[F_REVIEWS_LATE]), reviews_missed=float(f[F_REVIEWS_MISSED]),
-        days_mean=float(f[F_DAYS_MEAN]), late=float(f[F_LATE]), cut_lo=cut_lo, cut_hi=cut_hi,
-        base_day=base, span_day=span, review_share=(float(f[F_SHARE_NEW]), float(f[F_SHARE_OLD])),
-        own_days=p.own_days)
+        staff=float(staff), **{name: float(f[slot]) for _, name, slot in FIGURES}, cut_lo=cut_lo,
+        cut_hi=cut_hi, base_day=base, span_day=span,
+        review_share=(float(f[F_SHARE_NEW]), float(f[F_SHARE_OLD])), own_days=p.own_days)
     return OfficeState(queue, cut, float(f[F_REVIEWS_LATE])), month
 
 
@@ -526,15 +527,21 @@ WORK_COLUMNS = ("applications", "reviews_falling_due", "reports_handled", "tempo
                 "villages", "recipients", "townships")
 
 
+#: The offices table's figure columns after ``staff`` (:func:`month_row`, :func:`replay`): column,
+#: :class:`OfficeMonth` field and the kernel's figure slot, one list for the engine's table and
+#: the replay's.
+FIGURES = (("assistants", "assistants", F_ASSISTANTS), ("capacity_hours", "capacity", F_CAPACITY),
+           ("hours_used", "hours_used", F_HOURS_USED), ("queue", "queue", F_QUEUE),
+           ("decided", "decided", F_DECIDED), ("backlog", "backlog", F_BACKLOG),
+           ("backlog_hours", "backlog_hours", F_BACKLOG_HOURS), ("reviews_due", "reviews_due", F_REVIEWS_DUE),
+           ("reviews_done", "reviews_done", F_REVIEWS_DONE), ("reviews_late", "reviews_late", F_REVIEWS_LATE),
+           ("reviews_missed", "reviews_missed", F_REVIEWS_MISSED),
+           ("days_to_decision", "days_mean", F_DAYS_MEAN), ("decisions_late", "late", F_LATE))
+
+
 def month_row(month: OfficeMonth) -> dict[str, float]:
     """The figures of an office month as one row of the offices table."""
-    return {"staff": month.staff, "assistants": month.assistants, "capacity_hours": month.capacity,
-            "hours_used": month.hours_used, "queue": month.queue, "decided": month.decided,
-            "backlog": month.backlog, "backlog_hours": month.backlog_hours,
-            "reviews_due": month.reviews_due, "reviews_done": month.reviews_done,
-            "reviews_late": month.reviews_late, "reviews_missed": month.reviews_missed,
-            "days_to_decision": month.days_mean,
-            "decisions_late": month.late}
+    return {"staff": month.staff, **{column: getattr(month, name) for column, name, _ in FIGURES}}
 
 
 def rule_staff(recipients: Any, townships: Any, staff: Any, ratio: float,
@@ -604,8 +611,7 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
     work = np.column_stack([col[c].astype(np.float64) for c in (
         "applications", "reviews_falling_due", "reports_handled", "temporary_cases", "villages",
         "townships")])
-    packed_by_month = {m: _packed(p) for m, (_params, p) in cache.items()}
-    packed = np.stack([packed_by_month[m] for m in months])
+    packed = np.stack([cache[m][1].packed for m in months])
     figures = np.empty((n, N_FIGURES))
     _replay_rows(first, work, n_staff.astype(np.float64), packed, figures)
     # the columns passed through as Python values (as the rows of a table built row by row had
@@ -614,18 +620,11 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
                                          "applications")}
     out["deadline_days"] = packed[:, K_DEADLINE_DAYS]
     out["staff"] = n_staff.astype(np.float64)
-    for name, slot in _FIGURE_COLUMNS.items():
-        out[name] = figures[:, slot]
+    for column, _, slot in FIGURES:
+        out[column] = figures[:, slot]
     return pd.DataFrame(out)
 
 
-#: The offices table's columns of :func:`month_row` after ``staff``, and their figure slots.
-_FIGURE_COLUMNS = {"assistants": F_ASSISTANTS, "capacity_hours": F_CAPACITY, "hours_used": F_HOURS_USED,
-                   "queue": F_QUEUE, "decided": F_DECIDED, "backlog": F_BACKLOG,
-                   "backlog_hours": F_BACKLOG_HOURS, "reviews_due": F_REVIEWS_DUE,
-                   "reviews_done": F_REVIEWS_DONE, "reviews_late": F_REVIEWS_LATE,
-                   "reviews_missed": F_REVIEWS_MISSED, "days_to_decision": F_DAYS_MEAN,
-                   "decisions_late": F_LATE}
 
 
 def late_share(replayed: pd.DataFrame, reviews_arrived: float) -> float:
