@@ -375,12 +375,12 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any]
         by_prog = out.monthly.groupby([out.monthly["month"].astype(str), "programme"])["persons"].sum().to_dict()
         # each month's rows as positions into arrays (pandas' indexing month by month was most of
         # the time); the sums below are numpy's over the same rows in the same order
-        office_rows = {str(m): idx for m, idx in costs.groupby("month", sort=True).indices.items()}
+        office_rows = {str(m): idx for m, idx in costs.groupby("month").indices.items()}
         towns = np.empty(len(costs), dtype=object)
         towns[:] = costs["township"].tolist()  # the labels as they are (numbers or names)
         values = costs[list(OFFICE_COMPONENTS)].to_numpy(dtype=float)
         persons = rec["persons"].to_numpy()
-        for month, idx in sorted(rec.groupby("month", sort=True).indices.items()):
+        for month, idx in sorted(rec.groupby("month").indices.items()):
             p = _params_at(policies, run, str(month))
             year = int(str(month)[:4])
             mine = office_rows.get(str(month))
@@ -397,14 +397,13 @@ def _admin_rows(outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any]
             services = persons_care * package_cost_per_person_month(p)
             rows.append((out.variant, out.replication, out.locality, str(month), year, whole, "all",
                          "admin", "purchased_services", services))
-            bought = {c: float(values[mine, j].sum()) if mine is not None else 0.0
-                      for j, c in enumerate(OFFICE_COMPONENTS) if c in ("purchased_casework", "purchased_posts")}
+            casework, posts = ((float(values[mine, OFFICE_COMPONENTS.index(c)].sum()) if mine is not None
+                                else 0.0) for c in ("purchased_casework", "purchased_posts"))
             care.append({"variant": out.variant, "replication": out.replication, "locality": out.locality,
                          "month": str(month), "year": year, "persons_needing_care": persons_care,
                          **{f"persons_{k.replace('.', '_')}": v for k, v in sorted(by_key.items())},
                          "recipients": float(persons[idx].sum()), "services_cost": services,
-                         "casework_cost": bought["purchased_casework"],
-                         "posts_cost": bought["purchased_posts"]})
+                         "casework_cost": casework, "posts_cost": posts})
     cols = S.RUN_KEYS + ["month", "year", "township", "area", "programme", "component", "cost"]
     return pd.DataFrame(rows, columns=cols), pd.DataFrame(care).fillna(0.0)
 
