@@ -4,8 +4,9 @@ Drives the real widget (``ExplorerWidget``, no browser): each step sets a contro
 would, then runs the redraw the debounce timer would start (``DEBOUNCE_SECONDS`` of stillness
 first; that wait is printed, not included) and prints its time. Between steps the user looks at
 the charts while the widget prefetches (engine runs and their charts): the neighbouring positions
-of the slider moved last, the review dropdown's other choices, then further steps of that slider
-and one step of every other (``ExplorerWidget.further``); the benchmark waits for that prefetch, as
+of the slider moved last, the review dropdown's other choices, then two to four steps either way
+on that slider and one step of the standard and gradual-exit sliders (``ExplorerWidget.further``);
+the benchmark waits for that prefetch, as
 a user reading the charts would give it time. Each step's kind is what happened: ``prefetched``
 (no engine run: the setting was prefetched), ``cached`` (seen before) or ``cold`` (a jump of a
 slider beyond what was prefetched: a fresh engine run of the reform, its household
