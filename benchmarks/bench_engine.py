@@ -19,6 +19,7 @@ import time
 
 import mesa
 import numpy as np
+from machine import Steal, core_clock_ghz, machine_line  # benchmarks/machine.py
 
 from simulation.engine import run
 from simulation.engine.behaviour import Behaviour
@@ -143,11 +144,14 @@ def main() -> None:
     print(f"population: {args.locality}, {args.households:,} households, {n_persons:,} persons "
           f"(generated in {t_gen:.1f} s); RSS so far {rss_mib():.0f} MiB")
 
+    clock = core_clock_ghz()
+    steal = Steal.start()
     t0 = time.perf_counter()
     c0 = cpu_seconds()
     result = run(pop, policy, start=args.start, months=args.months, seed=1)
     elapsed = time.perf_counter() - t0
     cpu = cpu_seconds() - c0
+    stolen = steal.share()
     hm = args.households * args.months
     timings = result.facts["timings_seconds"]
     kernel = timings["persons"] + timings["programme"] + timings["offices"] + timings["outputs"]
@@ -160,6 +164,11 @@ def main() -> None:
     print(f"  CPU time {cpu:.2f} s over {elapsed:.2f} s wall: {cpu / elapsed:.2f} cores busy on "
           f"average with {numba.get_num_threads()} numba threads ({numba.threading_layer()}); the "
           f"machine is shared: os.getloadavg() = {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"  machine during the run: {machine_line(stolen, clock)}")
+    threads = numba.get_num_threads()
+    print(f"  on CPU time, which steal does not count: {cpu / hm * 1e9:.0f} ns per household-month "
+          f"({cpu / hm * clock * 1e9:.0f} cycles at that clock); {threads} vCPUs wholly the engine's "
+          f"would run {hm / (cpu / threads) / 1e6:.1f} M household-months/s")
     print(f"  peak RSS of the process: {rss_mib():.0f} MiB (population tables included)")
     s = result.summary()
     print(f"  dibao persons (mean a month): {s.loc['dibao', 'persons_mean']:,.0f}; "

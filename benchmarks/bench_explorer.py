@@ -17,6 +17,8 @@ tally, engine result, run tables, distribution, view tables, charts (wall time o
 half in the chart worker process), and the CPU seconds of the redraw (this process, every thread,
 plus the chart worker): on a machine shared with other work the wall time grows with the load,
 the CPU time much less, so it tells what a redraw costs on two idle cores (between CPU / 2 and CPU).
+The last column is the steal share during the redraw: of the time the vCPUs had work, how much
+the hypervisor gave to others (``benchmarks/machine.py``).
 
 Usage: .venv/bin/python benchmarks/bench_explorer.py [--households 100000] [--months 36]
        [--locality qijiang]
@@ -30,6 +32,8 @@ import threading
 import time
 from typing import Any
 
+from machine import Steal, core_clock_ghz, machine_line  # benchmarks/machine.py
+
 from simulation.reporting.explorer import DEBOUNCE_SECONDS, Explorer, ExplorerWidget
 
 
@@ -41,6 +45,7 @@ def main() -> None:
     parser.add_argument("--locality", default="qijiang")
     args = parser.parse_args()
 
+    everything = Steal.start()
     explorer = Explorer(households=args.households, months=args.months)
     threads: list[threading.Thread] = []
     prefetch = explorer.prefetch
@@ -72,10 +77,11 @@ def main() -> None:
     ]
     print(f"explorer redraw, {args.households:,} households × {args.months} months, {args.locality}; "
           f"debounce {DEBOUNCE_SECONDS:.2f} s before each redraw (not included); "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; core clock "
+          f"{core_clock_ghz():.2f} GHz")
     print(f"{'first view (population, baseline run, charts)':<48}{'':>14}{first:>9.2f}")
     print(f"{'change':<48}{'kind':>14}{'redraw s':>9}{'numbers s':>10}{'cpu s':>7}{'engine runs':>13}"
-          f"{'prefetch s':>12}")
+          f"{'prefetch s':>12}{'steal':>7}")
     times: dict[str, list[float]] = {}
     totals: dict[str, dict[str, list[float]]] = {}
     cpus: dict[str, list[float]] = {}
@@ -91,7 +97,9 @@ def main() -> None:
         if widget._timer is not None:  # run the redraw now instead of after the debounce
             widget._timer.cancel()
         cpu = time.process_time()
+        steal = Steal.start()
         widget.redraw()
+        stolen = steal.share()
         cpu = time.process_time() - cpu + explorer.timings.get("worker cpu", 0.0)
         # engine runs of the redraw: run keys new to the cache (prefetches can evict old ones)
         runs = len({key for key in explorer._runs if key[0] == "run"} - before)
@@ -101,7 +109,7 @@ def main() -> None:
         times.setdefault(kind, []).append(float(widget.last_seconds or 0.0))
         numbers.setdefault(kind, []).append(float(widget.numbers_seconds or 0.0))
         print(f"{name:<48}{kind:>14}{widget.last_seconds:>9.2f}{widget.numbers_seconds:>10.2f}{cpu:>7.2f}"
-              f"{runs:>13}{waited:>12.2f}")
+              f"{runs:>13}{waited:>12.2f}{stolen:>7.0%}")
         stages = {k: v for k, v in explorer.timings.items() if v >= 0.005 and k != "charts in the worker"}
         for k, v in stages.items():
             totals.setdefault(kind, {}).setdefault(k, []).append(v)
@@ -117,7 +125,7 @@ def main() -> None:
     for kind, stages in totals.items():
         print(f"{kind}, median by stage: " + " · ".join(
             f"{k} {sorted(v)[len(v) // 2]:.2f}" for k, v in stages.items()))
-    print(f"load average {os.getloadavg()[0]:.2f} at the end")
+    print(f"over the whole benchmark: {machine_line(everything.share())}")
 
 
 if __name__ == "__main__":
