@@ -428,3 +428,32 @@ def test_a_chart_drawn_into_a_used_figure_is_the_image_of_a_new_figure() -> None
             assert again is used, chart
             fresh = charts.to_png(draw_chart(chart, *second[chart], "zh"), dpi=DPI)
             assert charts.to_png(again, dpi=DPI) == fresh, chart
+
+
+def test_widget_status_shows_how_far_a_cold_change_has_got() -> None:
+    """A fresh engine run reports its months in the status line (every six months and at the
+    end), naming the run; a prefetch does not; the line ends with the redraw's time."""
+    from simulation.reporting.explorer import ExplorerWidget
+
+    explorer = Explorer(households=400, months=12, chart_worker=False)
+    prefetch = explorer.prefetch
+    explorer.prefetch = lambda candidates: None  # type: ignore[method-assign,assignment,return-value]
+    widget = ExplorerWidget(explorer, explorer.defaults("qijiang"))  # the first view
+    seen: list[str] = []
+    widget.status.observe(lambda change: seen.append(change["new"]), names="value")
+
+    def change(control: str, value: object) -> list[str]:
+        seen.clear()
+        widget.controls[control].value = value
+        widget._timer.cancel()  # type: ignore[union-attr] # redraw now, not after the debounce
+        widget.redraw()
+        assert "绘制图表……" in seen and "data-redraws=" in seen[-1]
+        return [v for v in seen if "第" in v]
+
+    # take-up changes the baseline (rerun); no policy change, so no reform run
+    assert change("take_up_scale", 1.5) == ["计算中……基线：第 6/12 月", "计算中……基线：第 12/12 月"]
+    assert change("exit_months", 12) == ["计算中……调整方案：第 6/12 月", "计算中……调整方案：第 12/12 月"]
+    assert explorer.on_month is None  # only during a foreground compute
+    seen.clear()
+    prefetch([replace(widget.settings(), exit_months=13)]).join(timeout=120)
+    assert seen == []  # a prefetch runs the engine without a word in the status line

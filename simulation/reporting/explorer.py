@@ -23,6 +23,10 @@ last and a step of the gradual-exit sliders (:meth:`ExplorerWidget.further`), gi
 to a real change. :attr:`Explorer.timings` holds
 the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
 
+A change that needs a fresh engine run (a jump beyond what was prefetched: 2-6 s on this shared
+machine) shows in the status line which run is going and how many of its months are done
+(:attr:`Explorer.on_month`), then that the charts are being drawn, then the redraw's time.
+
 ``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
 only part that needs a kernel).
 """
@@ -363,6 +367,9 @@ class Explorer:
         self._worker: Any = None
         #: seconds by stage of the last foreground compute and its charts (benchmarks/bench_explorer.py)
         self.timings: dict[str, float] = {}
+        #: called after each month of a foreground engine run with (variant, months done, months):
+        #: the widget's status shows how far a cold change has got (a prefetch does not call it)
+        self.on_month: Callable[[str, int, int], None] | None = None
 
     @contextmanager
     def _timed(self, stage: str) -> Iterator[None]:
@@ -520,11 +527,14 @@ class Explorer:
                     model = SimulationModel(population, policy, self.start, self.months, self.seed,
                                             behaviour or None)
                     tally = HouseholdTally(model, start=base is None)
-                for _ in range(self.months):
+                report = self.on_month if threading.current_thread().name != PREFETCH_THREAD else None
+                for month in range(self.months):
                     if generation is not None and generation != self._generation:
                         raise _Cancelled
                     with self._timed("engine months"):
                         model.run_for(1)
+                    if report is not None:
+                        report(variant, month + 1, self.months)
                     with self._timed("household tally"):
                         tally.record()
                 with self._timed("engine result"):
@@ -1370,19 +1380,40 @@ class ExplorerWidget:
         slider.min, slider.max, slider.step = min(low, slider.min), max(high, slider.max), step
         slider.min, slider.max = low, high
 
+    #: the status line shows a cold change's engine run every this many months (and at its end)
+    PROGRESS_MONTHS = 6
+
+    def _month_done(self, variant: str, done: int, months: int) -> None:
+        """The status line during a fresh engine run: which run (the baseline, rerun when a
+        setting changes it, or the reform) and how many of its months are done."""
+        if done % self.PROGRESS_MONTHS and done != months:
+            return
+        zh = self.explorer.lang == "zh"
+        if variant == "baseline":
+            run = "基线" if zh else "baseline"
+        else:
+            run = "调整方案" if zh else "reform"
+        self.status.value = (f"计算中……{run}：第 {done}/{months} 月" if zh else
+                             f"Computing… {run}: month {done} of {months}")
+
     def redraw(self) -> None:
         """Compute the current setting and show it (called by the debounce timer)."""
         zh = self.explorer.lang == "zh"
         with self._redraw_lock:
             began = time.perf_counter()
             self.status.value = "计算中……" if zh else "Computing…"
+            self.explorer.on_month = self._month_done
             try:
-                view = self.explorer.compute(self.settings())
+                try:
+                    view = self.explorer.compute(self.settings())
+                finally:
+                    self.explorer.on_month = None
                 # numbers first, then the charts (half of them drawn in the chart worker at once)
                 self.headline.value = self.explorer.headline_html(view)
                 self.distribution.value = self.explorer.distribution_html(view)
                 self.offices.value = self.explorer.offices_html(view)
                 self.numbers_seconds = time.perf_counter() - began
+                self.status.value = "绘制图表……" if zh else "Drawing the charts…"
                 for chart, (png, legend) in self.explorer.drawn_all(view).items():
                     self.images[chart].value = png
                     # the page says which charts carry the baseline (read by the browser test)
