@@ -15,6 +15,8 @@ import sys
 import time
 import tracemalloc
 
+from machine import Steal, machine_line  # benchmarks/machine.py
+
 from simulation.population import generate, load_profile
 
 
@@ -25,6 +27,7 @@ def main() -> None:
     profile = load_profile(locality)
     _ = generate(profile, 10_000, seed=1).persons  # warm-up: imports and first-call costs
     times = []
+    steal = Steal.start()
     for seed in (1, 2):
         t0 = time.perf_counter()
         pop = generate(profile, n, seed=seed)
@@ -33,6 +36,7 @@ def main() -> None:
         t2 = time.perf_counter()
         times.append((t1 - t0, t2 - t1))
         del pop, persons
+    stolen = steal.share()
     tracemalloc.start()
     pop = generate(profile, n, seed=1)
     _ = pop.persons
@@ -45,6 +49,7 @@ def main() -> None:
         print(f"run {i}: generate {gen:.2f} s + person table {frame:.2f} s = {gen + frame:.2f} s "
               f"({n / (gen + frame) / 1e6:.2f} M households/s)")
     print(f"peak traced memory: {peak / 2**20:.0f} MiB; peak RSS of the process: {rss:.0f} MiB")
+    print(f"during the two timed runs {machine_line(stolen)}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Prints figures (seconds, runs per second, MB); asserts nothing. Usage:
 
     .venv/bin/python benchmarks/bench_scenarios.py [--households 5000] [--months 36] [--replications 2]
 
-Figures are noisy when other work shares the machine's two cores.
+Figures are noisy when other work shares the machine's two cores; each executor's line gives the
+share of the time the vCPUs had work that the host took (steal, ``benchmarks/machine.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+
+from machine import Steal, machine_line  # benchmarks/machine.py
 
 from simulation.scenarios.excel import write_excel
 from simulation.scenarios.executors import make_executor
@@ -47,8 +50,10 @@ def main() -> None:
 
     timings = {}
     results = {}
+    everything = Steal.start()
     for kind in ("serial", "process", "dask"):
         t = time.perf_counter()
+        steal = Steal.start()
         with make_executor(kind, workers=args.workers) as ex:
             started = time.perf_counter()
             results[kind] = ex.map(run_task, tasks)
@@ -56,11 +61,13 @@ def main() -> None:
         timings[kind] = total
         print(f"executor {kind:<8}: {total:6.2f} s total ({started - t:4.2f} s start-up), "
               f"{len(tasks) / total:5.2f} runs/s, "
-              f"{args.households * args.months * len(tasks) / total / 1e6:6.2f} M household-months/s")
+              f"{args.households * args.months * len(tasks) / total / 1e6:6.2f} M household-months/s; "
+              f"steal {steal.share():.0%}")
     same = all(
         a.monthly.equals(b.monthly) for kind in ("process", "dask")
         for a, b in zip(results["serial"], results[kind], strict=True))
     print(f"monthly tables identical across executors: {same}")
+    print(f"machine: {machine_line(everything.share())}")
 
     policies = {(v.name, loc): build_policy(sc, v, loc) for loc in sc.localities for v in sc.variants}
     t = time.perf_counter()
