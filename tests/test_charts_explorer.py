@@ -214,6 +214,25 @@ def test_cache_evicts_each_kind_on_its_own() -> None:
     assert len(images) == CACHE_LIMITS["png"] and images[0] == ("png", 5)  # the oldest went first
 
 
+def test_baselines_are_kept_within_their_own_limit() -> None:
+    """Baselines (about 9 MB each at 100,000 households) have a limit of their own: many of them
+    evict the oldest baseline, never a reform's run (a run key whose policy changes are empty is a
+    baseline, :meth:`Explorer._run_key`)."""
+    from simulation.reporting.explorer import CACHE_LIMITS
+
+    explorer = Explorer(households=10, months=1, chart_worker=False)
+    own = explorer.defaults("qijiang")
+    baseline = explorer._run_key(own, "baseline")
+    reform = explorer._run_key(replace(own, standard_change=10.0), "explorer")
+    assert baseline[-1] == () and reform[-1] != ()
+    explorer._cached(reform, lambda: "reform")
+    for i in range(CACHE_LIMITS["baseline"] + 3):
+        explorer._cached(("run", "qijiang", (("take_up", i),), 0.003, ()), lambda i=i: i)
+    baselines = [k for k in explorer._runs if k[0] == "run" and k[-1] == ()]
+    assert len(baselines) == CACHE_LIMITS["baseline"] and baselines[0][2] == (("take_up", 3),)
+    assert explorer._runs[reform] == "reform"
+
+
 def _runs(explorer: Explorer) -> int:
     return sum(1 for key in explorer._runs if key[0] == "run")
 

@@ -78,14 +78,26 @@ CHARTS: tuple[str, ...] = ("cost", "coverage", "deciles", "winners", "cap", "sta
 DPI = 110
 #: seconds the controls must be still before a redraw starts
 DEBOUNCE_SECONDS = 0.3
-#: engine runs kept in memory (a reform's tables about 0.2 MB; a baseline also its household
-#: summary, about 9 MB at 100,000 households: at most about 1.4 GB if every run kept were one)
+#: reforms' engine runs kept in memory (their tables, about 0.2 MB each: about 32 MB)
 CACHE_RUNS = 160
-#: what else is kept, by kind (the first element of a cache key): chart images (a prefetched
+#: baselines' engine runs kept (each with its household summary, about 9 MB at 100,000
+#: households: about 290 MB at most). The take-up, discovery and staffing sliders change the
+#: baseline, so a prefetch adds up to a dozen; the oldest go first
+CACHE_BASELINES = 32
+#: what is kept, by kind (:func:`_cache_kind`): engine runs as above, chart images (a prefetched
 #: setting adds six, about 50 kB each) and admin tables (one per run and staffing ratio), each
-#: kind evicted on its own, oldest first, so that images never push out the engine runs;
-#: populations, behaviour and weights (a few per locality) are kept
-CACHE_LIMITS = {"run": CACHE_RUNS, "png": 960, "admin": 320, "no_change": 40}
+#: kind evicted on its own, oldest first, so that images never push out the engine runs nor
+#: baselines the reforms; populations, behaviour and weights (a few per locality) are kept
+CACHE_LIMITS = {"run": CACHE_RUNS, "baseline": CACHE_BASELINES, "png": 960, "admin": 320,
+                "no_change": 40}
+
+
+def _cache_kind(key: tuple) -> str:
+    """The kind of a cache key for :data:`CACHE_LIMITS`: its first element, except that an engine
+    run with no policy changes (a baseline; :meth:`Explorer._run_key`) is a kind of its own."""
+    if key[0] == "run" and key[-1] == ():
+        return "baseline"
+    return key[0]
 
 
 #: steps either way on the slider moved last that the widget prefetches once the next steps are in
@@ -468,9 +480,10 @@ class Explorer:
         value = make()
         with self._cache_lock:
             self._runs[key] = value
-            limit = CACHE_LIMITS.get(key[0])
+            kind = _cache_kind(key)
+            limit = CACHE_LIMITS.get(kind)
             if limit is not None:
-                same = [k for k in self._runs if k[0] == key[0]]
+                same = [k for k in self._runs if _cache_kind(k) == kind]
                 for old in same[:max(0, len(same) - limit)]:  # the least recently used first
                     del self._runs[old]
         return value
