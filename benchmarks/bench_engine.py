@@ -1,10 +1,11 @@
 """Benchmark: the monthly engine on 1 million households for 120 months with the full rule set,
 and a plain one-Mesa-agent-per-household version of the core dibao dynamics for comparison.
 
-Prints household-months per second, the kernel split and the peak memory (RSS of the process)
-of the engine run, then runs the per-agent model (income shock, review on the calendar, gradual
-exit; the same rules' scalar kernels) on ``--agents`` households and prints the ratio of the two
-speeds. Targets (issue 4): >= 20 million household-months/s, <= 1.5 GB peak, on 2 cores.
+Prints household-months per second, the kernel split, the CPU time, the host's steal during the
+run and the core clock (``benchmarks/machine.py``; the CPU time a household-month does not count
+steal) and the peak memory (RSS of the process) of the engine run, then runs the per-agent model
+(income shock, review on the calendar, gradual exit; the same rules' scalar kernels) on
+``--agents`` households and prints the ratio of the two speeds. Targets (issue 4): >= 20 million household-months/s, <= 1.5 GB peak, on 2 cores.
 
 Usage: python benchmarks/bench_engine.py [--locality china_2021] [--households N] [--months M]
                                          [--agents N] [--agent-months M]

@@ -2,7 +2,7 @@
 
 The machines here are virtual CPUs on a shared host. On 2026-12-03, with one engine thread
 running on an otherwise idle two-vCPU machine, ``vmstat 1`` showed 13-18 % of the machine's
-time as ``st``: the host ran other work on the engine's vCPU. That run took 1.2-1.7 times
+time as ``st``: the host ran other work on the engine's vCPU. Such runs took 1.2-1.9 times
 longer on the wall clock than in CPU time. The process's CPU time does not count stolen time;
 wall time does. So a wall-time figure can change by tens of percent from one minute to the next
 with no change in the code. The benchmarks print, beside their figures:
