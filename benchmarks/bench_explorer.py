@@ -5,12 +5,15 @@ would, then runs the redraw the debounce timer would start (``DEBOUNCE_SECONDS``
 first; that wait is printed, not included) and prints its time. Between steps the user looks at
 the charts while the widget prefetches (engine runs and their charts): the neighbouring positions
 of the slider moved last, the review dropdown's other choices, then two to four steps either way
-on that slider and one step of the standard and gradual-exit sliders (``ExplorerWidget.further``);
-the benchmark waits for that prefetch, as
-a user reading the charts would give it time. Each step's kind is what happened: ``prefetched``
-(no engine run: the setting was prefetched), ``cached`` (seen before) or ``cold`` (a jump of a
-slider beyond what was prefetched: a fresh engine run of the reform, its household
-tally and distribution against the baseline kept in memory, and every chart drawn now). Beside each
+on that slider and one step of the standard and gradual-exit sliders (``ExplorerWidget.further``;
+the neighbours run and drawn one by one, the rest all run first, then drawn). The benchmark
+waits for that prefetch, as a user reading the charts would give it time, or with ``--look S``
+goes on after S seconds, as a quicker user would (the prefetch gives way). Each step's kind is
+what happened: ``prefetched`` (no engine run: the setting was prefetched), ``cached`` (seen
+before), ``run prefetched`` (its engine runs were prefetched, its charts not yet: drawn now) or
+``cold`` (a jump of a slider beyond what was prefetched: a fresh engine run of the reform, its
+household tally and distribution against the baseline kept in memory, and every chart drawn
+now). Beside each
 redraw, when its numbers and tables were on screen (the charts come after them). Under each
 step its time by stage (``Explorer.timings``): policy, engine set-up, engine months, household
 tally, engine result, run tables, distribution, view tables, charts (wall time of drawing them,
@@ -21,7 +24,7 @@ The last column is the steal share during the redraw: of the time the vCPUs had 
 the hypervisor gave to others (``benchmarks/machine.py``).
 
 Usage: .venv/bin/python benchmarks/bench_explorer.py [--households 100000] [--months 36]
-       [--locality qijiang]
+       [--locality qijiang] [--look SECONDS]
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--locality", default="qijiang")
+    parser.add_argument("--look", type=float, default=None,
+                        help="seconds the user looks at each redraw before the next change "
+                             "(default: until the prefetch is done)")
     args = parser.parse_args()
 
     everything = Steal.start()
@@ -50,8 +56,8 @@ def main() -> None:
     threads: list[threading.Thread] = []
     prefetch = explorer.prefetch
 
-    def keep(candidates: list[Any]) -> threading.Thread:
-        thread = prefetch(candidates)
+    def keep(candidates: list[Any], **options: Any) -> threading.Thread:
+        thread = prefetch(candidates, **options)
         threads.append(thread)
         return thread
 
@@ -81,15 +87,18 @@ def main() -> None:
           f"{core_clock_ghz():.2f} GHz")
     print(f"{'first view (population, baseline run, charts)':<48}{'':>14}{first:>9.2f}")
     print(f"{'change':<48}{'kind':>14}{'redraw s':>9}{'numbers s':>10}{'cpu s':>7}{'engine runs':>13}"
-          f"{'prefetch s':>12}{'steal':>7}")
+          f"{'prefetch s' if args.look is None else 'looked s':>12}{'steal':>7}")
     times: dict[str, list[float]] = {}
     totals: dict[str, dict[str, list[float]]] = {}
     cpus: dict[str, list[float]] = {}
     numbers: dict[str, list[float]] = {}  # until the numbers and tables were shown (charts after)
     for name, control, value, kind in steps:
         waited = time.perf_counter()
-        for thread in threads:  # the user reads the charts while the neighbours are prefetched
-            thread.join()
+        if args.look is None:
+            for thread in threads:  # the user reads the charts while the neighbours are prefetched
+                thread.join()
+        else:  # the user looks this long; the prefetch gives way to the change
+            time.sleep(args.look)
         threads.clear()
         waited = time.perf_counter() - waited
         before = {key for key in explorer._runs if key[0] == "run"}
@@ -101,10 +110,18 @@ def main() -> None:
         widget.redraw()
         stolen = steal.share()
         cpu = time.process_time() - cpu + explorer.timings.get("worker cpu", 0.0)
-        # engine runs of the redraw: run keys new to the cache (prefetches can evict old ones)
-        runs = len({key for key in explorer._runs if key[0] == "run"} - before)
-        if (kind == "cold") != (runs > 0):  # the kind is what happened, not what was expected
-            kind = "cold" if runs else "prefetched"
+        # engine runs of the redraw: its run keys new to the cache (a prefetch that was ending
+        # may add others, and evict old ones)
+        shown = explorer.normalised(widget.settings())
+        mine = {explorer._run_key(shown, "baseline"), explorer._run_key(shown, "explorer")}
+        runs = len(({key for key in explorer._runs if key[0] == "run"} - before) & mine)
+        # the kind is what happened, not what was expected
+        if runs:
+            kind = "cold"
+        elif "charts" in explorer.timings:
+            kind = "run prefetched"  # the engine runs were in the cache; the charts drawn now
+        elif kind == "cold":
+            kind = "prefetched"
         cpus.setdefault(kind, []).append(cpu)
         times.setdefault(kind, []).append(float(widget.last_seconds or 0.0))
         numbers.setdefault(kind, []).append(float(widget.numbers_seconds or 0.0))

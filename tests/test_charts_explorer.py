@@ -12,6 +12,8 @@ import pytest
 
 from simulation.admin.parameters import load_admin_parameters
 from simulation.reporting.explorer import (
+    CHARTS,
+    DPI,
     Explorer,
     ExplorerError,
     ExplorerSettings,
@@ -269,8 +271,8 @@ def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
     threads = []
     prefetch = explorer.prefetch
 
-    def keep(candidates):  # type: ignore[no-untyped-def]
-        threads.append(prefetch(candidates))
+    def keep(candidates, **options):  # type: ignore[no-untyped-def]
+        threads.append(prefetch(candidates, **options))
         return threads[-1]
 
     explorer.prefetch = keep  # type: ignore[method-assign]
@@ -295,7 +297,7 @@ def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
     expected = len({explorer._run_key(s, "baseline") for s in settings}
                    | {explorer._run_key(s, "explorer") for s in settings if s.changes(explorer.start)})
     assert expected == 1 + 2 + 3 + 10 and _runs(explorer) == expected
-    explorer.prefetch = lambda candidates: None  # type: ignore[method-assign] # count only these redraws
+    explorer.prefetch = lambda candidates, **options: None  # type: ignore[method-assign] # count only these redraws
     deadline = time.monotonic() + 120
     widget.controls["standard_change"].value = 10  # as the slider would; redraw after the debounce
     while widget.redraws < 2 and time.monotonic() < deadline:
@@ -456,7 +458,7 @@ def test_widget_status_shows_how_far_a_cold_change_has_got() -> None:
 
     explorer = Explorer(households=400, months=12, chart_worker=False)
     prefetch = explorer.prefetch
-    explorer.prefetch = lambda candidates: None  # type: ignore[method-assign,assignment,return-value]
+    explorer.prefetch = lambda candidates, **options: None  # type: ignore[method-assign,assignment,return-value]
     widget = ExplorerWidget(explorer, explorer.defaults("qijiang"))  # the first view
     seen: list[str] = []
     widget.status.observe(lambda change: seen.append(change["new"]), names="value")
@@ -476,3 +478,34 @@ def test_widget_status_shows_how_far_a_cold_change_has_got() -> None:
     seen.clear()
     prefetch([replace(widget.settings(), exit_months=13)]).join(timeout=120)
     assert seen == []  # a prefetch runs the engine without a word in the status line
+
+
+@pytest.mark.slow
+def test_prefetch_draws_the_first_candidates_at_once_and_the_rest_after_all_are_run() -> None:
+    """``draw_first``: the first candidates are run and drawn one by one, the others all run
+    before any of them is drawn; in the end every one is in the cache, runs and images."""
+    explorer = Explorer(households=400, months=6, chart_worker=False)
+    own = explorer.defaults("qijiang")
+    explorer.compute(own)
+    events: list[tuple[str, float]] = []
+    engine_run, drawn = explorer._engine_run, explorer.drawn
+
+    def run(settings, variant, generation=None):  # type: ignore[no-untyped-def]
+        if variant == "explorer" and explorer._run_key(settings, variant) not in explorer._runs:
+            events.append(("run", settings.standard_change))  # a run, not a look-up
+        return engine_run(settings, variant, generation)
+
+    def draw(view, chart, dpi=DPI):  # type: ignore[no-untyped-def]
+        if chart == CHARTS[0]:
+            events.append(("draw", view.settings.standard_change))
+        return drawn(view, chart, dpi)
+
+    explorer._engine_run, explorer.drawn = run, draw  # type: ignore[method-assign]
+    candidates = [replace(own, standard_change=v) for v in (10.0, 20.0, 30.0)]
+    explorer.prefetch(candidates, draw_first=1).join(timeout=300)
+    assert events == [("run", 10.0), ("draw", 10.0), ("run", 20.0), ("run", 30.0),
+                      ("draw", 20.0), ("draw", 30.0)]
+    for settings in candidates:  # everything was kept: no engine run, no chart drawn again
+        view = explorer.compute(settings)
+        assert set(explorer.drawn_all(view)) == set(CHARTS)
+        assert "engine months" not in explorer.timings and "charts" not in explorer.timings

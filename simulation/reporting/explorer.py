@@ -20,7 +20,8 @@ redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`, and whi
 it runs the engine in the background (:meth:`Explorer.prefetch`) for the neighbouring slider
 positions, the review dropdown's other choices, then a drag's worth of steps on the slider moved
 last and a step of the gradual-exit sliders (:meth:`ExplorerWidget.further`), giving way at once
-to a real change. :attr:`Explorer.timings` holds
+to a real change. The neighbours are run and drawn one by one; the others are all run first and
+drawn after, since a redraw from a run in the cache only draws its charts. :attr:`Explorer.timings` holds
 the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
 
 A change that needs a fresh engine run (a jump beyond what was prefetched: 2-6 s on this shared
@@ -588,35 +589,57 @@ class Explorer:
         return self._cached(("weights", locality),
                             lambda: self._population(locality).households.set_index("household_id")["weight"])
 
-    def prefetch(self, candidates: list[ExplorerSettings]) -> threading.Thread:
-        """Run the engine for likely next settings in the background (a daemon thread).
+    def prefetch(self, candidates: list[ExplorerSettings], draw_first: int | None = None) -> threading.Thread:
+        """Run the engine for likely next settings in the background (a daemon thread), and draw
+        their charts.
 
-        Used by the widget after each redraw for the neighbouring slider positions. A foreground
-        :meth:`compute` takes precedence: the prefetch stops within one simulated month and
-        leaves what it finished in the cache. Returns the thread (``join()`` to wait).
+        Used by the widget after each redraw for the neighbouring slider positions. The first
+        ``draw_first`` candidates (all by default) are run and drawn one by one; the rest are
+        all run first and drawn after: a redraw from a run in the cache draws only its charts
+        (about half a second), so running more settings sooner leaves fewer cold changes for a
+        user who does not wait for the whole prefetch. A foreground :meth:`compute` takes
+        precedence: the prefetch stops within one simulated month and leaves what it finished in
+        the cache. Returns the thread (``join()`` to wait).
         """
         with self._cache_lock:
             generation = self._generation
+        first = len(candidates) if draw_first is None else max(0, draw_first)
+
+        def run(settings: ExplorerSettings) -> ExplorerView | None:
+            """The setting's engine runs and view, or ``None`` if it is outside the ranges."""
+            try:
+                settings = self.normalised(settings)
+                self._engine_run(settings, "baseline", generation)
+                if settings.changes(self.start):
+                    self._engine_run(settings, "explorer", generation)
+                return self._view(settings)
+            except ExplorerError:
+                return None  # a neighbour outside the accepted range is simply not prefetched
+
+        def draw(view: ExplorerView | None) -> bool:
+            """Its charts (a redraw from the prefetch then only fetches images); False once a
+            foreground compute has started."""
+            for chart in CHARTS if view is not None else ():
+                if generation != self._generation:
+                    return False
+                self.drawn(view, chart)
+            return generation == self._generation
 
         def work() -> None:
-            for settings in candidates:
-                if generation != self._generation:
-                    return
-                try:
-                    settings = self.normalised(settings)
-                    self._engine_run(settings, "baseline", generation)
-                    if settings.changes(self.start):
-                        self._engine_run(settings, "explorer", generation)
-                    # its charts too: a redraw from the prefetch only fetches images
-                    view = self._view(settings)
-                    for chart in CHARTS:
-                        if generation != self._generation:
-                            return
-                        self.drawn(view, chart)
-                except _Cancelled:
-                    return
-                except ExplorerError:
-                    continue  # a neighbour outside the accepted range is simply not prefetched
+            try:
+                for settings in candidates[:first]:
+                    if generation != self._generation or not draw(run(settings)):
+                        return
+                views = []
+                for settings in candidates[first:]:
+                    if generation != self._generation:
+                        return
+                    views.append(run(settings))
+                for view in views:
+                    if not draw(view):
+                        return
+            except _Cancelled:
+                return
 
         thread = threading.Thread(target=work, name=PREFETCH_THREAD, daemon=True)
         thread.start()
@@ -1444,9 +1467,11 @@ class ExplorerWidget:
             if self.on_redraw is not None:
                 self.on_redraw(view)
             # while the user looks, run the engine for the next likely positions: one step of
-            # the sliders, the review dropdown's other choices, then further steps
-            self.explorer.prefetch(self.neighbours(view.settings) + self.alternatives(view.settings)
-                                   + self.further(view.settings))
+            # the sliders (run and drawn at once), the review dropdown's other choices, then
+            # further steps (all of these run first, then drawn)
+            neighbours = self.neighbours(view.settings)
+            self.explorer.prefetch(neighbours + self.alternatives(view.settings) + self.further(view.settings),
+                                   draw_first=len(neighbours))
 
 
 __all__ = ["Explorer", "ExplorerError", "ExplorerSettings", "ExplorerView", "ExplorerWidget",
