@@ -14,7 +14,6 @@ Usage: python benchmarks/bench_engine.py [--locality china_2021] [--households N
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import time
 
@@ -162,11 +161,10 @@ def main() -> None:
     print(f"  monthly loop {kernel:.2f} s -> {hm / kernel / 1e6:.1f} M household-months/s; "
           f"persons kernel {timings['persons']:.2f} s, offices {timings['offices']:.3f} s, "
           f"programme kernel {timings['programme']:.2f} s, outputs {timings['outputs']:.2f} s")
-    print(f"  CPU time {cpu:.2f} s over {elapsed:.2f} s wall: {cpu / elapsed:.2f} cores busy on "
-          f"average with {numba.get_num_threads()} numba threads ({numba.threading_layer()}); the "
-          f"machine is shared: os.getloadavg() = {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(f"  machine during the run: {machine_line(stolen, clock)}")
     threads = numba.get_num_threads()
+    print(f"  CPU time {cpu:.2f} s over {elapsed:.2f} s wall: {cpu / elapsed:.2f} cores busy on "
+          f"average with {threads} numba threads ({numba.threading_layer()})")
+    print(f"  machine during the run (shared): {machine_line(stolen, clock)}")
     print(f"  on CPU time, which steal does not count: {cpu / hm * 1e9:.0f} ns per household-month "
           f"({cpu / hm * clock * 1e9:.0f} cycles at that clock); {threads} vCPUs wholly the engine's "
           f"would run {hm / (cpu / threads) / 1e6:.1f} M household-months/s")

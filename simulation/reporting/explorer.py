@@ -21,8 +21,8 @@ it runs the engine in the background (:meth:`Explorer.prefetch`) for the neighbo
 positions, the review dropdown's other choices, then a drag's worth of steps on the slider moved
 last and a step of the gradual-exit sliders (:meth:`ExplorerWidget.further`), giving way at once
 to a real change. The neighbours are run and drawn one by one; the others are all run first and
-drawn after, since a redraw from a run in the cache only draws its charts. :attr:`Explorer.timings` holds
-the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
+drawn after, since a redraw from a run in the cache only draws its charts. :attr:`Explorer.timings`
+holds the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
 
 A change that needs a fresh engine run (a jump beyond what was prefetched: 2-6 s on this shared
 machine) shows in the status line which run is going and how many of its months are done
