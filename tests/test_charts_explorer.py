@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -263,8 +265,6 @@ def test_prefetch_fills_the_cache_and_gives_way_to_a_foreground_compute() -> Non
 
 @pytest.mark.slow
 def test_widget_prefetches_the_next_slider_step_and_redraws_from_it() -> None:
-    import time
-
     from simulation.reporting.explorer import ExplorerWidget
 
     explorer = Explorer(households=400, months=6)
@@ -459,6 +459,9 @@ def test_widget_status_shows_how_far_a_cold_change_has_got() -> None:
     explorer = Explorer(households=400, months=12, chart_worker=False)
     prefetch = explorer.prefetch
     explorer.prefetch = lambda candidates, **options: None  # type: ignore[method-assign,assignment,return-value]
+    # the runs in the redraw's own thread (a run begun at the change reports only the months
+    # after the redraw has started: a test of its own below)
+    explorer.begin = lambda settings: None  # type: ignore[method-assign,assignment,return-value]
     widget = ExplorerWidget(explorer, explorer.defaults("qijiang"))  # the first view
     seen: list[str] = []
     widget.status.observe(lambda change: seen.append(change["new"]), names="value")
@@ -478,6 +481,89 @@ def test_widget_status_shows_how_far_a_cold_change_has_got() -> None:
     seen.clear()
     prefetch([replace(widget.settings(), exit_months=13)]).join(timeout=120)
     assert seen == []  # a prefetch runs the engine without a word in the status line
+
+
+def test_a_change_begins_its_engine_runs_before_the_debounce_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The widget starts a change's engine runs at once (``Explorer.begin``): they are in the
+    cache before the debounce's redraw, which runs the engine no more and keeps their stage
+    times; a setting already in the cache is redrawn at once; a change replaced by the next one
+    stops, and its run is not kept."""
+    import simulation.reporting.explorer as module
+    from simulation.reporting.explorer import ExplorerWidget
+
+    monkeypatch.setattr(module, "DEBOUNCE_SECONDS", 600.0)  # the test redraws by itself
+    explorer = Explorer(households=400, months=12, chart_worker=False)
+    explorer.prefetch = lambda candidates, **options: None  # type: ignore[method-assign,assignment,return-value]
+    widget = ExplorerWidget(explorer, explorer.defaults("qijiang"))  # the first view
+
+    def runs() -> set[tuple]:
+        return {key for key in explorer._runs if key[0] == "run"}
+
+    widget.controls["standard_change"].value = 10
+    begun = explorer._begun
+    assert begun is not None and begun[0].standard_change == 10
+    begun[1].join(timeout=120)
+    assert widget.redraws == 1  # nothing redrawn yet, the runs done
+    assert explorer._run_key(begun[0], "explorer") in runs()
+    before = runs()
+    widget._timer.cancel()  # type: ignore[union-attr]
+    widget.redraw()
+    assert widget.redraws == 2 and runs() == before  # no engine run in the redraw
+    assert explorer.timings["engine months"] > 0.0 and "charts" in explorer.timings
+    assert explorer._begun is None
+    # a redraw that starts while the begun run is still going waits for it: one engine run
+    import simulation.engine as engine
+
+    made: list[int] = []
+
+    class Counted(engine.SimulationModel):  # type: ignore[misc,name-defined]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "SimulationModel", Counted)
+    with explorer._engine_lock:  # the begun run waits here until the redraw has started
+        widget.controls["standard_change"].value = 40
+        widget._timer.cancel()  # type: ignore[union-attr]
+        redraw = threading.Thread(target=widget.redraw)
+        redraw.start()
+        time.sleep(0.3)
+    redraw.join(timeout=120)
+    assert widget.redraws == 3 and len(made) == 1
+    # a change during a redraw that waits for its begun run: the redraw ends (its setting run
+    # in the foreground), and the new setting's begun run goes on
+    with explorer._engine_lock:
+        widget.controls["standard_change"].value = 50
+        widget._timer.cancel()  # type: ignore[union-attr]
+        redraw = threading.Thread(target=widget.redraw)
+        redraw.start()
+        time.sleep(0.3)
+        widget.controls["standard_change"].value = 60
+        widget._timer.cancel()  # type: ignore[union-attr]
+        later = explorer._begun
+    redraw.join(timeout=120)
+    assert later is not None and explorer._begun is later
+    later[1].join(timeout=120)
+    assert explorer._run_key(later[0], "explorer") in runs()
+    # a setting whose runs are in the cache is redrawn at once, without the debounce
+    redraws, shown = widget.redraws, []
+    widget.on_redraw = lambda view: shown.append(view.settings.standard_change)
+    widget.controls["standard_change"].value = 10
+    widget._timer.join(timeout=120)  # type: ignore[union-attr] # a short timer, not 600 s
+    assert widget.redraws == redraws + 1 and shown == [10.0]
+    assert "engine months" not in explorer.timings
+    # two changes in a row: the first one's run gives way before its first month
+    with explorer._engine_lock:  # (the first begun run waits here until the second change)
+        widget.controls["standard_change"].value = 20
+        first = explorer._begun
+        widget.controls["standard_change"].value = 30
+    assert first is not None
+    first[1].join(timeout=120)
+    explorer._begun[1].join(timeout=120)  # type: ignore[index]
+    keys = runs()
+    assert explorer._run_key(first[0], "explorer") not in keys
+    assert explorer._run_key(explorer.normalised(widget.settings()), "explorer") in keys
+    widget._timer.cancel()  # type: ignore[union-attr]
 
 
 @pytest.mark.slow

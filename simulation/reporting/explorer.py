@@ -16,8 +16,10 @@ reform; the reform by every lever; both runs staff their township offices at the
 so that the queue's effect on payments is the ratio's), a chart
 whose table did not change is not redrawn, a chart whose texts around the axes are unchanged
 reuses its layout, half of the charts are drawn in a second process at the same time, the widget
-redraws after the controls have been still for :data:`DEBOUNCE_SECONDS`, and while the user looks
-it runs the engine in the background (:meth:`Explorer.prefetch`) for the neighbouring slider
+redraws a setting whose engine runs are in the cache at once (:data:`READY_DEBOUNCE_SECONDS`) and
+otherwise starts the runs at once (:meth:`Explorer.begin`) and redraws after the controls have
+been still for :data:`DEBOUNCE_SECONDS` (the redraw finds the runs done or waits for them, so the
+debounce costs no time), and while the user looks it runs the engine in the background (:meth:`Explorer.prefetch`) for the neighbouring slider
 positions, the review dropdown's other choices, then a drag's worth of steps on the slider moved
 last and a step of the gradual-exit sliders (:meth:`ExplorerWidget.further`), giving way at once
 to a real change. The neighbours are run and drawn one by one; the others are all run first and
@@ -77,8 +79,12 @@ STANDARD_SLIDER: dict[str, tuple[float, float, float]] = {"yuan": (-100, 300, 10
 CHARTS: tuple[str, ...] = ("cost", "coverage", "deciles", "winners", "cap", "staffing")
 #: chart resolution: 8 × 4.2 inch figures give 880 × 462 px, shown at 560–900 px wide (no upscaling)
 DPI = 110
-#: seconds the controls must be still before a redraw starts
+#: seconds the controls must be still before a redraw that needs engine runs starts (the runs
+#: start at the change, :meth:`Explorer.begin`)
 DEBOUNCE_SECONDS = 0.3
+#: the same for a setting whose engine runs are in the cache: enough to take changes made
+#: together (a locality's own values, a program's settings) as one, too short for a person to notice
+READY_DEBOUNCE_SECONDS = 0.05
 #: reforms' engine runs kept in memory (their tables, about 0.2 MB each: about 32 MB)
 CACHE_RUNS = 160
 #: baselines' engine runs kept (each with its household summary, about 9 MB at 100,000
@@ -109,6 +115,8 @@ PREFETCH_STEPS = 4
 
 #: name of the prefetch threads (their stages are not timed as the redraw's)
 PREFETCH_THREAD = "explorer-prefetch"
+#: the thread of :meth:`Explorer.begin`: a change's engine runs, started before the debounce ends
+BEGIN_THREAD = "explorer-begin"
 
 
 class ExplorerError(ValueError):
@@ -371,6 +379,8 @@ class Explorer:
         # numba's parallel kernels (engine, calculator) must not run from two threads at once
         self._engine_lock = threading.Lock()
         self._generation = 0  # bumped by each foreground compute; a prefetch stops when it moves
+        #: the setting :meth:`begin` is running and its thread (joined by a compute of that setting)
+        self._begun: tuple[ExplorerSettings, threading.Thread] | None = None
         self._default_cache: dict[str, ExplorerSettings] = {}
         self._own_ratios: dict[str, float] = {}
         self._admin: Any = None
@@ -391,8 +401,17 @@ class Explorer:
         try:
             yield
         finally:
-            if threading.current_thread().name != PREFETCH_THREAD:
+            if self._foreground():
                 self.timings[stage] = self.timings.get(stage, 0.0) + time.perf_counter() - began
+
+    def _foreground(self) -> bool:
+        """Whether this thread works for the setting on screen: not a prefetch, nor a
+        :meth:`begin` that a later change has replaced."""
+        thread = threading.current_thread()
+        if thread.name == PREFETCH_THREAD:
+            return False
+        begun = self._begun
+        return thread.name != BEGIN_THREAD or (begun is not None and begun[1] is thread)
 
     # --- scenario plumbing ------------------------------------------------------------------
 
@@ -541,13 +560,16 @@ class Explorer:
                     model = SimulationModel(population, policy, self.start, self.months, self.seed,
                                             behaviour or None)
                     tally = HouseholdTally(model, start=base is None)
-                report = self.on_month if threading.current_thread().name != PREFETCH_THREAD else None
+                foreground = self._foreground()
                 for month in range(self.months):
                     if generation is not None and generation != self._generation:
                         raise _Cancelled
                     with self._timed("engine months"):
                         model.run_for(1)
-                    if report is not None:
+                    # read each month: a run begun at the change reports once the redraw has
+                    # started (it sets on_month)
+                    report = self.on_month if foreground else None
+                    if report is not None and (generation is None or generation == self._generation):
                         report(variant, month + 1, self.months)
                     with self._timed("household tally"):
                         tally.record()
@@ -645,18 +667,71 @@ class Explorer:
         thread.start()
         return thread
 
+    def ready(self, settings: ExplorerSettings) -> bool:
+        """Whether a setting's engine runs are all in the cache (its redraw runs no engine)."""
+        try:
+            settings = self.normalised(settings)
+        except ExplorerError:
+            return False
+        keys = [self._run_key(settings, "baseline")]
+        if settings.changes(self.start):
+            keys.append(self._run_key(settings, "explorer"))
+        with self._cache_lock:
+            return all(key in self._runs for key in keys)
+
+    def begin(self, settings: ExplorerSettings) -> threading.Thread | None:
+        """Start a setting's engine runs now, in the background (a daemon thread): the widget
+        calls it on every change, so the runs go on during the debounce instead of after it.
+
+        A prefetch, or a setting begun before, gives way (within one simulated month); a
+        :meth:`compute` of the same setting waits for this one and finds its runs in the cache;
+        a compute of another setting stops it. Its stages count in :attr:`timings` and its months
+        in :attr:`on_month` as a compute's. An error (a setting out of range, a failed run) is
+        left to the compute to raise. Returns the thread, or ``None`` for a setting out of range.
+        """
+        try:
+            settings = self.normalised(settings)
+        except ExplorerError:
+            return None  # the redraw's compute says what is wrong
+
+        def work() -> None:
+            try:
+                self._engine_run(settings, "baseline", generation)
+                if settings.changes(self.start):
+                    self._engine_run(settings, "explorer", generation)
+            except Exception:  # noqa: BLE001 -- cancelled, or failed: the compute runs it again and shows why
+                return
+
+        with self._cache_lock:
+            self._generation += 1  # a prefetch or an earlier setting gives way
+            generation = self._generation
+            self.timings = {}
+            thread = threading.Thread(target=work, name=BEGIN_THREAD, daemon=True)
+            self._begun = (settings, thread)
+        thread.start()
+        return thread
+
     # --- the view ---------------------------------------------------------------------------
 
     def compute(self, settings: ExplorerSettings) -> ExplorerView:
-        """Headline numbers and chart tables for a setting (runs the engine only on a cache miss)."""
+        """Headline numbers and chart tables for a setting (runs the engine only on a cache miss;
+        a run :meth:`begin` started for this setting is waited for)."""
         from simulation.admin.parameters import load_admin_parameters
 
         began = time.perf_counter()
-        self.timings = {}
         settings = self.normalised(settings)
         with self._lock:
+            begun = self._begun
+            if begun is not None and begun[0] == settings:
+                begun[1].join()  # its stages are this compute's: timings kept
+            else:
+                self.timings = {}
             with self._cache_lock:
-                self._generation += 1  # any prefetch gives way
+                # unless a later change has begun another setting (which stopped the prefetch
+                # itself, and must go on), any prefetch or a setting begun and left gives way
+                if self._begun is begun:
+                    self._begun = None
+                    self._generation += 1
             if self._admin is None:
                 self._admin = load_admin_parameters()
             view = self._view(settings)
@@ -772,7 +847,7 @@ class Explorer:
                 out[chart] = self._drawn(view, chart, dpi, keys[chart])
                 continue
             out[chart] = self._cached(keys[chart], lambda d=drawn, c=chart: self._keep_layout(c, dpi, d))
-        if missing and threading.current_thread().name != PREFETCH_THREAD:
+        if missing and self._foreground():
             self.timings["charts"] = time.perf_counter() - began
             self.timings["charts in the worker"] = float(len(futures))
             self.timings["worker cpu"] = worker_cpu
@@ -1309,6 +1384,7 @@ class ExplorerWidget:
                    layout=w.Layout(flex="1 1 auto", min_width="0")),
         ], layout=w.Layout(width="100%"))
         self._timer: threading.Timer | None = None
+        self._changing = 0  # depth of _changed: a change that sets other controls begins once
         self._redraw_lock = threading.Lock()
         self.last_seconds: float | None = None
         #: seconds of the last redraw until its numbers and tables were on screen (charts after)
@@ -1385,6 +1461,34 @@ class ExplorerWidget:
         return [replace(settings, review=key) for key in REVIEW_SCHEDULES if key != settings.review]
 
     def _changed(self, change: Any) -> None:
+        """A control moved. A setting whose engine runs are in the cache (prefetched, or seen) is
+        redrawn at once (after ``READY_DEBOUNCE_SECONDS``); otherwise its runs start now (:meth:`Explorer.begin`) and the redraw
+        comes once the controls have been still for ``DEBOUNCE_SECONDS`` (a quick second change
+        stops the first one's runs instead of waiting for their redraw). The controls this change
+        sets in turn (a new locality's own values) start nothing of their own."""
+        self._changing += 1
+        try:
+            self._change(change)
+        finally:
+            self._changing -= 1
+        if self._changing:
+            return
+        settings = self.settings()
+        if self.explorer.ready(settings):
+            self._redraw_after(READY_DEBOUNCE_SECONDS)
+        else:
+            self.explorer.begin(settings)
+            self._redraw_after(DEBOUNCE_SECONDS)
+
+    def _redraw_after(self, seconds: float) -> None:
+        """Redraw in a timer thread after ``seconds``, replacing a redraw not yet started."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(seconds, self.redraw)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _change(self, change: Any) -> None:
         name = next(k for k, c in self.controls.items() if c is change["owner"])
         if name in self.PREFETCHED:
             self._last_moved = (name, 1 if change["new"] >= change["old"] else -1)
@@ -1401,12 +1505,6 @@ class ExplorerWidget:
                                 ("discovery_scale", own.discovery_scale),
                                 ("staffing_ratio", own.staffing_ratio * 1000)):
                 self.controls[name].value = value
-        # debounce: restart the timer on every change, redraw once the controls are still
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(DEBOUNCE_SECONDS, self.redraw)
-        self._timer.daemon = True
-        self._timer.start()
 
     def _set_standard_unit(self, unit: str) -> None:
         """The standard slider's range for a unit, back at no change."""
