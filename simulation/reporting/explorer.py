@@ -19,10 +19,10 @@ reuses its layout, half of the charts are drawn in a second process at the same 
 redraws a setting whose engine runs are in the cache at once (:data:`READY_DEBOUNCE_SECONDS`) and
 otherwise starts the runs at once (:meth:`Explorer.begin`) and redraws after the controls have
 been still for :data:`DEBOUNCE_SECONDS` (the redraw finds the runs done or waits for them, so the
-debounce costs no time), and while the user looks it runs the engine in the background (:meth:`Explorer.prefetch`) for the neighbouring slider
-positions, the review dropdown's other choices, then a drag's worth of steps on the slider moved
-last and a step of the gradual-exit sliders (:meth:`ExplorerWidget.further`), giving way at once
-to a real change. The neighbours are run and drawn one by one; the others are all run first and
+debounce costs no time), and while the user looks it runs the engine in the background
+(:meth:`Explorer.prefetch`) for the neighbouring slider positions, the review dropdown's other
+choices, then a drag's worth of steps on the slider moved last and a step of the gradual-exit
+sliders (:meth:`ExplorerWidget.further`), giving way at once to a real change. The neighbours are run and drawn one by one; the others are all run first and
 drawn after, since a redraw from a run in the cache only draws its charts. :attr:`Explorer.timings`
 holds the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
 
@@ -1462,10 +1462,11 @@ class ExplorerWidget:
 
     def _changed(self, change: Any) -> None:
         """A control moved. A setting whose engine runs are in the cache (prefetched, or seen) is
-        redrawn at once (after ``READY_DEBOUNCE_SECONDS``); otherwise its runs start now (:meth:`Explorer.begin`) and the redraw
-        comes once the controls have been still for ``DEBOUNCE_SECONDS`` (a quick second change
-        stops the first one's runs instead of waiting for their redraw). The controls this change
-        sets in turn (a new locality's own values) start nothing of their own."""
+        redrawn at once (after ``READY_DEBOUNCE_SECONDS``); otherwise its runs start now
+        (:meth:`Explorer.begin`) and the redraw comes once the controls have been still for
+        ``DEBOUNCE_SECONDS`` (a quick second change stops the first one's runs instead of waiting
+        for their redraw). The controls this change sets in turn (a new locality's own values)
+        start nothing of their own."""
         self._changing += 1
         try:
             self._change(change)
