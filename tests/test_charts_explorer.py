@@ -483,6 +483,14 @@ def test_widget_status_shows_how_far_a_cold_change_has_got() -> None:
     assert seen == []  # a prefetch runs the engine without a word in the status line
 
 
+def computing(explorer: Explorer) -> None:
+    """Wait until a foreground compute holds the explorer (it has read its setting)."""
+    deadline = time.monotonic() + 60
+    while not explorer._lock.locked():
+        assert time.monotonic() < deadline, "no compute started"
+        time.sleep(0.005)
+
+
 def test_a_change_begins_its_engine_runs_before_the_debounce_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     """The widget starts a change's engine runs at once (``Explorer.begin``): they are in the
     cache before the debounce's redraw, which runs the engine no more and keeps their stage
@@ -527,7 +535,7 @@ def test_a_change_begins_its_engine_runs_before_the_debounce_ends(monkeypatch: p
         widget._timer.cancel()  # type: ignore[union-attr]
         redraw = threading.Thread(target=widget.redraw)
         redraw.start()
-        time.sleep(0.3)
+        computing(explorer)
     redraw.join(timeout=120)
     assert widget.redraws == 3 and len(made) == 1
     # a change during a redraw that waits for its begun run: the redraw ends (its setting run
@@ -537,7 +545,7 @@ def test_a_change_begins_its_engine_runs_before_the_debounce_ends(monkeypatch: p
         widget._timer.cancel()  # type: ignore[union-attr]
         redraw = threading.Thread(target=widget.redraw)
         redraw.start()
-        time.sleep(0.3)
+        computing(explorer)  # the redraw has read its setting (50) and waits for its begun run
         widget.controls["standard_change"].value = 60
         widget._timer.cancel()  # type: ignore[union-attr]
         later = explorer._begun
