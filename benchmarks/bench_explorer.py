@@ -16,8 +16,8 @@ what happened: ``prefetched`` (no engine run: the setting was prefetched), ``cac
 before), ``run prefetched`` (its engine runs were prefetched, its charts not yet: drawn now) or
 ``cold`` (a jump of a slider beyond what was prefetched: a fresh engine run of the reform, its
 household tally and distribution against the baseline kept in memory, and every chart drawn
-now). Beside each
-redraw, when its numbers and tables were on screen (the charts come after them). Under each
+now). Beside each redraw: when its numbers and tables were on screen (the charts come after
+them). Under each
 step its time by stage (``Explorer.timings``): policy, engine set-up, engine months, household
 tally, engine result, run tables, distribution, view tables, charts (wall time of drawing them,
 half in the chart worker process), and the CPU seconds of the redraw (this process, every thread,

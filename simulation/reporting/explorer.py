@@ -22,12 +22,13 @@ been still for :data:`DEBOUNCE_SECONDS` (the redraw finds the runs done or waits
 debounce costs no time), and while the user looks it runs the engine in the background
 (:meth:`Explorer.prefetch`) for the neighbouring slider positions, the review dropdown's other
 choices, then a drag's worth of steps on the slider moved last and a step of the gradual-exit
-sliders (:meth:`ExplorerWidget.further`), giving way at once to a real change. The neighbours are run and drawn one by one; the others are all run first and
-drawn after, since a redraw from a run in the cache only draws its charts. :attr:`Explorer.timings`
-holds the last redraw's seconds by stage (``benchmarks/bench_explorer.py`` prints them).
+sliders (:meth:`ExplorerWidget.further`), giving way at once to a real change. The neighbours
+are run and drawn one by one; the others are all run first and drawn after, since a redraw from a
+run in the cache only draws its charts. :attr:`Explorer.timings` holds the last redraw's seconds
+by stage (``benchmarks/bench_explorer.py`` prints them).
 
-A change that needs a fresh engine run (a jump beyond what was prefetched: 2-6 s on this shared
-machine) shows in the status line which run is going and how many of its months are done
+A change that needs a fresh engine run (a jump beyond what was prefetched: 1.5-3 s on a quiet
+machine, more when the host is busy) shows in the status line which run is going and how many of its months are done
 (:attr:`Explorer.on_month`), then that the charts are being drawn, then the redraw's time.
 
 ``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
@@ -631,9 +632,7 @@ class Explorer:
             """The setting's engine runs and view, or ``None`` if it is outside the ranges."""
             try:
                 settings = self.normalised(settings)
-                self._engine_run(settings, "baseline", generation)
-                if settings.changes(self.start):
-                    self._engine_run(settings, "explorer", generation)
+                self._setting_runs(settings, generation)
                 return self._view(settings)
             except ExplorerError:
                 return None  # a neighbour outside the accepted range is simply not prefetched
@@ -667,17 +666,23 @@ class Explorer:
         thread.start()
         return thread
 
+    def _variants(self, settings: ExplorerSettings) -> tuple[str, ...]:
+        """The engine runs a normalised setting needs: its baseline, and its reform if it has
+        policy changes."""
+        return ("baseline", "explorer") if settings.changes(self.start) else ("baseline",)
+
+    def _setting_runs(self, settings: ExplorerSettings, generation: int | None = None) -> list[RunTables]:
+        """A normalised setting's engine runs (:meth:`_variants`), from the cache or run now."""
+        return [self._engine_run(settings, variant, generation) for variant in self._variants(settings)]
+
     def ready(self, settings: ExplorerSettings) -> bool:
         """Whether a setting's engine runs are all in the cache (its redraw runs no engine)."""
         try:
             settings = self.normalised(settings)
         except ExplorerError:
             return False
-        keys = [self._run_key(settings, "baseline")]
-        if settings.changes(self.start):
-            keys.append(self._run_key(settings, "explorer"))
         with self._cache_lock:
-            return all(key in self._runs for key in keys)
+            return all(self._run_key(settings, v) in self._runs for v in self._variants(settings))
 
     def begin(self, settings: ExplorerSettings) -> threading.Thread | None:
         """Start a setting's engine runs now, in the background (a daemon thread): the widget
@@ -696,9 +701,7 @@ class Explorer:
 
         def work() -> None:
             try:
-                self._engine_run(settings, "baseline", generation)
-                if settings.changes(self.start):
-                    self._engine_run(settings, "explorer", generation)
+                self._setting_runs(settings, generation)
             except Exception:  # noqa: BLE001 -- cancelled, or failed: the compute runs it again and shows why
                 return
 
@@ -742,12 +745,11 @@ class Explorer:
         """The view of a normalised setting (engine runs from the cache, or run now)."""
         from simulation.admin.parameters import load_admin_parameters
 
-        base = self._engine_run(settings, "baseline")
-        if settings.changes(self.start):
-            reform = self._engine_run(settings, "explorer")
+        runs = self._setting_runs(settings)
+        base, reform = runs[0], runs[-1]  # the same run when the setting changes no policy
+        if len(runs) > 1:
             deciles, poverty = reform.deciles, reform.poverty
         else:  # no reform: nobody gains or loses, poverty before = after (taken once per baseline)
-            reform = base
             deciles, poverty = self._cached(("no_change", settings.locality, _freeze(self.behaviour(settings)),
                                              settings.staffing_ratio),
                                             lambda: self._distribution(base.households, base.households,
