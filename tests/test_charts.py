@@ -241,3 +241,28 @@ def test_to_png_keeps_one_renderer_per_size_and_gives_savefig_pixels() -> None:
     ours, theirs = Image.open(io.BytesIO(first)), Image.open(saved)
     assert ours.size == theirs.size == (800, 510)
     assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))
+
+
+def test_to_png_text_caches_give_savefig_pixels() -> None:
+    """The shared renderer keeps fonts' height metrics, strings' glyphs and glyphs' bitmaps by
+    sub-pixel offset (charts._TextCachingRendererAgg); drawn from its caches, Chinese and Latin
+    text, rotated and at other sizes and places, is matplotlib's own pixels."""
+    import io
+
+    from PIL import Image
+
+    def figure(shift: float) -> Figure:
+        fig, (ax,) = charts.new_figure("zh")
+        ax.plot([0, 1, 2], [0, 1 + shift, 3], label="低保 dibao")
+        ax.set_xticks([0, 1, 2], ["二〇二五年", "2026", "特困 tekun"], rotation=30)
+        ax.annotate(f"{1234.5 + shift:,.1f} 万元", (1, 1 + shift), fontsize=8)
+        ax.set_title("支出 cost", fontsize=11 + shift)
+        ax.set_ylabel("万元 / 年")
+        ax.legend(fontsize=8)
+        return fig
+
+    for shift in (0.0, 0.37, 0.0, 1.71):  # the second time round from the caches
+        saved = io.BytesIO()
+        figure(shift).savefig(saved, format="png", dpi=110)
+        ours = Image.open(io.BytesIO(charts.to_png(figure(shift), dpi=110)))
+        assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(Image.open(saved).convert("RGBA")))

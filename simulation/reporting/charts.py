@@ -8,19 +8,22 @@ font set up by :func:`simulation.reporting.fonts.use_cjk_font`; ``lang="en"`` dr
 
 from __future__ import annotations
 
+import math
 import struct
 import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
+from matplotlib.font_manager import fontManager, get_font
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from simulation.reporting.fonts import use_cjk_font
@@ -474,6 +477,107 @@ def demand_chart(demand: pd.DataFrame, lang: Lang = "zh", title: str | None = No
 
 _RENDERERS = threading.local()  # per thread: {(width, height, dpi): RendererAgg}
 
+#: matplotlib 3.11 draws text glyph by glyph in Python (``RendererAgg._draw_text_glyphs_and_boxes``);
+#: earlier versions draw a string in one call, with nothing to keep
+_GLYPH_BY_GLYPH = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+if _GLYPH_BY_GLYPH:
+    from matplotlib.ft2font import RenderMode
+#: entries a renderer's text caches keep before starting again (a few MB of small bitmaps)
+_TEXT_CACHE_LIMIT = 20_000
+
+
+class _TextCachingRendererAgg(RendererAgg):
+    """An Agg renderer that keeps what matplotlib 3.11 works out again for every text it draws
+    or measures, the same pixels as :class:`RendererAgg` (``tests/test_charts.py``):
+
+    - each font's height metrics, which every text layout reads from the font's tables
+      (``Text._get_layout`` asks the renderer first: ``_get_font_height_metrics``);
+    - each string's glyphs and their places (the font's shaping, ``FT2Font._layout``);
+    - each glyph's bitmap at each of the 64 × 64 sub-pixel offsets FreeType renders it at
+      (a whole-pixel move of the outline moves its bitmap by as many pixels).
+
+    The explorer redraws six charts whose labels, ticks and legends barely change; drawing and
+    measuring their texts was about half of the drawing. One renderer serves one thread (the
+    fonts are the thread's own: ``font_manager.get_font``). Keys hold copies of the font
+    properties (mutable, hashed by value) and the glyph cache holds its font, so that an ``id``
+    is not reused while it is a key."""
+
+    def __init__(self, width: float, height: float, dpi: float) -> None:
+        super().__init__(width, height, dpi)
+        self._heights: dict[tuple, tuple] = {}
+        self._layouts: dict[tuple, tuple] = {}
+        self._glyphs: dict[tuple, tuple] = {}
+
+    def _get_font_height_metrics(self, prop: Any) -> tuple:
+        """(ascent, descent, line gap) in pixels of ``prop``'s font, as ``Text._get_layout``
+        computes them from the font's OS/2 or hhea table (``(None, None, None)`` without)."""
+        key = (prop, self.dpi)
+        hit = self._heights.get(key)
+        if hit is None:
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            hit = (None, None, None)
+            for table_name, gap, ascent, descent in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                     ("hhea", "lineGap", "ascent", "descent")):
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                scale = prop.get_size_in_points() * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+                hit = (table[ascent] * scale, -table[descent] * scale, table[gap] * scale)
+                break
+            self._heights[(prop.copy(), self.dpi)] = hit
+        return hit
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
+                  ismath: Any = False, mtext: Any = None) -> None:
+        if ismath or not _GLYPH_BY_GLYPH:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        flags = get_hinting_flag()
+        if language is not None and not isinstance(language, str):
+            language = tuple(language)  # a list of (sub-language, start, end)
+        key = (s, prop, self.dpi, flags, features, language)
+        glyphs = self._layouts.get(key)
+        if glyphs is None:
+            if len(self._layouts) >= _TEXT_CACHE_LIMIT:
+                self._layouts.clear()
+            size = prop.get_size_in_points()
+            font = self._prepare_font(prop)
+            glyphs = tuple((item.ft_object, size, item.glyph_index, item.x, item.y)
+                           for item in font._layout(s, flags=flags, features=features, language=language))
+            self._layouts[(s, prop.copy(), self.dpi, flags, features, language)] = glyphs
+        self._draw_glyphs(gc, x, y, angle, glyphs, flags)
+        return None
+
+    def _draw_glyphs(self, gc: Any, x: float, y: float, angle: float, glyphs: tuple, flags: Any) -> None:
+        """``RendererAgg._draw_text_glyphs_and_boxes`` for upright, unslanted glyphs and no
+        boxes, each glyph's bitmap rendered once per sub-pixel offset."""
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        antialiased = gc.get_antialiased()
+        height = self.height
+        cache = self._glyphs
+        for font, size, index, dx, dy in glyphs:  # dy is upwards
+            # the glyph's origin in FreeType's 26.6 fixed point, y upwards (as matplotlib's)
+            px = round(0x40 * (x + dx * cos - dy * sin))
+            py = round(0x40 * (height - y + dx * sin + dy * cos))
+            key = (id(font), size, self.dpi, index, angle, flags, antialiased, px & 63, py & 63)
+            hit = cache.get(key)
+            if hit is None:
+                if len(cache) >= _TEXT_CACHE_LIMIT:
+                    cache.clear()
+                font.set_size(size, self.dpi)
+                font._set_transform((0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int),
+                                    [px & 63, py & 63])
+                bitmap = font._render_glyph(index, flags, RenderMode.NORMAL if antialiased else RenderMode.MONO)
+                buffer = np.array(bitmap.buffer)  # a copy: the font reuses its bitmap
+                if not antialiased:
+                    buffer *= 0xFF
+                hit = cache[key] = (buffer, bitmap.left, bitmap.top, font)
+            buffer, left, top, _ = hit
+            # draw_text_image's y is downwards and the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + (px >> 6),
+                                           int(height) - (top + (py >> 6)) + buffer.shape[0], 0, gc)
+
 
 class _SharedRendererCanvas(FigureCanvasAgg):
     """An Agg canvas that draws with its thread's renderer of that size, kept from figure to
@@ -492,7 +596,7 @@ class _SharedRendererCanvas(FigureCanvasAgg):
         if renderer is None:
             if len(kept) >= 8:  # a few sizes in use: keep the memory bounded (1.6 MB each)
                 kept.clear()
-            renderer = kept[key] = RendererAgg(w, h, self.figure.dpi)
+            renderer = kept[key] = _TextCachingRendererAgg(w, h, self.figure.dpi)
         self.renderer, self._lastKey = renderer, key
         return renderer
 
