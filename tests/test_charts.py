@@ -266,3 +266,28 @@ def test_to_png_text_caches_give_savefig_pixels() -> None:
         figure(shift).savefig(saved, format="png", dpi=110)
         ours = Image.open(io.BytesIO(charts.to_png(figure(shift), dpi=110)))
         assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(Image.open(saved).convert("RGBA")))
+
+
+def test_bars_are_the_picture_of_matplotlib_bars() -> None:
+    """charts.bars draws what ax.bar draws, pixel for pixel: stacked, below zero, a colour per
+    bar, a bar that is not finite left out, with their legend entries."""
+    import io
+
+    from PIL import Image
+
+    x = np.arange(4.0)
+    layers = [np.array([1.3, 2.7, np.nan, 3.1]), np.array([-0.5, 0.8, 0.4, 2.2])]
+
+    def figure(fast: bool) -> bytes:
+        fig, (ax,) = charts.new_figure("zh")
+        bottom = np.zeros(4)
+        for k, values in enumerate(layers):
+            colour = ["tab:red", "tab:blue", "tab:green", "tab:blue"] if k else "#2E7D32"
+            draw = charts.bars if fast else (lambda ax, *a, **kw: ax.bar(*a, **kw))
+            draw(ax, x + 0.1 * k, values, width=0.6, bottom=bottom, color=colour, label=f"层 {k}")
+            bottom = bottom + np.nan_to_num(values)
+        ax.legend()
+        return charts.to_png(fig, dpi=110)
+
+    ours, theirs = (np.asarray(Image.open(io.BytesIO(figure(fast)))) for fast in (True, False))
+    assert np.array_equal(ours, theirs)

@@ -89,5 +89,5 @@ def test_decile_chart_draws_both_populations_in_chinese(result):
     d = result.tables["distribution_deciles"]
     fig = charts.decile_chart(d, "zh")
     ax = fig.axes[0]
-    assert len(ax.patches) == 20 and "收入十分位" in ax.get_xlabel()
+    assert sum(len(c.get_paths()) for c in ax.collections) == 20 and "收入十分位" in ax.get_xlabel()
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"实际受助户", "全部家庭"}

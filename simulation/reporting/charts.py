@@ -22,6 +22,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager, get_font
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -120,6 +121,32 @@ def new_figure(lang: Lang, ncols: int = 1, figsize: tuple[float, float] = FIGSIZ
     return fig, list(axes)
 
 
+def bars(ax: Axes, x: np.ndarray, height: np.ndarray, *, width: float, color: Any,
+         bottom: np.ndarray | None = None, label: str | None = None) -> PolyCollection:
+    """Vertical bars centred on ``x`` as one collection: the picture of ``ax.bar`` (the same
+    pixels, legend entry included; ``tests/test_charts.py``), a tenth of its time.
+
+    ``ax.bar`` makes one patch per bar and updates the data limits patch by patch, walking each
+    outline's Bézier segments: a quarter of drawing the explorer's charts. ``color``: one colour
+    or one per bar. A bar whose height or bottom is not finite is not drawn, as with ``ax.bar``."""
+    x = np.asarray(x, dtype=float)
+    height = np.asarray(height, dtype=float)
+    base = np.zeros_like(height) if bottom is None else np.broadcast_to(np.asarray(bottom, dtype=float), height.shape)
+    drawn = np.isfinite(x) & np.isfinite(height) & np.isfinite(base)
+    colours = np.asarray(color, dtype=object)
+    if colours.ndim == 1 and len(colours) == len(height) and not drawn.all():
+        color = list(colours[drawn])
+    x, height, base = x[drawn], height[drawn], base[drawn]
+    left, right, top = x - width / 2, x + width / 2, base + height
+    corners = np.stack([np.stack(pair, axis=1) for pair in ((left, base), (left, top), (right, top), (right, base))], axis=1)
+    collection = PolyCollection(corners, closed=True, facecolors=color, edgecolors="none", linewidths=0,
+                                label=label)
+    # as ax.bar: autoscaling adds no margin beyond the bars' bottoms
+    collection.sticky_edges.y.extend(base.tolist())
+    ax.add_collection(collection, autolim=True)
+    return collection
+
+
 def _money_axis(ax: Axes, largest: float, lang: Lang, per: str = "") -> float:
     """Scale the y axis to a readable money unit; returns the divisor used."""
     divisor, unit = money_unit(largest, lang)
@@ -162,7 +189,7 @@ def cost_chart(annual: pd.DataFrame, lang: Lang = "zh", title: str | None = None
     bottom = np.zeros(len(x))
     for column, colour in zip(annual.columns, _colours(len(annual.columns)), strict=True):
         values = annual[column].to_numpy(dtype=float)
-        ax.bar(x, values, bottom=bottom, label=name(column, lang), width=0.6, color=colour)
+        bars(ax, x, values, bottom=bottom, label=name(column, lang), width=0.6, color=colour)
         bottom += values
     base = None if baseline is None else baseline.reindex(annual.index).fillna(0.0).to_numpy(float)
     top = bottom if base is None else np.maximum(bottom, base)
@@ -235,8 +262,8 @@ def decile_chart(deciles: pd.DataFrame, lang: Lang = "zh", title: str | None = N
     for k, (population, colour) in enumerate((("recipients", "#2E75B6"), ("households", "#A5A5A5"))):
         part = deciles[deciles["population"] == population].set_index("decile")["mean_change"].reindex(x, fill_value=0.0)
         values = part.to_numpy(float)
-        ax.bar(x + (k - 0.5) * 0.4, values, width=0.4, color=colour,
-               label=label("all_households" if population == "households" else population, lang))
+        bars(ax, x + (k - 0.5) * 0.4, values, width=0.4, color=colour,
+             label=label("all_households" if population == "households" else population, lang))
         for xi, v in zip(x + (k - 0.5) * 0.4, values, strict=True):
             if abs(v) >= 0.05:
                 ax.annotate(f"{v:+,.1f}", (xi, v), xytext=(0, 2 if v >= 0 else -10), textcoords="offset points",
@@ -270,9 +297,9 @@ def winners_chart(deciles: pd.DataFrame, lang: Lang = "zh", title: str | None = 
     everyone = part("households", "households")
     win = part("recipients", "winners")
     fewer, lower = part("recipients", "losers_fewer_months"), part("recipients", "losers_lower_amount")
-    ax.bar(x, win, width=0.6, color="#2E7D32", label=label("winners", lang))
-    ax.bar(x, -fewer, width=0.6, color="#C62828", label=label("losers_fewer_months", lang))
-    ax.bar(x, -lower, bottom=-fewer, width=0.6, color="#EF9A9A", label=label("losers_lower_amount", lang))
+    bars(ax, x, win, width=0.6, color="#2E7D32", label=label("winners", lang))
+    bars(ax, x, -fewer, width=0.6, color="#C62828", label=label("losers_fewer_months", lang))
+    bars(ax, x, -lower, bottom=-fewer, width=0.6, color="#EF9A9A", label=label("losers_lower_amount", lang))
     share = np.where(everyone > 0, 1.0 / np.where(everyone > 0, everyone, 1.0), 0.0)
     for xi, up, down, s in zip(x, win, fewer + lower, share, strict=True):
         # the share of all households of the decile: how much of the decile the change reaches
@@ -336,7 +363,7 @@ def cap_chart(cap: pd.DataFrame, lang: Lang = "zh", title: str | None = None) ->
     cost = cap["services_cost"].to_numpy(float)
     limit = cap["cap"].to_numpy(float)
     over = cost > limit
-    ax.bar(x, cost, width=0.6, color=np.where(over, "tab:red", "tab:blue"), label=label("services", lang))
+    bars(ax, x, cost, width=0.6, color=list(np.where(over, "tab:red", "tab:blue")), label=label("services", lang))
     ax.hlines(limit, x - 0.4, x + 0.4, colors="black", linestyles="--", linewidth=2, label=label("cap", lang))
     divisor = _money_axis(ax, float(max(cost.max(), limit.max())), lang, "/年" if lang == "zh" else " per year")
     for xi, c, lim in zip(x, cost, limit, strict=True):
@@ -386,9 +413,9 @@ def staffing_chart(staff: pd.DataFrame, lang: Lang = "zh", title: str | None = N
     fig, (ax,) = new_figure(lang)
     x = np.arange(len(staff))
     width = 0.8 / len(present)
-    for i, (column, series_name) in enumerate(zip(present, names, strict=True)):
-        ax.bar(x + (i - (len(present) - 1) / 2) * width, staff[column].to_numpy(float), width=width,
-               label=series_name)
+    for i, (column, series_name, colour) in enumerate(zip(present, names, _colours(len(present)), strict=True)):
+        bars(ax, x + (i - (len(present) - 1) / 2) * width, staff[column].to_numpy(float), width=width,
+             color=colour, label=series_name)
     ax.set_xticks(x, [str(t) for t in staff.index], rotation=90 if len(staff) > 12 else 0,
                   fontsize=8 if len(staff) > 20 else None)
     ax.set_xlabel(label("township", lang))
@@ -411,7 +438,7 @@ def backlog_chart(
     fig, (left, right) = new_figure(lang, ncols=2, figsize=(10.0, 4.2))
     x = np.arange(len(offices))
     ticks = [str(t) for t in offices.index]
-    left.bar(x, offices["backlog"].to_numpy(float), color="tab:orange")
+    bars(left, x, offices["backlog"].to_numpy(float), width=0.8, color="tab:orange")
     left.set_ylabel(label("backlog", lang))
     right.plot(x, offices["days_to_decision"].to_numpy(float), "o", label=label("days_to_decision", lang))
     if "days_to_decision_p90" in offices.columns:
@@ -465,7 +492,7 @@ def demand_chart(demand: pd.DataFrame, lang: Lang = "zh", title: str | None = No
     bottom = np.zeros(len(x))
     for column, colour in zip(demand.columns, _colours(len(demand.columns)), strict=True):
         values = demand[column].to_numpy(float)
-        ax.bar(x, values, bottom=bottom, width=0.6, label=name(column, lang), color=colour)
+        bars(ax, x, values, bottom=bottom, width=0.6, label=name(column, lang), color=colour)
         bottom += values
     _money_axis(ax, float(bottom.max()), lang, "/年" if lang == "zh" else " per year")
     ax.set_xticks(x, [name(t, lang) for t in demand.index])
