@@ -603,3 +603,18 @@ def test_prefetch_draws_the_first_candidates_at_once_and_the_rest_after_all_are_
         view = explorer.compute(settings)
         assert set(explorer.drawn_all(view)) == set(CHARTS)
         assert "engine months" not in explorer.timings and "charts" not in explorer.timings
+
+
+def test_a_redraw_shares_its_charts_by_their_cost() -> None:
+    """The worker process gets the charts that balance the two sides by each chart's last
+    drawing time (the redraw waits for the slower side); before any is known, every other one."""
+    explorer = Explorer(households=1000, chart_worker=False)
+    missing = list(CHARTS)
+    assert explorer._worker_share(missing) == missing[1::2]
+    explorer._chart_cpu = {"cost": 0.07, "deciles": 0.07, "cap": 0.03, "coverage": 0.03, "winners": 0.03,
+                           "staffing": 0.03}
+    share = explorer._worker_share(missing)
+    assert len(share) == 3 and ("cost" in share) != ("deciles" in share)  # the two costliest apart
+    here = sum(explorer._chart_cpu[c] for c in missing if c not in share)
+    assert here == pytest.approx(sum(explorer._chart_cpu[c] for c in share))
+    assert explorer._worker_share(["cap"]) == []  # one chart: drawn here, nothing to wait for
