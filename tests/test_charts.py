@@ -291,3 +291,29 @@ def test_bars_are_the_picture_of_matplotlib_bars() -> None:
 
     ours, theirs = (np.asarray(Image.open(io.BytesIO(figure(fast)))) for fast in (True, False))
     assert np.array_equal(ours, theirs)
+
+
+def test_text_caches_follow_a_change_of_font() -> None:
+    """A change of the font settings between two figures (which font 'sans-serif' means) is
+    drawn in the new font, not from the shared renderer's caches of the old one."""
+    import io
+
+    import matplotlib
+    from PIL import Image
+
+    def png() -> bytes:
+        fig, (ax,) = charts.new_figure("en")
+        ax.set_title("Cost 2025")
+        return charts.to_png(fig, dpi=100)
+
+    before = png()
+    with matplotlib.rc_context({"font.sans-serif": ["DejaVu Serif"]}):
+        charts.use_cjk_font(required=False)
+        serif = png()
+        saved = io.BytesIO()
+        fig, (ax,) = charts.new_figure("en")
+        ax.set_title("Cost 2025")
+        fig.savefig(saved, format="png", dpi=100)
+    assert serif != before
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(serif)).convert("RGBA")),
+                          np.asarray(Image.open(saved).convert("RGBA")))

@@ -513,6 +513,11 @@ if _GLYPH_BY_GLYPH:
 _TEXT_CACHE_LIMIT = 20_000
 
 
+def _font_settings() -> tuple:
+    """The ``font.*`` settings, which decide the font a text's properties resolve to."""
+    return tuple((k, str(v)) for k, v in matplotlib.rcParams.items() if k.startswith("font."))
+
+
 class _TextCachingRendererAgg(RendererAgg):
     """An Agg renderer that keeps what matplotlib 3.11 works out again for every text it draws
     or measures, the same pixels as :class:`RendererAgg` (``tests/test_charts.py``):
@@ -527,13 +532,25 @@ class _TextCachingRendererAgg(RendererAgg):
     measuring their texts was about half of the drawing. One renderer serves one thread (the
     fonts are the thread's own: ``font_manager.get_font``). Keys hold copies of the font
     properties (mutable, hashed by value) and the glyph cache holds its font, so that an ``id``
-    is not reused while it is a key."""
+    is not reused while it is a key. A change of the ``font.*`` settings (which font a family
+    name means) empties the caches at the next figure's draw."""
 
     def __init__(self, width: float, height: float, dpi: float) -> None:
         super().__init__(width, height, dpi)
         self._heights: dict[tuple, tuple] = {}
         self._layouts: dict[tuple, tuple] = {}
         self._glyphs: dict[tuple, tuple] = {}
+        self._fonts = _font_settings()
+
+    def clear(self) -> None:
+        """Clear the canvas (before each figure's draw), and the caches if the fonts changed."""
+        super().clear()
+        fonts = _font_settings()
+        if fonts != self._fonts:
+            self._heights.clear()
+            self._layouts.clear()
+            self._glyphs.clear()
+            self._fonts = fonts
 
     def _get_font_height_metrics(self, prop: Any) -> tuple:
         """(ascent, descent, line gap) in pixels of ``prop``'s font, as ``Text._get_layout``
