@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.reporting import tables
 from simulation.reporting.tables import (
     TableError,
     bulletin_comparison,
@@ -134,3 +135,22 @@ def test_care_tier_demand_prices_the_package_for_recipients_needing_care() -> No
     yearly = demand.drop(columns="persons").sum(axis=1)
     per_person = package_cost_per_person_month(policy.at("2025-01-01")) * 12
     assert np.allclose(yearly, demand["persons"] * per_person)
+
+
+def test_monthly_by_is_the_pivot_of_the_monthly_table() -> None:
+    """monthly_by sums a value by month and programme (or township): the pivot table with zeros
+    where a month has no row of a programme, the same sums to the last bit."""
+    rng = np.random.default_rng(3)
+    n = 600
+    monthly = pd.DataFrame({
+        "month": rng.choice(["2025-01", "2025-02", "2025-03", "2026-01"], n),
+        "programme": rng.choice(["dibao", "tekun", "temporary"], n),
+        "township": rng.integers(0, 7, n).astype(np.int32),
+        "payment": rng.lognormal(5.0, 2.0, n)})
+    monthly = monthly[~((monthly["month"] == "2025-02") & (monthly["programme"] == "tekun"))]
+    for by in ("programme", "township"):
+        frame = monthly.assign(month=tables.month_periods(monthly["month"]))
+        expected = frame.pivot_table(index="month", columns=by, values="payment", aggfunc="sum", fill_value=0.0)
+        expected.columns.name = by
+        pd.testing.assert_frame_equal(tables.monthly_by(monthly, by=by), expected.sort_index(), check_exact=True)
+    assert tables.monthly_by(monthly).loc[pd.Period("2025-02", "M"), "tekun"] == 0.0
