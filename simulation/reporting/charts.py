@@ -513,9 +513,13 @@ if _GLYPH_BY_GLYPH:
 _TEXT_CACHE_LIMIT = 20_000
 
 
+_FONT_KEYS = tuple(k for k in matplotlib.rcParams if k.startswith("font."))
+
+
 def _font_settings() -> tuple:
     """The ``font.*`` settings, which decide the font a text's properties resolve to."""
-    return tuple((k, str(v)) for k, v in matplotlib.rcParams.items() if k.startswith("font."))
+    rc = matplotlib.rcParams
+    return tuple(str(rc[k]) for k in _FONT_KEYS)
 
 
 class _TextCachingRendererAgg(RendererAgg):
@@ -533,24 +537,13 @@ class _TextCachingRendererAgg(RendererAgg):
     fonts are the thread's own: ``font_manager.get_font``). Keys hold copies of the font
     properties (mutable, hashed by value) and the glyph cache holds its font, so that an ``id``
     is not reused while it is a key. A change of the ``font.*`` settings (which font a family
-    name means) empties the caches at the next figure's draw."""
+    name means) takes a new renderer (:class:`_SharedRendererCanvas`)."""
 
     def __init__(self, width: float, height: float, dpi: float) -> None:
         super().__init__(width, height, dpi)
         self._heights: dict[tuple, tuple] = {}
         self._layouts: dict[tuple, tuple] = {}
         self._glyphs: dict[tuple, tuple] = {}
-        self._fonts = _font_settings()
-
-    def clear(self) -> None:
-        """Clear the canvas (before each figure's draw), and the caches if the fonts changed."""
-        super().clear()
-        fonts = _font_settings()
-        if fonts != self._fonts:
-            self._heights.clear()
-            self._layouts.clear()
-            self._glyphs.clear()
-            self._fonts = fonts
 
     def _get_font_height_metrics(self, prop: Any) -> tuple:
         """(ascent, descent, line gap) in pixels of ``prop``'s font, as ``Text._get_layout``
@@ -628,11 +621,13 @@ class _SharedRendererCanvas(FigureCanvasAgg):
     figure. Matplotlib caches text extents by renderer (``Text._get_text_metrics_with_cache``):
     with a new renderer per figure every label is measured again, and shaping the CJK font's
     labels is a fifth of a chart's drawing. The renderer is cleared before each draw (the same
-    pixels); one per thread, as a renderer is not shared between threads."""
+    pixels); one per thread, as a renderer is not shared between threads, and per font settings."""
 
     def get_renderer(self) -> RendererAgg:
         w, h = self.get_width_height(physical=True)  # whole pixels, as FigureCanvasAgg sizes it
-        key = (w, h, self.figure.dpi)
+        # the font settings too: this renderer's text caches and matplotlib's text extents
+        # (cached by renderer) hold the fonts they resolved to
+        key = (w, h, self.figure.dpi, _font_settings())
         kept = getattr(_RENDERERS, "by_size", None)
         if kept is None:
             kept = _RENDERERS.by_size = {}
