@@ -20,7 +20,7 @@ now). Beside each redraw: when its numbers and tables were on screen (the charts
 them). Under each
 step its time by stage (``Explorer.timings``): policy, engine set-up, engine months, household
 tally, engine result, run tables, distribution, view tables, charts (wall time of drawing them,
-half in the chart worker process), and the CPU seconds of the redraw (this process, every thread,
+some in the chart worker process), and the CPU seconds of the redraw (this process, every thread,
 plus the chart worker): on a machine shared with other work the wall time grows with the load,
 the CPU time much less, so it tells what a redraw costs on two idle cores (between CPU / 2 and CPU).
 The last column is the steal share during the redraw: of the time the vCPUs had work, how much

@@ -317,3 +317,22 @@ def test_text_caches_follow_a_change_of_font() -> None:
     assert serif != before
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(serif)).convert("RGBA")),
                           np.asarray(Image.open(saved).convert("RGBA")))
+
+
+def test_a_title_placed_at_the_top_is_where_matplotlib_would_put_it() -> None:
+    """charts._set_title skips matplotlib's search for a title position where the y labels
+    cannot carry an offset: the same pixels as ax.set_title, and with a formatter that writes
+    '1e6' beside the axis the search is still made (the title moves clear of it)."""
+    from matplotlib.ticker import FuncFormatter
+
+    def png(formatter: object, ours: bool) -> bytes:
+        fig, (ax,) = charts.new_figure("zh")
+        ax.plot([0, 1, 2], [3.0e6, 3.0e6 + 40, 3.0e6 + 90])
+        if formatter is not None:
+            ax.yaxis.set_major_formatter(formatter)
+        title = "救助资金支出（按项目）" * 4  # wide enough to meet an offset text at the top left
+        charts._set_title(ax, title) if ours else ax.set_title(title)
+        return charts.to_png(fig, dpi=100)
+
+    for formatter in (FuncFormatter(lambda v, _pos: f"{v:,.0f}"), charts._PlainFormatter(), None):
+        assert png(formatter, ours=True) == png(formatter, ours=False)

@@ -15,7 +15,8 @@ staffing ratio, kept in memory with its household summary, so a policy change re
 reform; the reform by every lever; both runs staff their township offices at the slider's ratio,
 so that the queue's effect on payments is the ratio's), a chart
 whose table did not change is not redrawn, a chart whose texts around the axes are unchanged
-reuses its layout, half of the charts are drawn in a second process at the same time, the widget
+reuses its layout, the charts are drawn here and in a second process at the same time (shared by
+each chart's last drawing time), the widget
 redraws a setting whose engine runs are in the cache at once (:data:`READY_DEBOUNCE_SECONDS`) and
 otherwise starts the runs at once (:meth:`Explorer.begin`) and redraws after the controls have
 been still for :data:`DEBOUNCE_SECONDS` (the redraw finds the runs done or waits for them, so the
@@ -819,10 +820,10 @@ class Explorer:
         return self._cached(key, make)
 
     def drawn_all(self, view: ExplorerView, dpi: int = DPI) -> dict[str, tuple[bytes, tuple[str, ...]]]:
-        """Every chart of a view (see :meth:`drawn`). The charts not in the cache are drawn half
-        here and half in the chart worker process at the same time (matplotlib draws in one
-        thread: a second process draws on the second core); without a worker, or if it fails,
-        all here."""
+        """Every chart of a view (see :meth:`drawn`). The charts not in the cache are drawn here
+        and in the chart worker process at the same time, shared by :meth:`_worker_share`
+        (matplotlib draws in one thread: a second process draws on the second core); without a
+        worker, or if it fails, all here."""
         out: dict[str, tuple[bytes, tuple[str, ...]]] = {}
         missing = []
         # each chart's key once (hashing its tables): looked up, drawn and kept under it
