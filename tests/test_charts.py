@@ -336,3 +336,13 @@ def test_a_title_placed_at_the_top_is_where_matplotlib_would_put_it() -> None:
 
     for formatter in (FuncFormatter(lambda v, _pos: f"{v:,.0f}"), charts._PlainFormatter(), None):
         assert png(formatter, ours=True) == png(formatter, ours=False)
+
+
+def test_bars_take_one_colour_given_as_a_tuple_of_components() -> None:
+    """An RGBA tuple (what charts._colours gives) is one colour, even when it has as many
+    components as there are bars and a bar is left out."""
+    fig, (ax,) = charts.new_figure("en")
+    colour = (0.1, 0.2, 0.3, 1.0)
+    collection = charts.bars(ax, np.arange(4.0), np.array([1.0, np.nan, 2.0, 3.0]), width=0.6, color=colour)
+    assert len(collection.get_paths()) == 3
+    assert np.allclose(collection.get_facecolors(), [colour])

@@ -23,6 +23,7 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.collections import PolyCollection
+from matplotlib.colors import is_color_like
 from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager, get_font
 from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
@@ -134,9 +135,8 @@ def bars(ax: Axes, x: np.ndarray, height: np.ndarray, *, width: float, color: An
     height = np.asarray(height, dtype=float)
     base = np.zeros_like(height) if bottom is None else np.broadcast_to(np.asarray(bottom, dtype=float), height.shape)
     drawn = np.isfinite(x) & np.isfinite(height) & np.isfinite(base)
-    colours = np.asarray(color, dtype=object)
-    if colours.ndim == 1 and len(colours) == len(height) and not drawn.all():
-        color = list(colours[drawn])
+    if not drawn.all() and not is_color_like(color):  # one colour per bar: those drawn
+        color = [c for c, keep in zip(color, drawn, strict=True) if keep]
     x, height, base = x[drawn], height[drawn], base[drawn]
     left, right, top = x - width / 2, x + width / 2, base + height
     corners = np.stack([np.stack(pair, axis=1) for pair in ((left, base), (left, top), (right, top), (right, base))], axis=1)
