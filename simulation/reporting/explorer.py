@@ -365,7 +365,7 @@ class Explorer:
         lang: ``"zh"`` or ``"en"`` for the charts and the text.
         relative_line: the relative poverty line of the distribution, a share of the median
             per-capita income after transfers (``distribution.RELATIVE_LINE``).
-        chart_worker: draw half of a redraw's charts in a second process (started at the first
+        chart_worker: draw some of a redraw's charts in a second process (started at the first
             redraw that draws two charts or more; only with two cores or more).
     """
 
@@ -393,7 +393,7 @@ class Explorer:
         self._layouts: dict[tuple, list[tuple[float, ...]]] = {}  # chart layouts by the texts they depend on
         #: CPU seconds of each chart's last drawing, here or in the worker (how a redraw shares them)
         self._chart_cpu: dict[str, float] = {}
-        #: draw half of a redraw's charts in a second process (two cores draw two charts at once)
+        #: draw some of a redraw's charts in a second process (two cores draw two charts at once)
         self.chart_worker = chart_worker and (os.cpu_count() or 1) > 1
         self._worker: Any = None
         #: seconds by stage of the last foreground compute and its charts (benchmarks/bench_explorer.py)
@@ -793,7 +793,9 @@ class Explorer:
         return ("png", chart, self.lang, dpi, _table_key(table), extra)
 
     def _keep_layout(self, chart: str, dpi: int, drawn: DrawnChart) -> tuple[bytes, tuple[str, ...]]:
-        """Remember a new chart layout; return the PNG and the legend's labels."""
+        """Remember a new chart layout and the chart's drawing time (:meth:`_worker_share`);
+        return the PNG and the legend's labels."""
+        self._chart_cpu[chart] = drawn.cpu
         if drawn.layout is not None:
             if len(self._layouts) >= CACHE_RUNS:
                 self._layouts.clear()
@@ -815,7 +817,6 @@ class Explorer:
         def make() -> tuple[bytes, tuple[str, ...]]:
             with self._timed("charts"):
                 drawn = render_chart(chart, table, baseline, self.lang, dpi, self._layouts_of(chart, dpi))
-            self._chart_cpu[chart] = drawn.cpu
             return self._keep_layout(chart, dpi, drawn)
 
         return self._cached(key, make)
@@ -852,7 +853,6 @@ class Explorer:
             try:
                 drawn = future.result()
                 worker_cpu += drawn.cpu
-                self._chart_cpu[chart] = drawn.cpu
             except Exception:  # a worker that died: draw here, and from now on without it
                 self._close_worker()
                 out[chart] = self._drawn(view, chart, dpi, keys[chart])
@@ -875,12 +875,11 @@ class Explorer:
         here = there = 0.0
         share = []
         for chart in sorted(missing, key=lambda c: -self._chart_cpu[c]):
-            cost = self._chart_cpu[chart]
-            if there + WORKER_OVERHEAD_SECONDS + cost < here + cost:
-                there += cost
+            if there + WORKER_OVERHEAD_SECONDS < here:  # the worker would finish it first
+                there += self._chart_cpu[chart]
                 share.append(chart)
             else:
-                here += cost
+                here += self._chart_cpu[chart]
         return share
 
     def _chart_worker(self) -> Any:
