@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from numba import njit
+from numba import njit, prange
 
 from simulation.admin.offices import month_row
 from simulation.engine import _cache
@@ -320,6 +320,21 @@ def _trace_assess(positions, bounds, age_y, urban_p, disability, ill, paralysed,
         assess_household_detail(2 * positions[r], r, bounds, age_y, urban_p, disability, ill,
                          paralysed, rare, labour, self_care, earned, pension, other, rigid,
                          supporter, assets, care_wish, p, out, no_pout)
+
+
+@njit(parallel=True, cache=True)
+def assess_every_household(bounds, age_y, urban_p, disability, ill, paralysed, rare, labour,
+                           self_care, earned, pension, other, rigid, supporter, assets, care_wish,
+                           p, out):
+    """The rules' assessment of every household now, row ``h`` of ``out`` (zeros for a household
+    that has died out), on every core: what :func:`_trace_assess` gives for all positions (the
+    explorer's household tally reads it in the first and last month)."""
+    no_pout = np.zeros((0, N_PERSON_OUTPUTS))
+    for h in prange(out.shape[0]):
+        if bounds[2 * h + 1] != bounds[2 * h]:
+            assess_household_detail(2 * h, h, bounds, age_y, urban_p, disability, ill, paralysed,
+                                    rare, labour, self_care, earned, pension, other, rigid,
+                                    supporter, assets, care_wish, p, out, no_pout)
 
 
 TRACE_COLUMNS = ("month", "household_id", "status", "persons", "earned_income",
