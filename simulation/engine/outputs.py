@@ -310,31 +310,18 @@ def _weighted_p90(hist: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _trace_assess(positions, bounds, age_y, urban_p, disability, ill, paralysed, rare, labour,
                   self_care, earned, pension, other, rigid, supporter, assets, care_wish, p, out):
+    """The rules' assessment now of the households at ``positions``, row ``r`` of ``out`` for
+    ``positions[r]`` (left as it is for a household that has died out), on every core: the
+    traced households each month, and every household in the explorer's household tally."""
     no_pout = np.zeros((0, N_PERSON_OUTPUTS))
-    for r in range(positions.shape[0]):
-        if bounds[2 * positions[r] + 1] == bounds[2 * positions[r]]:
-            continue  # the household has died out: nothing to assess
-        assess_household_detail(2 * positions[r], r, bounds, age_y, urban_p, disability, ill,
-                         paralysed, rare, labour, self_care, earned, pension, other, rigid,
-                         supporter, assets, care_wish, p, out, no_pout)
-
-
-@njit(parallel=True, cache=True)
-def assess_every_household(bounds, age_y, urban_p, disability, ill, paralysed, rare, labour,
-                           self_care, earned, pension, other, rigid, supporter, assets, care_wish,
-                           p, out):
-    """The rules' assessment of every household now, row ``h`` of ``out`` (zeros for a household
-    that has died out), on every core: what :func:`_trace_assess` gives for all positions (the
-    explorer's household tally reads it in the first and last month)."""
-    no_pout = np.zeros((0, N_PERSON_OUTPUTS))
-    for h in prange(out.shape[0]):
-        if bounds[2 * h + 1] != bounds[2 * h]:
-            assess_household_detail(2 * h, h, bounds, age_y, urban_p, disability, ill, paralysed,
-                                    rare, labour, self_care, earned, pension, other, rigid,
-                                    supporter, assets, care_wish, p, out, no_pout)
+    for r in prange(positions.shape[0]):
+        if bounds[2 * positions[r] + 1] != bounds[2 * positions[r]]:
+            assess_household_detail(2 * positions[r], r, bounds, age_y, urban_p, disability, ill,
+                                    paralysed, rare, labour, self_care, earned, pension, other,
+                                    rigid, supporter, assets, care_wish, p, out, no_pout)
 
 
 TRACE_COLUMNS = ("month", "household_id", "status", "persons", "earned_income",

@@ -994,7 +994,7 @@ class HouseholdTally:
 
     def _state(self) -> dict[str, np.ndarray]:
         """Persons, per-capita income and dibao standard of every household now (NaN if died out)."""
-        from simulation.engine.outputs import assess_every_household
+        from simulation.engine.outputs import _trace_assess
         from simulation.rules.entitlement import N_OUTPUTS, O_PER_CAPITA, O_STANDARD
 
         m = self.model
@@ -1002,9 +1002,9 @@ class HouseholdTally:
         n = int(m.n_households)
         out = np.zeros((n, N_OUTPUTS))
         # on both cores: called under the explorer's engine lock, as the engine's kernels are
-        assess_every_household(m.bounds, s.age_y, s.urban, s.disability, s.ill, s.paralysed, s.rare, s.labour,
-                               s.self_care, s.earned, s.pension, s.other, s.rigid, s.supporter, s.assets,
-                               s.care_wish, m.p, out)
+        _trace_assess(np.arange(n, dtype=np.int64), m.bounds, s.age_y, s.urban, s.disability, s.ill, s.paralysed,
+                      s.rare, s.labour, s.self_care, s.earned, s.pension, s.other, s.rigid, s.supporter, s.assets,
+                      s.care_wish, m.p, out)
         alive = m.households.n_alive.astype(np.float64)
         gone = alive == 0
         return {"persons": alive, "income": np.where(gone, np.nan, out[:n, O_PER_CAPITA]),
