@@ -147,6 +147,14 @@ class SimulationResult:
         return out
 
 
+def _ranks(labels: Any) -> np.ndarray:
+    """Each label's place when the labels are sorted as pandas sorts a column of them."""
+    order = pd.Series(list(labels), dtype=object).sort_values(kind="stable").index.to_numpy()
+    ranks = np.empty(order.shape[0], dtype=np.int64)
+    ranks[order] = np.arange(order.shape[0])
+    return ranks
+
+
 class MonthlyRecorder:
     """Sums the kernels' accumulators each month, checks the invariants, keeps the rows."""
 
@@ -243,35 +251,51 @@ class MonthlyRecorder:
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_days = np.where(decisions > 0, sub[:, pr.A_DAYS_SUM] / decisions, np.nan)
         p90 = p90_all[:, groups].reshape(n_m * n_g)
-        frames = []
-        zeros = np.zeros(n_m * n_g)
+        n = n_m * n_g
+        zeros = np.zeros(n)
+        nan = np.full(n, np.nan)
+        parts: dict[str, list[np.ndarray]] = {}
+
+        def put(column: str, values: np.ndarray) -> None:
+            parts.setdefault(column, []).append(values)
+
         for name, persons, households, comps, outcomes in PROGRAMMES:
-            data: dict[str, Any] = {"month": month, "township": town, "area": area,
-                                    "programme": name}
-            data["persons"] = sub[:, pr.A[persons]] if persons else zeros
-            data["households"] = sub[:, pr.A[households]] if households else zeros
-            payment = np.zeros(n_m * n_g)
+            put("persons", sub[:, pr.A[persons]] if persons else zeros)
+            put("households", sub[:, pr.A[households]] if households else zeros)
+            payment = np.zeros(n)
             for comp in COMPONENTS:
                 col = comps.get(comp)
                 values = sub[:, pr.A[col]] if col else zeros
-                data[f"payment_{comp}"] = values
+                put(f"payment_{comp}", values)
                 payment = payment + values
-            data["payment"] = payment
+            put("payment", payment)
             for outcome in OUTCOMES:
                 col = outcomes.get(outcome)
-                data[outcome] = sub[:, pr.A[col]] if col else zeros
+                put(outcome, sub[:, pr.A[col]] if col else zeros)
             first = name == "dibao"
             for out_name, col in (("applications", pr.A_APPLICATIONS), ("pending", pr.A_PENDING),
                                   ("decisions", pr.A_DECISIONS), ("decisions_late", pr.A_LATE),
                                   ("births", pr.A_BIRTHS), ("deaths", pr.A_DEATHS),
                                   ("births_blocked", pr.A_BIRTHS_BLOCKED)):
-                data[out_name] = sub[:, col] if first else zeros
-            data["days_to_decision_mean"] = mean_days if first else np.full(n_m * n_g, np.nan)
-            data["days_to_decision_p90"] = p90 if first else np.full(n_m * n_g, np.nan)
-            frames.append(pd.DataFrame(data))
-        table = pd.concat(frames, ignore_index=True)[list(MONTHLY_COLUMNS)]
-        return table.sort_values(["month", "township", "area", "programme"],
-                                 kind="stable").reset_index(drop=True)
+                put(out_name, sub[:, col] if first else zeros)
+            put("days_to_decision_mean", mean_days if first else nan)
+            put("days_to_decision_p90", p90 if first else nan)
+        # the rows by month, township, area and programme: sorted on each label's rank (months
+        # are kept in order), the order that sorting the label columns gave, without the strings
+        names = [name for name, *_ in PROGRAMMES]
+        k = len(names)
+        month_key = np.tile(np.repeat(np.arange(n_m), n_g), k)
+        town_key = np.tile(_ranks(m.township_labels)[groups // 2], n_m * k)
+        area_key = np.tile(_ranks(_AREAS)[groups % 2], n_m * k)
+        programme_key = np.repeat(_ranks(names), n)
+        order = np.lexsort((programme_key, area_key, town_key, month_key))
+        data: dict[str, Any] = {
+            "month": np.tile(month, k)[order], "township": np.tile(town, k)[order],
+            "area": np.tile(area, k)[order],
+            "programme": np.repeat(np.array(names, dtype=object), n)[order]}
+        for column, values in parts.items():
+            data[column] = np.concatenate(values)[order]
+        return pd.DataFrame({column: data[column] for column in MONTHLY_COLUMNS})
 
     def offices_frame(self) -> pd.DataFrame:
         """Per month × township (label and name): the work that arrived (applications,
