@@ -951,7 +951,7 @@ def household_counts(H, W, h, s0, n, changed, st, g, w, a) -> bool:
     if changed or n != H.n_alive[h]:
         H.dirty[h] = 1
     H.n_alive[h] = n
-    W.bounds[2 * h + 1] = s0 + n
+    W.bounds[h + h + np.uint64(1)] = s0 + n
     a[g, U_PERSONS_END] += n
     a[g, A_PERSONS] += w * n
     if n == 0:
@@ -1069,10 +1069,12 @@ def _persons_chunks(counter, m, r, P, H, W):
         k_buf = W.draw_keys[c]
         u_buf = W.draw_u[c]
         base = 0
-        for h in range(chunk_bounds[c], h_end):
-            if (h - chunk_bounds[c]) % DRAW_BLOCK == 0:
+        for hs in range(chunk_bounds[c], h_end):
+            # unsigned: no negative-index wraparound on each of the household's columns
+            h = np.uint64(hs)
+            if (hs - chunk_bounds[c]) % DRAW_BLOCK == 0:
                 base = slot_start[h]
-                person_draws(m.seed, m.mkey, base, slot_start[min(h + DRAW_BLOCK, h_end)],
+                person_draws(m.seed, m.mkey, base, slot_start[min(hs + DRAW_BLOCK, h_end)],
                              k_buf, u_buf)
             st = H.status[h]
             if st == ST_GONE:
@@ -1134,7 +1136,7 @@ def _persons_chunks(counter, m, r, P, H, W):
             if bits != 0:
                 # rare (well under 1 % of households a month): finished after the chunk's
                 # loop, which keeps the rules' calculator out of this loop's code
-                W.defer_h[n_defer] = h
+                W.defer_h[n_defer] = hs
                 W.defer_bits[n_defer] = bits
                 n_defer += 1
         for k in range(chunk_bounds[c], n_defer):
