@@ -1106,7 +1106,7 @@ def _persons_chunks(counter, m, r, P, H, W):
                 u = u_buf[jb]
                 # one uniform decides every event by cumulative intervals; at or above the
                 # bound no event can happen and only the months paralysed move on
-                if u >= r.bound[P.employed[ju], ay]:
+                if u >= r.bound[P.employed[ju], np.uint64(ay)]:
                     changed |= paralysis_month(P, ju)
                 else:
                     changed = True
