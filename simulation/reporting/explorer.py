@@ -28,10 +28,10 @@ are run and drawn one by one; the others are all run first and drawn after, sinc
 run in the cache only draws its charts. :attr:`Explorer.timings` holds the last redraw's seconds
 by stage (``benchmarks/bench_explorer.py`` prints them).
 
-A change that needs a fresh engine run (a jump beyond what was prefetched: 1-1.5 s on a quiet
-machine, 2-2.5 s when the baseline reruns too, more when the host is busy) shows in the status
-line which run is going and how many of its months are done (:attr:`Explorer.on_month`), then
-that the charts are being drawn, then the redraw's time.
+A change that needs a fresh engine run (a jump beyond what was prefetched: about 0.6 s on a fast
+quiet machine, about 1 s when the baseline reruns too, two to three times that on a slow or busy
+one) shows in the status line which run is going and how many of its months are done
+(:attr:`Explorer.on_month`), then that the charts are being drawn, then the redraw's time.
 
 ``Explorer`` holds no widget state; :meth:`Explorer.widget` builds the ipywidgets front end (the
 only part that needs a kernel).
