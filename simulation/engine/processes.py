@@ -2147,6 +2147,11 @@ def disability_groups(township, hh_urban, weight, care_n, low_severe, low_mild, 
     over each weighted count, without its three temporary arrays of every household)."""
     out[:] = 0.0
     for h in range(weight.shape[0]):
+        # most households have none: adding their zeros would leave the sums as they are (every
+        # term is >= 0, the sums start at +0.0), and skipping them leaves the sums' chains of
+        # dependent additions to the few that count
+        if care_n[h] == 0 and low_severe[h] == 0 and low_mild[h] == 0:
+            continue
         g = township[h] * 2 + (1 - hh_urban[h])
         w = weight[h]
         out[0, g] += w * care_n[h]
