@@ -643,3 +643,38 @@ def test_the_trace_is_the_households_state_of_each_month(small_population):
         assert (n == 0) == bool(np.isnan(row["per_capita_income"]))
     assert last["earned_income"].gt(0).any() and (last["status"] == "enrolled").any()
     assert trace.dtypes["persons"] == np.int64 and trace.dtypes["dibao_eligible"] == np.dtype(bool)
+
+
+def test_a_state_kept_for_the_next_model_runs_as_one_built_afresh():
+    """``state_cache`` (the explorer's): models built from the kept state run exactly as one
+    built from the population, and their runs leave the kept state as it was built."""
+    from dataclasses import fields
+
+    pop = generate(load_profile("qijiang"), 600, seed=3)
+    policy = load_policy("qijiang")
+    kept: dict = {}
+
+    def cache(key, build):
+        if key not in kept:
+            kept[key] = build()
+        return kept[key]
+
+    def ran(**kw):
+        m = SimulationModel(pop, policy, start="2024-01", months=5, seed=2, **kw)
+        m.run_for(5)
+        return m
+
+    fresh = ran()
+    first, second = ran(state_cache=cache), ran(state_cache=cache)
+    assert len(kept) == 1
+    (template_slots, template_hh, _), = kept.values()
+    again = SimulationModel(pop, policy, start="2024-01", months=5, seed=2)
+    for m in (first, second):
+        pd.testing.assert_frame_equal(m.result().monthly, fresh.result().monthly)
+        for name in (f.name for f in fields(m.persons)):
+            assert np.array_equal(getattr(m.persons, name), getattr(fresh.persons, name)), name
+            # the kept state is the state before any month (a model's own copy moved on)
+            assert np.array_equal(getattr(template_slots, name), getattr(again.persons, name)), name
+        for name in (f.name for f in fields(m.households)):
+            assert np.array_equal(getattr(m.households, name), getattr(fresh.households, name)), name
+    assert not np.shares_memory(first.persons.earned, second.persons.earned)

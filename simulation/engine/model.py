@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time as _time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -42,7 +42,7 @@ from simulation.engine import processes as pr
 from simulation.engine.behaviour import Behaviour
 from simulation.engine.economy import D_DETECT, monthly_inputs
 from simulation.engine.outputs import MonthlyRecorder, SimulationResult, TraceRecorder
-from simulation.engine.state import build_state, record_of
+from simulation.engine.state import build_state, copy_state, record_of
 from simulation.errors import InputError
 from simulation.rules.entitlement import N_OUTPUTS, N_PERSON_OUTPUTS
 from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
@@ -152,13 +152,19 @@ class SimulationModel(mesa.Model):
 
     Build it and call :meth:`run_for` (or use :func:`simulation.engine.run`). See the module
     docstring of ``processes.py`` for the ordered list of monthly processes.
+
+    ``state_cache(key, build)``: a cache the caller keeps for one population, which it does not
+    change: it returns the state kept under ``key`` (the arguments of ``state.build_state``: birth
+    slots, entry wages, working ages) or keeps and returns ``build()``; the model runs on a copy,
+    so a population run many times (the explorer's) is not built again each time.
     """
 
     def __init__(self, population: Any, policy: Any, start: Any = "2024-01", months: int = 12,
                  seed: int = 1, behaviour: Behaviour | Mapping[str, Any] | None = None,
                  trace: Iterable[int] | None = None, cpi: Any = None, n_chunks: int = 64,
                  initial_enrolment: float | None = None, max_townships: int = 500,
-                 office_staff: Mapping[Any, float] | None = None) -> None:
+                 office_staff: Mapping[Any, float] | None = None,
+                 state_cache: Callable[[tuple, Callable[[], Any]], Any] | None = None) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise InputError("arguments", "seed", f"expected a non-negative integer, got {seed!r}")
         if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
@@ -177,8 +183,13 @@ class SimulationModel(mesa.Model):
         self._set_params(self.start)
         std = self.p[P_STANDARD:P_STANDARD + 2]
         entry = (self.behaviour.entry_wage_multiple * std).astype(np.float64)
-        slots, hh, meta = build_state(population, self.behaviour.birth_slots, (entry[0], entry[1]),
-                                      (self.behaviour.work_age_min, self.behaviour.work_age_max))
+        state_key = (self.behaviour.birth_slots, (float(entry[0]), float(entry[1])),
+                     (self.behaviour.work_age_min, self.behaviour.work_age_max))
+        if state_cache is None:
+            slots, hh, meta = build_state(population, *state_key)
+        else:  # the cache keeps the state as built; this model changes a copy
+            slots, hh, meta = copy_state(state_cache(state_key, lambda: build_state(population,
+                                                                                      *state_key)))
         self.persons = slots
         self.households = hh
         if self.behaviour.job_find_stationary:

@@ -15,7 +15,7 @@ Money is float32 in yuan per month (ample precision for amounts below 10^6); ass
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -260,6 +260,16 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
         renovated=np.zeros(n, np.uint8),
     )
     return persons, households, {"township_labels": labels}
+
+
+def copy_state(state: tuple[PersonSlots, Households, dict]) -> tuple[PersonSlots, Households, dict]:
+    """A copy of :func:`build_state`'s result whose arrays a model may change (the engine updates
+    its state in place)."""
+    slots, hh, meta = state
+    return (replace(slots, **{f.name: getattr(slots, f.name).copy() for f in fields(slots)}),
+            replace(hh, **{f.name: getattr(hh, f.name).copy() for f in fields(hh)}),
+            {key: value.copy() if isinstance(value, np.ndarray) else value
+             for key, value in meta.items()})
 
 
 def nbytes(obj: Any) -> int:

@@ -98,11 +98,14 @@ CACHE_RUNS = 160
 #: baseline, so a prefetch adds up to a dozen; the oldest go first
 CACHE_BASELINES = 32
 #: what is kept, by kind (:func:`_cache_kind`): engine runs as above, chart images (a prefetched
-#: setting adds six, about 50 kB each) and admin tables (one per run and staffing ratio), each
+#: setting adds six, about 50 kB each), admin tables (one per run and staffing ratio) and the
+#: engine states built from a population (``SimulationModel``'s ``state_cache``: about 35 MB each
+#: at 100,000 households; the entry wages follow the standard at the start, so the baseline's and
+#: a reform's differ; copying one is a fifth of building it), each
 #: kind evicted on its own, oldest first, so that images never push out the engine runs nor
 #: baselines the reforms; populations, behaviour and weights (a few per locality) are kept
 CACHE_LIMITS = {"run": CACHE_RUNS, "baseline": CACHE_BASELINES, "png": 960, "admin": 320,
-                "no_change": 40}
+                "no_change": 40, "state": 4}
 
 
 def _cache_kind(key: tuple) -> str:
@@ -566,7 +569,9 @@ class Explorer:
                 # simulation.engine.run, month by month so that a prefetch can give way
                 with self._timed("engine set-up"):
                     model = SimulationModel(population, policy, self.start, self.months, self.seed,
-                                            behaviour or None)
+                                            behaviour or None,
+                                            state_cache=lambda key, build: self._cached(
+                                                ("state", settings.locality, key), build))
                     tally = HouseholdTally(model, start=base is None)
                 foreground = self._foreground()
                 for month in range(self.months):
