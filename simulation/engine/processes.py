@@ -951,7 +951,8 @@ def household_counts(H, W, h, s0, n, changed, st, g, w, a) -> bool:
     if changed or n != H.n_alive[h]:
         H.dirty[h] = 1
     H.n_alive[h] = n
-    W.bounds[h + h + np.uint64(1)] = s0 + n
+    # ``h`` is unsigned (kernel 1): a plain int literal would make numba's index a float
+    W.bounds[np.uint64(2) * h + np.uint64(1)] = s0 + n
     a[g, U_PERSONS_END] += n
     a[g, A_PERSONS] += w * n
     if n == 0:
