@@ -678,3 +678,36 @@ def test_a_state_kept_for_the_next_model_runs_as_one_built_afresh():
         for name in (f.name for f in fields(m.households)):
             assert np.array_equal(getattr(m.households, name), getattr(fresh.households, name)), name
     assert not np.shares_memory(first.persons.earned, second.persons.earned)
+
+
+def test_each_kernel_thread_runs_on_a_cpu_of_its_own():
+    """``threads.pin_workers``: numba's workers on distinct CPUs, once per process; with
+    ``SIMULATION_PIN_THREADS=0`` left to the operating system."""
+    import os
+    import subprocess
+    import sys
+
+    import numba
+
+    from simulation.engine import threads
+
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(cpus) < 2 or numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs two CPUs and two numba threads")
+    assert threads.pin_workers() and threads.pin_workers()
+    n = numba.config.NUMBA_NUM_THREADS
+    in_use = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        tids = np.zeros(n, np.int64)
+        threads._worker_ids(tids)
+    finally:
+        numba.set_num_threads(in_use)
+    placed = [frozenset(os.sched_getaffinity(int(t))) for t in tids]
+    assert all(len(p) == 1 for p in placed)
+    assert len(set(placed)) == min(n, len(cpus))
+    assert len(os.sched_getaffinity(0)) == len(cpus)  # the calling thread stays free
+    code = "from simulation.engine.threads import pin_workers; print(pin_workers())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "SIMULATION_PIN_THREADS": "0"}, check=True)
+    assert out.stdout.strip() == "False"

@@ -43,6 +43,7 @@ from simulation.engine.behaviour import Behaviour
 from simulation.engine.economy import D_DETECT, monthly_inputs
 from simulation.engine.outputs import MonthlyRecorder, SimulationResult, TraceRecorder
 from simulation.engine.state import build_state, copy_state, record_of
+from simulation.engine.threads import pin_workers
 from simulation.errors import InputError
 from simulation.rules.entitlement import N_OUTPUTS, N_PERSON_OUTPUTS
 from simulation.rules.params import N_ASSESS_PARAMS, P_STANDARD, pack_params
@@ -170,6 +171,7 @@ class SimulationModel(mesa.Model):
         if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
             raise InputError("arguments", "months", f"expected a positive integer, got {months!r}")
         super().__init__(rng=int(seed))
+        pin_workers()  # once per process: each kernel thread on a CPU of its own (threads.py)
         self.seed = int(seed)
         self.policy = policy
         self.start = parse_month(start)
