@@ -199,7 +199,8 @@ def build_state(population: Any, slack: int, entry_wage: tuple[float, float],
     persons = PersonSlots(
         age_y=col(age_y.astype(np.int16), np.int16),
         # birthdays spread over the year (keyed by slot) so ages do not all move in one month
-        birth_m=(np.arange(n_slots) % 12 + 1).astype(np.int8),
+        # (months 1..12 repeated: no int64 temporaries of every slot)
+        birth_m=np.tile(np.arange(1, 13, dtype=np.int8), -(-n_slots // 12))[:n_slots],
         urban=urban_slots,
         disability=col(pa.disability, np.int8),
         ill=col(pa.serious_illness.astype(bool), bool),
