@@ -680,6 +680,46 @@ def test_a_state_kept_for_the_next_model_runs_as_one_built_afresh():
     assert not np.shares_memory(first.persons.earned, second.persons.earned)
 
 
+def test_kernel_2_takes_kernel_1s_assessments_and_counts_as_its_own():
+    """Kernel 1 works out the rules' results and special assistance's member counts of the
+    households kernel 2 may need them for (``assessment_ahead``, ``members_ahead``): runs with
+    all of them, with one row a chunk (the rest assessed by kernel 2) and with none are the
+    same to the bit, over a policy change (every household's circumstances new to the rules)."""
+    from dataclasses import fields
+
+    from simulation.rules.entitlement import N_OUTPUTS
+
+    pop = generate(load_profile("qijiang"), 2000, seed=4)
+    policy = load_policy("qijiang")
+
+    def ran(rows: int | None):
+        raised = policy.with_reforms({"dibao.standard.urban": {
+            "2024-07-01": policy.value("dibao.standard.urban", "2024-06-01") * 1.1}})
+        m = SimulationModel(pop, raised, start="2024-01", months=14, seed=3)
+        if rows is not None:
+            n_chunks = m.work.ahead.shape[0]
+            m.work = m.work._replace(ahead=np.zeros((n_chunks, rows, N_OUTPUTS)),
+                                     ahead_h=np.zeros((n_chunks, rows), np.int64),
+                                     members_n=m.work.members_n[:0] if rows == 0
+                                     else m.work.members_n)
+        ahead = 0
+        for _ in range(14):
+            m.step()
+            ahead += int(m.work.ahead_n.sum())
+        return m, ahead
+
+    full, n_full = ran(None)
+    one, n_one = ran(1)
+    none, n_none = ran(0)
+    assert n_full > 200 and 0 < n_one < n_full and n_none == 0
+    for m in (one, none):
+        pd.testing.assert_frame_equal(m.result().monthly, full.result().monthly)
+        for rec in ("persons", "households"):
+            for f in fields(getattr(m, rec)):
+                assert np.array_equal(getattr(getattr(m, rec), f.name),
+                                      getattr(getattr(full, rec), f.name)), f.name
+
+
 def test_each_kernel_thread_runs_on_a_cpu_of_its_own():
     """``threads.pin_workers``: numba's workers on distinct CPUs, once per process; with
     ``SIMULATION_PIN_THREADS=0`` left to the operating system."""

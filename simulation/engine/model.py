@@ -226,6 +226,10 @@ class SimulationModel(mesa.Model):
         # households the persons kernel finishes after each chunk's loop (assessment needed)
         self.defer_h = np.zeros(n, dtype=np.int64)
         self.defer_bits = np.zeros(n, dtype=np.int8)
+        # rows for the rules' results kernel 1 works out ahead for kernel 2, per chunk: an eighth
+        # of the largest chunk's households (recipients and the queue are a few %; beyond
+        # the rows kernel 2 assesses the rest itself, with the same results)
+        ahead_rows = int(np.diff(self.chunk_bounds).max(initial=0)) // 8 + 16
         self.acc = np.zeros((n_chunks, self.n_groups, pr.N_ACC), dtype=np.float64)
         # reviews falling due this month per chunk × office (kernel 1 counts them)
         self.reviews_due = np.zeros((n_chunks, self.n_towns))
@@ -240,7 +244,10 @@ class SimulationModel(mesa.Model):
                             self.defer_bits,
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start)), np.uint64),
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start))),
-                            np.zeros((0, N_PERSON_OUTPUTS)), self.reviews_due, self.days_used)
+                            np.zeros((0, N_PERSON_OUTPUTS)), self.reviews_due, self.days_used,
+                            np.zeros((n_chunks, ahead_rows, N_OUTPUTS)),
+                            np.zeros((n_chunks, ahead_rows), np.int64),
+                            np.zeros(n_chunks, np.int64), np.zeros(n, np.int64))
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)

@@ -318,10 +318,14 @@ Month = namedtuple("Month", [
 #: per-person results of the rules' calculator (not wanted) and the reviews falling due per
 #: chunk × township (:func:`reviews_falling_due`); ``days_used[c]``: the day bins of chunk ``c``'s
 #: histogram of days to decision written this month (the rest are zero: only these are cleared
-#: and summed, not the whole chunks × groups × :data:`DAY_BINS`).
+#: and summed, not the whole chunks × groups × :data:`DAY_BINS`). ``ahead[c, k]``: the rules'
+#: results for household ``ahead_h[c, k]`` (``k < ahead_n[c]``, in household order) that kernel 1
+#: assessed for kernel 2 (:func:`assessment_ahead`); ``members_n[h]``: the members special
+#: assistance counts, as kernel 1 left them (:func:`members_ahead`).
 Work = namedtuple("Work", [
     "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
-    "defer_bits", "draw_keys", "draw_u", "no_pout", "reviews_due", "days_used"])
+    "defer_bits", "draw_keys", "draw_u", "no_pout", "reviews_due", "days_used", "ahead",
+    "ahead_h", "ahead_n", "members_n"])
 #: The person slot columns (``state.PersonSlots``, same names and arrays), one record. Listed
 #: here, not taken from the dataclass: the kernels' cache is keyed by this file's source, and a
 #: cached kernel reads a record's fields by position.
@@ -1012,6 +1016,96 @@ def reviews_falling_due(H, W, h, c, st, w, m):
         W.reviews_due[c, H.township[h]] += w
 
 
+@njit(cache=True, inline="always")
+def assessment_due(H, h, st, hkey, m, q_report) -> bool:
+    """Whether kernel 2 may need the rules' calculator on the household this month: a queued
+    application (the office may reach it), a review falling due or waiting, a change report
+    drawn (:func:`report_draw`'s test) or a gradual exit ending. A superset of what kernel 2
+    assesses (a review the office has no hours for is not done): kernel 1 reads none of this
+    after it and kernel 2 changes none of it before the household's assessment."""
+    if st == ST_PENDING:
+        return True
+    if not _supported(st):
+        return False
+    if _review_due(H.review_class[h], m.cal_month, m.e) \
+            or (H.flags[h] & FLAG_REVIEW_WAITING) != 0:
+        return True
+    if st == ST_EXIT and H.exit_left[h] <= 0:
+        return True
+    return (H.hidden[h] == 0 and (st != ST_ENROLLED or H.dirty[h] != 0 or m.params_changed)
+            and to_uniform(sub_key(hkey, K_REPORT)) < q_report)
+
+
+@njit(cache=True, error_model="numpy")
+def assessment_ahead(h, c, p, P, W, no_pout):
+    """The rules' calculator on household ``h`` at the end of kernel 1's chunk, for kernel 2
+    (:func:`reassessment`), into the chunk's next row of ``W.ahead``; none when the rows are
+    full (kernel 2 then assesses it itself). The household's members are still in the cache
+    here; when kernel 2 reaches it they are not, and the calculator's reads of a dozen person
+    columns wait on memory. The results are the same: the rules read only the household's
+    members and the parameters, which nothing changes in between."""
+    k = W.ahead_n[c]
+    if k >= W.ahead_h.shape[1]:
+        return
+    assess_household_detail(2 * h, k, W.bounds, P.age_y, P.urban, P.disability, P.ill,
+                            P.paralysed, P.rare, P.labour, P.self_care, P.earned, P.pension,
+                            P.other, P.rigid, P.supporter, P.assets, P.care_wish, p, W.ahead[c],
+                            no_pout)
+    W.ahead_h[c, k] = h
+    W.ahead_n[c] = k + 1
+
+
+@njit(cache=True, inline="always")
+def special_enabled(s) -> bool:
+    """Whether any special-assistance programme of process 15 is on."""
+    return (s[S_MED_ENABLED] != 0.0 or s[S_EDU_ENABLED] != 0.0 or s[S_HOUSE_ENABLED] != 0.0
+            or s[S_DIS_ENABLED] != 0.0 or s[S_EMP_ENABLED] != 0.0)
+
+
+@njit(cache=True, inline="always")
+def placement_ages(m):
+    """The ages employment assistance places: the behaviour's working ages (as the jobs
+    process) up to the policy's age limit (``employment_assistance.age_max``)."""
+    return m.b[BI_WORK_AGE_MIN], min(m.b[BI_WORK_AGE_MAX], m.s[S_EMP_AGE_MAX])
+
+
+@njit(cache=True, inline="always")
+def member_counts(P, s0, n, work_ages):
+    """The household's members special assistance pays on (:func:`special_assistance`): the
+    seriously ill, the severely and the mildly disabled, and the registered unemployed of
+    working age (``work_ages``) able to work and not employed."""
+    n_ill = 0
+    n_severe = 0
+    n_mild = 0
+    n_unemp = 0
+    for j in range(s0, s0 + n):
+        ju = np.uint64(j)
+        if P.ill[ju]:
+            n_ill += 1
+        d = P.disability[ju]
+        if d == DISABILITY_SEVERE:
+            n_severe += 1
+        elif d == DISABILITY_MILD:
+            n_mild += 1
+        ay = P.age_y[ju]
+        if (P.unemployed_reg[ju] and not P.employed[ju] and P.labour[ju] != LABOUR_NONE
+                and work_ages[0] <= ay <= work_ages[1]):
+            n_unemp += 1
+    return n_ill, n_severe, n_mild, n_unemp
+
+
+@njit(cache=True, inline="always")
+def members_ahead(P, W, h, s0, n, mkey, work_ages):
+    """Kernel 1's :func:`member_counts` of a household in a programme or the queue, its members
+    in the cache, for kernel 2 (nothing changes them in between): packed with the month in
+    ``W.members_n[h]`` (8 bits a count; a household of 256 or more, or every household when
+    ``members_n`` is empty, is counted by kernel 2)."""
+    if n < 256 and W.members_n.shape[0] > 0:
+        n_ill, n_severe, n_mild, n_unemp = member_counts(P, s0, n, work_ages)
+        W.members_n[h] = (mkey << 32) | n_ill | (n_severe << 8) | (n_mild << 16) | (
+            n_unemp << 24)
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def persons_kernel(m, r, P, H, W):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
@@ -1059,12 +1153,16 @@ def _persons_chunks(counter, m, r, P, H, W):
     slot_start = H.hh_start
     n_chunks = chunk_bounds.shape[0] - 1
     no_pout = W.no_pout  # per-person results not wanted
+    q_report = m.b[BI_REPORT_CHANGE]
+    special_on = special_enabled(m.s)
+    r_work = placement_ages(m)
     ci = _next_chunk(counter)
     while ci < n_chunks:
         c = m.order[ci]
         h_end = chunk_bounds[c + 1]
         a = W.acc[c]
         n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
+        W.ahead_n[c] = 0
         # the persons' draws are made block by block of households, in a loop of their own
         # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
         k_buf = W.draw_keys[c]
@@ -1129,14 +1227,19 @@ def _persons_chunks(counter, m, r, P, H, W):
             if not household_counts(H, W, h, s0, n, changed, st, g, w, a):
                 continue
             reviews_falling_due(H, W, h, c, st, w, m)
+            if special_on and st != ST_NONE:
+                members_ahead(P, W, h, s0, n, m.mkey, r_work)
             # -- processes 6-8: the draws here, the rare rest after the chunk's loop -----
             bits = temporary_events(P, hkey, s0, n, ill_onset, m.cal_month, r)
             if application_draw(P, hkey, st, s0, n, m.p[P_STANDARD + area], area, r):
                 bits |= 8
+            if assessment_due(H, h, st, hkey, m, q_report):
+                # kernel 2 may assess it: assessed now, while its members are in the cache
+                assessment_ahead(hs, c, m.p, P, W, no_pout)
             H.event[h] = ev
             if bits != 0:
-                # rare (well under 1 % of households a month): finished after the chunk's
-                # loop, which keeps the rules' calculator out of this loop's code
+                # rare (about 1 % of households a month): finished after the chunk's loop,
+                # which keeps the rules' calculator out of this loop's code
                 W.defer_h[n_defer] = hs
                 W.defer_bits[n_defer] = bits
                 n_defer += 1
@@ -1392,14 +1495,26 @@ def report_draw(H, h, st, decide, review, hkey, q_report, params_changed) -> boo
 
 
 @njit(cache=True, inline="always")
-def reassessment(P, H, W, h, c, p, no_pout):
-    """The rules' calculator on the household's circumstances now (``dirty`` cleared). Returns
-    (dibao eligible, gap payment, supplements, single-person and tekun persons)."""
-    _assess(h, c, P, W, p, no_pout)
-    H.dirty[h] = 0
+def reassessment(P, H, W, h, c, k, p, no_pout):
+    """The rules' calculator on the household's circumstances now (``dirty`` cleared), in
+    ``W.scratch[c]``: kernel 1's results where it assessed the household ahead
+    (:func:`assessment_ahead`; ``k`` is the place in the chunk's list reached so far), else
+    computed here. Returns (dibao eligible, gap payment, supplements, single-person and tekun
+    persons, the place reached)."""
+    n_ahead = W.ahead_n[c]
+    while k < n_ahead and W.ahead_h[c, k] < h:
+        k += 1
     sc = W.scratch[c]
+    if k < n_ahead and W.ahead_h[c, k] == h:
+        row = W.ahead[c, k]
+        for i in range(sc.shape[0]):
+            sc[i] = row[i]
+        k += 1
+    else:
+        _assess(h, c, P, W, p, no_pout)
+    H.dirty[h] = 0
     return (sc[O_DIBAO_ELIGIBLE] != 0.0, sc[O_DIBAO_GAP], sc[O_DIBAO_AMOUNT] - sc[O_DIBAO_GAP],
-            int(sc[O_SINGLE_PERSONS]), int(sc[O_TEKUN_PERSONS]))
+            int(sc[O_SINGLE_PERSONS]), int(sc[O_TEKUN_PERSONS]), k)
 
 
 @njit(cache=True, inline="always")
@@ -1770,7 +1885,7 @@ def payments_total(H, h, hh_total, exit_pay, g, w, a):
 
 
 @njit(cache=True, inline="always")
-def special_assistance(P, H, h, s, mkey, hkey, work_ages, g, w, a, hh_total):
+def special_assistance(P, H, W, h, s, mkey, hkey, work_ages, g, w, a, hh_total):
     """Process 15, special assistance 专项救助 that follows the caseload (``rules.special``):
     medical (premium subsidy, inpatient and outpatient assistance), education by school stage,
     housing (urban rent subsidy, rural dangerous-house renovation), the disability living
@@ -1787,10 +1902,15 @@ def special_assistance(P, H, h, s, mkey, hkey, work_ages, g, w, a, hh_total):
     whole = H.paid_dibao_n[h] > 0
     cal_month = mkey % 12 + 1
     s0 = H.hh_start[h]
-    n_ill = 0
-    n_severe = 0
-    n_mild = 0
-    n_unemp = 0
+    # the members' counts as kernel 1 left them (an applicant of this month: counted here)
+    x = W.members_n[h] if W.members_n.shape[0] > 0 else 0
+    if (x >> 32) == mkey:
+        n_ill = x & 255
+        n_severe = (x >> 8) & 255
+        n_mild = (x >> 16) & 255
+        n_unemp = (x >> 24) & 255
+    else:
+        n_ill, n_severe, n_mild, n_unemp = member_counts(P, s0, H.n_alive[h], work_ages)
     n_students = 0.0
     edu = 0.0
     edu_pre = 0.0
@@ -1800,21 +1920,9 @@ def special_assistance(P, H, h, s, mkey, hkey, work_ages, g, w, a, hh_total):
     # education is paid in the school calendar's months only: no member's stage is looked at
     # in the other months (it would pay 0)
     edu_on = s[S_EDU_ENABLED] != 0.0 and education_month(cal_month, s)
-    for j in range(s0, s0 + H.n_alive[h]):
-        ju = np.uint64(j)
-        if P.ill[ju]:
-            n_ill += 1
-        d = P.disability[ju]
-        if d == DISABILITY_SEVERE:
-            n_severe += 1
-        elif d == DISABILITY_MILD:
-            n_mild += 1
-        ay = P.age_y[ju]
-        if (P.unemployed_reg[ju] and not P.employed[ju] and P.labour[ju] != LABOUR_NONE
-                and work_ages[0] <= ay <= work_ages[1]):
-            n_unemp += 1
-        if edu_on:
-            stage = school_stage(ay)
+    if edu_on:
+        for j in range(s0, s0 + H.n_alive[h]):
+            stage = school_stage(P.age_y[np.uint64(j)])
             if stage >= 0:
                 share = enrolment_share(stage, s)
                 n_students += share
@@ -1943,12 +2051,8 @@ def _programme_chunks(counter, m, P, H, W, F):
     # price linkage: the triggering year-on-year rate (national rule, statistics.md §4)
     rate = triggering_rate(m.cpi, m.food_cpi, p)
     s = m.s
-    special_on = (s[S_MED_ENABLED] != 0.0 or s[S_EDU_ENABLED] != 0.0
-                  or s[S_HOUSE_ENABLED] != 0.0 or s[S_DIS_ENABLED] != 0.0
-                  or s[S_EMP_ENABLED] != 0.0)
-    # ages placed by employment assistance: the behaviour's working ages (as the jobs process)
-    # up to the policy's age limit (employment_assistance.age_max)
-    r_work = (m.b[BI_WORK_AGE_MIN], min(m.b[BI_WORK_AGE_MAX], s[S_EMP_AGE_MAX]))
+    special_on = special_enabled(s)
+    r_work = placement_ages(m)
     ci = _next_chunk(counter)
     while ci < n_chunks:
         c = m.order[ci]
@@ -1961,6 +2065,7 @@ def _programme_chunks(counter, m, P, H, W, F):
         used[0] = 0
         a = W.acc[c]
         sc = W.scratch[c]
+        k_ahead = 0  # the place reached in kernel 1's assessments of the chunk
         for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
             # most households are in no programme nor the queue: only their status is read (and,
             # off dibao, whether an employment subsidy is still being paid)
@@ -1998,8 +2103,8 @@ def _programme_chunks(counter, m, P, H, W, F):
             new_single_n = 0
             new_tekun_n = 0
             if decide or review or report_hit or (st == ST_EXIT and H.exit_left[h] <= 0):
-                eligible, new_gap, new_supp, new_single_n, new_tekun_n = reassessment(
-                    P, H, W, h, c, p, no_pout)
+                eligible, new_gap, new_supp, new_single_n, new_tekun_n, k_ahead = reassessment(
+                    P, H, W, h, c, k_ahead, p, no_pout)
             review, ev = verification(H, h, review, eligible, hkey, m.p_detect, area, g, w,
                                       a, ev)
             report = reported_change(H, h, st, report_hit, eligible, sc, old_total, major,
@@ -2034,7 +2139,7 @@ def _programme_chunks(counter, m, P, H, W, F):
             employment_subsidy_payment(H, h, dibao_paid(H, h, st, exit_pay, requal_pay), g, w, a)
             hh_total = price_linkage(H, h, hh_total, rate, p[P_STANDARD + area], p, g, w, a)
             if special_on:
-                hh_total = special_assistance(P, H, h, s, m.mkey, hkey, r_work, g, w, a,
+                hh_total = special_assistance(P, H, W, h, s, m.mkey, hkey, r_work, g, w, a,
                                               hh_total)
             payments_total(H, h, hh_total, exit_pay, g, w, a)
         ci = _next_chunk(counter)
