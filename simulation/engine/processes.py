@@ -117,8 +117,9 @@ from collections.abc import Mapping  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
+from llvmlite import ir  # noqa: E402
 from numba import njit, prange  # noqa: E402
-from numba.core import types  # noqa: E402
+from numba.core import cgutils, types  # noqa: E402
 from numba.core.extending import intrinsic  # noqa: E402
 
 from simulation.admin.offices import MONTH_DAYS, QUEUE_AGES, calendar_days  # noqa: E402
@@ -624,6 +625,43 @@ def _next_chunk(typingctx, counter):
                                   "monotonic")
 
     return sig, codegen
+
+
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Ask the CPU to fetch the cache line of ``array[index]`` (LLVM's ``prefetch``: a hint,
+    no effect on any value)."""
+    sig = types.void(array, index)
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        ary = context.make_array(array_type)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, array_type, ary, [args[1]])
+        i8p = ir.IntType(8).as_pointer()
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])  # read, keep
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True, inline="always")
+def prefetch_assessed(P, s0):
+    """The first cache line of each person column the rules' calculator reads and kernel 1's
+    member loop does not (without an event), for a household it may assess at the chunk's end
+    or kernel 2 may need: fetched while the members are processed, not waited for then."""
+    _prefetch(P.assets, s0)
+    _prefetch(P.pension, s0)
+    _prefetch(P.other, s0)
+    _prefetch(P.rigid, s0)
+    _prefetch(P.supporter, s0)
+    _prefetch(P.care_wish, s0)
+    _prefetch(P.self_care, s0)
+    _prefetch(P.rare, s0)
+    _prefetch(P.labour, s0)
 
 
 @njit(cache=True, inline="always")
@@ -1182,6 +1220,8 @@ def _persons_chunks(counter, m, r, P, H, W):
             w = H.weight[h]
             s0 = slot_start[h]
             n = H.n_alive[h]
+            if st != ST_NONE:
+                prefetch_assessed(P, np.uint64(s0))
             a[g, U_PERSONS_START] += n
             a[g, U_HH_START] += 1.0
             hkey = key_hash(m.seed, STREAM_HOUSEHOLD, h, m.mkey)
