@@ -75,8 +75,11 @@ def test_dask_local_cluster_and_processes_give_the_serial_results(small, serial,
     tasks = runner.tasks_for(small)
     with make_executor("dask", workers=2) as ex:
         dask_out = ex.map(runner.run_task, tasks)
+        # the workers share the CPUs: numba's threads left to the OS (engine/threads.py)
+        assert set(ex.client.run(os.getenv, "SIMULATION_PIN_THREADS").values()) == {"0"}
     with make_executor("process", workers=2) as ex:
         proc_out = ex.map(runner.run_task, tasks)
+        assert ex._pool.submit(os.getenv, "SIMULATION_PIN_THREADS").result() == "0"
     # the assembled table names the townships (runner.assemble); the runs' own tables have the index
     serial_monthly = serial.tables["monthly"].drop(columns="township_name")
     for outs in (dask_out, proc_out):

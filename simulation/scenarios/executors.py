@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
+from simulation.engine.threads import leave_unpinned
+
 KINDS = ("serial", "process", "dask")
 
 
@@ -91,7 +93,9 @@ class ProcessExecutor:
             ctx = multiprocessing.get_context(self.start_method)
             if self.start_method == "forkserver":
                 ctx.set_forkserver_preload(["simulation.scenarios.runner"])
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            # the workers share the CPUs: their numba threads are not pinned (engine/threads.py)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                             initializer=leave_unpinned)
         futures: dict[Future[Any], int] = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
         out: list[Any] = [None] * len(tasks)
         try:
@@ -142,6 +146,8 @@ class DaskExecutor:
                 dashboard_address=None,
             )
             self._client = Client(self._cluster)
+            # the local workers share the CPUs: their numba threads are not pinned
+            self._client.run(leave_unpinned)
 
     @property
     def client(self) -> Any:
