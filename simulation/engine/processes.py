@@ -52,6 +52,15 @@ person's one uniform (the death, health and job events are consecutive intervals
                       (near-poor applicants then accepted in error with ``campaign_inclusion``);
                       in a public emergency (``temporary.applicant_advance``) an applicant gets
                       ``temporary.applicant_months`` of the urban standard first (jiaohe §15).
+  Ahead for kernel 2 [:func:`assessment_due`, :func:`assessment_ahead`, :func:`members_ahead`]:
+                      for a household kernel 2 may assess (the queue, a review falling due or
+                      waiting, a change report its draw would make, a gradual exit ending)
+                      kernel 1 runs the rules' calculator, and for every household in a
+                      programme or the queue counts the members special assistance pays on,
+                      while their members are in the cache (:func:`prefetch_assessed` asks for
+                      the columns only the calculator reads). Kernel 2 takes these results as
+                      its own (:func:`reassessment`, :func:`special_assistance`); nothing
+                      changes the members in between, so they are the same.
 
 Between the kernels ``reserve``: each township's urgent aid of the month against its reserve fund
 (``temporary.township_reserve``; the excess recorded, and cut without a refill, boshan §3;
