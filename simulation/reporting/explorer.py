@@ -28,8 +28,8 @@ are run and drawn one by one; the others are all run first and drawn after, sinc
 run in the cache only draws its charts. :attr:`Explorer.timings` holds the last redraw's seconds
 by stage (``benchmarks/bench_explorer.py`` prints them).
 
-A change that needs a fresh engine run (a jump beyond what was prefetched: about 0.6 s on a fast
-quiet machine, about 1 s when the baseline reruns too, two to three times that on a slow or busy
+A change that needs a fresh engine run (a jump beyond what was prefetched: 0.5-0.6 s on a fast
+quiet machine, 0.8-1 s when the baseline reruns too, two to three times that on a slow or busy
 one) shows in the status line which run is going and how many of its months are done
 (:attr:`Explorer.on_month`), then that the charts are being drawn, then the redraw's time.
 
