@@ -674,6 +674,20 @@ def prefetch_assessed(P, s0):
 
 
 @njit(cache=True, inline="always")
+def prefetch_members(P, s0):
+    """The first cache line of every person column the rules' calculator reads, for a household
+    kernel 1 finishes after the chunk's loop (its members have left the nearest caches by then):
+    asked for one household ahead."""
+    prefetch_assessed(P, s0)
+    _prefetch(P.age_y, s0)
+    _prefetch(P.urban, s0)
+    _prefetch(P.disability, s0)
+    _prefetch(P.ill, s0)
+    _prefetch(P.paralysed, s0)
+    _prefetch(P.earned, s0)
+
+
+@njit(cache=True, inline="always")
 def _supported(status: int) -> bool:
     return status == ST_ENROLLED or status == ST_EXIT
 
@@ -1293,6 +1307,8 @@ def _persons_chunks(counter, m, r, P, H, W):
                 W.defer_bits[n_defer] = bits
                 n_defer += 1
         for k in range(chunk_bounds[c], n_defer):
+            if k + 1 < n_defer:
+                prefetch_members(P, np.uint64(slot_start[W.defer_h[k + 1]]))
             _assess_and_apply(W.defer_h[k], W.defer_bits[k], c, m, r, P, H, W, no_pout)
         ci = _next_chunk(counter)
 
