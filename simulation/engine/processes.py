@@ -660,8 +660,9 @@ def _prefetch(typingctx, array, index):
 @njit(cache=True, inline="always")
 def prefetch_assessed(P, s0):
     """The first cache line of each person column the rules' calculator reads and kernel 1's
-    member loop does not (without an event), for a household it may assess at the chunk's end
-    or kernel 2 may need: fetched while the members are processed, not waited for then."""
+    member loop does not (without an event), for a household in a programme or the queue, which
+    kernel 1 may assess ahead once its members are done (:func:`assessment_ahead`): fetched
+    while the members are processed, not waited for then."""
     _prefetch(P.assets, s0)
     _prefetch(P.pension, s0)
     _prefetch(P.other, s0)
@@ -1099,12 +1100,13 @@ def assessment_due(H, h, st, hkey, m, q_report) -> bool:
 
 @njit(cache=True, error_model="numpy")
 def assessment_ahead(h, c, p, P, W, no_pout):
-    """The rules' calculator on household ``h`` at the end of kernel 1's chunk, for kernel 2
-    (:func:`reassessment`), into the chunk's next row of ``W.ahead``; none when the rows are
-    full (kernel 2 then assesses it itself). The household's members are still in the cache
+    """The rules' calculator on household ``h`` as kernel 1 passes it (its members done), for
+    kernel 2 (:func:`reassessment`), into the chunk's next row of ``W.ahead``; none when the
+    rows are full (kernel 2 then assesses it itself). The household's members are in the cache
     here; when kernel 2 reaches it they are not, and the calculator's reads of a dozen person
     columns wait on memory. The results are the same: the rules read only the household's
-    members and the parameters, which nothing changes in between."""
+    members and the parameters, which nothing changes in between. A separate function, not
+    inlined: the calculator's code stays out of kernel 1's loop."""
     k = W.ahead_n[c]
     if k >= W.ahead_h.shape[1]:
         return
