@@ -249,7 +249,9 @@ class SimulationModel(mesa.Model):
                             np.zeros((0, N_PERSON_OUTPUTS)), self.reviews_due, self.days_used,
                             np.zeros((n_chunks, ahead_rows, N_OUTPUTS)),
                             np.zeros((n_chunks, ahead_rows), np.int64),
-                            np.zeros(n_chunks, np.int64), np.zeros(n, np.int64))
+                            np.zeros(n_chunks, np.int64), np.zeros(n, np.int64),
+                            np.zeros(n, np.int64), np.zeros(n_chunks, np.int64),
+                            np.zeros(n, np.int64), np.zeros(n_chunks, np.int64))
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)

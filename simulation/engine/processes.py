@@ -331,11 +331,14 @@ Month = namedtuple("Month", [
 #: and summed, not the whole chunks × groups × :data:`DAY_BINS`). ``ahead[c, k]``: the rules'
 #: results for household ``ahead_h[c, k]`` (``k < ahead_n[c]``, in household order) that kernel 1
 #: assessed for kernel 2 (:func:`assessment_ahead`); ``members_n[h]``: the members special
-#: assistance counts, as kernel 1 left them (:func:`members_ahead`).
+#: assistance counts, as kernel 1 left them (:func:`members_ahead`). ``active_h`` from
+#: ``chunk_bounds[c]`` (``active_n[c]`` of them) and ``applied_h`` likewise: the chunk's
+#: households kernel 2 goes through, as kernel 1 left them and the month's new applications
+#: (:func:`kernel_2_households`).
 Work = namedtuple("Work", [
     "chunk_bounds", "slot_cap", "max_members", "bounds", "scratch", "acc", "days_hist", "defer_h",
     "defer_bits", "draw_keys", "draw_u", "no_pout", "reviews_due", "days_used", "ahead",
-    "ahead_h", "ahead_n", "members_n"])
+    "ahead_h", "ahead_n", "members_n", "active_h", "active_n", "applied_h", "applied_n"])
 #: The person slot columns (``state.PersonSlots``, same names and arrays), one record. Listed
 #: here, not taken from the dataclass: the kernels' cache is keyed by this file's source, and a
 #: cached kernel reads a record's fields by position.
@@ -1169,6 +1172,36 @@ def members_ahead(P, W, h, s0, n, mkey, work_ages):
             n_unemp << 24)
 
 
+@njit(cache=True, inline="always")
+def _in_kernel_2(H, h) -> bool:
+    """Whether kernel 2 goes through the household: in a programme or the queue (a recipient
+    household that died out too: its exits are recorded there), or off dibao with an employment
+    subsidy still paid."""
+    st = H.status[h]
+    return st != ST_GONE and (st != ST_NONE or H.subsidy_left[h] > 0)
+
+
+@njit(cache=True, inline="always")
+def kernel_2_households(W, c, i, j):
+    """The next household of chunk ``c`` for kernel 2, in household order: the lists kernel 1
+    made (``active_h``: those :func:`_in_kernel_2` as it left them; ``applied_h``: the month's
+    applications, queued after) merged, from places ``i`` and ``j``; a household in both (off
+    dibao with a subsidy, applying again) once. Returns (household or -1, i, j). Kernel 1 changes
+    nothing else that :func:`_in_kernel_2` reads, so these are the households it finds in the
+    chunk: kernel 2 need not read every household's status."""
+    start = W.chunk_bounds[c]
+    n_i = start + W.active_n[c]
+    n_j = start + W.applied_n[c]
+    if i < n_i and (j >= n_j or W.active_h[i] <= W.applied_h[j]):
+        h = W.active_h[i]
+        if j < n_j and W.applied_h[j] == h:
+            j += 1
+        return h, i + 1, j
+    if j < n_j:
+        return W.applied_h[j], i, j + 1
+    return -1, i, j
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
 def persons_kernel(m, r, P, H, W):
     """Kernel 1 (processes 1-8) for every household, chunk by chunk; see the module docstring.
@@ -1225,6 +1258,7 @@ def _persons_chunks(counter, m, r, P, H, W):
         h_end = chunk_bounds[c + 1]
         a = W.acc[c]
         n_defer = chunk_bounds[c]  # the chunk's households deferred to processes 6-8
+        n_active = chunk_bounds[c]  # the chunk's households for kernel 2
         W.ahead_n[c] = 0
         # the persons' draws are made block by block of households, in a loop of their own
         # (vectorised; the buffers stay in cache): the same keyed values as draw by draw
@@ -1289,7 +1323,11 @@ def _persons_chunks(counter, m, r, P, H, W):
             a[g, U_DEATHS] += deaths
             a[g, A_DEATHS] += w * deaths
             n, ev = births(P, H, W, h, s0, n, hkey, m.cal_month, g, w, a, r, ev)
-            if not household_counts(H, W, h, s0, n, changed, st, g, w, a):
+            alive = household_counts(H, W, h, s0, n, changed, st, g, w, a)
+            if _in_kernel_2(H, h):
+                W.active_h[n_active] = hs
+                n_active += 1
+            if not alive:
                 continue
             reviews_falling_due(H, W, h, c, st, w, m)
             if special_on and st != ST_NONE:
@@ -1308,10 +1346,18 @@ def _persons_chunks(counter, m, r, P, H, W):
                 W.defer_h[n_defer] = hs
                 W.defer_bits[n_defer] = bits
                 n_defer += 1
+        n_applied = chunk_bounds[c]
         for k in range(chunk_bounds[c], n_defer):
             if k + 1 < n_defer:
                 prefetch_members(P, np.uint64(slot_start[W.defer_h[k + 1]]))
-            _assess_and_apply(W.defer_h[k], W.defer_bits[k], c, m, r, P, H, W, no_pout)
+            hd = W.defer_h[k]
+            before = H.status[hd]
+            _assess_and_apply(hd, W.defer_bits[k], c, m, r, P, H, W, no_pout)
+            if H.status[hd] != before:  # an application: queued now, for kernel 2
+                W.applied_h[n_applied] = hd
+                n_applied += 1
+        W.active_n[c] = n_active - chunk_bounds[c]
+        W.applied_n[c] = n_applied - chunk_bounds[c]
         ci = _next_chunk(counter)
 
 
@@ -2133,12 +2179,15 @@ def _programme_chunks(counter, m, P, H, W, F):
         a = W.acc[c]
         sc = W.scratch[c]
         k_ahead = 0  # the place reached in kernel 1's assessments of the chunk
-        for h in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            # most households are in no programme nor the queue: only their status is read (and,
-            # off dibao, whether an employment subsidy is still being paid)
+        # the chunk's households in a programme or the queue, as kernel 1 listed them (most
+        # households are in none: kernel 2 does not pass them)
+        i_active = chunk_bounds[c]
+        i_applied = chunk_bounds[c]
+        while True:
+            h, i_active, i_applied = kernel_2_households(W, c, i_active, i_applied)
+            if h < 0:
+                break
             st = H.status[h]
-            if st == ST_GONE or (st == ST_NONE and H.subsidy_left[h] <= 0):
-                continue
             g = H.township[h] * 2 + (1 - H.urban[h])
             w = H.weight[h]
             if st == ST_NONE:
