@@ -69,8 +69,9 @@ applications they can decide this month (oldest first, within their capacity) an
 of the reviews falling due they can do (counted by kernel 1 as it passes each household,
 :func:`reviews_falling_due`).
 
-Kernel 2, households in a programme or queue (:func:`programme_kernel`; a household that died
-out leaves every programme first, :func:`died_out`; :func:`due` says what is due):
+Kernel 2, households in a programme or queue (:func:`programme_kernel`, over the lists kernel 1
+makes of them, :func:`kernel_2_households`; a household that died out leaves every programme
+first, :func:`died_out`; :func:`due` says what is due):
   9. ``decisions``    [:func:`decisions`] offices decide queued applications: enrolment if the
                       rules say so; days to decision are recorded against
                       ``admin.decision_deadline_days``;
