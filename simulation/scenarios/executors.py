@@ -17,8 +17,6 @@ from typing import Any, Protocol
 
 from tqdm.auto import tqdm
 
-from simulation.engine.threads import leave_unpinned
-
 KINDS = ("serial", "process", "dask")
 
 
@@ -93,7 +91,10 @@ class ProcessExecutor:
             ctx = multiprocessing.get_context(self.start_method)
             if self.start_method == "forkserver":
                 ctx.set_forkserver_preload(["simulation.scenarios.runner"])
-            # the workers share the CPUs: their numba threads are not pinned (engine/threads.py)
+            # the workers share the CPUs: their numba threads are not pinned (imported here, not
+            # at the top: this module stays free of the engine until a pool runs it)
+            from simulation.engine.threads import leave_unpinned
+
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
                                              initializer=leave_unpinned)
         futures: dict[Future[Any], int] = {self._pool.submit(fn, t): i for i, t in enumerate(tasks)}
@@ -147,6 +148,8 @@ class DaskExecutor:
             )
             self._client = Client(self._cluster)
             # the local workers share the CPUs: their numba threads are not pinned
+            from simulation.engine.threads import leave_unpinned
+
             self._client.run(leave_unpinned)
 
     @property
