@@ -247,11 +247,13 @@ class SimulationModel(mesa.Model):
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start)), np.uint64),
                             np.zeros((n_chunks, pr.draw_buffer_size(hh.hh_start))),
                             np.zeros((0, N_PERSON_OUTPUTS)), self.reviews_due, self.days_used,
-                            np.zeros((n_chunks, ahead_rows, N_OUTPUTS)),
-                            np.zeros((n_chunks, ahead_rows), np.int64),
-                            np.zeros(n_chunks, np.int64), np.zeros(n, np.int64),
-                            np.zeros(n, np.int64), np.zeros(n_chunks, np.int64),
-                            np.zeros(n, np.int64), np.zeros(n_chunks, np.int64))
+                            ahead=np.zeros((n_chunks, ahead_rows, N_OUTPUTS)),
+                            ahead_h=np.zeros((n_chunks, ahead_rows), np.int64),
+                            ahead_n=np.zeros(n_chunks, np.int64),
+                            members_n=np.zeros(n, np.int64),
+                            active_h=np.zeros(n, np.int64), active_n=np.zeros(n_chunks, np.int64),
+                            applied_h=np.zeros(n, np.int64),
+                            applied_n=np.zeros(n_chunks, np.int64))
         self.free = dict(getattr(population, "free", None) or {})
         self.recorder = MonthlyRecorder(self)
         self.tracer = TraceRecorder(self, trace)
