@@ -1,7 +1,8 @@
 """The one township-office model in the engine (issue 13): staff, hours, queue, late reviews.
 
 Shown here: halving staff raises days to decision and late decisions, buying casework lowers
-them; the replay the scenario tables use is the engine's own offices table; reviews beyond the
+them; the replay is the engine's own offices table; each staffing ratio of a scenario is an
+engine run with its payments; reviews beyond the
 hours keep the old payment (real money) and with enough hours the results equal the run without
 the lag; township names in the offices table.
 """
@@ -206,6 +207,47 @@ def test_a_scenario_gives_townships_their_own_staff():
     assert (rest["staff"].to_numpy() == required_staff(rest["recipients"].to_numpy(), 0.002, 2, 1000)).all()
     with pytest.raises(ScenarioError, match=r"staffing\.staff\.town 3"):
         parse_scenario({**doc, "staffing": {"staff": {"town 3": -2}}})
+
+
+def test_each_staffing_ratio_is_an_engine_run_whose_payments_feel_the_queue():
+    """With ``staffing.ratios`` each ratio's offices and payments are an engine run of the variant
+    staffed at it (a late review keeps the old payment: its money is in that run), the same as a
+    scenario whose own policy staffs at that ratio; the cost tables keep the variant's own run.
+    With ``staffing.engine: false`` the ratio is the office model replayed on the own run's work,
+    payments unchanged, and the tables say so."""
+    from simulation.scenarios.runner import FROM_ENGINE, FROM_REPLAY, run_scenario, tasks_for
+    from simulation.scenarios.scenario import parse_scenario
+
+    doc = {"name": "runs", "locality": "qijiang", "population": {"households": 3000, "seed": 1},
+           "start": "2025-01", "months": 12, "replications": 1, "behaviour": BUSY,
+           "staffing": {"ratios": [0.001, 0.002]}, "services": {"enabled": False}, "executor": {"kind": "serial"}}
+    sc = parse_scenario(doc)
+    # 2‰ is the baseline's own staffing (qijiang 三(三), staffing.ratio_min): not run twice
+    assert [t.staffing_ratio for t in tasks_for(sc)] == [None, 0.001]
+    tables = run_scenario(sc, write=False).tables
+    assert set(tables["cost_year_component"]["variant"]) == {"baseline"}
+    assert len(tables["monthly"]) == len(run_scenario(parse_scenario({**doc, "staffing": None}),
+                                                      write=False).tables["monthly"])
+    queue = tables["staffing_queue"]
+    assert (queue["offices_from"] == FROM_ENGINE).all()
+    low_doc = {**doc, "staffing": {"ratios": [0.001]},
+               "baseline": {"name": "baseline", "changes": {"staffing.ratio_min": {"2025-01-01": 0.001}}}}
+    low = run_scenario(parse_scenario(low_doc), write=False).tables
+    cols = ["staff", "decisions", "decisions_late", "days_to_decision_mean", "reviews_late", "reviews_missed",
+            "backlog_applications"]
+    pd.testing.assert_frame_equal(queue[queue["ratio"] == 0.001][cols].reset_index(drop=True),
+                                  low["staffing_queue"][cols].reset_index(drop=True), check_exact=True)
+    cost = tables["staffing_cost"].set_index("ratio")
+    assert cost.loc[[0.001], "payments"].sum() == pytest.approx(low["monthly"]["payment"].sum(), rel=1e-12)
+    assert cost.loc[[0.001], "payments_vs_own"].abs().sum() > 0  # the reviews done late are money
+    assert (cost.loc[[0.002], "payments_vs_own"] == 0).all() and (cost.loc[[0.002], "extra_vs_own"].abs() < 1e-6).all()
+
+    replayed_doc = {**doc, "staffing": {"ratios": [0.001, 0.002], "engine": False}}
+    assert [t.staffing_ratio for t in tasks_for(parse_scenario(replayed_doc))] == [None]
+    replayed = run_scenario(parse_scenario(replayed_doc), write=False).tables
+    r = replayed["staffing_cost"].set_index("ratio")
+    assert set(r.loc[[0.001], "offices_from"]) == {FROM_REPLAY} and (r.loc[[0.001], "payments_vs_own"] == 0).all()
+    assert set(r.loc[[0.002], "offices_from"]) == {FROM_ENGINE}
 
 
 def test_working_days_become_calendar_days_in_one_place():

@@ -130,15 +130,32 @@ def test_uncertainty_samples_the_seeds_own_policy_ranges_per_replication():
             parse_scenario({**doc, "uncertainty": bad}, "mem.yaml")
 
 
-def test_engine_staffing_levels_become_policy_variants():
+def test_staffing_levels_are_engine_runs_of_each_variant():
+    """Each staffing ratio is run by the engine for every variant (``staffing.engine``, default
+    true), with the variant's own changes and the offices staffed at the ratio; a ratio the
+    variant already staffs at is not run twice; the runs are not variants of their own."""
+    from simulation.scenarios.runner import staffing_tasks
+    from simulation.scenarios.scenario import staffed
+
     doc = {"locality": "qijiang", "start": "2025-01", "months": 12, "services": {"cap_base": "estimate"},
-           "staffing": {"ratios": [0.002, 0.004], "engine": True}}
+           "replications": 2, "staffing": {"ratios": [0.002, 0.004]},
+           "reforms": [{"name": "plus5", "changes": {"dibao.standard.urban": {"from": "2025-01-01", "scale": 1.05}}}]}
     sc = parse_scenario(doc, "mem.yaml")
-    assert [v.name for v in sc.variants] == ["baseline", "staff_2permille", "staff_4permille"]
-    pol = build_policy(sc, "staff_4permille", "qijiang")
+    assert sc.staffing_runs and [v.name for v in sc.variants] == ["baseline", "plus5"]
+    assert parse_scenario(sc.to_doc(), "again.yaml").staffing_runs
+    tasks = staffing_tasks(sc)  # qijiang staffs at 2‰ (三(三)): 4‰ for each variant and replication
+    assert [(t.variant, t.replication, t.staffing_ratio) for t in tasks] == [
+        ("baseline", 0, 0.004), ("plus5", 0, 0.004), ("baseline", 1, 0.004), ("plus5", 1, 0.004)]
+    pol = build_policy(sc, staffed(sc.reforms[0], 0.004, "2025-01-01"), "qijiang")
     assert pol.value("staffing.ratio_min", "2025-06-01") == 0.004
+    assert pol.value("dibao.standard.urban", "2025-06-01") == pytest.approx(
+        1.05 * build_policy(sc, "baseline", "qijiang").value("dibao.standard.urban", "2025-06-01"))
+    off = parse_scenario({**doc, "staffing": {"ratios": [0.002, 0.004], "engine": False}}, "mem.yaml")
+    assert not off.staffing_runs and staffing_tasks(off) == []
     with pytest.raises(ScenarioError, match="'staffing.ratios'"):
         parse_scenario({**doc, "staffing": {"engine": True}}, "mem.yaml")
+    with pytest.raises(ScenarioError, match="'staffing.engine'"):
+        parse_scenario({**doc, "staffing": {"ratios": [0.002], "engine": "yes"}}, "mem.yaml")
 
 
 class _Unpicklable(Exception):

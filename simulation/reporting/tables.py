@@ -364,6 +364,8 @@ def staffing_planner(offices: pd.DataFrame, params_at: Any, ratio: float, purcha
              f"decided late {float(run['decisions_late'].sum()) / total if total else 0.0:.1%}, "
              f"backlog at the end {float(run[last]['backlog'].sum()):,.0f}, reviews that missed their month "
              f"{float(run['reviews_missed'].sum()):,.0f}"]
+    lines.append("(the office model replayed on the engine run's recorded work: its households and their "
+                 "payments as that run had them; a scenario's staffing.ratios run the engine at each ratio)")
     mix, hours = review_mix(params), review_hours(params)
     lines.append("reviews by " + ", ".join(f"{m.replace('_', ' ')} {mix[m]:.0%} ({hours[m]:g} h)" for m in REVIEW_METHODS)
                  + f" (the locality's verification.method_share.*): {p.hours_review:.2f} office hours a review")

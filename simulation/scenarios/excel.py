@@ -609,6 +609,12 @@ def _sheets(w: _Writer, tables: Mapping[str, pd.DataFrame], manifest: Mapping[st
         last = town[town["year"] == town["year"].max()]
         w.table(ws, last, row, f"分乡镇: 救助对象、所需人员与人员经费({int(town['year'].max())}年, 中位数) "
                                f"By township: recipients, staff and staff cost ({int(town['year'].max())}, median)")
+    if "staffing_cost" in tables:
+        from simulation.scenarios.runner import staffing_cost_summary
+
+        w.table(ws, staffing_cost_summary(tables["staffing_cost"]), ws.dim_rowmax + 2,
+                "各配备水平每年的人员经费与救助金变化(相对本方案配备, 元, 中位数) Each ratio a year: staff cost and "
+                "the change in benefit payments against the variant's own staffing (yuan, median)", money)
     w.finish(ws)
 
     ws = w.sheet("queue")
@@ -616,7 +622,8 @@ def _sheets(w: _Writer, tables: Mapping[str, pd.DataFrame], manifest: Mapping[st
                   "各配备水平下的积压与办理天数 Backlog and days to decision under each staffing level")
     if "engine_decisions" in tables:
         w.table(ws, tables["engine_decisions"], row,
-                "模型乡镇经办机构(按最低比例配备) Engine's township offices (staffed at staffing.ratio_min)")
+                "模型中逐户办理结果(按本方案配备) Households the engine decided at the variant's own staffing "
+                "(each sampled application whole; the table above gives the expected days)")
     w.finish(ws)
 
     _parameters_sheet(w, tables["parameters"], baseline)

@@ -52,6 +52,7 @@ from simulation.scenarios.scenario import (
     policy_of,
     policy_reforms,
     policy_samples,
+    staffed,
     stratified_value,
 )
 from simulation.scenarios.summary import band_text
@@ -71,6 +72,9 @@ class RunTask:
     variant: str
     replication: int
     behaviour: dict[str, float] = field(default_factory=dict)
+    #: a staffing run: the variant with its offices staffed at this ratio (``staffing.ratios``);
+    #: it feeds the staffing tables only
+    staffing_ratio: float | None = None
 
 
 @dataclass
@@ -90,6 +94,7 @@ class RunOutput:
     gaps: pd.DataFrame | None = None  # coverage gaps by group (when the scenario asks for them)
     households: pd.DataFrame | None = None  # per-household summary for the distribution tables
     population_households: float | None = None  # households the sample stands for (sum of weights)
+    staffing_ratio: float | None = None  # a staffing run's ratio (RunTask.staffing_ratio)
 
 
 def _variant(scenario: Scenario, name: str) -> Variant:
@@ -244,16 +249,24 @@ def _run_task(task: RunTask) -> RunOutput:
     except ImportError as exc:
         raise EngineUnavailable("simulation.engine.run is not available yet") from exc
     sc = task.scenario
-    policy = build_policy(sc, task.variant, task.locality, task.replication)
+    variant = _variant(sc, task.variant)
+    if task.staffing_ratio is not None:
+        variant = staffed(variant, task.staffing_ratio, f"{sc.start}-01")
+    policy = build_policy(sc, variant, task.locality, task.replication)
     pop = _population(task.locality, sc.households, sc.population_seed + task.replication)
     # every household is traced for the coverage gaps and, when there is a reform, its distribution
-    traced = sc.coverage_gaps or (bool(sc.reforms) and len(pop.households) <= DISTRIBUTION_MAX_HOUSEHOLDS)
+    # (a staffing run feeds the staffing tables only: nothing to trace)
+    traced = task.staffing_ratio is None and (
+        sc.coverage_gaps or (bool(sc.reforms) and len(pop.households) <= DISTRIBUTION_MAX_HOUSEHOLDS))
     trace = pop.households["household_id"].to_numpy() if traced else None
     result = engine_run(pop, policy, start=sc.start, months=sc.months,
                         seed=sc.seed + task.replication, behaviour=task.behaviour or None, trace=trace,
                         office_staff=sc.office_staff)
     keys = {"variant": task.variant, "replication": task.replication, "locality": task.locality}
-    monthly = result.monthly.assign(**keys)
+    if task.staffing_ratio is None:
+        monthly = result.monthly.assign(**keys)
+    else:  # the staffing tables read a staffing run's payments by month only (memory: 120 runs)
+        monthly = result.monthly.groupby("month", as_index=False, sort=True)["payment"].sum().assign(**keys)
     offices = getattr(result, "offices", None)
     if offices is not None:
         offices = offices.assign(**keys)
@@ -268,13 +281,13 @@ def _run_task(task: RunTask) -> RunOutput:
         **{area: [dibao_standard(policy.at(f"{m}-01"), area) for m in months]
            for area in ("urban", "rural")},
     }).assign(**keys)
-    gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if sc.coverage_gaps else None
+    gaps = coverage_gaps(result.trace, household_groups(pop)).assign(**keys) if traced and sc.coverage_gaps else None
     households = (household_summary(result.trace, pop.households.set_index("household_id")["weight"])
                   if traced and sc.reforms else None)
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
                      persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
                      standards, {**task.behaviour, **policy_samples(sc, task.replication)}, gaps,
-                     households, float(hh["weight"].sum()))
+                     households, float(hh["weight"].sum()), task.staffing_ratio)
 
 
 #: Largest sample whose households are all traced for the distribution tables (memory).
@@ -282,10 +295,41 @@ DISTRIBUTION_MAX_HOUSEHOLDS = 200_000
 
 
 def tasks_for(scenario: Scenario) -> list[RunTask]:
-    """Every locality × replication × variant, baseline first within a replication."""
+    """Every locality × replication × variant, baseline first within a replication; then the
+    staffing runs (:func:`staffing_tasks`)."""
     return [RunTask(scenario, loc, v.name, r, sampled_behaviour(scenario, r))
             for loc in scenario.localities for r in range(scenario.replications)
-            for v in scenario.variants]
+            for v in scenario.variants] + staffing_tasks(scenario)
+
+
+def own_ratio(policy: Any, months: Sequence[str]) -> float | None:
+    """The ratio a policy's engine run staffs its offices at (``staffing.ratio_min``, qijiang
+    三(三)) when one ratio holds over all ``months``; None when it changes within them."""
+    ratios = {float(policy.at(f"{m}-01")["staffing.ratio_min"]) for m in months}
+    return ratios.pop() if len(ratios) == 1 else None
+
+
+def _same_ratio(a: float | None, b: float) -> bool:
+    return a is not None and abs(a - b) < 1e-12
+
+
+def staffing_tasks(scenario: Scenario) -> list[RunTask]:
+    """With ``staffing.ratios`` (and ``staffing.engine``, the default): every variant run again
+    with its offices staffed at each ratio, on the same population and seeds, so that the
+    staffing tables carry the queue's feedback on the households (a review done late keeps the
+    old payment, admin.review_lag; a decision made later starts its payment later). A ratio the
+    variant's own run already staffs at over the whole horizon is not run again."""
+    if not scenario.staffing_ratios or not scenario.staffing_runs:
+        return []
+    months = months_of(scenario)
+    tasks = []
+    for loc in scenario.localities:
+        for r in range(scenario.replications):
+            for v in scenario.variants:
+                own = own_ratio(build_policy(scenario, v, loc, r), months)
+                tasks.extend(RunTask(scenario, loc, v.name, r, sampled_behaviour(scenario, r), ratio)
+                             for ratio in scenario.staffing_ratios if not _same_ratio(own, ratio))
+    return tasks
 
 
 # --- assembling the tables -----------------------------------------------------------------------
@@ -448,42 +492,80 @@ def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[RunKey,
     return pd.DataFrame(rows)
 
 
-def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
-                     policies: Mapping[RunKey, Any]
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Staff by rule and the offices' month under each ratio, per run: the engine's own offices
-    (``simulation.admin.offices``) replayed on the work the engine recorded with each ratio's
-    staff (:func:`simulation.admin.offices.replay`; at the engine's own staffing the replay is
-    the engine's table). Returns (rule per month × township, offices per month, per township
-    over the horizon). ``reviews_late`` per month is the reviews waiting past their month at its
-    end (a stock); over the horizon it is the reviews that missed their month, each once
-    (``reviews_missed`` summed)."""
-    replayed = []
+#: ``offices_from`` of a staffing row: the offices of an engine run staffed at the ratio (with
+#: the queue's feedback on payments), or the office model replayed on the work of the variant's
+#: own run with the ratio's staff (its payments as that run had them).
+FROM_ENGINE = "engine run at this ratio"
+FROM_REPLAY = "replay of the variant's own run (payments as run)"
+#: A run's key among the staffing runs: (variant, locality, replication, ratio).
+StaffedKey = tuple[str, str, int, float]
+
+
+def _yearly_payments(monthly: pd.DataFrame) -> pd.Series:
+    """The benefit payments of a run's monthly table by year (yuan, weighted)."""
+    return monthly["payment"].groupby(S.month_years(monthly["month"].astype(str))).sum()
+
+
+def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput], policies: Mapping[RunKey, Any],
+                     staffed_runs: Mapping[StaffedKey, RunOutput] | None = None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Staff by rule and the offices' month under each ratio, per run of a variant: the offices
+    of the engine run at that ratio (``staffed_runs``, :func:`staffing_tasks`; or the variant's
+    own run where it staffs at the ratio), else the engine's office model replayed on the work of
+    the variant's own run with the ratio's staff (:func:`simulation.admin.offices.replay`, which
+    holds the households as they were: ``offices_from`` says which). Returns (rule per month ×
+    township, offices per month, per township over the horizon, cost per year: the ratio's staff
+    cost and benefit payments against the variant's own run). ``reviews_late`` per month is the
+    reviews waiting past their month at its end (a stock); over the horizon it is the reviews
+    that missed their month, each once (``reviews_missed`` summed)."""
+    staffed_runs = staffed_runs or {}
+    months = months_of(scenario)
+    replayed, costs = [], []
     for out in outputs:
         if out.offices is None or out.offices.empty:
             continue
         run = (out.variant, out.locality, out.replication)
         p0 = _params_at(policies, run, scenario.start)
         ratios = scenario.staffing_ratios or default_ratios(p0)
+        own = own_ratio(policies[run], months)
         params_at = functools.partial(_params_at, policies, run)
         keys = {"variant": out.variant, "replication": out.replication, "locality": out.locality}
+        own_payments = _yearly_payments(out.monthly)
+        own_staff = office_costs(replay(out.offices, params_at), params_at)
+        own_staff_cost = own_staff["staff"].groupby(S.month_years(own_staff["month"])).sum()
         for ratio in ratios:
+            src = staffed_runs.get((*run, ratio), out if _same_ratio(own, ratio) else None)
+            if src is not None and src.offices is not None:
+                # the engine's own offices table (replayed with its own staff: the same table,
+                # tests/test_offices.py, in the columns of the replay)
+                r = replay(src.offices, params_at)
+                source, payments = FROM_ENGINE, _yearly_payments(src.monthly)
+            else:
+                r = replay(out.offices, params_at, ratio=ratio)
+                source, payments = FROM_REPLAY, own_payments
             # ``_k``: the run and ratio, in order (the tables below are grouped once over all)
-            r = replay(out.offices, params_at, ratio=ratio).assign(**keys, ratio=ratio, _k=len(replayed))
+            r = r.assign(**keys, ratio=ratio, offices_from=source, _k=len(replayed))
             r["month"] = r["month"].astype(str)
             r["year"] = S.month_years(r["month"])
-            cost = office_costs(r, params_at)
-            r["staff_cost"] = cost["staff"].to_numpy()
+            r["staff_cost"] = office_costs(r, params_at)["staff"].to_numpy()
             replayed.append(r)
+            # the year's cost at this ratio against the variant's own run: staff and payments
+            y = pd.DataFrame({"staff": r.groupby(["year", "month"])["staff"].sum().groupby(level=0).mean(),
+                              "staff_cost": r.groupby("year")["staff_cost"].sum(),
+                              "payments": payments}).reindex(own_payments.index, fill_value=0.0)
+            y["total"] = y["payments"] + y["staff_cost"]
+            y["payments_vs_own"] = y["payments"] - own_payments
+            y["extra_vs_own"] = y["total"] - own_payments - own_staff_cost.reindex(y.index, fill_value=0.0)
+            costs.append(y.rename_axis("year").reset_index().assign(**keys, ratio=ratio, offices_from=source))
     if not replayed:
         raise ValueError("no engine offices table to build the staffing tables from")
     r = pd.concat(replayed, ignore_index=True)
-    rule = r[S.RUN_KEYS + ["month", "year", "ratio", "township", "township_name", "recipients", "staff",
-                           "staff_cost"]]
+    rule = r[S.RUN_KEYS + ["month", "year", "ratio", "offices_from", "township", "township_name", "recipients",
+                           "staff", "staff_cost"]]
     within = (r["days_to_decision"].fillna(0.0) <= r["deadline_days"]) | (r["decided"] <= 0)
     q = r.assign(within=within, days_x=r["days_to_decision"].fillna(0.0) * r["decided"],
                  utilisation=r["hours_used"] / r["capacity_hours"].where(r["capacity_hours"] > 0))
-    g = q.groupby(["_k", *S.RUN_KEYS, "month", "year", "ratio"], as_index=False, sort=True)
+    g = q.groupby(["_k", *S.RUN_KEYS, "month", "year", "ratio", "offices_from"], as_index=False, sort=True)
     month = g.agg(staff=("staff", "sum"), applications=("applications", "sum"),
                   reviews=("reviews_due", "sum"), reviews_late=("reviews_late", "sum"),
                   reviews_missed=("reviews_missed", "sum"),
@@ -496,7 +578,8 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
     month["days_to_decision_mean"] = np.where(month["decisions"] > 0,
                                               month["days_x"] / month["decisions"].where(month["decisions"] > 0), 0.0)
     last = q["month"] == q.groupby("_k")["month"].transform("max")
-    t = q.groupby(["_k", *S.RUN_KEYS, "ratio", "township", "township_name"], as_index=False, sort=False).agg(
+    t = q.groupby(["_k", *S.RUN_KEYS, "ratio", "offices_from", "township", "township_name"], as_index=False,
+                  sort=False).agg(
         recipients=("recipients", "mean"), staff=("staff", "mean"),
         decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
         days_x=("days_x", "sum"), reviews_late=("reviews_missed", "sum"),
@@ -506,7 +589,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput],
     t["days_to_decision_mean"] = t["days_x"] / t["decisions"].where(t["decisions"] > 0)
     t["late_share"] = t["decisions_late"] / t["decisions"].where(t["decisions"] > 0)
     return (rule.reset_index(drop=True), month.drop(columns=["_k", "days_x"]),
-            t.drop(columns=["_k", "days_x"]))
+            t.drop(columns=["_k", "days_x"]), pd.concat(costs, ignore_index=True))
 
 
 def staffing_sample(scenario: Scenario, outputs: Sequence[RunOutput], town: pd.DataFrame) -> pd.DataFrame:
@@ -709,6 +792,10 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     ``relative_line``: the relative poverty line as a share of the median per-capita income.
     """
     admin = admin or load_admin_parameters()
+    # the staffing runs feed the staffing tables only; every other table is the variants' own runs
+    staffed_runs = {(o.variant, o.locality, o.replication, o.staffing_ratio): o
+                    for o in outputs if o.staffing_ratio is not None}
+    outputs = [o for o in outputs if o.staffing_ratio is None]
     if not outputs:
         raise ValueError("no run outputs to assemble")
     monthly = pd.concat([o.monthly for o in outputs], ignore_index=True)
@@ -768,8 +855,10 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     tables["services_care"] = care
     if scenario.services_enabled:
         tables["services_cap"] = _cap_table(scenario, care, by_run, admin)
-    rule, queue, town = _staffing_tables(scenario, outputs, by_run)
+    rule, queue, town, staff_cost = _staffing_tables(scenario, outputs, by_run, staffed_runs)
     tables["staffing_rule"] = rule
+    tables["staffing_cost"] = staff_cost[[*S.RUN_KEYS, "year", "ratio", "offices_from", "staff", "staff_cost",
+                                          "payments", "total", "payments_vs_own", "extra_vs_own"]]
     tables["staffing_queue"] = queue
     tables["staffing_township"] = town
     tables["staffing_verdict"] = staffing_verdict(town)
@@ -795,7 +884,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         days_x=("days_x", "sum"), days_max=("days_to_decision_max", "max"),
         share_within_limit=("share_townships_within_limit", "mean"), deadline_days=("deadline_days", "first"),
         decisions=("decisions", "sum"), decisions_late=("decisions_late", "sum"),
-        reviews_late=("reviews_missed", "sum"))
+        reviews_late=("reviews_missed", "sum"), offices_from=("offices_from", "first"))
     summary["days_mean"] = summary["days_x"] / summary["decisions"].where(summary["decisions"] > 0)
     summary["late_share"] = summary["decisions_late"] / summary["decisions"].where(summary["decisions"] > 0)
     tables["staffing_queue_summary"] = summary.drop(columns="days_x")
@@ -817,6 +906,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         "seed": scenario.seed, "replications": scenario.replications,
         "variants": [{"name": v.name, "label_zh": v.label_zh, "changes": v.changes} for v in scenario.variants],
         "policy_hashes": sorted({(o.variant, o.locality, o.policy_hash) for o in outputs}),
+        "staffing_runs": sorted({(v, loc, ratio, o.policy_hash) for (v, loc, _, ratio), o in staffed_runs.items()}),
         "behaviour": [{"variant": o.variant, "replication": o.replication, "locality": o.locality, **o.behaviour}
                       for o in outputs],
         "cap_base": scenario.cap_base if not isinstance(scenario.cap_base, dict)
@@ -825,6 +915,21 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return ScenarioResult(scenario, tables, manifest)
+
+
+def staffing_cost_summary(staffing_cost: pd.DataFrame) -> pd.DataFrame:
+    """What each staffing ratio costs a year against the variant's own staffing, per variant and
+    ratio: the median over replications (localities summed) of the yearly staff cost, the change
+    in benefit payments (the reviews and decisions the ratio's staff do in time or late) and the
+    two together, in yuan a year over the horizon; ``offices_from`` as in the staffing tables."""
+    cols = ["staff", "staff_cost", "payments_vs_own", "extra_vs_own"]
+    per = staffing_cost.groupby(["variant", "ratio", "replication", "year"], as_index=False, sort=False).agg(
+        **{c: (c, "sum") for c in cols}, offices_from=("offices_from", "first"))
+    per = per.groupby(["variant", "ratio", "replication"], as_index=False, sort=False).agg(
+        **{c: (c, "mean") for c in cols}, offices_from=("offices_from", "first"))
+    return per.groupby(["variant", "ratio"], as_index=False, sort=False).agg(
+        **{c: (c, "median") for c in cols}, offices_from=("offices_from", "first"),
+        replications=("replication", "size"))
 
 
 def services_summary(services_cap: pd.DataFrame) -> pd.DataFrame:
@@ -1003,12 +1108,22 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
             g = grp.set_index("category")["p50"]
             lines.append(f"  {variant:<26} " + ", ".join(f"{c} {g.get(c, 0.0):,.0f}" for c in GAP_CATEGORIES.values()))
     lines.append("")
-    lines.append("Township offices by staffing ratio (the engine's office model on each run's work; "
-                 "calendar days)")
+    replayed = "offices_from" in qs and (qs["offices_from"] == FROM_REPLAY).any()
+    lines.append("Township offices by staffing ratio (calendar days; each ratio an engine run of the variant"
+                 + (", * replayed on the variant's own run: payments as run)" if replayed else ")"))
+    cost = tables.get("staffing_cost")
+    per = (staffing_cost_summary(cost).set_index(["variant", "ratio"]) if cost is not None and not cost.empty
+           else None)
     for r in qs.itertuples(index=False):
-        lines.append(f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰: staff {r.staff_mean:,.0f}, mean days to decision "
-                     f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), decided late {r.late_share:.1%}, "
-                     f"township-months within limit {r.share_within_limit:.0%}")
+        star = "*" if getattr(r, "offices_from", FROM_ENGINE) == FROM_REPLAY else ""
+        line = (f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰{star}: staff {r.staff_mean:,.0f}, mean days to decision "
+                f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), decided late {r.late_share:.1%}, "
+                f"township-months within limit {r.share_within_limit:.0%}")
+        if per is not None and (r.variant, r.ratio) in per.index:
+            c = per.loc[(r.variant, r.ratio)]
+            line += (f"; 万元 a year (P50): staff {_fmt(c['staff_cost'])}, payments "
+                     f"{c['payments_vs_own'] / 1e4:+,.1f} against the variant's own staffing")
+        lines.append(line)
     verdict = tables.get("staffing_verdict")
     if verdict is not None and not verdict.empty:
         for variant, grp in verdict.groupby("variant", sort=False):
@@ -1021,7 +1136,8 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
                          f"of its {r.population_households:,.0f}")
     ed = tables.get("engine_decisions")
     if ed is not None and not ed.empty:
-        lines.append("Engine's township offices (staffed by staffing.ratio_min)")
+        lines.append("Households the engine decided at the variant's own staffing (each sampled application "
+                     "whole; the offices above give its expected days, so small samples differ)")
         for r in ed.itertuples(index=False):
             lines.append(f"  {r.variant:<26} staff {r.staff_mean:,.0f}, backlog {r.backlog_mean:,.0f} cases, "
                          f"mean days to decision {r.days_to_decision_mean:,.1f}, decided late {r.late_share:.1%}")

@@ -20,7 +20,8 @@ A scenario file (``data/scenarios/*.yaml``) says what to run and compare::
     uncertainty: {take_up: [0.5, 0.8]}  # sampled per replication (stratified, no random draws);
                                         # a policy path samples the policy's own latitude, e.g.
                                         # dibao.standard.consumption_share.urban: [0.25, 0.35]
-    staffing: {ratios: [0.002, 0.003, 0.004]}
+    staffing: {ratios: [0.002, 0.003, 0.004]}   # the engine runs each variant at each ratio;
+                                      # engine: false replays its work instead (faster, no feedback)
     coverage: {gaps: true}            # trace households: eligible not receiving, and the reverse
     services: {cap_base: {2025: 60000000, 2026: 62000000, 2027: 64000000}}   # or: estimate
     executor: {kind: process, workers: 2, address: null}
@@ -114,6 +115,9 @@ class Scenario:
     behaviour: dict[str, Any] = field(default_factory=dict)
     uncertainty: dict[str, tuple[float, float]] = field(default_factory=dict)
     staffing_ratios: tuple[float, ...] | None = None
+    #: the staffing tables from an engine run of each variant at each ratio (``staffing.engine``,
+    #: default true); false: the office model replayed on the work of the variant's own run
+    staffing_runs: bool = True
     office_staff: dict[str, float] | None = None  # a township's own staff (name → staff), not the rule
     services_enabled: bool = True
     coverage_gaps: bool = False  # trace every household for eligible-not-receiving and the reverse
@@ -144,8 +148,6 @@ class Scenario:
     def to_doc(self) -> dict[str, Any]:
         """The scenario as a scenario-file mapping (what ran, after any overrides), so that
         ``parse_scenario(s.to_doc())`` rebuilds it: kept in every run's manifest for re-runs."""
-        staff_variants = {v.name for v in staffing_variants(self.staffing_ratios or (), f"{self.start}-01")}
-        engine_staff = bool(staff_variants) and staff_variants <= {v.name for v in self.reforms}
         doc: dict[str, Any] = {
             "name": self.name, "description": self.description,
             ("locality" if len(self.localities) == 1 else "localities"):
@@ -153,8 +155,7 @@ class Scenario:
             "population": {"households": self.households, "seed": self.population_seed},
             "start": self.start, "months": self.months, "seed": self.seed, "replications": self.replications,
             "baseline": {"name": self.baseline.name, "changes": self.baseline.changes},
-            "reforms": [{"name": v.name, "label_zh": v.label_zh, "changes": v.changes}
-                        for v in self.reforms if not (engine_staff and v.name in staff_variants)],
+            "reforms": [{"name": v.name, "label_zh": v.label_zh, "changes": v.changes} for v in self.reforms],
             "behaviour": dict(self.behaviour),
             "uncertainty": {k: list(v) for k, v in self.uncertainty.items()},
             "services": {"enabled": self.services_enabled,
@@ -166,7 +167,7 @@ class Scenario:
         if self.households is None:
             del doc["population"]["households"]
         if self.staffing_ratios is not None:
-            doc["staffing"] = {"ratios": list(self.staffing_ratios), "engine": engine_staff}
+            doc["staffing"] = {"ratios": list(self.staffing_ratios), "engine": self.staffing_runs}
         if self.office_staff:
             doc.setdefault("staffing", {})["staff"] = dict(self.office_staff)
         return doc
@@ -302,6 +303,13 @@ def staffing_variants(ratios: tuple[float, ...], start: str) -> list[Variant]:
     return [Variant(f"staff_{r * 1000:g}permille", f"工作人员按{r * 1000:g}‰配备",
                     {"staffing.ratio_min": {start: r}, "staffing.ratio_max": {start: r}})
             for r in ratios]
+
+
+def staffed(variant: Variant, ratio: float, start: str) -> Variant:
+    """``variant`` with its township offices staffed at ``ratio`` from ``start`` (its own
+    changes, then :func:`staffing_variants`' over them): the policy of a staffing run."""
+    return Variant(variant.name, variant.label_zh,
+                   {**variant.changes, **staffing_variants((ratio,), start)[0].changes})
 
 
 def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
@@ -461,14 +469,11 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
         else:
             ratios = tuple(float(r) for r in ratios)
 
-    engine_staffing = staffing.get("engine", False)
+    engine_staffing = staffing.get("engine", True)
     if not isinstance(engine_staffing, bool):
         problems.append((src, "staffing.engine", engine_staffing, "must be true or false"))
-    elif engine_staffing:
-        if ratios is None:
-            problems.append((src, "staffing.ratios", None, "staffing.engine needs the ratios to run"))
-        elif _MONTH_RE.match(start):
-            reforms.extend(staffing_variants(ratios, f"{start}-01"))
+    elif "engine" in staffing and ratios is None and own is None:
+        problems.append((src, "staffing.ratios", None, "staffing.engine needs the ratios to run"))
 
     services = _empty_if_none(doc.get("services"), {})
     enabled, cap_base = True, None
@@ -531,7 +536,8 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
         name=str(name), description=str(doc.get("description", "")), localities=localities,
         households=households, population_seed=int(pop_seed), start=start, months=int(months),
         seed=int(seed), replications=int(reps), baseline=baseline, reforms=tuple(reforms),
-        behaviour=dict(behaviour), uncertainty=uncertainty, staffing_ratios=ratios, office_staff=office_staff,
+        behaviour=dict(behaviour), uncertainty=uncertainty, staffing_ratios=ratios,
+        staffing_runs=bool(engine_staffing), office_staff=office_staff,
         services_enabled=bool(enabled), coverage_gaps=bool(gaps), cap_base=cap_base, executor=str(kind), workers=workers,
         address=address, output=Path(output), source=src,
     )
