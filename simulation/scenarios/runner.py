@@ -285,7 +285,8 @@ def _run_task(task: RunTask) -> RunOutput:
     households = (household_summary(result.trace, pop.households.set_index("household_id")["weight"])
                   if traced and sc.reforms else None)
     return RunOutput(task.locality, task.variant, task.replication, monthly, offices,
-                     persons_total, _care_share(pop, policy, sc.start), policy.content_hash(),
+                     persons_total, _care_share(pop, policy, sc.start) if task.staffing_ratio is None else {},
+                     policy.content_hash(),
                      standards, {**task.behaviour, **policy_samples(sc, task.replication)}, gaps,
                      households, float(hh["weight"].sum()), task.staffing_ratio)
 
@@ -295,11 +296,13 @@ DISTRIBUTION_MAX_HOUSEHOLDS = 200_000
 
 
 def tasks_for(scenario: Scenario) -> list[RunTask]:
-    """Every locality × replication × variant, baseline first within a replication; then the
-    staffing runs (:func:`staffing_tasks`)."""
-    return [RunTask(scenario, loc, v.name, r, sampled_behaviour(scenario, r))
-            for loc in scenario.localities for r in range(scenario.replications)
-            for v in scenario.variants] + staffing_tasks(scenario)
+    """Every locality × replication × variant, baseline first within a replication, each
+    replication's staffing runs (:func:`staffing_tasks`) after its variants (a worker's cached
+    population serves them)."""
+    staffing = staffing_tasks(scenario)
+    return [task for loc in scenario.localities for r in range(scenario.replications)
+            for task in [RunTask(scenario, loc, v.name, r, sampled_behaviour(scenario, r)) for v in scenario.variants]
+            + [t for t in staffing if t.locality == loc and t.replication == r]]
 
 
 def own_ratio(policy: Any, months: Sequence[str]) -> float | None:
@@ -602,9 +605,14 @@ def staffing_sample(scenario: Scenario, outputs: Sequence[RunOutput], town: pd.D
         if not mine:
             continue
         population = float(np.mean([o.population_households for o in mine]))
-        m = pd.concat([o.monthly for o in mine], ignore_index=True)
-        rec = m[m["programme"].isin(S.RECIPIENT_PROGRAMMES)]
-        k = float(rec["persons"].sum() / rec["households"].sum()) if rec["households"].sum() > 0 else 1.0
+        # persons per recipient household, summed run by run (a concatenation of every run's
+        # monthly table took a second in the main job)
+        persons = households = 0.0
+        for o in mine:
+            rec = o.monthly["programme"].isin(S.RECIPIENT_PROGRAMMES).to_numpy()
+            persons += float(o.monthly["persons"].to_numpy()[rec].sum())
+            households += float(o.monthly["households"].to_numpy()[rec].sum())
+        k = persons / households if households > 0 else 1.0
         t = town[town["locality"] == locality]
         ratio = float(t["ratio"].max())
         per_town = t[t["ratio"] == ratio].groupby("township")["recipients"].mean()
