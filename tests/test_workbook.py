@@ -65,6 +65,14 @@ def test_formats_widths_frozen_headings_and_print_setup(book):
     assert ratios and all(c.number_format == '0.0"‰"' for c in ratios) and {2.0, 3.0, 4.0} <= {c.value for c in ratios}
     persons = [c for c in staff["D"][3:3 + len(first_table)] if isinstance(c.value, int | float)]
     assert persons and all(c.number_format == "#,##0" and float(c.value).is_integer() for c in persons)
+    # what each ratio costs a year: staff and the change in payments, in 万元, and where it comes from
+    rows = [list(row) for row in staff.iter_rows(min_row=1)]
+    head = next(i for i, row in enumerate(rows) if any(c.value == "Change in benefit payments (10,000 yuan/year)"
+                                                       for c in row))
+    col = next(c.column_letter for c in rows[head] if c.value == "Change in benefit payments (10,000 yuan/year)")
+    body = [c for c in staff[col][head + 1:] if isinstance(c.value, int | float)]
+    assert body and all(c.number_format == "#,##0.0" for c in body)
+    assert any(str(c.value).startswith("按本方案运行结果重算") for row in rows[head:] for c in row)  # a replay says so
     cap = wb[SHEETS["cap"]]
     assert any(c.number_format == "0.0%" for row in cap.iter_rows(min_row=4) for c in row)
     for ws in wb:

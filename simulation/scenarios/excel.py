@@ -67,6 +67,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "losers_lower_amount": ("受损:金额减少", "Losers: paid less while paid"),
     "line_value": ("贫困线(元/人/月)", "Line (yuan/person/month)"),
     "extra_share_p50": ("占增支比例(中位数)", "Share of the extra cost (median)"),
+    "payments_vs_own": ("救助金变化(万元/年)", "Change in benefit payments (10,000 yuan/year)"),
+    "extra_vs_own": ("合计变化(万元/年)", "Total change (10,000 yuan/year)"),
+    "offices_from": ("测算方式", "Offices from"),
 }
 #: How each column is written (overridable per table): money columns hold yuan and are shown in 万元.
 KINDS: dict[str, str] = {
@@ -80,7 +83,7 @@ KINDS: dict[str, str] = {
     "winners": "int", "losers": "int", "unchanged": "int", "change_total": "wan", "mean_change_all": "yuan",
     "headcount_before": "int", "headcount_after": "int", "gap_before": "wan", "gap_after": "wan",
     "rate_before": "percent", "rate_after": "percent", "decile": "int", "losers_fewer_months": "int",
-    "losers_lower_amount": "int", "line_value": "yuan",
+    "losers_lower_amount": "int", "line_value": "yuan", "payments_vs_own": "wan", "extra_vs_own": "wan",
     **{f"{v}_{q}": "wan" for v in ("cost", "extra", "base") for q in ("p10", "p50", "p90")},
 }
 #: Category values shown in words (coverage gaps, groups, gains and losses).
@@ -93,6 +96,8 @@ VALUE_LABELS: dict[str, str] = {
     "disabled": "有残疾人 With a disabled member", "gain": "受益 Gain", "loss": "受损 Loss",
     "recipients": "实际受助户 Actual recipients", "households": "全部家庭 All households",
     "dibao_standard": "低保标准 Dibao standard", "relative": "相对贫困线 Relative line",
+    S.FROM_ENGINE: "按该比例运行模型 Engine run at this ratio",
+    S.FROM_REPLAY: "按本方案运行结果重算(救助金不变) Replay of the variant's own run (payments as run)",
 }
 NUMBER_FORMATS = {"wan": "#,##0.0", "int": "#,##0", "year": "0", "percent": "0.0%", "permille": '0.0"‰"',
                   "days": "#,##0.0", "yuan": "#,##0.0", "number": "#,##0.00"}

@@ -55,7 +55,7 @@ from simulation.scenarios.scenario import (
     staffed,
     stratified_value,
 )
-from simulation.scenarios.summary import band_text
+from simulation.scenarios.summary import FROM_ENGINE, FROM_REPLAY, band_text
 from simulation.scenarios.summary import wan as _fmt
 
 
@@ -495,11 +495,6 @@ def _cap_table(scenario: Scenario, care: pd.DataFrame, policies: Mapping[RunKey,
     return pd.DataFrame(rows)
 
 
-#: ``offices_from`` of a staffing row: the offices of an engine run staffed at the ratio (with
-#: the queue's feedback on payments), or the office model replayed on the work of the variant's
-#: own run with the ratio's staff (its payments as that run had them).
-FROM_ENGINE = "engine run at this ratio"
-FROM_REPLAY = "replay of the variant's own run (payments as run)"
 #: A run's key among the staffing runs: (variant, locality, replication, ratio).
 StaffedKey = tuple[str, str, int, float]
 
@@ -558,7 +553,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput], policies:
                               "payments": payments}).reindex(own_payments.index, fill_value=0.0)
             y["total"] = y["payments"] + y["staff_cost"]
             y["payments_vs_own"] = y["payments"] - own_payments
-            y["extra_vs_own"] = y["total"] - own_payments - own_staff_cost.reindex(y.index, fill_value=0.0)
+            y["extra_vs_own"] = y["payments_vs_own"] + (y["staff_cost"] - own_staff_cost.reindex(y.index, fill_value=0.0))
             costs.append(y.rename_axis("year").reset_index().assign(**keys, ratio=ratio, offices_from=source))
     if not replayed:
         raise ValueError("no engine offices table to build the staffing tables from")
@@ -1128,8 +1123,12 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
             lines.append(f"  {variant:<26} " + ", ".join(f"{c} {g.get(c, 0.0):,.0f}" for c in GAP_CATEGORIES.values()))
     lines.append("")
     replayed = "offices_from" in qs and (qs["offices_from"] == FROM_REPLAY).any()
+    sample = tables.get("staffing_sample")
+    short = sample is not None and bool(sample["warning"].any())
     lines.append("Township offices by staffing ratio (calendar days; each ratio an engine run of the variant"
-                 + (", * replayed on the variant's own run: payments as run)" if replayed else ")"))
+                 + (", * replayed on the variant's own run: payments as run" if replayed else "")
+                 + ("; the sample is too small for township answers, its lumpier work overstates days and "
+                    "late decisions: see the WARNING)" if short else ")"))
     cost = tables.get("staffing_cost")
     per = (staffing_cost_summary(cost).set_index(["variant", "ratio"]) if cost is not None and not cost.empty
            else None)
@@ -1147,7 +1146,6 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
     if verdict is not None and not verdict.empty:
         for variant, grp in verdict.groupby("variant", sort=False):
             lines.append(f"  {variant}: {grp['verdict'].iloc[0]}")
-    sample = tables.get("staffing_sample")
     if sample is not None:
         for r in sample[sample["warning"]].itertuples(index=False):
             lines.append(f"  WARNING {r.locality}: {r.households:,} households simulated; township staffing "

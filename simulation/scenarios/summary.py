@@ -17,6 +17,11 @@ import pandas as pd
 from simulation.rules.special import PROGRAMMES as SPECIAL
 
 RUN_KEYS = ["variant", "replication", "locality"]
+#: ``offices_from`` of a staffing row (``runner._staffing_tables``): the offices of an engine run
+#: staffed at the ratio (with the queue's feedback on payments), or the office model replayed on
+#: the work of the variant's own run with the ratio's staff (its payments as that run had them).
+FROM_ENGINE = "engine run at this ratio"
+FROM_REPLAY = "replay of the variant's own run (payments as run)"
 #: Columns a monthly table must have for the cost and coverage tables.
 REQUIRED = ["month", "township", "area", "programme", "persons", "households", "payment"]
 #: Programmes whose recipients are assistance recipients (社会救助对象) for staffing and coverage.
