@@ -100,6 +100,11 @@ def test_staffing_queue_improves_with_the_ratio(result):
     assert list(base["staff_mean"]) == sorted(base["staff_mean"])
     assert list(base["days_mean"]) == sorted(base["days_mean"], reverse=True)
     assert base["days_mean"].iloc[0] > base["days_mean"].iloc[-1]  # the fixture's offices feel it
+    # township-months that decided anything, within the limit (at most 5% of their decisions late)
+    assert list(base["share_within_limit"]) == sorted(base["share_within_limit"]) and base["share_within_limit"].iloc[-1] > 0
+    month = result.tables["staffing_queue"]
+    assert (month["share_townships_within_limit"] * month["townships_deciding"]).to_numpy() == pytest.approx(
+        month["townships_within_limit"].to_numpy())
     # the verdict says how sure it is, per variant, on every ratio's row
     v = result.tables["staffing_verdict"]
     assert set(v["answer"]) <= {"yes", "no", "cannot tell"} and v["verdict"].str.len().min() > 20

@@ -33,7 +33,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "replications": ("重复次数", "Replications"), "ratio": ("配备比例", "Staff ratio"),
     "staff_mean": ("平均人数", "Staff (mean)"), "backlog_max": ("最大积压(件)", "Max backlog (applications)"),
     "days_mean": ("平均办理天数", "Mean days to decision"), "days_max": ("最长办理天数", "Max days to decision"),
-    "share_within_limit": ("时限内乡镇月占比", "Township-months within limit"),
+    "share_within_limit": ("按时办结的乡镇月占比", "Township-months deciding within the limit"),
     "deadline_days": ("法定时限(天)", "Legal limit (days)"), "persons_needing_care": ("需照料人数", "Persons needing care"),
     "cost": ("支出(万元)", "Cost (10,000 yuan)"), "cap": ("上限(万元)", "Cap (10,000 yuan)"),
     "shortfall": ("缺口(正)/余量(负)(万元)", "Shortfall (+) / headroom (−)"),

@@ -560,8 +560,12 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput], policies:
     r = pd.concat(replayed, ignore_index=True)
     rule = r[S.RUN_KEYS + ["month", "year", "ratio", "offices_from", "township", "township_name", "recipients",
                            "staff", "staff_cost"]]
-    within = (r["days_to_decision"].fillna(0.0) <= r["deadline_days"]) | (r["decided"] <= 0)
-    q = r.assign(within=within, days_x=r["days_to_decision"].fillna(0.0) * r["decided"],
+    # a township-month that decided anything is within the limit when at most LATE_TOLERANCE of
+    # its decisions were late (the verdict's test, month by month); months deciding nothing do
+    # not count either way
+    deciding = r["decided"] > 0
+    within = deciding & (r["decisions_late"] <= LATE_TOLERANCE * r["decided"])
+    q = r.assign(within=within, deciding=deciding, days_x=r["days_to_decision"].fillna(0.0) * r["decided"],
                  utilisation=r["hours_used"] / r["capacity_hours"].where(r["capacity_hours"] > 0))
     g = q.groupby(["_k", *S.RUN_KEYS, "month", "year", "ratio", "offices_from"], as_index=False, sort=True)
     month = g.agg(staff=("staff", "sum"), applications=("applications", "sum"),
@@ -570,9 +574,11 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput], policies:
                   decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
                   backlog_applications=("backlog", "sum"), days_x=("days_x", "sum"),
                   days_to_decision_max=("days_to_decision", "max"),
-                  share_townships_within_limit=("within", "mean"),
+                  townships_within_limit=("within", "sum"), townships_deciding=("deciding", "sum"),
                   deadline_days=("deadline_days", "first"),
                   utilisation_mean=("utilisation", "mean"))
+    month["share_townships_within_limit"] = (month["townships_within_limit"]
+                                             / month["townships_deciding"].where(month["townships_deciding"] > 0))
     month["days_to_decision_mean"] = np.where(month["decisions"] > 0,
                                               month["days_x"] / month["decisions"].where(month["decisions"] > 0), 0.0)
     last = q["month"] == q.groupby("_k")["month"].transform("max")
@@ -896,9 +902,17 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     summary = qs.groupby(["variant", "ratio"], as_index=False).agg(
         staff_mean=("staff", "mean"), backlog_max=("backlog_applications", "max"),
         days_x=("days_x", "sum"), days_max=("days_to_decision_max", "max"),
-        share_within_limit=("share_townships_within_limit", "mean"), deadline_days=("deadline_days", "first"),
+        within=("townships_within_limit", "sum"), deciding=("townships_deciding", "sum"),
+        deadline_days=("deadline_days", "first"),
         decisions=("decisions", "sum"), decisions_late=("decisions_late", "sum"),
         reviews_late=("reviews_missed", "sum"), offices_from=("offices_from", "first"))
+    # staff: the scenario's offices together (a sharded run's localities summed) month by month,
+    # then the mean, as the staffing cost beside them counts them
+    together = qs.groupby(["variant", "ratio", "replication", "month"], sort=False)["staff"].sum()
+    summary["staff_mean"] = pd.MultiIndex.from_frame(summary[["variant", "ratio"]]).map(
+        together.groupby(level=["variant", "ratio"]).mean())
+    summary["share_within_limit"] = summary["within"] / summary["deciding"].where(summary["deciding"] > 0)
+    summary = summary.drop(columns=["within", "deciding"])
     summary["days_mean"] = summary["days_x"] / summary["decisions"].where(summary["decisions"] > 0)
     summary["late_share"] = summary["decisions_late"] / summary["decisions"].where(summary["decisions"] > 0)
     tables["staffing_queue_summary"] = summary.drop(columns="days_x")
@@ -1136,7 +1150,7 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
         star = "*" if getattr(r, "offices_from", FROM_ENGINE) == FROM_REPLAY else ""
         line = (f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰{star}: staff {r.staff_mean:,.0f}, mean days to decision "
                 f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), decided late {r.late_share:.1%}, "
-                f"township-months within limit {r.share_within_limit:.0%}")
+                f"township-months deciding within it {r.share_within_limit:.0%}")
         if per is not None and (r.variant, r.ratio) in per.index:
             c = per.loc[(r.variant, r.ratio)]
             line += (f"; 万元 a year (P50): staff {_fmt(c['staff_cost'])}, payments "
