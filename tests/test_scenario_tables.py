@@ -209,3 +209,20 @@ def test_years_and_component_names_are_those_of_each_row():
     for part in ("single", "funeral", "price", "gap"):
         expect = [p if p == part or p.startswith(part + "_") else f"{p}.{part}" for p in programme]
         assert S.component_names(programme, part).tolist() == expect
+
+
+def test_a_ratios_cost_a_year_weighs_a_part_year_by_its_months():
+    """staffing_cost_summary: yuan a year over the horizon (total × 12 ÷ months), staff the mean a
+    month, localities summed: a horizon of July 2025 to December 2026 is 18 months, not 2 years."""
+    from simulation.scenarios.runner import staffing_cost_summary
+
+    rows = pd.DataFrame({"variant": "b", "replication": 0, "ratio": 0.003, "offices_from": S.FROM_ENGINE,
+                         "year": [2025, 2026, 2025, 2026], "months": [6, 12, 6, 12],
+                         "locality": ["x", "x", "y", "y"], "staff": [10.0, 13.0, 1.0, 1.0],
+                         "staff_cost": [60.0, 120.0, 6.0, 12.0], "payments_vs_own": [6.0, 12.0, 0.0, 0.0],
+                         "extra_vs_own": [66.0, 132.0, 6.0, 12.0]})
+    s = staffing_cost_summary(rows).iloc[0]
+    assert s["staff_cost"] == pytest.approx((180.0 + 18.0) * 12 / 18)
+    assert s["payments_vs_own"] == pytest.approx(18.0 * 12 / 18)
+    assert s["staff"] == pytest.approx((11.0 * 6 + 14.0 * 12) / 18)
+    assert s["replications"] == 1 and s["offices_from"] == S.FROM_ENGINE

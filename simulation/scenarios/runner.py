@@ -548,7 +548,8 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput], policies:
             r["staff_cost"] = office_costs(r, params_at)["staff"].to_numpy()
             replayed.append(r)
             # the year's cost at this ratio against the variant's own run: staff and payments
-            y = pd.DataFrame({"staff": r.groupby(["year", "month"])["staff"].sum().groupby(level=0).mean(),
+            by_month = r.groupby(["year", "month"])["staff"].sum()
+            y = pd.DataFrame({"months": by_month.groupby(level=0).size(), "staff": by_month.groupby(level=0).mean(),
                               "staff_cost": r.groupby("year")["staff_cost"].sum(),
                               "payments": payments}).reindex(own_payments.index, fill_value=0.0)
             y["total"] = y["payments"] + y["staff_cost"]
@@ -877,7 +878,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         tables["services_cap"] = _cap_table(scenario, care, by_run, admin)
     rule, queue, town, staff_cost = _staffing_tables(scenario, outputs, by_run, staffed_runs)
     tables["staffing_rule"] = rule
-    tables["staffing_cost"] = staff_cost[[*S.RUN_KEYS, "year", "ratio", "offices_from", "staff", "staff_cost",
+    tables["staffing_cost"] = staff_cost[[*S.RUN_KEYS, "year", "months", "ratio", "offices_from", "staff", "staff_cost",
                                           "payments", "total", "payments_vs_own", "extra_vs_own"]]
     tables["staffing_queue"] = queue
     tables["staffing_township"] = town
@@ -947,14 +948,21 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
 
 def staffing_cost_summary(staffing_cost: pd.DataFrame) -> pd.DataFrame:
     """What each staffing ratio costs a year against the variant's own staffing, per variant and
-    ratio: the median over replications (localities summed) of the yearly staff cost, the change
-    in benefit payments (the reviews and decisions the ratio's staff do in time or late) and the
-    two together, in yuan a year over the horizon; ``offices_from`` as in the staffing tables."""
-    cols = ["staff", "staff_cost", "payments_vs_own", "extra_vs_own"]
-    per = staffing_cost.groupby(["variant", "ratio", "replication", "year"], as_index=False, sort=False).agg(
-        **{c: (c, "sum") for c in cols}, offices_from=("offices_from", "first"))
+    ratio: the median over replications (localities summed) of the staff (mean a month) and, in
+    yuan a year over the horizon (its total × 12 ÷ its months, so a part year weighs as much as
+    it lasts), the staff cost, the change in benefit payments (the reviews and decisions the
+    ratio's staff do in time or late) and the two together; ``offices_from`` as in the staffing
+    tables."""
+    money = ["staff_cost", "payments_vs_own", "extra_vs_own"]
+    t = staffing_cost.assign(staff_months=staffing_cost["staff"] * staffing_cost["months"])
+    per = t.groupby(["variant", "ratio", "replication", "year"], as_index=False, sort=False).agg(
+        **{c: (c, "sum") for c in [*money, "staff_months"]}, months=("months", "first"),
+        offices_from=("offices_from", "first"))
     per = per.groupby(["variant", "ratio", "replication"], as_index=False, sort=False).agg(
-        **{c: (c, "mean") for c in cols}, offices_from=("offices_from", "first"))
+        **{c: (c, "sum") for c in [*money, "staff_months", "months"]}, offices_from=("offices_from", "first"))
+    per["staff"] = per["staff_months"] / per["months"]
+    per[money] = per[money].mul(12.0 / per["months"], axis=0)
+    cols = ["staff", *money]
     return per.groupby(["variant", "ratio"], as_index=False, sort=False).agg(
         **{c: (c, "median") for c in cols}, offices_from=("offices_from", "first"),
         replications=("replication", "size"))
