@@ -20,6 +20,7 @@ from simulation.admin.offices import (
     REVIEW_METHODS,
     WORK_COLUMNS,
     calendar_days,
+    late_share,
     office_parameters,
     replay,
     review_mix,
@@ -251,6 +252,16 @@ def test_each_staffing_ratio_is_an_engine_run_whose_payments_feel_the_queue():
     r = replayed["staffing_cost"].set_index("ratio")
     assert set(r.loc[[0.001], "offices_from"]) == {FROM_REPLAY} and (r.loc[[0.001], "payments_vs_own"] == 0).all()
     assert set(r.loc[[0.002], "offices_from"]) == {FROM_ENGINE}
+
+
+def test_a_review_done_after_its_month_is_late_work():
+    """staff_needed's measure (late_share): five of twenty reviews miss March and are done in
+    April; nothing waits at the end, yet they are late (issue 13: reviews not done in their month
+    are late too), beside the applications decided late or still waiting."""
+    offices = pd.DataFrame({"month": ["2025-03", "2025-04"], "applications": [10.0, 0.0],
+                            "decisions_late": [1.0, 0.0], "backlog": [0.0, 0.0],
+                            "reviews_late": [5.0, 0.0], "reviews_missed": [5.0, 0.0]})
+    assert late_share(offices, 20.0) == pytest.approx((1.0 + 5.0) / 30.0)
 
 
 def test_working_days_become_calendar_days_in_one_place():

@@ -629,12 +629,13 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
 
 def late_share(replayed: pd.DataFrame, reviews_arrived: float) -> float:
     """Share of the horizon's work not done in time: applications decided late or still waiting
-    at the end, and reviews still waiting at the end, over the applications and the
-    ``reviews_arrived`` (falling due) of a replayed or engine offices table."""
+    at the end, and reviews not done in the month they fell due (``reviews_missed``, each once:
+    a review that waits is late too, and its payment stays as it was), over the applications and
+    the ``reviews_arrived`` (falling due) of a replayed or engine offices table."""
     last = replayed["month"] == replayed["month"].max()
     arrived = float(replayed["applications"].sum()) + float(reviews_arrived)
     late = float(replayed["decisions_late"].sum() + replayed.loc[last, "backlog"].sum()
-                 + replayed.loc[last, "reviews_late"].sum())
+                 + replayed["reviews_missed"].sum())
     return late / arrived if arrived > 0 else 0.0
 
 

@@ -77,7 +77,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "staff_current": ("现有人员", "Current staff"),
     "staff_selected": ("按所选比例配备", "At the selected ratio"),
     "staff_ratio": ("按 {}‰ 配备", "At {}‰"),  # template: the ratio in per mille
-    "staff_needed": ("按时办结所需", "Needed to decide in time"),
+    "staff_needed": ("按时办结与复核所需", "Needed to decide and review in time"),
     "backlog_title": ("待办积压与审批天数", "Backlog and days to decision"),
     "backlog": ("积压件数", "Backlog (cases)"),
     "days_to_decision": ("平均审批天数", "Mean days to decision"),
