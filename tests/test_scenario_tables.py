@@ -102,6 +102,9 @@ def test_staffing_queue_improves_with_the_ratio(result):
     assert base["days_mean"].iloc[0] > base["days_mean"].iloc[-1]  # the fixture's offices feel it
     # township-months that decided anything, within the limit (at most 5% of their decisions late)
     assert list(base["share_within_limit"]) == sorted(base["share_within_limit"]) and base["share_within_limit"].iloc[-1] > 0
+    # reviews not done in the month they fell due, of those falling due: fewer with more staff
+    assert list(base["reviews_late_share"]) == sorted(base["reviews_late_share"], reverse=True)
+    assert ((base["reviews_late_share"] >= 0) & (base["reviews_late_share"] <= 1)).all()
     month = result.tables["staffing_queue"]
     assert (month["share_townships_within_limit"] * month["townships_deciding"]).to_numpy() == pytest.approx(
         month["townships_within_limit"].to_numpy())

@@ -617,7 +617,7 @@ def replay(offices: pd.DataFrame, params_at: Any, ratio: float | None = None,
     # the columns passed through as Python values (as the rows of a table built row by row had
     # them: the same dtypes), then the month's figures (month_row's columns, in its order)
     out = {c: col[c].tolist() for c in ("month", "township", "township_name", "townships", "recipients",
-                                         "applications")}
+                                         "applications", "reviews_falling_due")}
     out["deadline_days"] = packed[:, K_DEADLINE_DAYS]
     out["staff"] = n_staff.astype(np.float64)
     for column, _, slot in FIGURES:

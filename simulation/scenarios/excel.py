@@ -70,6 +70,9 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "payments_vs_own": ("救助金变化(万元/年)", "Change in benefit payments (10,000 yuan/year)"),
     "extra_vs_own": ("合计变化(万元/年)", "Total change (10,000 yuan/year)"),
     "offices_from": ("测算方式", "Offices from"),
+    "reviews_late": ("未按月复核(户次)", "Reviews missing their month"),
+    "reviews_fell_due": ("应复核(户次)", "Reviews falling due"),
+    "reviews_late_share": ("未按月复核比例", "Share of reviews missing their month"),
 }
 #: How each column is written (overridable per table): money columns hold yuan and are shown in 万元.
 KINDS: dict[str, str] = {
@@ -84,6 +87,7 @@ KINDS: dict[str, str] = {
     "headcount_before": "int", "headcount_after": "int", "gap_before": "wan", "gap_after": "wan",
     "rate_before": "percent", "rate_after": "percent", "decile": "int", "losers_fewer_months": "int",
     "losers_lower_amount": "int", "line_value": "yuan", "payments_vs_own": "wan", "extra_vs_own": "wan",
+    "reviews_late": "int", "reviews_fell_due": "int", "reviews_late_share": "percent",
     **{f"{v}_{q}": "wan" for v in ("cost", "extra", "base") for q in ("p10", "p50", "p90")},
 }
 #: Category values shown in words (coverage gaps, groups, gains and losses).

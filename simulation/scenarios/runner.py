@@ -571,7 +571,7 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput], policies:
     g = q.groupby(["_k", *S.RUN_KEYS, "month", "year", "ratio", "offices_from"], as_index=False, sort=True)
     month = g.agg(staff=("staff", "sum"), applications=("applications", "sum"),
                   reviews=("reviews_due", "sum"), reviews_late=("reviews_late", "sum"),
-                  reviews_missed=("reviews_missed", "sum"),
+                  reviews_missed=("reviews_missed", "sum"), reviews_fell_due=("reviews_falling_due", "sum"),
                   decisions=("decided", "sum"), decisions_late=("decisions_late", "sum"),
                   backlog_applications=("backlog", "sum"), days_x=("days_x", "sum"),
                   days_to_decision_max=("days_to_decision", "max"),
@@ -906,7 +906,8 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         within=("townships_within_limit", "sum"), deciding=("townships_deciding", "sum"),
         deadline_days=("deadline_days", "first"),
         decisions=("decisions", "sum"), decisions_late=("decisions_late", "sum"),
-        reviews_late=("reviews_missed", "sum"), offices_from=("offices_from", "first"))
+        reviews_late=("reviews_missed", "sum"), reviews_fell_due=("reviews_fell_due", "sum"),
+        offices_from=("offices_from", "first"))
     # staff: the scenario's offices together (a sharded run's localities summed) month by month,
     # then the mean, as the staffing cost beside them counts them
     together = qs.groupby(["variant", "ratio", "replication", "month"], sort=False)["staff"].sum()
@@ -916,6 +917,9 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     summary = summary.drop(columns=["within", "deciding"])
     summary["days_mean"] = summary["days_x"] / summary["decisions"].where(summary["decisions"] > 0)
     summary["late_share"] = summary["decisions_late"] / summary["decisions"].where(summary["decisions"] > 0)
+    # reviews not done in the month they fell due (their payment waits), of those falling due
+    summary["reviews_late_share"] = summary["reviews_late"] / summary["reviews_fell_due"].where(
+        summary["reviews_fell_due"] > 0)
     tables["staffing_queue_summary"] = summary.drop(columns="days_x")
     offices = [o.offices for o in outputs if o.offices is not None]
     if offices:
@@ -1158,7 +1162,8 @@ def format_summary(tables: Mapping[str, pd.DataFrame], baseline: str, relative_l
         star = "*" if getattr(r, "offices_from", FROM_ENGINE) == FROM_REPLAY else ""
         line = (f"  {r.variant:<26} ratio {r.ratio * 1000:.1f}‰{star}: staff {r.staff_mean:,.0f}, mean days to decision "
                 f"{r.days_mean:,.1f} (limit {r.deadline_days:.0f}), decided late {r.late_share:.1%}, "
-                f"township-months deciding within it {r.share_within_limit:.0%}")
+                f"township-months deciding within it {r.share_within_limit:.0%}, reviews missing their month "
+                f"{r.reviews_late_share:.0%}")
         if per is not None and (r.variant, r.ratio) in per.index:
             c = per.loc[(r.variant, r.ratio)]
             line += (f"; 万元 a year (P50): staff {_fmt(c['staff_cost'])}, payments "
