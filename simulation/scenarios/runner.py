@@ -665,16 +665,16 @@ def staffing_verdict(town: pd.DataFrame, tolerance: float = LATE_TOLERANCE,
     verdicts = {}
     for variant, grp in out.groupby("variant", sort=False):
         grp = grp.sort_values("ratio")
-        text = "no ratio tried keeps every township within the limit"
+        text = "no ratio tried keeps every township's decisions within the limit"
         for r in grp.itertuples(index=False):
             if r.answer == "cannot tell":
-                text = (f"cannot tell: at {r.ratio * 1000:g}‰ every township is within the limit in "
+                text = (f"cannot tell: at {r.ratio * 1000:g}‰ every township decides within the limit in "
                         f"{r.share_ok:.0%} of {r.replications} replications ("
                         + (need[2:] if need else "a larger sample or more replications would decide") + ")")
                 break
             if r.answer == "yes":
-                text = (f"{r.ratio * 1000:g}‰ is the smallest ratio tried that keeps every township "
-                        f"within the limit (in {r.share_ok:.0%} of {r.replications} replications"
+                text = (f"{r.ratio * 1000:g}‰ is the smallest ratio tried that keeps every township's "
+                        f"decisions within the limit (in {r.share_ok:.0%} of {r.replications} replications"
                         + ("; the smaller ratios fail in most" if r.ratio > grp["ratio"].min() else "") + ")")
                 break
         verdicts[variant] = text
