@@ -154,6 +154,7 @@ def test_staffing_levels_are_engine_runs_of_each_variant():
     assert not off.staffing_runs and staffing_tasks(off) == []
     with pytest.raises(ScenarioError, match="'staffing.ratios'"):
         parse_scenario({**doc, "staffing": {"engine": True}}, "mem.yaml")
+    assert not parse_scenario({**doc, "staffing": {"engine": False}}, "mem.yaml").staffing_runs  # nothing to run
     with pytest.raises(ScenarioError, match="'staffing.engine'"):
         parse_scenario({**doc, "staffing": {"ratios": [0.002], "engine": "yes"}}, "mem.yaml")
 

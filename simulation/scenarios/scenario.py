@@ -472,7 +472,7 @@ def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
     engine_staffing = staffing.get("engine", True)
     if not isinstance(engine_staffing, bool):
         problems.append((src, "staffing.engine", engine_staffing, "must be true or false"))
-    elif "engine" in staffing and ratios is None and own is None:
+    elif engine_staffing and "engine" in staffing and ratios is None and own is None:
         problems.append((src, "staffing.ratios", None, "staffing.engine needs the ratios to run"))
 
     services = _empty_if_none(doc.get("services"), {})
