@@ -529,6 +529,8 @@ def _staffing_tables(scenario: Scenario, outputs: Sequence[RunOutput], policies:
         params_at = functools.partial(_params_at, policies, run)
         keys = {"variant": out.variant, "replication": out.replication, "locality": out.locality}
         own_payments = _yearly_payments(out.monthly)
+        # the own staff's cost in the replay's row order, as each ratio's below (the engine's
+        # table gives the same numbers in another order: sums differing in the last bit)
         own_staff = office_costs(replay(out.offices, params_at), params_at)
         own_staff_cost = own_staff["staff"].groupby(S.month_years(own_staff["month"])).sum()
         for ratio in ratios:
