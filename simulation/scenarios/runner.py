@@ -903,7 +903,7 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
         on=["variant", "locality", "year", "ratio", "township", "township_name"])
     qs = queue.assign(days_x=queue["days_to_decision_mean"] * queue["decisions"])
     summary = qs.groupby(["variant", "ratio"], as_index=False).agg(
-        staff_mean=("staff", "mean"), backlog_max=("backlog_applications", "max"),
+        backlog_max=("backlog_applications", "max"),
         days_x=("days_x", "sum"), days_max=("days_to_decision_max", "max"),
         within=("townships_within_limit", "sum"), deciding=("townships_deciding", "sum"),
         deadline_days=("deadline_days", "first"),
@@ -913,8 +913,8 @@ def assemble(scenario: Scenario, outputs: Sequence[RunOutput],
     # staff: the scenario's offices together (a sharded run's localities summed) month by month,
     # then the mean, as the staffing cost beside them counts them
     together = qs.groupby(["variant", "ratio", "replication", "month"], sort=False)["staff"].sum()
-    summary["staff_mean"] = pd.MultiIndex.from_frame(summary[["variant", "ratio"]]).map(
-        together.groupby(level=["variant", "ratio"]).mean())
+    summary.insert(2, "staff_mean", pd.MultiIndex.from_frame(summary[["variant", "ratio"]]).map(
+        together.groupby(level=["variant", "ratio"]).mean()))
     summary["share_within_limit"] = summary["within"] / summary["deciding"].where(summary["deciding"] > 0)
     summary = summary.drop(columns=["within", "deciding"])
     summary["days_mean"] = summary["days_x"] / summary["decisions"].where(summary["decisions"] > 0)
