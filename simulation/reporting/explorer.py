@@ -199,12 +199,12 @@ class ExplorerSettings:
 
     def staffing_changes(self, start: str) -> dict[str, Any]:
         """The staffing ratio as policy changes under both runs (baseline and reform): the engine's
-        township offices staffed at the ratio from the start (``scenarios.staffing_variants``), so
+        township offices staffed at the ratio from the start (``scenarios.staffing_changes``), so
         that their queue reaches the households (a late review keeps the old payment) as well as
         the office tables."""
-        from simulation.scenarios.scenario import staffing_variants
+        from simulation.scenarios.scenario import staffing_changes
 
-        return dict(staffing_variants((float(self.staffing_ratio),), f"{start}-01")[0].changes)
+        return staffing_changes(float(self.staffing_ratio), f"{start}-01")
 
     def behaviour(self, own: Any) -> dict[str, float]:
         """Engine behaviour overrides of this setting, given the locality's own ``Behaviour``.

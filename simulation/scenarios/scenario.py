@@ -293,23 +293,17 @@ def _variant(src: str, where: str, raw: object, problems: list[Problem], default
     return Variant(name, str(raw.get("label_zh", "")), {str(k): v for k, v in changes.items()})
 
 
-def staffing_variants(ratios: tuple[float, ...], start: str) -> list[Variant]:
-    """One variant per staffing level: the engine's offices staffed at that ratio from the start.
-
-    The engine staffs each township office by ``staffing.ratio_min`` (qijiang 三(三)); a variant
-    fixes ``ratio_min`` and ``ratio_max`` at the level, so the engine's backlog and days to decision
-    show which rule keeps decisions within the legal limit.
-    """
-    return [Variant(f"staff_{r * 1000:g}permille", f"工作人员按{r * 1000:g}‰配备",
-                    {"staffing.ratio_min": {start: r}, "staffing.ratio_max": {start: r}})
-            for r in ratios]
+def staffing_changes(ratio: float, start: str) -> dict[str, Any]:
+    """Policy changes that staff the engine's township offices at ``ratio`` from ``start``: the
+    engine staffs each office by ``staffing.ratio_min`` (qijiang 三(三)), and ``ratio_max`` is set
+    with it so the range stays a range."""
+    return {"staffing.ratio_min": {start: ratio}, "staffing.ratio_max": {start: ratio}}
 
 
 def staffed(variant: Variant, ratio: float, start: str) -> Variant:
     """``variant`` with its township offices staffed at ``ratio`` from ``start`` (its own
-    changes, then :func:`staffing_variants`' over them): the policy of a staffing run."""
-    return Variant(variant.name, variant.label_zh,
-                   {**variant.changes, **staffing_variants((ratio,), start)[0].changes})
+    changes, then :func:`staffing_changes` over them): the policy of a staffing run."""
+    return Variant(variant.name, variant.label_zh, {**variant.changes, **staffing_changes(ratio, start)})
 
 
 def parse_scenario(doc: object, source: str = "<dict>") -> Scenario:
