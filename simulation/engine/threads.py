@@ -63,7 +63,8 @@ def _enabled() -> bool:
 
 def pin_workers() -> bool:
     """Pin numba's worker thread ``k`` to the ``k``-th CPU the process may use (modulo their
-    number), once per process (a forked or spawned process pins its own). Returns whether the workers are pinned.
+    number), once per process (a forked or spawned process pins its own). Returns whether the
+    workers are pinned.
 
     Nothing is done (False) where the operating system has no thread affinity or no ``gettid``,
     with one CPU or one worker, with ``SIMULATION_PIN_THREADS=0``, or if the workers cannot be
